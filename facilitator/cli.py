@@ -1,0 +1,178 @@
+"""The ``facilitator`` command line. Exit codes: 0 success, 2 bad input or usage, 1 anything else."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from facilitator.problems import InputError, Problem, display_path
+
+DEFAULT_DB = "workshop.db"
+
+
+class _Group(click.Group):
+    """Turns the core's expected failures into one clear line each and the right exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from facilitator.store import StoreError
+
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            for line in exc.lines():
+                click.echo(line, err=True)
+            ctx.exit(2)
+        except StoreError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+
+
+def _version() -> str:
+    from facilitator.store import app_version
+
+    return app_version()
+
+
+def _default_actor() -> str:
+    try:
+        return os.environ.get("FACILITATOR_AS") or getpass.getuser()
+    except (KeyError, OSError):
+        return "lead"
+
+
+def _print_warnings(warnings: list[Problem]) -> None:
+    for warning in warnings:
+        click.echo(str(warning), err=True)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version=_version(), prog_name="facilitator")
+def main() -> None:
+    """Run live training workshops from the terminal.
+
+    A workshop is a folder holding workshop.yaml and one YAML file per exercise; each run of it lives
+    in one SQLite file.
+    """
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+def check(path: Path) -> None:
+    """Validate a workshop folder or file: a summary per day, or every problem, one per line."""
+    from facilitator.scripts import load_workshop
+
+    loaded = load_workshop(path)
+    programme = loaded.programme
+    workshop = programme.workshop
+    click.echo(
+        f"{workshop.title}: {len(workshop.days)} days, {len(programme.exercises)} exercises, "
+        f"{len(workshop.locations)} locations"
+    )
+    for day in workshop.days:
+        timeline = programme.timeline(day)
+        minutes = int(programme.planned_duration(day).total_seconds() // 60)
+        end = programme.planned_end(day)
+        planned = f" (planned end {day.end:%H:%M})" if day.end else ""
+        click.echo(
+            f"  {day.date:%a %d %b %Y}: {len(day.agenda)} exercises, {len(timeline)} steps, "
+            f"{minutes} min, {day.start:%H:%M}–{end:%H:%M}{planned}"
+        )
+    _print_warnings(loaded.warnings)
+
+
+@main.command()
+@click.option(
+    "--kind",
+    type=click.Choice(["both", "workshop", "exercise"]),
+    default="both",
+    show_default=True,
+    help="Which file kind to describe.",
+)
+def schema(kind: str) -> None:
+    """Print the JSON Schema of the script files, for editors that validate YAML as you type."""
+    from facilitator.schema import script_schema
+
+    click.echo(json.dumps(script_schema(kind), indent=2))
+
+
+def _create_run(path: Path, db: Path, actor: str) -> None:
+    from facilitator.scripts import load_workshop
+    from facilitator.store import Store
+
+    loaded = load_workshop(path)
+    _print_warnings(loaded.warnings)
+    Store.create(db, loaded.programme, actor=actor, digest=loaded.digest).close()
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--db", "db", required=True, type=click.Path(path_type=Path), help="The run database to create.")
+@click.option("--as", "actor", default=_default_actor, help="Who is creating the run (recorded in the log).")
+def init(path: Path, db: Path, actor: str) -> None:
+    """Create a run's database from a workshop, without opening the app. Never overwrites a run."""
+    _create_run(path, db, actor)
+    click.echo(f"created {display_path(db)}")
+
+
+def _open_app(db: Path, actor: str) -> None:
+    from facilitator.store import Store
+
+    Store.open(db).close()  # refuse a bad database with a clear line before the screen takes over
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        raise InputError("the app needs a terminal (run it in a terminal, not with its input or output redirected)")
+    from facilitator.tui.app import FacilitatorApp
+
+    FacilitatorApp(db_path=db, actor=actor).run()
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DB,
+    show_default=True,
+    help="The run database: resumed if it exists, else created from PATH.",
+)
+@click.option("--as", "actor", default=_default_actor, help="Your name in the log.")
+def run(path: Path | None, db: Path, actor: str) -> None:
+    """Open the lead facilitator's app on a run: resume --db, or create it from the workshop at PATH."""
+    if not db.exists():
+        if path is None:
+            raise InputError(f"{display_path(db)}: no such run database; give a workshop PATH to create it")
+        _create_run(path, db, actor)
+    _open_app(db, actor)
+
+
+@main.command()
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to put the copy (default: a new temporary folder).",
+)
+@click.option("--as", "actor", default=_default_actor, help="Your name in the log.")
+def demo(folder: Path | None, actor: str) -> None:
+    """Copy the bundled demo workshop to a scratch folder and open it as the lead facilitator."""
+    from facilitator.demo import copy_demo
+
+    workshop = copy_demo(folder)
+    db = workshop.parent / DEFAULT_DB
+    if not db.exists():
+        _create_run(workshop, db, actor)
+    click.echo(f"demo workshop in {workshop}; run database {db}", err=True)
+    _open_app(db, actor)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

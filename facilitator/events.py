@@ -1,0 +1,45 @@
+"""The event record: what happened, by whom, when. One row per action, never changed afterwards."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from facilitator.clock import from_text
+
+RUN_CREATED = "run.created"
+DAY_OPENED = "day.opened"
+STEP_ENTERED = "step.entered"
+TIMER_PAUSED = "timer.paused"
+TIMER_RESUMED = "timer.resumed"
+TIMER_ADJUSTED = "timer.adjusted"
+REFLECTION_LOGGED = "reflection.logged"
+REFLECTION_EDITED = "reflection.edited"
+REFLECTION_RETRACTED = "reflection.retracted"
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int
+    id: str
+    at: datetime
+    actor: str
+    kind: str
+    payload: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> Event:
+        seq, event_id, at, actor, kind, payload = row
+        return cls(
+            seq=seq,
+            id=event_id,
+            at=from_text(at),
+            actor=actor,
+            kind=kind,
+            payload=json.loads(payload),
+        )
+
+
+EVENT_COLUMNS = "seq, id, at, actor, kind, payload"

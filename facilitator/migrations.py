@@ -1,0 +1,79 @@
+"""The run database's schema, as sqlite-utils migrations applied in order.
+
+Never edit a migration that has shipped: add a new one. A database holding a migration this code does
+not know was written by a newer facilitator and is refused rather than misread.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+APPLICATION_ID = int.from_bytes(b"FACI", "big")
+migrations = Migrations("facilitator")
+
+
+@migrations()
+def m001_events(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE events (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL CHECK (json_valid(payload))
+        )
+        """
+    )
+    db.execute("CREATE INDEX events_kind ON events(kind, seq)")
+    db.execute(
+        "CREATE TRIGGER events_no_update BEFORE UPDATE ON events "
+        "BEGIN SELECT RAISE(ABORT, 'events are append-only: they cannot be changed'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER events_no_delete BEFORE DELETE ON events "
+        "BEGIN SELECT RAISE(ABORT, 'events are append-only: they cannot be deleted'); END"
+    )
+
+
+@migrations()
+def m002_derived(db: Database) -> None:
+    # Derived tables: rebuilt from events at any time, kept current in each write's transaction.
+    db.execute(
+        """
+        CREATE TABLE step_visits (
+            seq INTEGER PRIMARY KEY,
+            day TEXT NOT NULL,
+            exercise TEXT NOT NULL,
+            step TEXT NOT NULL,
+            entered_at TEXT NOT NULL,
+            left_at TEXT
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE reflections (
+            id TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            day TEXT,
+            exercise TEXT,
+            step TEXT,
+            prompt TEXT,
+            text TEXT NOT NULL,
+            participant TEXT,
+            location TEXT,
+            consent INTEGER NOT NULL DEFAULT 0,
+            logged_at TEXT NOT NULL,
+            logged_by TEXT NOT NULL,
+            edited_at TEXT,
+            retracted_at TEXT
+        )
+        """
+    )
+
+
+DERIVED_TABLES = ("step_visits", "reflections")
+SCHEMA_VERSION = len(migrations._migrations)

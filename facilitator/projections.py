@@ -1,0 +1,86 @@
+"""Keep the derived tables in step with the events: one function per kind, run inside the write's transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from facilitator import events as ev
+from facilitator.clock import to_text
+from facilitator.events import Event
+from facilitator.migrations import DERIVED_TABLES
+
+Projector = Callable[[sqlite3.Connection, Event], None]
+
+
+def _step_entered(conn: sqlite3.Connection, event: Event) -> None:
+    p = event.payload
+    at = to_text(event.at)
+    conn.execute("UPDATE step_visits SET left_at = ? WHERE left_at IS NULL", (at,))
+    conn.execute(
+        "INSERT INTO step_visits (seq, day, exercise, step, entered_at) VALUES (?, ?, ?, ?, ?)",
+        (event.seq, p["day"], p["exercise"], p["step"], at),
+    )
+
+
+def _reflection_logged(conn: sqlite3.Connection, event: Event) -> None:
+    p = event.payload
+    conn.execute(
+        "INSERT OR IGNORE INTO reflections (id, seq, day, exercise, step, prompt, text, participant, location,"
+        " consent, logged_at, logged_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            p["reflection"],
+            event.seq,
+            p.get("day"),
+            p.get("exercise"),
+            p.get("step"),
+            p.get("prompt"),
+            p["text"],
+            p.get("participant"),
+            p.get("location"),
+            int(bool(p.get("consent"))),
+            to_text(event.at),
+            event.actor,
+        ),
+    )
+
+
+_EDITABLE = ("text", "participant", "location", "consent")
+
+
+def _reflection_edited(conn: sqlite3.Connection, event: Event) -> None:
+    p = event.payload
+    changes = {
+        k: (int(bool(p[k])) if k == "consent" else p[k]) for k in _EDITABLE if k in p
+    }
+    assignments = ", ".join(f"{column} = ?" for column in changes)
+    conn.execute(
+        f"UPDATE reflections SET {assignments}{', ' if changes else ''}edited_at = ? WHERE id = ?",
+        (*changes.values(), to_text(event.at), p["reflection"]),
+    )
+
+
+def _reflection_retracted(conn: sqlite3.Connection, event: Event) -> None:
+    conn.execute(
+        "UPDATE reflections SET retracted_at = ? WHERE id = ?",
+        (to_text(event.at), event.payload["reflection"]),
+    )
+
+
+PROJECTORS: dict[str, Projector] = {
+    ev.STEP_ENTERED: _step_entered,
+    ev.REFLECTION_LOGGED: _reflection_logged,
+    ev.REFLECTION_EDITED: _reflection_edited,
+    ev.REFLECTION_RETRACTED: _reflection_retracted,
+}
+
+
+def project(conn: sqlite3.Connection, event: Event) -> None:
+    projector = PROJECTORS.get(event.kind)
+    if projector is not None:
+        projector(conn, event)
+
+
+def clear(conn: sqlite3.Connection) -> None:
+    for table in DERIVED_TABLES:
+        conn.execute(f"DELETE FROM {table}")

@@ -1,0 +1,326 @@
+"""The run database: one SQLite file per workshop run, holding the append-only event log.
+
+Every write is ``BEGIN IMMEDIATE`` → append the event → update the derived tables → ``COMMIT``, and is
+acknowledged only after the commit. SQLite's own busy handler is unfair under contention, so the busy
+timeout is short and this module retries with jitter instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlite_utils import Database
+
+from facilitator import events as ev
+from facilitator import projections
+from facilitator.clock import Clock, SystemClock, to_text
+from facilitator.events import EVENT_COLUMNS, Event
+from facilitator.filesystems import filesystem_type, is_network_filesystem
+from facilitator.migrations import APPLICATION_ID, SCHEMA_VERSION, migrations
+from facilitator.problems import InputError, display_path
+from facilitator.script_models import Programme
+
+BUSY_TIMEOUT_MS = 20
+WRITE_DEADLINE_S = 10.0
+SQLITE_HEADER = b"SQLite format 3\x00"
+T = TypeVar("T")
+
+
+class StoreError(Exception):
+    """The database cannot do what was asked (busy for too long, disk full): not the user's input."""
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _check_folder(path: Path) -> None:
+    folder = path.parent
+    name = display_path(path)
+    if not folder.is_dir():
+        raise InputError(f"{name}: folder {display_path(folder)} does not exist")
+    fs_type = filesystem_type(folder)
+    if is_network_filesystem(fs_type):
+        raise InputError(
+            f"{name}: is on a network filesystem ({fs_type}); SQLite's WAL needs a local disk, so keep the run there"
+        )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"{name}: folder {display_path(folder)} is not writable")
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+class Store:
+    """One open run database. Not thread-safe: open one per thread that needs it."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, clock: Clock) -> None:
+        self.path = path
+        self.conn = conn
+        self.clock = clock
+
+    # -- opening -------------------------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        path: Path,
+        programme: Programme,
+        *,
+        actor: str,
+        digest: str = "",
+        clock: Clock | None = None,
+    ) -> Store:
+        """Create a new run from ``programme``; refuse to touch a file that already exists.
+
+        The file is built under a temporary name and linked into place, so a crash never leaves a
+        half-made run where a user would find it, and two creators cannot both win.
+        """
+        clock = clock or SystemClock()
+        name = display_path(path)
+        _check_folder(path)
+        if path.exists() or path.is_symlink():
+            raise InputError(
+                f"{name}: already exists; resume that run with --db, or choose a new file name"
+            )
+        temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.creating")
+        try:
+            conn = _connect(temporary)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            _migrate(conn, name)
+            store = cls(temporary, conn, clock)
+            payload = {
+                "programme": programme.model_dump(mode="json"),
+                "digest": digest,
+                "app_version": app_version(),
+            }
+            store.append(ev.RUN_CREATED, payload, actor=actor)
+            conn.close()
+            os.link(temporary, path)
+        except FileExistsError:
+            raise InputError(
+                f"{name}: already exists; resume that run with --db, or choose a new file name"
+            ) from None
+        except OSError as exc:
+            raise InputError(
+                f"{name}: cannot create the run database: {exc.strerror or exc}"
+            ) from None
+        finally:
+            for leftover in (
+                temporary,
+                Path(f"{temporary}-wal"),
+                Path(f"{temporary}-shm"),
+            ):
+                leftover.unlink(missing_ok=True)
+        return cls.open(path, clock=clock)
+
+    @classmethod
+    def open(cls, path: Path, *, clock: Clock | None = None) -> Store:
+        """Open an existing run, refusing anything that is not one this version can read and write."""
+        name = display_path(path)
+        if not path.exists():
+            if path.is_symlink():
+                raise InputError(
+                    f"{name}: is a symbolic link that loops or points nowhere"
+                )
+            if not path.parent.is_dir():
+                raise InputError(
+                    f"{name}: folder {display_path(path.parent)} does not exist"
+                )
+            raise InputError(
+                f"{name}: no such run database (create one with: facilitator init WORKSHOP --db {name})"
+            )
+        if path.is_dir():
+            raise InputError(f"{name}: is a folder, not a run database")
+        _check_folder(path)
+        try:
+            with path.open("rb") as fh:
+                header = fh.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise InputError(f"{name}: cannot be read: {exc.strerror or exc}") from None
+        if header != SQLITE_HEADER:
+            raise InputError(
+                f"{name}: is not a facilitator database (not an SQLite file)"
+            )
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise InputError(f"{name}: is not writable by this user")
+        try:
+            conn = _connect(path)
+            (application_id,) = conn.execute("PRAGMA application_id").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"{name}: is not a facilitator database ({exc})") from None
+        if application_id != APPLICATION_ID:
+            conn.close()
+            raise InputError(
+                f"{name}: is an SQLite database, but not a facilitator run"
+            )
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            _migrate(conn, name)
+        except BaseException:
+            conn.close()
+            raise
+        return cls(path, conn, clock or SystemClock())
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------------------------------
+
+    def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` in a ``BEGIN IMMEDIATE`` transaction, retrying with jitter while another writer holds it."""
+        deadline = time.monotonic() + WRITE_DEADLINE_S
+        attempt = 0
+        while True:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                result = work(self.conn)
+                self.conn.execute("COMMIT")
+                return result
+            except sqlite3.OperationalError as exc:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                if not _is_busy(exc):
+                    raise StoreError(f"{display_path(self.path)}: {exc}") from exc
+                if time.monotonic() > deadline:
+                    raise StoreError(
+                        f"{display_path(self.path)}: still busy after {WRITE_DEADLINE_S:.0f} s"
+                    ) from exc
+                attempt += 1
+                time.sleep(random.uniform(0, min(0.002 * 2**attempt, 0.05)))
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+
+    def append(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        actor: str,
+        event_id: str | None = None,
+    ) -> Event:
+        """Append one event and update the derived tables; return it once committed.
+
+        Appending an ``event_id`` that is already in the log returns the stored event and changes nothing,
+        so a client may safely retry a write whose acknowledgement it never saw.
+        """
+        event_id = event_id or uuid.uuid4().hex
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+        def work(conn: sqlite3.Connection) -> Event:
+            at = to_text(self.clock.now())
+            row = conn.execute(
+                "INSERT INTO events (id, at, actor, kind, payload) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT(id) DO NOTHING RETURNING seq",
+                (event_id, at, actor, kind, body),
+            ).fetchone()
+            if row is None:
+                existing = conn.execute(
+                    f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?", (event_id,)
+                ).fetchone()
+                return Event.from_row(existing)
+            event = Event.from_row((row[0], event_id, at, actor, kind, body))
+            projections.project(conn, event)
+            return event
+
+        return self.write(work)
+
+    def rebuild_derived(self) -> int:
+        """Empty the derived tables and replay every event into them; return how many events were replayed."""
+
+        def work(conn: sqlite3.Connection) -> int:
+            projections.clear(conn)
+            replayed = 0
+            for event in self._events(conn, 0):
+                projections.project(conn, event)
+                replayed += 1
+            return replayed
+
+        return self.write(work)
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _events(conn: sqlite3.Connection, after: int, limit: int = -1) -> list[Event]:
+        # fetchall: a half-read cursor keeps a read transaction open and freezes data_version.
+        rows = conn.execute(
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+            (after, limit),
+        ).fetchall()
+        return [Event.from_row(row) for row in rows]
+
+    def events(self, after: int = 0, limit: int = -1) -> list[Event]:
+        """Events with ``seq`` greater than ``after``, oldest first."""
+        return self._events(self.conn, after, limit)
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits: cheap enough to poll every 50 ms."""
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def programme(self) -> Programme:
+        """The workshop as it was loaded when the run was created (the YAML files may have changed since)."""
+        row = self.conn.execute(
+            "SELECT payload FROM events WHERE kind = ? ORDER BY seq DESC LIMIT 1",
+            (ev.RUN_CREATED,),
+        ).fetchone()
+        if row is None:
+            raise InputError(
+                f"{display_path(self.path)}: holds no workshop (was it created by facilitator init?)"
+            )
+        return Programme.model_validate(json.loads(row[0])["programme"])
+
+    def integrity_check(self) -> str:
+        return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def _migrate(conn: sqlite3.Connection, name: str) -> None:
+    """Apply pending migrations under the write lock; refuse a database from a newer facilitator."""
+    db = Database(conn, execute_plugins=False, recursive_triggers=False)
+    known = {m.name for m in migrations._migrations}
+    unknown = [m.name for m in migrations.applied(db) if m.name not in known]
+    if unknown:
+        raise InputError(
+            f"{name}: was written by a newer version of facilitator (schema step {unknown[0]!r}); upgrade to open it"
+        )
+    if not migrations.pending(db):
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        migrations.apply(db)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def app_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("facilitator")
+    except PackageNotFoundError:
+        return "0+unknown"

@@ -1,0 +1,72 @@
+"""Access to the outside programs that end-to-end tests drive."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+
+
+def require(tool: str) -> str:
+    """The path of ``tool``; in CI its absence fails the test, elsewhere it skips it."""
+    path = shutil.which(tool)
+    if path is None:
+        message = f"{tool} is not installed (.ci/run installs it)"
+        if os.environ.get("CI"):  # CI must prove the end-to-end path, never skip it
+            pytest.fail(message)
+        pytest.skip(message)  # on a developer machine without it, outside CI
+    return path
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 20.0, interval: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+class Tmux:
+    """One private tmux server running one program in a window of a given size."""
+
+    def __init__(self, socket: str, *, width: int = 100, height: int = 30) -> None:
+        self.tmux = require("tmux")
+        self.socket = socket
+        self.width = width
+        self.height = height
+
+    def _run(self, *args: str) -> str:
+        result = subprocess.run(
+            [self.tmux, "-L", self.socket, *args], capture_output=True, text=True, timeout=10, check=False
+        )
+        return result.stdout
+
+    def start(self, command: str, cwd: Path) -> None:
+        env = f"env TERM=xterm-256color PATH={BIN}:/usr/bin:/bin"
+        self._run(
+            "new-session", "-d", "-s", "t", "-x", str(self.width), "-y", str(self.height), "-c", str(cwd),
+            f"{env} {command}; echo EXITED $?; sleep 30",
+        )  # fmt: skip
+
+    def screen(self) -> str:
+        return self._run("capture-pane", "-p", "-t", "t")
+
+    def send(self, *keys: str) -> None:
+        self._run("send-keys", "-t", "t", *keys)
+
+    def wait_for_text(self, text: str, timeout: float = 20.0) -> str:
+        if not wait_for(lambda: text in self.screen(), timeout):
+            raise AssertionError(f"{text!r} never appeared on screen:\n{self.screen()}")
+        return self.screen()
+
+    def kill(self) -> None:
+        self._run("kill-server")

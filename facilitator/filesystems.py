@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+MOUNTS = Path("/proc/mounts")  # where the mount table is read from; tests point it at a fake one
+
 NETWORK_FILESYSTEMS = frozenset(
     {
         "nfs",
@@ -33,7 +35,7 @@ def filesystem_type(path: Path, mounts_text: str | None = None) -> str | None:
     """The type of the filesystem holding ``path`` (the longest matching mount point), if known."""
     if mounts_text is None:
         try:
-            mounts_text = Path("/proc/mounts").read_text()
+            mounts_text = MOUNTS.read_text()
         except OSError:
             return None
     target = os.path.realpath(path)
@@ -43,9 +45,7 @@ def filesystem_type(path: Path, mounts_text: str | None = None) -> str | None:
         if len(fields) < 3:
             continue
         mount_point, fs_type = _unescape(fields[1]), fields[2]
-        inside = target == mount_point or target.startswith(
-            mount_point.rstrip("/") + "/"
-        )
+        inside = target == mount_point or target.startswith(mount_point.rstrip("/") + "/")
         if inside and (best is None or len(mount_point) >= best[0]):
             best = (len(mount_point), fs_type)
     return best[1] if best else None
@@ -54,8 +54,4 @@ def filesystem_type(path: Path, mounts_text: str | None = None) -> str | None:
 def is_network_filesystem(fs_type: str | None) -> bool:
     if fs_type is None:
         return False
-    return (
-        fs_type in NETWORK_FILESYSTEMS
-        or fs_type.startswith("fuse.sshfs")
-        or fs_type == "fuse.rclone"
-    )
+    return fs_type in NETWORK_FILESYSTEMS or fs_type.startswith("fuse.sshfs") or fs_type == "fuse.rclone"

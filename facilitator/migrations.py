@@ -75,5 +75,16 @@ def m002_derived(db: Database) -> None:
     )
 
 
+@migrations()
+def m003_events_no_replace(db: Database) -> None:
+    # ``INSERT OR REPLACE`` (and sqlite-utils' ``insert(replace=True)``) deletes the clashing row without
+    # firing the delete trigger unless recursive_triggers is on, so it could rewrite history: refuse it.
+    db.execute(
+        "CREATE TRIGGER events_no_replace BEFORE INSERT ON events "
+        "WHEN EXISTS (SELECT 1 FROM events WHERE id = NEW.id) OR EXISTS (SELECT 1 FROM events WHERE seq = NEW.seq) "
+        "BEGIN SELECT RAISE(ABORT, 'events are append-only: an event with this id or seq already exists'); END"
+    )
+
+
 DERIVED_TABLES = ("step_visits", "reflections")
 SCHEMA_VERSION = len(migrations._migrations)

@@ -50,9 +50,7 @@ _EDITABLE = ("text", "participant", "location", "consent")
 
 def _reflection_edited(conn: sqlite3.Connection, event: Event) -> None:
     p = event.payload
-    changes = {
-        k: (int(bool(p[k])) if k == "consent" else p[k]) for k in _EDITABLE if k in p
-    }
+    changes = {k: (int(bool(p[k])) if k == "consent" else p[k]) for k in _EDITABLE if k in p}
     assignments = ", ".join(f"{column} = ?" for column in changes)
     conn.execute(
         f"UPDATE reflections SET {assignments}{', ' if changes else ''}edited_at = ? WHERE id = ?",

@@ -155,7 +155,7 @@ def apply(state: SessionState, event: Event) -> SessionState:
         state = _with_reflection(state, _reflection_from(event))
     elif event.kind == ev.REFLECTION_EDITED and p["reflection"] in state.reflections:
         old = state.reflections[p["reflection"]]
-        changes = {k: p[k] for k in ("text", "participant", "location") if k in p}
+        changes: dict[str, Any] = {k: p[k] for k in ("text", "participant", "location") if k in p}
         if "consent" in p:
             changes["consent"] = bool(p["consent"])
         state = _with_reflection(state, replace(old, edited_at=event.at, **changes))

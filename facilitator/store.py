@@ -7,6 +7,7 @@ timeout is short and this module retries with jitter instead.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import random
@@ -57,6 +58,20 @@ def _check_folder(path: Path) -> None:
         raise InputError(f"{name}: folder {display_path(folder)} is not writable")
 
 
+def _publish(temporary: Path, path: Path) -> None:
+    """Give the finished file its name, failing with FileExistsError rather than replacing anything."""
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise
+        # A filesystem without hard links (FAT or exFAT on a USB stick): claim the name, then move onto it.
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        os.replace(temporary, path)
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -93,9 +108,7 @@ class Store:
         name = display_path(path)
         _check_folder(path)
         if path.exists() or path.is_symlink():
-            raise InputError(
-                f"{name}: already exists; resume that run with --db, or choose a new file name"
-            )
+            raise InputError(f"{name}: already exists; resume that run with --db, or choose a new file name")
         temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.creating")
         try:
             conn = _connect(temporary)
@@ -110,15 +123,13 @@ class Store:
             }
             store.append(ev.RUN_CREATED, payload, actor=actor)
             conn.close()
-            os.link(temporary, path)
+            _publish(temporary, path)
         except FileExistsError:
-            raise InputError(
-                f"{name}: already exists; resume that run with --db, or choose a new file name"
-            ) from None
+            raise InputError(f"{name}: already exists; resume that run with --db, or choose a new file name") from None
         except OSError as exc:
-            raise InputError(
-                f"{name}: cannot create the run database: {exc.strerror or exc}"
-            ) from None
+            raise InputError(f"{name}: cannot create the run database: {exc.strerror or exc}") from None
+        except sqlite3.Error as exc:
+            raise StoreError(f"{name}: cannot create the run database: {exc}") from None
         finally:
             for leftover in (
                 temporary,
@@ -134,16 +145,10 @@ class Store:
         name = display_path(path)
         if not path.exists():
             if path.is_symlink():
-                raise InputError(
-                    f"{name}: is a symbolic link that loops or points nowhere"
-                )
+                raise InputError(f"{name}: is a symbolic link that loops or points nowhere")
             if not path.parent.is_dir():
-                raise InputError(
-                    f"{name}: folder {display_path(path.parent)} does not exist"
-                )
-            raise InputError(
-                f"{name}: no such run database (create one with: facilitator init WORKSHOP --db {name})"
-            )
+                raise InputError(f"{name}: folder {display_path(path.parent)} does not exist")
+            raise InputError(f"{name}: no such run database (create one with: facilitator init WORKSHOP --db {name})")
         if path.is_dir():
             raise InputError(f"{name}: is a folder, not a run database")
         _check_folder(path)
@@ -153,9 +158,7 @@ class Store:
         except OSError as exc:
             raise InputError(f"{name}: cannot be read: {exc.strerror or exc}") from None
         if header != SQLITE_HEADER:
-            raise InputError(
-                f"{name}: is not a facilitator database (not an SQLite file)"
-            )
+            raise InputError(f"{name}: is not a facilitator database (not an SQLite file)")
         if not os.access(path, os.R_OK | os.W_OK):
             raise InputError(f"{name}: is not writable by this user")
         try:
@@ -165,9 +168,7 @@ class Store:
             raise InputError(f"{name}: is not a facilitator database ({exc})") from None
         if application_id != APPLICATION_ID:
             conn.close()
-            raise InputError(
-                f"{name}: is an SQLite database, but not a facilitator run"
-            )
+            raise InputError(f"{name}: is an SQLite database, but not a facilitator run")
         try:
             conn.execute("PRAGMA journal_mode = WAL")
             _migrate(conn, name)
@@ -189,29 +190,7 @@ class Store:
 
     def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work`` in a ``BEGIN IMMEDIATE`` transaction, retrying with jitter while another writer holds it."""
-        deadline = time.monotonic() + WRITE_DEADLINE_S
-        attempt = 0
-        while True:
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-                result = work(self.conn)
-                self.conn.execute("COMMIT")
-                return result
-            except sqlite3.OperationalError as exc:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                if not _is_busy(exc):
-                    raise StoreError(f"{display_path(self.path)}: {exc}") from exc
-                if time.monotonic() > deadline:
-                    raise StoreError(
-                        f"{display_path(self.path)}: still busy after {WRITE_DEADLINE_S:.0f} s"
-                    ) from exc
-                attempt += 1
-                time.sleep(random.uniform(0, min(0.002 * 2**attempt, 0.05)))
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
+        return immediate(self.conn, work, display_path(self.path))
 
     def append(
         self,
@@ -230,18 +209,17 @@ class Store:
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
         def work(conn: sqlite3.Connection) -> Event:
+            # Safe to look before inserting: BEGIN IMMEDIATE holds the write lock. (The events_no_replace
+            # trigger refuses any insert of an existing id, so ON CONFLICT DO NOTHING cannot be used.)
+            existing = conn.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?", (event_id,)).fetchone()
+            if existing is not None:
+                return Event.from_row(existing)
             at = to_text(self.clock.now())
-            row = conn.execute(
-                "INSERT INTO events (id, at, actor, kind, payload) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT(id) DO NOTHING RETURNING seq",
+            (seq,) = conn.execute(
+                "INSERT INTO events (id, at, actor, kind, payload) VALUES (?, ?, ?, ?, ?) RETURNING seq",
                 (event_id, at, actor, kind, body),
             ).fetchone()
-            if row is None:
-                existing = conn.execute(
-                    f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?", (event_id,)
-                ).fetchone()
-                return Event.from_row(existing)
-            event = Event.from_row((row[0], event_id, at, actor, kind, body))
+            event = Event.from_row((seq, event_id, at, actor, kind, body))
             projections.project(conn, event)
             return event
 
@@ -286,9 +264,7 @@ class Store:
             (ev.RUN_CREATED,),
         ).fetchone()
         if row is None:
-            raise InputError(
-                f"{display_path(self.path)}: holds no workshop (was it created by facilitator init?)"
-            )
+            raise InputError(f"{display_path(self.path)}: holds no workshop (was it created by facilitator init?)")
         return Programme.model_validate(json.loads(row[0])["programme"])
 
     def integrity_check(self) -> str:
@@ -306,15 +282,41 @@ def _migrate(conn: sqlite3.Connection, name: str) -> None:
         )
     if not migrations.pending(db):
         return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        migrations.apply(db)
+
+    def work(conn: sqlite3.Connection) -> None:
+        migrations.apply(db)  # checks again what is pending, now under the write lock
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
+
+    immediate(conn, work, name)
+
+
+def immediate(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T], name: str) -> T:
+    """Run ``work`` in a ``BEGIN IMMEDIATE`` transaction on ``conn``, retrying with jitter while busy.
+
+    SQLite's own busy handler is unfair under contention (waits of seconds), so the busy timeout is
+    short and the waiting happens here, with a random back-off that keeps writers from colliding again.
+    """
+    deadline = time.monotonic() + WRITE_DEADLINE_S
+    attempt = 0
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            result = work(conn)
+            conn.execute("COMMIT")
+            return result
+        except sqlite3.OperationalError as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if not _is_busy(exc):
+                raise StoreError(f"{name}: {exc}") from exc
+            if time.monotonic() > deadline:
+                raise StoreError(f"{name}: still busy after {WRITE_DEADLINE_S:.0f} s") from exc
+            attempt += 1
+            time.sleep(random.uniform(0, min(0.002 * 2**attempt, 0.05)))
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
 
 def app_version() -> str:

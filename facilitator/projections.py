@@ -13,10 +13,14 @@ from facilitator.migrations import DERIVED_TABLES
 Projector = Callable[[sqlite3.Connection, Event], None]
 
 
+def _close_open_visit(conn: sqlite3.Connection, event: Event) -> None:
+    conn.execute("UPDATE step_visits SET left_at = ? WHERE left_at IS NULL", (to_text(event.at),))
+
+
 def _step_entered(conn: sqlite3.Connection, event: Event) -> None:
     p = event.payload
     at = to_text(event.at)
-    conn.execute("UPDATE step_visits SET left_at = ? WHERE left_at IS NULL", (at,))
+    _close_open_visit(conn, event)
     conn.execute(
         "INSERT INTO step_visits (seq, day, exercise, step, entered_at) VALUES (?, ?, ?, ?, ?)",
         (event.seq, p["day"], p["exercise"], p["step"], at),
@@ -66,6 +70,7 @@ def _reflection_retracted(conn: sqlite3.Connection, event: Event) -> None:
 
 
 PROJECTORS: dict[str, Projector] = {
+    ev.DAY_OPENED: _close_open_visit,
     ev.STEP_ENTERED: _step_entered,
     ev.REFLECTION_LOGGED: _reflection_logged,
     ev.REFLECTION_EDITED: _reflection_edited,

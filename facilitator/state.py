@@ -89,6 +89,18 @@ class SessionState:
                 return planned
         return None
 
+    @property
+    def next_step(self) -> PlannedStep | None:
+        """The step after the current one on its day, or the day's first step when none is current."""
+        timeline = self.day_timeline()
+        if self.step is None:
+            return timeline[0] if timeline else None
+        keys = [(p.exercise.id, p.step.id) for p in timeline]
+        here = (self.exercise, self.step)
+        if here not in keys or keys.index(here) + 1 >= len(keys):
+            return None
+        return timeline[keys.index(here) + 1]
+
     def day_timeline(self) -> list[PlannedStep]:
         if self.programme is None or self.day is None:
             return []
@@ -121,17 +133,23 @@ def _with_reflection(state: SessionState, reflection: Reflection) -> SessionStat
     return replace(state, reflections=MappingProxyType(reflections))
 
 
+def _close_last_visit(visits: tuple[Visit, ...], at: datetime) -> tuple[Visit, ...]:
+    if visits and visits[-1].left_at is None:
+        return (*visits[:-1], replace(visits[-1], left_at=at))
+    return visits
+
+
 def _enter(state: SessionState, event: Event, payload: Mapping[str, Any]) -> SessionState:
     assert state.programme is not None
     day = date.fromisoformat(payload["day"])
     exercise = state.programme.exercise_by_id[payload["exercise"]]
     step = next(s for s in exercise.steps if s.id == payload["step"])
-    visits = list(state.visits)
-    if visits and visits[-1].left_at is None:
-        visits[-1] = replace(visits[-1], left_at=event.at)
-    visits.append(Visit(day=day, exercise=exercise.id, step=step.id, entered_at=event.at))
+    visits = (
+        *_close_last_visit(state.visits, event.at),
+        Visit(day=day, exercise=exercise.id, step=step.id, entered_at=event.at),
+    )
     timer = Timer(entered_at=event.at, planned=step.duration)
-    return replace(state, day=day, exercise=exercise.id, step=step.id, timer=timer, visits=tuple(visits))
+    return replace(state, day=day, exercise=exercise.id, step=step.id, timer=timer, visits=visits)
 
 
 def apply(state: SessionState, event: Event) -> SessionState:
@@ -141,7 +159,14 @@ def apply(state: SessionState, event: Event) -> SessionState:
     if event.kind == ev.RUN_CREATED:
         state = replace(state, programme=Programme.model_validate(p["programme"]))
     elif event.kind == ev.DAY_OPENED:
-        state = replace(state, day=date.fromisoformat(p["day"]), exercise=None, step=None, timer=None)
+        state = replace(
+            state,
+            day=date.fromisoformat(p["day"]),
+            exercise=None,
+            step=None,
+            timer=None,
+            visits=_close_last_visit(state.visits, event.at),
+        )
     elif event.kind == ev.STEP_ENTERED:
         state = _enter(state, event, p)
     elif event.kind == ev.TIMER_PAUSED and timer is not None and not timer.paused:

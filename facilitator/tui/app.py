@@ -1,94 +1,231 @@
-"""The lead facilitator's app: the day's agenda, the current step and its timer."""
+"""The lead facilitator's app. The database lives on its own thread; the app holds the folded state.
+
+Every command runs on the database thread, commits, and only then hands the new state back, so what
+the screen shows has always been written. Other processes' changes arrive by polling ``data_version``.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
-from textual.app import App, ComposeResult
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header
+from textual.reactive import var
+from textual.screen import Screen
 
 from facilitator.clock import Clock, SystemClock
+from facilitator.config import Config
+from facilitator.problems import InputError
 from facilitator.session import Session
 from facilitator.session_thread import SessionThread
 from facilitator.state import SessionState
 from facilitator.text import printable
-from facilitator.tui.widgets import AgendaView, StepView, TimerView
 
 T = TypeVar("T")
+POLL_SECONDS = 0.05
 
 
 class FacilitatorApp(App[None]):
     CSS_PATH = "facilitator.tcss"
     TITLE = "facilitator"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (34, "-tall")]
+    # Over SSH, shift+'+' and '+' arrive as the same key, so five-minute changes have keys of their own.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n,right", "next_step", "Next", id="next"),
-        Binding("p,left", "previous_step", "Previous", id="previous"),
-        Binding("space", "toggle_pause", "Pause", id="pause"),
-        Binding("plus", "adjust(60)", "+1 min", id="extend"),
-        Binding("minus", "adjust(-60)", "-1 min", id="shorten"),
-        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        Binding("n,right", "next_step", "Next", id="next", tooltip="Enter the next step of the day"),
+        Binding("p,left", "previous_step", "Prev", id="previous", tooltip="Go back to the previous step"),
+        Binding("space", "toggle_pause", "Pause", id="pause", tooltip="Pause or resume the step's timer"),
+        Binding("plus,equals_sign", "adjust(60)", "+1m", id="extend", tooltip="Give the current step one more minute"),
+        Binding("minus", "adjust(-60)", "-1m", id="shorten", tooltip="Take a minute off the current step"),
+        Binding(
+            "right_square_bracket",
+            "adjust(300)",
+            "+5m",
+            id="extend-five",
+            show=False,
+            tooltip="Give the current step five more minutes",
+        ),
+        Binding(
+            "left_square_bracket,underscore",
+            "adjust(-300)",
+            "-5m",
+            id="shorten-five",
+            show=False,
+            tooltip="Take five minutes off the current step",
+        ),
+        Binding("g", "jump", "Jump", id="jump", tooltip="Find any step, on any day, by name and enter it"),
+        Binding("d", "change_day", "Day", id="day", tooltip="Open another day of the workshop"),
+        Binding("r", "log_reflection", "Reflect", id="reflect", tooltip="Log a reflection against the current step"),
+        Binding(
+            "R",
+            "show_reflections",
+            "Reflections",
+            id="reflections",
+            show=False,
+            tooltip="List, filter, edit and retract reflections",
+        ),
+        Binding(
+            "b",
+            "toggle_bell",
+            "Bell",
+            id="bell",
+            show=False,
+            tooltip="Ring the terminal bell when a step's time runs out",
+        ),
+        Binding("question_mark,f1", "help", "Help", id="help", tooltip="This list of keys"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Leave the app; the run stays saved"),
     ]
 
-    def __init__(self, *, db_path: Path, actor: str, clock: Clock | None = None) -> None:
+    state: var[SessionState] = var(SessionState, init=False, always_update=True)
+
+    def __init__(
+        self,
+        *,
+        db_path: Path,
+        actor: str,
+        clock: Clock | None = None,
+        config: Config | None = None,
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
         super().__init__()
         self.clock = clock or SystemClock()
+        self.config = config or Config()
+        self.actor = actor
         self.db = SessionThread(db_path, actor=actor, clock=self.clock)
-        self.state = SessionState()
+        self.poll_seconds = poll_seconds
+        self._data_version: int | None = None
+        self._polling = False
+        if self.config.keys:
+            self.set_keymap(self.config.keys)
 
-    def compose(self) -> ComposeResult:
-        yield Header(show_clock=False)
-        with Horizontal(id="main"):
-            yield AgendaView(id="agenda")
-            with VerticalScroll(id="current"):
-                yield TimerView(id="timer")
-                yield StepView(id="step")
-        yield Footer()
+    # -- the database thread -------------------------------------------------------------------------
 
-    async def _run(self, command: Callable[[Session], T]) -> T:
+    async def run_db(self, command: Callable[[Session], T]) -> T:
+        """Run ``command`` on the database thread without blocking the screen."""
         return await asyncio.wrap_future(self.db.submit(command))
 
-    async def on_mount(self) -> None:
-        self.state = await self._run(lambda s: s.state)
-        programme = self.state.programme
-        if programme is not None:
-            self.title = printable(programme.workshop.title)
-            self.sub_title = printable(programme.workshop.organiser)
-        self._show()
-        self.set_interval(1.0, self._tick)
+    async def command(self, command: Callable[[Session], object]) -> None:
+        """Run a session command; show the state it committed, or its error as a notification."""
 
-    def _show(self) -> None:
-        self.query_one(AgendaView).show(self.state)
-        self.query_one(StepView).show(self.state)
-        self._tick()
-
-    def _tick(self) -> None:
-        self.query_one(TimerView).show(self.state.timer, self.clock.now())
-
-    async def _command(self, command: Callable[[Session], object]) -> None:
         def run_and_read(session: Session) -> SessionState:
             command(session)
             return session.state
 
-        self.state = await self._run(run_and_read)
-        self._show()
+        try:
+            self.state = await self.run_db(run_and_read)
+        except InputError as exc:
+            self.notify("\n".join(exc.lines()), severity="error", markup=False)
 
-    async def action_next_step(self) -> None:
-        await self._command(Session.next_step)
+    async def _poll(self) -> None:
+        """Fold in what other processes committed: a cheap data_version check, then the new events."""
+        if self._polling:
+            return
+        self._polling = True
+        try:
 
-    async def action_previous_step(self) -> None:
-        await self._command(Session.previous_step)
+            def check(session: Session) -> tuple[int, SessionState | None]:
+                version = session.store.data_version()
+                if version == self._data_version:
+                    return version, None
+                return version, session.state if session.refresh() else None
 
-    async def action_toggle_pause(self) -> None:
-        await self._command(lambda s: s.resume() if s.state.timer and s.state.timer.paused else s.pause())
+            version, changed = await self.run_db(check)
+            self._data_version = version
+            if changed is not None:
+                self.state = changed
+        finally:
+            self._polling = False
 
-    async def action_adjust(self, seconds: int) -> None:
-        await self._command(lambda s: s.adjust(timedelta(seconds=seconds)))
+    # -- life cycle ----------------------------------------------------------------------------------
+
+    async def on_mount(self) -> None:
+        from facilitator.tui.lead_screen import LeadScreen
+
+        state = await self.run_db(lambda s: s.state)
+        programme = state.programme
+        if programme is not None:
+            self.title = printable(programme.workshop.title)
+            self.sub_title = printable(programme.workshop.organiser)
+        self.state = state
+        await self.push_screen(LeadScreen())
+        if state.visits:
+            self._announce_resume(state)
+        self.set_interval(self.poll_seconds, self._poll)
+
+    def _announce_resume(self, state: SessionState) -> None:
+        current = state.current
+        where = f"{current.step.title} ({state.day:%a %d %b})" if current and state.day else "the day's agenda"
+        paused = " The timer is paused, as it was left." if state.timer and state.timer.paused else ""
+        self.notify(f"Session resumed at {printable(where)}.{paused}", title="Resumed", markup=False, timeout=8)
 
     async def on_unmount(self) -> None:
         await asyncio.get_running_loop().run_in_executor(None, self.db.close)
+
+    # -- actions -------------------------------------------------------------------------------------
+
+    async def action_next_step(self) -> None:
+        await self.command(Session.next_step)
+
+    async def action_previous_step(self) -> None:
+        await self.command(Session.previous_step)
+
+    async def action_toggle_pause(self) -> None:
+        await self.command(lambda s: s.resume() if s.state.timer and s.state.timer.paused else s.pause())
+
+    async def action_adjust(self, seconds: int) -> None:
+        await self.command(lambda s: s.adjust(timedelta(seconds=seconds)))
+
+    def jump_to(self, day: str, exercise: str, step: str) -> None:
+        on = date.fromisoformat(day)
+        self.run_worker(self.command(lambda s: s.enter_step(exercise, step, on=on)), exclusive=True, group="jump")
+
+    def action_jump(self) -> None:
+        from facilitator.tui.pickers import JumpScreen
+
+        self.push_screen(JumpScreen())
+
+    def action_change_day(self) -> None:
+        from facilitator.tui.pickers import DayScreen
+
+        self.push_screen(DayScreen())
+
+    def open_day(self, on: date) -> None:
+        self.run_worker(self.command(lambda s: s.open_day(on)), exclusive=True, group="day")
+
+    def action_log_reflection(self) -> None:
+        from facilitator.tui.reflection_form import ReflectionForm
+
+        self.push_screen(ReflectionForm())
+
+    def action_show_reflections(self) -> None:
+        from facilitator.tui.reflections_screen import ReflectionsScreen
+
+        self.push_screen(ReflectionsScreen())
+
+    def action_toggle_bell(self) -> None:
+        self.config = self.config.model_copy(update={"bell": not self.config.bell})
+        self.notify("Bell on at zero" if self.config.bell else "Bell off", timeout=3)
+
+    def action_help(self) -> None:
+        from facilitator.tui.help_screen import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Every action of the app in the command palette (ctrl+p), described as in the help screen."""
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.id and binding.tooltip:
+                action = binding.action
+                yield SystemCommand(binding.tooltip, f"key: {binding.key}", partial(self.run_action, action))
+        yield from super().get_system_commands(screen)
+
+
+def binding_ids() -> frozenset[str]:
+    """The ids a user may remap in the config file's [keys] table."""
+    return frozenset(b.id for b in FacilitatorApp.BINDINGS if isinstance(b, Binding) and b.id is not None)

@@ -1,84 +1,299 @@
-"""Widgets of the lead screen. Participant and script text is shown as plain text, never as markup."""
+"""Widgets of the lead screen. Each watches the app's state; text from scripts and people is never markup."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
 
-from facilitator.state import SessionState, Timer
+from facilitator.pace import city, day_pace, day_progress, local_time
+from facilitator.state import SessionState
 from facilitator.text import printable
+
+if TYPE_CHECKING:
+    from facilitator.tui.app import FacilitatorApp
+
+AMBER_SHARE = 0.2
+RED_SHARE = 0.05
 
 
 def clock_text(delta: timedelta) -> str:
     seconds = int(abs(delta.total_seconds()))
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
-    body = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
-    return body
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
-class AgendaView(Static):
-    """The day's steps with their planned start times; the current one marked."""
+def minutes_text(delta: timedelta) -> str:
+    return f"{round(delta.total_seconds() / 60)}m"
+
+
+class StateView:
+    """Mixin: call :meth:`show` whenever the app's session state changes."""
+
+    @property
+    def lead_app(self) -> FacilitatorApp:
+        return cast("FacilitatorApp", self.app)  # type: ignore[attr-defined]
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "state", self.show)  # type: ignore[attr-defined]
+
+    def show(self, state: SessionState) -> None:
+        raise NotImplementedError
+
+
+class Ticking(Static):
+    """A static that re-renders once a second, and repaints only when its text actually changed."""
+
+    _last: Text | None = None
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self.tick)
+        self.watch(self.app, "state", lambda _: self.tick())
+
+    def tick(self) -> None:
+        text = self.compose_text(cast("FacilitatorApp", self.app).clock.now())
+        if text != self._last:
+            self._last = text
+            self.update(text)
+
+    def compose_text(self, now: datetime) -> Text:
+        raise NotImplementedError
+
+
+class AgendaView(StateView, OptionList):
+    """The day's steps: planned start, status, and for steps done the actual time against the plan."""
+
+    BORDER_TITLE = "Agenda"
 
     def show(self, state: SessionState) -> None:
         programme = state.programme
         if programme is None:
-            self.update("No workshop in this run.")
             return
-        day = programme.day(state.day) if state.day else programme.workshop.days[0]
-        text = Text()
-        text.append(f"{day.date:%a %d %b}  {printable(day.title)}\n", style="bold")
+        day = state.day or programme.workshop.days[0].date
+        now = self.lead_app.clock.now()
+        options: list[Option | None] = []
         current_exercise = None
-        for planned in programme.timeline(day):
+        highlight = None
+        for item in day_progress(state, day, now):
+            planned = item.planned
             if planned.exercise.id != current_exercise:
                 current_exercise = planned.exercise.id
-                text.append(f"\n{printable(planned.exercise.title)}\n", style="bold")
-            is_current = planned.exercise.id == state.exercise and planned.step.id == state.step
-            marker = "▶ " if is_current else "  "
-            minutes = int(planned.step.duration.total_seconds() // 60)
-            line = f"{marker}{planned.start:%H:%M} {printable(planned.step.title)} ({minutes}m)\n"
-            text.append(line, style="reverse" if is_current else "")
-        self.update(text)
+                header = Text(printable(planned.exercise.title), style="bold", no_wrap=True, overflow="ellipsis")
+                options.append(Option(header, disabled=True))
+            mark = {"done": "✓", "current": "▶", "upcoming": "·"}[item.status]
+            line = Text(no_wrap=True, overflow="ellipsis")
+            line.append(f"{mark} {planned.start:%H:%M} ", style="bold" if item.status == "current" else "")
+            line.append(printable(planned.step.title))
+            line.append(f" {minutes_text(planned.step.duration)}", style="dim")
+            if item.actual is not None and item.status != "upcoming":
+                over = item.actual > planned.step.duration + timedelta(seconds=59)
+                line.append(f"→{minutes_text(item.actual)}", style="red" if over else "green")
+            if item.status == "current":
+                line.stylize("reverse")
+                highlight = len(options)
+            options.append(Option(line, id=f"{day.isoformat()}/{planned.key}"))
+        width = max(self.scrollable_content_region.width - 1, 10)
+        for option in options:
+            if option is not None:
+                cast(Text, option.prompt).truncate(width, overflow="ellipsis")
+        self.clear_options()
+        self.add_options(options)
+        if highlight is not None:
+            self.highlighted = highlight
+            self.scroll_to_highlight(top=False)
+
+    def on_resize(self) -> None:
+        self.show(self.lead_app.state)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            day, exercise, step = event.option.id.split("/")
+            self.lead_app.jump_to(day, exercise, step)
 
 
-class StepView(Static):
-    """What participants see, the private notes and the reflection prompt of the current step."""
+class StepView(StateView, Static):
+    """What participants see, the reflection prompt, the private notes and the next step's title."""
 
     def show(self, state: SessionState) -> None:
         current = state.current
+        text = Text()
         if current is None:
             self.update(Text("Press n to start the first step of the day.", style="italic"))
             return
         step = current.step
-        text = Text()
-        text.append(f"{printable(step.title)}\n", style="bold")
-        text.append(f"{step.kind.value} · {printable(current.exercise.title)}\n\n", style="dim")
+        text.append(printable(step.title) + "\n", style="bold")
+        text.append(f"{step.kind.value} · {printable(current.exercise.title)}", style="dim")
+        if step.grouping is not None:
+            size = f" of {step.grouping.size}" if step.grouping.size else ""
+            text.append(f" · groups by {step.grouping.by.value}{size}", style="dim")
+        text.append("\n\n")
         if step.text:
-            text.append(printable(step.text.rstrip()) + "\n\n")
+            text.append(printable(step.text.strip()) + "\n\n")
         if step.prompt:
             text.append("Reflection prompt: ", style="bold")
             text.append(printable(step.prompt.text) + "\n\n")
         if step.notes:
-            text.append("Facilitator notes\n", style="bold")
-            text.append(printable(step.notes.rstrip()) + "\n", style="italic")
+            text.append("Notes (facilitators only)\n", style="bold")
+            text.append(printable(step.notes.strip()) + "\n\n", style="italic")
+        materials = (*step.materials, *current.exercise.materials)
+        if materials:
+            text.append("Materials: ", style="bold")
+            text.append(printable("; ".join(materials)) + "\n\n")
+        upcoming = state.next_step
+        text.append("Next: ", style="bold")
+        text.append(printable(upcoming.step.title) if upcoming else "end of the day", style="")
         self.update(text)
 
 
-class TimerView(Static):
-    """Time left in the current step; counts the overrun up once time is out."""
+class TimerView(Ticking):
+    """Time left with a bar; amber at 20% left, red at 5%, and the overrun counted up in red."""
 
-    def show(self, timer: Timer | None, now: datetime) -> None:
+    def compose_text(self, now: datetime) -> Text:
+        state = cast("FacilitatorApp", self.app).state
+        timer = state.timer
+        self.set_class(False, "amber", "red", "over")
         if timer is None:
-            self.update("--:--")
-            self.set_classes("")
-            return
+            return Text("--:--  no step running", style="dim")
         remaining = timer.remaining(now)
-        share = remaining / timer.allowed if timer.allowed else 0
-        label = clock_text(remaining) if remaining >= timedelta() else "+" + clock_text(remaining)
+        share = remaining / timer.allowed if timer.allowed else 0.0
+        level = (
+            "over"
+            if remaining < timedelta()
+            else "red"
+            if share <= RED_SHARE
+            else "amber"
+            if share <= AMBER_SHARE
+            else ""
+        )
+        if level:
+            self.add_class(level)
+        label = f"+{clock_text(remaining)} over" if remaining < timedelta() else clock_text(remaining)
+        text = Text(f"{label} ")
+        suffix = f" of {minutes_text(timer.allowed)}"
+        width = max(self.content_size.width - len(label) - len(suffix) - 14, 5)
+        filled = 0 if remaining < timedelta() else round(width * max(min(share, 1.0), 0.0))
+        text.append("█" * filled + "░" * (width - filled))
+        text.append(suffix)
+        if timer.adjustment:
+            sign = "+" if timer.adjustment > timedelta() else "-"
+            text.append(f" ({sign}{minutes_text(abs(timer.adjustment))})", style="dim")
         if timer.paused:
-            label += "  paused"
-        self.update(label)
-        level = "over" if remaining < timedelta() else "red" if share <= 0.05 else "amber" if share <= 0.2 else ""
-        self.set_classes(level)
+            text.append("  PAUSED", style="bold reverse")
+        return text
+
+    def tick(self) -> None:
+        before = self._remaining_positive()
+        super().tick()
+        after = self._remaining_positive()
+        app = cast("FacilitatorApp", self.app)
+        if before and after is False and app.config.bell:
+            app.bell()
+
+    def _remaining_positive(self) -> bool | None:
+        app = cast("FacilitatorApp", self.app)
+        timer = app.state.timer
+        if timer is None or timer.paused:
+            return None
+        positive = timer.remaining(app.clock.now()) > timedelta()
+        previous = getattr(self, "_was_positive", None)
+        self._was_positive = positive
+        return previous if previous is not None else positive
+
+
+class PaceView(Ticking):
+    """How far the day runs ahead of or behind plan, and when it will end."""
+
+    def compose_text(self, now: datetime) -> Text:
+        state = cast("FacilitatorApp", self.app).state
+        if state.programme is None:
+            return Text()
+        day = state.day or state.programme.workshop.days[0].date
+        pace = day_pace(state, day, now)
+        self.set_class(False, "warning")
+        if pace is None:
+            return Text()
+        tz = state.programme.workshop.timezone
+        drift_minutes = round(pace.drift.total_seconds() / 60)
+        if drift_minutes > 0:
+            text = Text(f"{drift_minutes} min behind", style="bold red")
+        elif drift_minutes < 0:
+            text = Text(f"{-drift_minutes} min ahead", style="bold green")
+        else:
+            text = Text("on time", style="bold green")
+        text.append(f" · forecast end {local_time(pace.forecast_end, tz):%H:%M}")
+        text.append(f" · planned end {local_time(pace.planned_end, tz):%H:%M} {city(tz)}", style="dim")
+        if pace.rehearsal:
+            text.append(" · rehearsal times", style="dim")
+        if pace.overruns:
+            self.add_class("warning")
+            text.append("  ⚠ runs past the planned end", style="bold")
+        return text
+
+
+class LocationStrip(Ticking):
+    """Every location: its local time, who is present against who is expected, and its link."""
+
+    WIDE = 110
+
+    def compose_text(self, now: datetime) -> Text:
+        state = cast("FacilitatorApp", self.app).state
+        if state.programme is None:
+            return Text()
+        wide = self.app.size.width >= self.WIDE
+        cells = []
+        for location in state.programme.workshop.locations:
+            cell = Text()
+            cell.append("○ ", style="dim")
+            cell.append(printable(location.id.upper()), style="bold")
+            cell.append(f" {local_time(now, location.timezone):%H:%M}")
+            if wide:
+                cell.append(f" {city(location.timezone)}")
+            cell.append(f" –/{location.expected}", style="dim")
+            cells.append(cell)
+        return pack(cells, max(self.content_size.width, 20))
+
+
+def pack(cells: list[Text], width: int, gap: str = "  ") -> Text:
+    """Lay cells out left to right, starting a new line rather than splitting a cell."""
+    out = Text()
+    used = 0
+    for cell in cells:
+        if used and used + len(gap) + cell.cell_len > width:
+            out.append("\n")
+            used = 0
+        elif used:
+            out.append(gap)
+            used += len(gap)
+        out.append_text(cell)
+        used += cell.cell_len
+    return out
+
+
+class ReflectionsFeed(StateView, Static):
+    """The latest reflections of the day, newest first."""
+
+    BORDER_TITLE = "Reflections"
+    LIMIT = 5
+
+    def show(self, state: SessionState) -> None:
+        day = state.day
+        latest = [r for r in state.visible_reflections() if r.day == day][-self.LIMIT :]
+        tz = state.programme.workshop.timezone if state.programme else "UTC"
+        if not latest:
+            self.update(Text("No reflections yet today. Press r to log one.", style="dim italic"))
+            return
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for index, reflection in enumerate(reversed(latest)):
+            if index:
+                text.append("\n")
+            who = printable(reflection.participant or "anonymous")
+            where = f", {reflection.location.upper()}" if reflection.location else ""
+            text.append(f"{local_time(reflection.logged_at, tz):%H:%M} ", style="dim")
+            text.append("“" + printable(reflection.text.replace("\n", " ")) + "”")
+            text.append(f" — {who}{where}", style="dim")
+        self.update(text)

@@ -1,0 +1,124 @@
+"""Small pickers: jump to any step by fuzzy search, and change the day."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.fuzzy import Matcher
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from facilitator.text import printable
+
+if TYPE_CHECKING:
+    from facilitator.tui.app import FacilitatorApp
+
+
+class _Picker(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Close", id="close-picker")]
+
+    @property
+    def lead_app(self) -> FacilitatorApp:
+        return cast("FacilitatorApp", self.app)
+
+
+class JumpScreen(_Picker):
+    """Type part of a step's or exercise's title; enter jumps there, on whichever day it is."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker"):
+            yield Static("Jump to a step", classes="title")
+            yield Input(placeholder="type to filter steps…", id="jump-query")
+            yield OptionList(id="jump-results")
+
+    def on_mount(self) -> None:
+        self._refill("")
+
+    def _candidates(self) -> list[tuple[str, str]]:
+        state = self.lead_app.state
+        programme = state.programme
+        if programme is None:
+            return []
+        days = sorted(programme.workshop.days, key=lambda d: d.date != state.day)
+        found = []
+        for day in days:
+            for planned in programme.timeline(day):
+                label = f"{day.date:%a} {planned.start:%H:%M}  {planned.step.title} — {planned.exercise.title}"
+                found.append((f"{day.date.isoformat()}/{planned.key}", printable(label)))
+        return found
+
+    def _refill(self, query: str) -> None:
+        results = self.query_one("#jump-results", OptionList)
+        results.clear_options()
+        candidates = self._candidates()
+        if query.strip():
+            matcher = Matcher(query)
+            scored = [(matcher.match(label), key, label) for key, label in candidates]
+            ranked = sorted((s for s in scored if s[0] > 0), key=lambda s: -s[0])
+            candidates = [(key, label) for _, key, label in ranked]
+        results.add_options(
+            [Option(Text(label, no_wrap=True, overflow="ellipsis"), id=key) for key, label in candidates[:200]]
+        )
+        if candidates:
+            results.highlighted = 0
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._refill(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        results = self.query_one("#jump-results", OptionList)
+        if results.highlighted is not None:
+            self._choose(results.get_option_at_index(results.highlighted).id)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self._choose(event.option.id)
+
+    def on_key(self, event: object) -> None:
+        key = getattr(event, "key", "")
+        if key in ("down", "up"):
+            results = self.query_one("#jump-results", OptionList)
+            results.action_cursor_down() if key == "down" else results.action_cursor_up()
+            getattr(event, "stop")()  # noqa: B009
+
+    def _choose(self, key: str | None) -> None:
+        if key:
+            day, exercise, step = key.split("/")
+            self.lead_app.jump_to(day, exercise, step)
+        self.dismiss()
+
+
+class DayScreen(_Picker):
+    """The workshop's days; enter opens one."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker"):
+            yield Static("Change day", classes="title")
+            yield OptionList(id="days")
+
+    def on_mount(self) -> None:
+        state = self.lead_app.state
+        programme = state.programme
+        days = self.query_one("#days", OptionList)
+        if programme is None:
+            return
+        for day in programme.workshop.days:
+            minutes = int(programme.planned_duration(day).total_seconds() // 60)
+            visited = any(v.day == day.date for v in state.visits)
+            mark = "▶" if day.date == state.day else "✓" if visited else "·"
+            label = f"{mark} {day.date:%a %d %b}  {day.title}  ({len(programme.timeline(day))} steps, {minutes} min)"
+            days.add_option(Option(Text(printable(label), no_wrap=True, overflow="ellipsis"), id=day.date.isoformat()))
+        current = [d.date for d in programme.workshop.days].index(state.day) if state.day else 0
+        days.highlighted = current
+        days.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        from datetime import date
+
+        if event.option.id:
+            self.lead_app.open_day(date.fromisoformat(event.option.id))
+        self.dismiss()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,10 @@ class Problem:
         return f"{where}:{field}{kind} {self.message}"
 
 
+class StoreError(Exception):
+    """The database cannot do what was asked (busy for too long, disk full): not the user's input."""
+
+
 class InputError(Exception):
     """Bad input from a person: shown as one line per problem, exit code 2, no traceback."""
 
@@ -35,10 +40,18 @@ class InputError(Exception):
 
 
 def display_path(path: Path) -> str:
-    """A path as the user would recognise it: relative to the working folder when inside it."""
+    """A path as the user would recognise it: relative to the working folder when inside it.
+
+    Symbolic links are not followed, so a problem in ``ex/link.yaml`` is reported there and not under
+    the name of the file it points to; and a link that loops cannot raise (``resolve()`` would).
+    """
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):
+        cwd = Path.cwd()
+    except OSError:  # the working folder was deleted
+        return str(path)
+    try:
+        return str(Path(os.path.abspath(path)).relative_to(cwd))
+    except ValueError:
         return str(path)
 
 

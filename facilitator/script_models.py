@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 import zoneinfo
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
@@ -20,10 +22,12 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    ValidationError,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from facilitator.durations import DURATION_PATTERN, format_duration, parse_duration
 
@@ -43,10 +47,67 @@ def did_you_mean(word: str, choices: object) -> str:
 
 def _check_timezone(name: str) -> str:
     if name not in _iana_zones():
-        raise ValueError(
-            f"{name!r} is not an IANA time zone{did_you_mean(name, sorted(_iana_zones()))}"
-        )
+        raise ValueError(f"{name!r} is not an IANA time zone{did_you_mean(name, sorted(_iana_zones()))}")
     return name
+
+
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+CLOCK_PATTERN = r"^([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+
+
+def _clock_time(value: object) -> object:
+    """A time of day as people write it: ``9:30`` as well as ``09:30``; never a bare number.
+
+    Pydantic alone refuses ``9:30`` and reads ``900`` as 900 seconds past midnight UTC, which would
+    quietly start the day at 00:15. Offsets are refused: times are in the workshop's time zone.
+    """
+    if isinstance(value, time):
+        if value.tzinfo is not None:
+            raise ValueError(f"{value.isoformat()} has a UTC offset; write the local time in the workshop's time zone")
+        return value
+    if isinstance(value, str):
+        match = _CLOCK.fullmatch(value.strip())
+        if match:
+            hour, minute, second = (int(part or 0) for part in match.groups())
+            if hour < 24 and minute < 60 and second < 60:
+                return time(hour, minute, second)
+    raise ValueError(f"{value!r} is not a time of day; write it like 09:00 or 13:30")
+
+
+def _calendar_date(value: object) -> object:
+    """Refuse numbers: pydantic would read ``20220822`` or ``1661126400`` as seconds since 1970."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a date; write it like 2022-08-22")
+    return value
+
+
+def _fail_at(errors: list[tuple[tuple[int | str, ...], str]]) -> None:
+    """Raise a validation error located below the value being validated (``steps[3].id``, not ``steps``).
+
+    Pydantic places an error raised by a validator at the validated value itself and offers no way to
+    point deeper, but it does merge a :class:`ValidationError` raised inside, keeping its locations.
+    """
+    details = [
+        InitErrorDetails(type=PydanticCustomError("script_rule", message), loc=loc, input=None)
+        for loc, message in errors
+    ]
+    if details:
+        raise ValidationError.from_exception_data("script rule", details)
+
+
+def _duplicates(items: Sequence[object], key: Callable[[Any], object], field_name: str, what: str, where: str) -> None:
+    """Refuse repeated keys, each reported at the repeated item rather than at the whole list."""
+    first: dict[object, int] = {}
+    errors: list[tuple[tuple[int | str, ...], str]] = []
+    for index, item in enumerate(items):
+        value = key(item)
+        if value in first:
+            shown = value.isoformat() if isinstance(value, date) else value
+            loc: tuple[int | str, ...] = (index, field_name) if field_name else (index,)
+            errors.append((loc, f"{what} {shown!r} is used twice (first at {where}[{first[value]}])"))
+        else:
+            first[value] = index
+    _fail_at(errors)
 
 
 def _share(value: object) -> object:
@@ -62,9 +123,7 @@ def _share(value: object) -> object:
 TimeZoneName = Annotated[
     str,
     AfterValidator(_check_timezone),
-    WithJsonSchema(
-        {"type": "string", "description": "IANA time zone, e.g. Africa/Juba"}
-    ),
+    WithJsonSchema({"type": "string", "description": "IANA time zone, e.g. Africa/Juba"}),
 ]
 Duration = Annotated[
     timedelta,
@@ -85,7 +144,28 @@ Identifier = Annotated[
         description="lower-case letters, digits and dashes, e.g. wps-agenda",
     ),
 ]
-Share = Annotated[float, BeforeValidator(_share), Field(gt=0, le=1)]
+ClockTime = Annotated[
+    time,
+    BeforeValidator(_clock_time),
+    WithJsonSchema({"type": "string", "pattern": CLOCK_PATTERN, "examples": ["09:00", "13:30"]}),
+]
+CalendarDate = Annotated[date, BeforeValidator(_calendar_date)]
+# The bounds go before the validator that reads "80%" so that they constrain the number (placed after
+# it, pydantic wrote them into the JSON Schema as the non-standard keywords "gt" and "le").
+Share = Annotated[
+    float,
+    Field(gt=0, le=1),
+    BeforeValidator(_share),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%\s*$"},
+            ],
+            "examples": [0.8, "80%"],
+        }
+    ),
+]
 
 
 class _Strict(BaseModel):
@@ -131,9 +211,13 @@ class Prompt(_Strict):
     """A reflection question put to participants during a step."""
 
     text: str = Field(min_length=1, max_length=1000)
-    anonymity: Anonymity | None = Field(
-        default=None, description="defaults to the workshop's reflections.anonymity"
-    )
+    anonymity: Anonymity | None = Field(default=None, description="defaults to the workshop's reflections.anonymity")
+
+
+def _grouping_shorthand_schema(schema: dict[str, Any]) -> None:
+    """Let the schema accept the shorthand ``grouping: location`` that Grouping's validator reads."""
+    shorthand = {"type": "string", "enum": [by.value for by in GroupBy], "description": "shorthand for {by: ...}"}
+    schema.setdefault("anyOf", []).insert(0, shorthand)
 
 
 class Step(_Strict):
@@ -142,17 +226,18 @@ class Step(_Strict):
     kind: StepKind
     duration: Duration
     text: str = Field(default="", max_length=5000, description="what participants see")
-    notes: str = Field(
-        default="", max_length=10000, description="private facilitator notes"
-    )
+    notes: str = Field(default="", max_length=10000, description="private facilitator notes")
     prompt: Prompt | None = None
-    grouping: Grouping | None = None
+    grouping: Grouping | None = Field(
+        default=None,
+        json_schema_extra=_grouping_shorthand_schema,
+    )
     materials: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _reflection_needs_prompt(self) -> Step:
         if self.kind is StepKind.REFLECTION and self.prompt is None:
-            raise ValueError("a reflection step needs a prompt")
+            _fail_at([(("prompt",), "a reflection step needs a prompt")])
         return self
 
 
@@ -166,11 +251,7 @@ class Exercise(_Strict):
     @field_validator("steps")
     @classmethod
     def _unique_step_ids(cls, steps: tuple[Step, ...]) -> tuple[Step, ...]:
-        seen: set[str] = set()
-        for step in steps:
-            if step.id in seen:
-                raise ValueError(f"step id {step.id!r} is used twice")
-            seen.add(step.id)
+        _duplicates(steps, lambda step: step.id, "id", "step id", "steps")
         return steps
 
     @property
@@ -182,49 +263,45 @@ class Location(_Strict):
     id: Identifier
     name: str = Field(min_length=1, max_length=80)
     timezone: TimeZoneName
-    expected: int = Field(
-        default=0, ge=0, le=100_000, description="participants expected here"
-    )
+    expected: int = Field(default=0, ge=0, le=100_000, description="participants expected here")
 
 
 class Day(_Strict):
-    date: date
+    date: CalendarDate
     title: str = Field(default="", max_length=120)
-    start: time = Field(
-        description="local start time in the workshop's time zone, e.g. 09:00"
-    )
-    end: time | None = Field(
+    start: ClockTime = Field(description="local start time in the workshop's time zone, e.g. 09:00")
+    end: ClockTime | None = Field(
         default=None,
         description="planned end; an agenda that runs past it is a warning",
     )
-    agenda: tuple[Identifier, ...] = Field(
-        min_length=1, description="exercise ids in running order"
-    )
+    agenda: tuple[Identifier, ...] = Field(min_length=1, description="exercise ids in running order")
 
     @field_validator("agenda")
     @classmethod
     def _no_repeats(cls, agenda: tuple[str, ...]) -> tuple[str, ...]:
-        for exercise_id in agenda:
-            if agenda.count(exercise_id) > 1:
-                raise ValueError(f"exercise {exercise_id!r} appears twice on this day")
+        _duplicates(agenda, lambda exercise_id: exercise_id, "", "exercise", "agenda")
         return agenda
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Day:
+        if self.end is not None and self.end <= self.start:
+            _fail_at([(("end",), f"the planned end {self.end:%H:%M} is not after the start {self.start:%H:%M}")])
+        return self
 
 
 class AttendanceRule(_Strict):
-    certificate_share: Share = Field(
-        default=0.8, description="share of planned minutes needed for a certificate"
-    )
+    certificate_share: Share = Field(default=0.8, description="share of planned minutes needed for a certificate")
     late_grace: Duration = Field(
         default=timedelta(minutes=10),
         description="arrivals after start plus this are late",
+        # pydantic writes a timedelta default as ISO 8601 ("PT10M"), which the pattern above refuses.
+        json_schema_extra={"default": "10m"},
     )
 
 
 class ReflectionDefaults(_Strict):
     anonymity: Anonymity = Anonymity.PARTICIPANT_CHOOSES
-    consent_to_quote: bool = Field(
-        default=False, description="whether the consent box starts ticked"
-    )
+    consent_to_quote: bool = Field(default=False, description="whether the consent box starts ticked")
 
 
 class Workshop(_Strict):
@@ -243,19 +320,13 @@ class Workshop(_Strict):
     @field_validator("locations")
     @classmethod
     def _unique_locations(cls, locations: tuple[Location, ...]) -> tuple[Location, ...]:
-        ids = [loc.id for loc in locations]
-        for loc_id in ids:
-            if ids.count(loc_id) > 1:
-                raise ValueError(f"location id {loc_id!r} is used twice")
+        _duplicates(locations, lambda location: location.id, "id", "location id", "locations")
         return locations
 
     @field_validator("days")
     @classmethod
     def _unique_dates(cls, days: tuple[Day, ...]) -> tuple[Day, ...]:
-        dates = [d.date for d in days]
-        for day in dates:
-            if dates.count(day) > 1:
-                raise ValueError(f"day {day.isoformat()} is listed twice")
+        _duplicates(days, lambda day: day.date, "date", "day", "days")
         return days
 
 
@@ -312,6 +383,4 @@ class Programme(BaseModel):
 
     def planned_end(self, day: Day) -> datetime:
         tz = zoneinfo.ZoneInfo(self.workshop.timezone)
-        return datetime.combine(day.date, day.start, tzinfo=tz) + self.planned_duration(
-            day
-        )
+        return datetime.combine(day.date, day.start, tzinfo=tz) + self.planned_duration(day)

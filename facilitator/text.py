@@ -20,3 +20,29 @@ def _escape(match: re.Match[str]) -> str:
 def printable(text: str) -> str:
     """``text`` with every control character (other than newline and tab) shown as an escape."""
     return _UNSAFE.sub(_escape, text)
+
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]\s|\d+[.)]\s|[A-Za-z][.)]\s)")
+
+
+def reflow(text: str) -> str:
+    """Join the hard-wrapped lines of each paragraph, keeping blank lines, list items and indented lines.
+
+    Script authors wrap long text in their editor; the screen should wrap it to its own width instead.
+    """
+    out: list[str] = []
+    for line in text.strip().splitlines():
+        stripped = line.strip()
+        joinable = (
+            out
+            and out[-1]
+            and stripped
+            and not _LIST_ITEM.match(line)
+            and not line.startswith((" ", "\t"))
+            and not out[-1].endswith(":")
+        )
+        if joinable:
+            out[-1] = f"{out[-1]} {stripped}"
+        else:
+            out.append(line.rstrip())
+    return "\n".join(out)

@@ -28,11 +28,11 @@ def test_demo_opens_steps_and_resumes_after_quit(tmux: Tmux, tmp_path: Path) -> 
     tmux.wait_for_text("Press n to start")
     screen = tmux.screen()
     assert "Integrating Gender Equality and WPS" in screen
-    assert "08:00 Welcome and purpose" in screen
+    assert "· 08:00 Welcome" in screen
     tmux.send("n")
-    tmux.wait_for_text("▶ 08:00")
+    tmux.wait_for_text("▶ 08:00 Welc")
     tmux.send("n")
-    tmux.wait_for_text("▶ 08:10")
+    tmux.wait_for_text("▶ 08:10 Conn")
     tmux.send("C-q")
     tmux.wait_for_text("EXITED 0")
 
@@ -43,7 +43,8 @@ def test_demo_opens_steps_and_resumes_after_quit(tmux: Tmux, tmp_path: Path) -> 
 
     tmux.kill()
     tmux.start(f"facilitator run --db {db} --as lead", cwd=tmp_path)
-    screen = tmux.wait_for_text("▶ 08:10")
-    assert "Connection check" in screen
+    screen = tmux.wait_for_text("▶ 08:10 Conn")
+    assert "Connection check: one voice from each location" in screen
+    assert "Session resumed" in screen
     tmux.send("C-q")
     tmux.wait_for_text("EXITED 0")

@@ -1,102 +1,369 @@
-"""The lead app driven through Textual's Pilot, and what its screen looks like."""
+"""The lead app driven through Textual's Pilot with a fake clock, and what its screen looks like."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets._header import HeaderTitle
 
 from facilitator.clock import FakeClock
+from facilitator.config import Config
 from facilitator.scripts import load_workshop
-from facilitator.state import fold
+from facilitator.session import Session
+from facilitator.state import SessionState, fold
 from facilitator.store import Store
-from facilitator.tui.app import FacilitatorApp
-from facilitator.tui.widgets import AgendaView, StepView, TimerView
+from facilitator.tui.app import FacilitatorApp, binding_ids
+from facilitator.tui.help_screen import HelpScreen
+from facilitator.tui.pickers import DayScreen, JumpScreen
+from facilitator.tui.widgets import AgendaView, LocationStrip, PaceView, ReflectionsFeed, StepView, TimerView
 
 DEMO = Path(__file__).resolve().parent.parent / "exercises"
+# 08:00 in New York on the first day of the demo: the run happens on its scheduled date.
+ON_THE_DAY = datetime(2022, 8, 22, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def demo_db(tmp_path: Path) -> Path:
     db = tmp_path / "run.db"
-    Store.create(db, load_workshop(DEMO).programme, actor="lead", clock=FakeClock()).close()
+    Store.create(db, load_workshop(DEMO).programme, actor="lead", clock=FakeClock(ON_THE_DAY)).close()
     return db
 
 
-def rendered(widget: object) -> str:
-    return str(widget.render())  # type: ignore[attr-defined]
+def text(widget: Widget) -> str:
+    return str(widget.render())
 
 
-async def test_stepping_through_the_day_is_recorded(demo_db: Path) -> None:
-    clock = FakeClock()
-    app = FacilitatorApp(db_path=demo_db, actor="lead", clock=clock)
+def agenda_lines(app: FacilitatorApp) -> list[str]:
+    agenda = app.screen.query_one(AgendaView)
+    return [str(agenda.get_option_at_index(i).prompt) for i in range(agenda.option_count)]
+
+
+def saved_state(db: Path) -> SessionState:
+    with Store.open(db) as store:
+        return fold(store.events())
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let commands finish on the database thread and the screen catch up."""
+    app = pilot.app
+    assert isinstance(app, FacilitatorApp)
+    for _ in range(5):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_stepping_through_the_day_is_recorded_before_it_is_shown(demo_db: Path) -> None:
+    app = FacilitatorApp(db_path=demo_db, actor="lead", clock=FakeClock(ON_THE_DAY))
     async with app.run_test(size=(100, 30)) as pilot:
-        assert "Press n" in rendered(app.query_one(StepView))
+        await settle(pilot)
+        assert "Press n" in text(app.screen.query_one(StepView))
         await pilot.press("n", "n", "right", "p")
-        await pilot.pause()
-        assert "Connection check" in rendered(app.query_one(StepView))
-        await pilot.press("space")
-        await pilot.pause()
-        assert "paused" in rendered(app.query_one(TimerView))
-        await pilot.press("plus", "plus")
-        await pilot.pause()
-    with Store.open(demo_db) as store:
-        state = fold(store.events())
+        await settle(pilot)
+        assert "Connection check" in text(app.screen.query_one(StepView))
+        assert "Next: Introductions in small mixed groups" in text(app.screen.query_one(StepView))
+        current = [line for line in agenda_lines(app) if line.startswith("▶")]
+        assert len(current) == 1
+        assert current[0].startswith("▶ 08:10 Connectio")
+        assert any(line.startswith("✓ 08:00 Welcome") for line in agenda_lines(app))
+    state = saved_state(demo_db)
     assert (state.exercise, state.step) == ("opening", "connection-check")
-    assert state.timer is not None
-    assert state.timer.paused
-    assert state.timer.adjustment == timedelta(minutes=2)
 
 
-async def test_timer_turns_red_and_counts_the_overrun(demo_db: Path) -> None:
-    clock = FakeClock()
+async def test_timer_turns_amber_then_red_and_counts_the_overrun(demo_db: Path) -> None:
+    clock = FakeClock(ON_THE_DAY)
     app = FacilitatorApp(db_path=demo_db, actor="lead", clock=clock)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("n")
-        await pilot.pause()
-        timer = app.query_one(TimerView)
-        assert "10:00" in rendered(timer)
-        clock.advance(timedelta(minutes=8, seconds=30))
-        app._tick()
+        await settle(pilot)
+        timer = app.screen.query_one(TimerView)
+        assert text(timer).startswith("10:00")
+        assert not timer.has_class("amber", "red", "over")
+        clock.advance(timedelta(minutes=7, seconds=59))  # 2:01 left: just over 20%
+        timer.tick()
+        assert not timer.has_class("amber")
+        clock.advance(timedelta(seconds=1))  # 2:00 left: 20%
+        timer.tick()
         assert timer.has_class("amber")
-        clock.advance(timedelta(minutes=2))
-        app._tick()
+        clock.advance(timedelta(minutes=1, seconds=30))  # 0:30 left: 5%
+        timer.tick()
+        assert timer.has_class("red")
+        assert not timer.has_class("amber")
+        clock.advance(timedelta(minutes=1))
+        timer.tick()
         assert timer.has_class("over")
-        assert "+00:30" in rendered(timer)
+        assert text(timer).startswith("+00:30 over")
 
 
-async def test_participant_text_is_not_markup(tmp_path: Path) -> None:
+async def test_pause_freezes_the_timer_and_resume_goes_on(demo_db: Path) -> None:
+    clock = FakeClock(ON_THE_DAY)
+    app = FacilitatorApp(db_path=demo_db, actor="lead", clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        await settle(pilot)
+        clock.advance(60)
+        await pilot.press("space")
+        await settle(pilot)
+        clock.advance(300)
+        timer = app.screen.query_one(TimerView)
+        timer.tick()
+        assert text(timer).startswith("09:00")
+        assert "PAUSED" in text(timer)
+        await pilot.press("space")
+        await settle(pilot)
+        clock.advance(30)
+        timer.tick()
+        assert text(timer).startswith("08:30")
+        assert "PAUSED" not in text(timer)
+    assert saved_state(demo_db).timer is not None
+
+
+async def test_extend_and_shorten_by_one_and_five_minutes(demo_db: Path) -> None:
+    app = FacilitatorApp(db_path=demo_db, actor="lead", clock=FakeClock(ON_THE_DAY))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        await settle(pilot)
+        timer = app.screen.query_one(TimerView)
+        await pilot.press("plus")
+        await settle(pilot)
+        assert text(timer).startswith("11:00")
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert text(timer).startswith("16:00")
+        assert "(+6m)" in text(timer)
+        await pilot.press("minus", "left_square_bracket", "underscore")
+        await settle(pilot)
+        assert text(timer).startswith("05:00")
+    timer_state = saved_state(demo_db).timer
+    assert timer_state is not None
+    assert timer_state.adjustment == timedelta(minutes=-5)
+
+
+async def test_pace_forecasts_the_end_and_warns_when_it_passes_the_planned_end(demo_db: Path) -> None:
+    clock = FakeClock(ON_THE_DAY)
+    app = FacilitatorApp(db_path=demo_db, actor="lead", clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        await settle(pilot)
+        pace = app.screen.query_one(PaceView)
+        pace.tick()
+        assert text(pace).startswith("on time · forecast end 11:30")
+        assert not pace.has_class("warning")
+        clock.advance(timedelta(minutes=15))  # a 10-minute step, five minutes over
+        pace.tick()
+        assert text(pace).startswith("5 min behind · forecast end 11:35")
+        assert "runs past the planned end" in text(pace)
+        assert pace.has_class("warning")
+        await pilot.press("n")
+        await settle(pilot)
+        pace.tick()
+        assert text(pace).startswith("5 min behind")
+        assert "08:10" in agenda_lines(app)[2]
+        assert "10m→15m" in agenda_lines(app)[1]
+
+
+async def test_a_rehearsal_on_another_date_is_measured_from_its_own_start(demo_db: Path) -> None:
+    clock = FakeClock(datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
+    app = FacilitatorApp(db_path=demo_db, actor="lead", clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        await settle(pilot)
+        pace = app.screen.query_one(PaceView)
+        pace.tick()
+        assert text(pace).startswith("on time · forecast end 13:30")
+        assert "rehearsal" in text(pace)
+
+
+async def test_change_day_with_d(demo_db: Path) -> None:
+    app = FacilitatorApp(db_path=demo_db, actor="lead", clock=FakeClock(ON_THE_DAY))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n", "d")
+        await settle(pilot)
+        assert isinstance(app.screen, DayScreen)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, DayScreen)
+        assert app.state.day == date(2022, 8, 23)
+        assert agenda_lines(app)[0].startswith("Gender-responsive strat")
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.state.exercise == "strategic-planning"
+    visits = saved_state(demo_db).visits
+    assert visits[0].left_at is not None, "opening another day ends the step that was running"
+
+
+async def test_jump_finds_a_step_on_any_day_by_fuzzy_search(demo_db: Path) -> None:
+    app = FacilitatorApp(db_path=demo_db, actor="lead", clock=FakeClock(ON_THE_DAY))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("g")
+        await settle(pilot)
+        assert isinstance(app.screen, JumpScreen)
+        await pilot.press(*"mission example")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, JumpScreen)
+        assert (app.state.day, app.state.exercise, app.state.step) == (
+            date(2022, 8, 25),
+            "gender-responsive-budgeting",
+            "mission-example",
+        )
+        assert "Mission example" in text(app.screen.query_one(StepView))
+
+
+async def test_escape_closes_the_jump_picker_without_moving(demo_db: Path) -> None:
+    app = FacilitatorApp(db_path=demo_db, actor="lead", clock=FakeClock(ON_THE_DAY))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("g", "b", "escape")
+        await settle(pilot)
+        assert app.state.step is None
+        assert saved_state(demo_db).visits == ()
+
+
+async def test_help_lists_every_binding_with_its_id(demo_db: Path) -> None:
+    app = FacilitatorApp(db_path=demo_db, actor="lead", clock=FakeClock(ON_THE_DAY))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        listed = {row[2] for row in app.screen.rows}
+        assert binding_ids() <= listed
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_keys_can_be_remapped_by_binding_id(demo_db: Path) -> None:
+    config = Config(keys={"next": "j"})
+    app = FacilitatorApp(db_path=demo_db, actor="lead", clock=FakeClock(ON_THE_DAY), config=config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.state.step is None
+        await pilot.press("j")
+        await settle(pilot)
+        assert app.state.step == "welcome"
+
+
+async def test_the_command_palette_offers_every_action(demo_db: Path) -> None:
+    app = FacilitatorApp(db_path=demo_db, actor="lead", clock=FakeClock(ON_THE_DAY))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert "Enter the next step of the day" in titles
+        assert "Give the current step five more minutes" in titles
+        assert "Log a reflection against the current step" in titles
+
+
+async def test_the_bell_rings_once_when_time_runs_out(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = FakeClock(ON_THE_DAY)
+    app = FacilitatorApp(db_path=demo_db, actor="lead", clock=clock, config=Config(bell=True))
+    rings: list[int] = []
+    monkeypatch.setattr(app, "bell", lambda: rings.append(1))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        await settle(pilot)
+        timer = app.screen.query_one(TimerView)
+        clock.advance(timedelta(minutes=9, seconds=59))
+        timer.tick()
+        assert rings == []
+        clock.advance(2)
+        timer.tick()
+        clock.advance(2)
+        timer.tick()
+        assert rings == [1]
+
+
+async def test_location_strip_shows_local_time_and_expected_people(demo_db: Path) -> None:
+    app = FacilitatorApp(db_path=demo_db, actor="lead", clock=FakeClock(ON_THE_DAY))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        strip = app.screen.query_one(LocationStrip)
+        strip.tick()
+        shown = text(strip)
+        assert "HQ 08:00 New York –/12" in shown
+        assert "UNMISS 14:00 Juba –/6" in shown
+        assert "MINUSMA 12:00 Bamako –/6" in shown
+        assert "UNIFIL 15:00 Beirut –/6" in shown
+
+
+async def test_reflections_from_another_process_appear_in_the_feed(demo_db: Path) -> None:
+    clock = FakeClock(ON_THE_DAY)
+    app = FacilitatorApp(db_path=demo_db, actor="lead", clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        await settle(pilot)
+        with Store.open(demo_db, clock=clock) as store:
+            Session(store, actor="co").log_reflection("Planning must be gender-responsive", location="unmiss")
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if "gender-responsive" in text(app.screen.query_one(ReflectionsFeed)):
+                break
+        feed = text(app.screen.query_one(ReflectionsFeed))
+        assert "08:00 “Planning must be gender-responsive” — anonymous, UNMISS" in feed
+
+
+async def test_script_and_participant_text_is_never_markup(tmp_path: Path) -> None:
     folder = tmp_path / "w"
     folder.mkdir()
     (folder / "workshop.yaml").write_text(
         "title: '[bold red]T[/]'\ntimezone: UTC\nlocations: [{id: hq, name: HQ, timezone: UTC}]\n"
         "days: [{date: 2022-08-22, start: '09:00', agenda: [x]}]\n"
     )
+    long_text = "مرحبا بالعالم 👩🏽‍💼 " * 250  # close to the 5,000-character limit of a step's text
     (folder / "x.yaml").write_text(
         "id: x\ntitle: '[@click=app.quit]X[/]'\nsteps:\n"
         "  - {id: a, title: '[b]A[/b]', kind: discussion, duration: 5m, text: \"[link=http://e.vil]t[/] \\e[31mred\"}\n"
+        f"  - {{id: b, title: 'שלום עולם', kind: discussion, duration: 5m, text: '{long_text}'}}\n",
+        encoding="utf-8",
     )
     db = tmp_path / "run.db"
     Store.create(db, load_workshop(folder).programme, actor="lead", clock=FakeClock()).close()
     app = FacilitatorApp(db_path=db, actor="lead", clock=FakeClock())
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("n")
-        await pilot.pause()
-        assert "[b]A[/b]" in rendered(app.query_one(StepView))
-        assert "[link=http://e.vil]t[/]" in rendered(app.query_one(StepView))
-        assert "[@click=app.quit]X[/]" in rendered(app.query_one(AgendaView))
-        assert "\x1b" not in rendered(app.query_one(StepView))
-        assert str(app.query_one(HeaderTitle).render()).startswith("[bold red]T[/]")
+        await settle(pilot)
+        step = text(app.screen.query_one(StepView))
+        assert "[b]A[/b]" in step
+        assert "[link=http://e.vil]t[/]" in step
+        assert "\x1b" not in step
+        assert "\\x1b[31mred" in step
+        assert any("[@click=app.quit]X[/]" in line for line in agenda_lines(app))
+        assert str(app.screen.query_one(HeaderTitle).render()).startswith("[bold red]T[/]")
+        await pilot.press("n")
+        await settle(pilot)
+        assert "שלום עולם" in text(app.screen.query_one(StepView))
+        assert all(len(line) <= 80 for line in agenda_lines(app))
         assert app.is_running
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_lead_screen_snapshot(snap_compare: object, demo_db: Path, size: tuple[int, int]) -> None:
-    async def enter_two_steps(pilot: object) -> None:
-        await pilot.press("n", "n")  # type: ignore[attr-defined]
-        await pilot.pause()  # type: ignore[attr-defined]
+    clock = FakeClock(ON_THE_DAY)
 
-    app = FacilitatorApp(db_path=demo_db, actor="lead", clock=FakeClock())
-    assert snap_compare(app, terminal_size=size, run_before=enter_two_steps)  # type: ignore[operator]
+    async def two_steps_in(pilot: Pilot[None]) -> None:
+        await pilot.press("n")
+        await settle(pilot)
+        clock.advance(timedelta(minutes=12))
+        await pilot.press("n")
+        await settle(pilot)
+        clock.advance(timedelta(minutes=4))
+        for widget in pilot.app.screen.query("TimerView, PaceView, LocationStrip"):
+            widget.tick()  # type: ignore[attr-defined]
+        await pilot.pause()
+
+    app = FacilitatorApp(db_path=demo_db, actor="lead", clock=clock)
+    assert snap_compare(app, terminal_size=size, run_before=two_steps_in)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_help_screen_snapshot(snap_compare: object, demo_db: Path, size: tuple[int, int]) -> None:
+    async def open_help(pilot: Pilot[None]) -> None:
+        await pilot.press("question_mark")
+        await settle(pilot)
+
+    app = FacilitatorApp(db_path=demo_db, actor="lead", clock=FakeClock(ON_THE_DAY))
+    assert snap_compare(app, terminal_size=size, run_before=open_help)  # type: ignore[operator]

@@ -25,19 +25,27 @@ def _keys_text(keys: str) -> str:
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "dismiss", "Close", id="close-help")]
 
+    @property
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(keys, what they do, binding id) for every binding of the app, with the user's remapping."""
+        keymap = self.app._keymap
+        rows = []
+        for binding in self.app.BINDINGS:
+            if not isinstance(binding, Binding):
+                continue
+            keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
+            rows.append((_keys_text(keys), binding.tooltip or binding.description, binding.id or ""))
+        rows.append(("ctrl+p", "Command palette: every action by name", ""))
+        rows.append(("enter, click", "In the agenda: enter the highlighted step", ""))
+        return rows
+
     def compose(self) -> ComposeResult:
         table = Table(box=None, show_header=True, header_style="bold", expand=True)
         table.add_column("keys", no_wrap=True)
         table.add_column("action")
         table.add_column("id", style="dim", no_wrap=True)
-        keymap = self.app._keymap  # the user's remapping, if any
-        for binding in self.app.BINDINGS:
-            if not isinstance(binding, Binding):
-                continue
-            keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
-            table.add_row(_keys_text(keys), binding.tooltip or binding.description, binding.id or "")
-        table.add_row("ctrl+p", "Command palette: every action by name", "")
-        table.add_row("enter, click", "In the agenda: enter the highlighted step", "")
+        for row in self.rows:
+            table.add_row(*row)
         with VerticalScroll(id="help-body"):
             yield Static("Keys", classes="title")
             yield Static(table)

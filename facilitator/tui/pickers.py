@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -39,7 +40,7 @@ class JumpScreen(_Picker):
     def on_mount(self) -> None:
         self._refill("")
 
-    def _candidates(self) -> list[tuple[str, str]]:
+    def _candidates(self) -> list[tuple[str, str, str]]:
         state = self.lead_app.state
         programme = state.programme
         if programme is None:
@@ -49,7 +50,7 @@ class JumpScreen(_Picker):
         for day in days:
             for planned in programme.timeline(day):
                 label = f"{day.date:%a} {planned.start:%H:%M}  {planned.step.title} — {planned.exercise.title}"
-                found.append((f"{day.date.isoformat()}/{planned.key}", printable(label)))
+                found.append((f"{day.date.isoformat()}/{planned.key}", printable(label), planned.step.title))
         return found
 
     def _refill(self, query: str) -> None:
@@ -58,11 +59,14 @@ class JumpScreen(_Picker):
         candidates = self._candidates()
         if query.strip():
             matcher = Matcher(query)
-            scored = [(matcher.match(label), key, label) for key, label in candidates]
-            ranked = sorted((s for s in scored if s[0] > 0), key=lambda s: -s[0])
-            candidates = [(key, label) for _, key, label in ranked]
+            # A match in the step's own title counts double: people remember steps by their names.
+            scored = [
+                (2 * matcher.match(title) + matcher.match(label), (key, label, title))
+                for key, label, title in candidates
+            ]
+            candidates = [candidate for score, candidate in sorted(scored, key=lambda s: -s[0]) if score > 0]
         results.add_options(
-            [Option(Text(label, no_wrap=True, overflow="ellipsis"), id=key) for key, label in candidates[:200]]
+            [Option(Text(label, no_wrap=True, overflow="ellipsis"), id=key) for key, label, _ in candidates[:200]]
         )
         if candidates:
             results.highlighted = 0
@@ -78,12 +82,15 @@ class JumpScreen(_Picker):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self._choose(event.option.id)
 
-    def on_key(self, event: object) -> None:
-        key = getattr(event, "key", "")
-        if key in ("down", "up"):
-            results = self.query_one("#jump-results", OptionList)
-            results.action_cursor_down() if key == "down" else results.action_cursor_up()
-            getattr(event, "stop")()  # noqa: B009
+    def on_key(self, event: events.Key) -> None:
+        # The query box keeps the focus; up and down move through the results all the same.
+        results = self.query_one("#jump-results", OptionList)
+        if event.key == "down":
+            results.action_cursor_down()
+            event.stop()
+        elif event.key == "up":
+            results.action_cursor_up()
+            event.stop()
 
     def _choose(self, key: str | None) -> None:
         if key:

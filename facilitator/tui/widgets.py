@@ -9,9 +9,9 @@ from rich.text import Text
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from facilitator.pace import city, day_pace, day_progress, local_time
+from facilitator.pace import StepProgress, city, day_pace, day_progress, local_time
 from facilitator.state import SessionState
-from facilitator.text import printable
+from facilitator.text import printable, reflow
 
 if TYPE_CHECKING:
     from facilitator.tui.app import FacilitatorApp
@@ -76,35 +76,41 @@ class AgendaView(StateView, OptionList):
         day = state.day or programme.workshop.days[0].date
         now = self.lead_app.clock.now()
         options: list[Option | None] = []
+        width = max(self.scrollable_content_region.width - 1, 20)
         current_exercise = None
         highlight = None
         for item in day_progress(state, day, now):
             planned = item.planned
             if planned.exercise.id != current_exercise:
                 current_exercise = planned.exercise.id
-                header = Text(printable(planned.exercise.title), style="bold", no_wrap=True, overflow="ellipsis")
+                header = Text(printable(planned.exercise.title), style="bold")
+                header.truncate(width, overflow="ellipsis")
                 options.append(Option(header, disabled=True))
-            mark = {"done": "✓", "current": "▶", "upcoming": "·"}[item.status]
-            line = Text(no_wrap=True, overflow="ellipsis")
-            line.append(f"{mark} {planned.start:%H:%M} ", style="bold" if item.status == "current" else "")
-            line.append(printable(planned.step.title))
-            line.append(f" {minutes_text(planned.step.duration)}", style="dim")
-            if item.actual is not None and item.status != "upcoming":
-                over = item.actual > planned.step.duration + timedelta(seconds=59)
-                line.append(f"→{minutes_text(item.actual)}", style="red" if over else "green")
+            options.append(Option(self._step_line(item, width), id=f"{day.isoformat()}/{planned.key}"))
             if item.status == "current":
-                line.stylize("reverse")
-                highlight = len(options)
-            options.append(Option(line, id=f"{day.isoformat()}/{planned.key}"))
-        width = max(self.scrollable_content_region.width - 1, 10)
-        for option in options:
-            if option is not None:
-                cast(Text, option.prompt).truncate(width, overflow="ellipsis")
+                highlight = len(options) - 1
         self.clear_options()
         self.add_options(options)
         if highlight is not None:
             self.highlighted = highlight
             self.scroll_to_highlight(top=False)
+
+    @staticmethod
+    def _step_line(item: StepProgress, width: int) -> Text:
+        """``▶ 08:10 Title…  15m→17m``: the title gives way so that times and durations always show."""
+        planned = item.planned
+        mark = {"done": "✓", "current": "▶", "upcoming": "·"}[item.status]
+        prefix = Text(f"{mark} {planned.start:%H:%M} ", style="bold" if item.status == "current" else "")
+        suffix = Text(f" {minutes_text(planned.step.duration)}", style="dim")
+        if item.actual is not None and item.status != "upcoming":
+            over = item.actual > planned.step.duration + timedelta(seconds=59)
+            suffix.append(f"→{minutes_text(item.actual)}", style="red" if over else "green")
+        title = Text(printable(planned.step.title))
+        title.truncate(max(width - prefix.cell_len - suffix.cell_len, 4), overflow="ellipsis")
+        line = Text.assemble(prefix, title, suffix, no_wrap=True)
+        if item.status == "current":
+            line.stylize("reverse")
+        return line
 
     def on_resize(self) -> None:
         self.show(self.lead_app.state)
@@ -133,13 +139,13 @@ class StepView(StateView, Static):
             text.append(f" · groups by {step.grouping.by.value}{size}", style="dim")
         text.append("\n\n")
         if step.text:
-            text.append(printable(step.text.strip()) + "\n\n")
+            text.append(printable(reflow(step.text)) + "\n\n")
         if step.prompt:
             text.append("Reflection prompt: ", style="bold")
             text.append(printable(step.prompt.text) + "\n\n")
         if step.notes:
             text.append("Notes (facilitators only)\n", style="bold")
-            text.append(printable(step.notes.strip()) + "\n\n", style="italic")
+            text.append(printable(reflow(step.notes)) + "\n\n", style="italic")
         materials = (*step.materials, *current.exercise.materials)
         if materials:
             text.append("Materials: ", style="bold")

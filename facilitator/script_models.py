@@ -11,6 +11,7 @@ import functools
 import re
 import zoneinfo
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
@@ -330,10 +331,9 @@ class Workshop(_Strict):
         return days
 
 
-class PlannedStep(BaseModel):
+@dataclass(frozen=True, slots=True)
+class PlannedStep:
     """A step placed on a day's timeline, with its planned local start."""
-
-    model_config = ConfigDict(frozen=True)
 
     exercise: Exercise
     step: Step
@@ -366,8 +366,16 @@ class Programme(BaseModel):
                 return day
         raise KeyError(on.isoformat())
 
-    def timeline(self, day: Day) -> list[PlannedStep]:
+    @functools.cached_property
+    def _timelines(self) -> dict[date, tuple[PlannedStep, ...]]:
+        # Screens ask for a day's timeline many times a second; the programme never changes, so build once.
+        return {}
+
+    def timeline(self, day: Day) -> tuple[PlannedStep, ...]:
         """Every step of the day in order, with planned starts in the workshop's time zone."""
+        cached = self._timelines.get(day.date)
+        if cached is not None:
+            return cached
         tz = zoneinfo.ZoneInfo(self.workshop.timezone)
         at = datetime.combine(day.date, day.start, tzinfo=tz)
         planned: list[PlannedStep] = []
@@ -376,7 +384,8 @@ class Programme(BaseModel):
             for step in exercise.steps:
                 planned.append(PlannedStep(exercise=exercise, step=step, start=at))
                 at += step.duration
-        return planned
+        self._timelines[day.date] = timeline = tuple(planned)
+        return timeline
 
     def planned_duration(self, day: Day) -> timedelta:
         return sum((self.exercise_by_id[e].duration for e in day.agenda), timedelta())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
@@ -49,6 +51,8 @@ class Ticking(Static):
     """A static that re-renders once a second, and repaints only when its text actually changed."""
 
     _last: Text | None = None
+    # Whether a change of text may change the widget's height; if not, repainting skips the layout pass.
+    resizes = True
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.tick)
@@ -58,7 +62,7 @@ class Ticking(Static):
         text = self.compose_text(cast("FacilitatorApp", self.app).clock.now())
         if text != self._last:
             self._last = text
-            self.update(text)
+            self.update(text, layout=self.resizes)
 
     def compose_text(self, now: datetime) -> Text:
         raise NotImplementedError
@@ -75,25 +79,50 @@ class AgendaView(StateView, OptionList):
             return
         day = state.day or programme.workshop.days[0].date
         now = self.lead_app.clock.now()
-        options: list[Option | None] = []
         width = max(self.scrollable_content_region.width - 1, 20)
+        rows: list[tuple[str | None, tuple[object, ...], Callable[[], Text]]] = []
         current_exercise = None
         highlight = None
         for item in day_progress(state, day, now):
             planned = item.planned
             if planned.exercise.id != current_exercise:
                 current_exercise = planned.exercise.id
-                header = Text(printable(planned.exercise.title), style="bold")
-                header.truncate(width, overflow="ellipsis")
-                options.append(Option(header, disabled=True))
-            options.append(Option(self._step_line(item, width), id=f"{day.isoformat()}/{planned.key}"))
+                rows.append(
+                    (None, (planned.exercise.title, width), partial(self._heading, planned.exercise.title, width))
+                )
+            actual = None if item.actual is None else int(item.actual.total_seconds() // 60)
+            signature = (planned.key, item.status, actual, width)
+            rows.append((f"{day.isoformat()}/{planned.key}", signature, partial(self._step_line, item, width)))
             if item.status == "current":
-                highlight = len(options) - 1
-        self.clear_options()
-        self.add_options(options)
-        if highlight is not None:
+                highlight = len(rows) - 1
+        self._apply(rows)
+        if highlight is not None and self.highlighted != highlight:
             self.highlighted = highlight
             self.scroll_to_highlight(top=False)
+
+    _signatures: list[tuple[str | None, tuple[object, ...]]]
+
+    def _apply(self, rows: list[tuple[str | None, tuple[object, ...], Callable[[], Text]]]) -> None:
+        """Rebuild the list only when its rows changed; otherwise re-render just the rows that differ.
+
+        A step change touches two rows of a day's hundreds, and rebuilding them all costs a frame.
+        """
+        signatures = [(row_id, signature) for row_id, signature, _ in rows]
+        previous = getattr(self, "_signatures", None)
+        if previous is not None and [r for r, _ in previous] == [r for r, _ in signatures]:
+            for index, (old, new, (_, _, render)) in enumerate(zip(previous, signatures, rows, strict=True)):
+                if old != new:
+                    self.replace_option_prompt_at_index(index, render())
+        else:
+            self.clear_options()
+            self.add_options([Option(render(), id=row_id, disabled=row_id is None) for row_id, _, render in rows])
+        self._signatures = signatures
+
+    @staticmethod
+    def _heading(title: str, width: int) -> Text:
+        heading = Text(printable(title), style="bold")
+        heading.truncate(width, overflow="ellipsis")
+        return heading
 
     @staticmethod
     def _step_line(item: StepProgress, width: int) -> Text:
@@ -158,6 +187,8 @@ class StepView(StateView, Static):
 
 class TimerView(Ticking):
     """Time left with a bar; amber at 20% left, red at 5%, and the overrun counted up in red."""
+
+    resizes = False  # one line in a box of fixed height: every second's repaint is this line alone
 
     def compose_text(self, now: datetime) -> Text:
         state = cast("FacilitatorApp", self.app).state

@@ -1,0 +1,67 @@
+"""Start to the first complete frame of the demo, as a ratio to a bare Textual app (header and footer).
+
+Both run as fresh processes on a real 80×24 pseudo-terminal, alternating; the time is from spawning
+the process to the moment its first full screen (a marker text) has been written. Goal: at most 1.3×.
+Run it as ``.venv/bin/python bench/startup.py [--rounds N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from terminal import REPO, Terminal  # noqa: E402
+
+GOAL = 1.3
+
+
+def _time_to(argv: list[str], marker: bytes) -> float:
+    terminal = Terminal(argv)
+    try:
+        return terminal.wait_for(marker)
+    finally:
+        terminal.close()
+
+
+def measure(rounds: int) -> tuple[list[float], list[float]]:
+    python = sys.executable
+    facilitator = str(Path(python).parent / "facilitator")
+    with tempfile.TemporaryDirectory() as scratch:
+        db = Path(scratch) / "run.db"
+        from facilitator.scripts import load_workshop
+        from facilitator.store import Store
+
+        Store.create(db, load_workshop(REPO / "exercises").programme, actor="bench").close()
+        bare = [python, str(REPO / "bench" / "bare_app.py")]
+        lead = [facilitator, "run", "--db", str(db), "--as", "bench"]
+        # The step panel is the last part of the first frame that the lead screen fills in.
+        markers = (b"bare app ready", b"Press n to start")
+        _time_to(bare, markers[0])  # warm caches and bytecode
+        _time_to(lead, markers[1])
+        bare_times, lead_times = [], []
+        for _ in range(rounds):
+            bare_times.append(_time_to(bare, markers[0]))
+            lead_times.append(_time_to(lead, markers[1]))
+    return bare_times, lead_times
+
+
+def main(argv: list[str] | None = None) -> float:
+    parser = argparse.ArgumentParser(description="start-up of the lead app against a bare Textual app")
+    parser.add_argument("--rounds", type=int, default=10)
+    args = parser.parse_args(argv)
+    bare, lead = measure(args.rounds)
+    ratio = statistics.median(lead) / statistics.median(bare)
+    print(f"start to first frame, 80×24 pty, {args.rounds} alternating rounds, medians")
+    print(f"  bare Textual app (header+footer)  {statistics.median(bare) * 1000:8.0f} ms")
+    print(f"  facilitator run (demo)            {statistics.median(lead) * 1000:8.0f} ms")
+    print(f"  ratio {ratio:.2f}  (goal ≤ {GOAL})  {'met' if ratio <= GOAL else 'MISSED'}")
+    return ratio
+
+
+if __name__ == "__main__":
+    main()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from terminal import REPO, Terminal  # noqa: E402
+from terminal import REPO, Terminal
 
 GOAL = 1.3
 

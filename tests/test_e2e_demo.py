@@ -45,6 +45,6 @@ def test_demo_opens_steps_and_resumes_after_quit(tmux: Tmux, tmp_path: Path) -> 
     tmux.start(f"facilitator run --db {db} --as lead", cwd=tmp_path)
     screen = tmux.wait_for_text("▶ 08:10 Conn")
     assert "Connection check: one voice from each location" in screen
-    assert "Session resumed" in screen
+    tmux.wait_for_text("Session resumed")
     tmux.send("C-q")
     tmux.wait_for_text("EXITED 0")

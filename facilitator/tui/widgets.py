@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Static
 
-from facilitator.pace import StepProgress, city, day_pace, day_progress, local_time
+from facilitator.pace import city, day_pace, local_time
 from facilitator.state import SessionState
 from facilitator.text import printable, reflow
 
@@ -66,89 +63,6 @@ class Ticking(Static):
 
     def compose_text(self, now: datetime) -> Text:
         raise NotImplementedError
-
-
-class AgendaView(StateView, OptionList):
-    """The day's steps: planned start, status, and for steps done the actual time against the plan."""
-
-    BORDER_TITLE = "Agenda"
-
-    def show(self, state: SessionState) -> None:
-        programme = state.programme
-        if programme is None:
-            return
-        day = state.day or programme.workshop.days[0].date
-        now = self.lead_app.clock.now()
-        width = max(self.scrollable_content_region.width - 1, 20)
-        rows: list[tuple[str | None, tuple[object, ...], Callable[[], Text]]] = []
-        current_exercise = None
-        highlight = None
-        for item in day_progress(state, day, now):
-            planned = item.planned
-            if planned.exercise.id != current_exercise:
-                current_exercise = planned.exercise.id
-                rows.append(
-                    (None, (planned.exercise.title, width), partial(self._heading, planned.exercise.title, width))
-                )
-            actual = None if item.actual is None else int(item.actual.total_seconds() // 60)
-            signature = (planned.key, item.status, actual, width)
-            rows.append((f"{day.isoformat()}/{planned.key}", signature, partial(self._step_line, item, width)))
-            if item.status == "current":
-                highlight = len(rows) - 1
-        self._apply(rows)
-        if highlight is not None and self.highlighted != highlight:
-            self.highlighted = highlight
-            self.scroll_to_highlight(top=False)
-
-    _signatures: list[tuple[str | None, tuple[object, ...]]]
-
-    def _apply(self, rows: list[tuple[str | None, tuple[object, ...], Callable[[], Text]]]) -> None:
-        """Rebuild the list only when its rows changed; otherwise re-render just the rows that differ.
-
-        A step change touches two rows of a day's hundreds, and rebuilding them all costs a frame.
-        """
-        signatures = [(row_id, signature) for row_id, signature, _ in rows]
-        previous = getattr(self, "_signatures", None)
-        if previous is not None and [r for r, _ in previous] == [r for r, _ in signatures]:
-            for index, (old, new, (_, _, render)) in enumerate(zip(previous, signatures, rows, strict=True)):
-                if old != new:
-                    self.replace_option_prompt_at_index(index, render())
-        else:
-            self.clear_options()
-            self.add_options([Option(render(), id=row_id, disabled=row_id is None) for row_id, _, render in rows])
-        self._signatures = signatures
-
-    @staticmethod
-    def _heading(title: str, width: int) -> Text:
-        heading = Text(printable(title), style="bold")
-        heading.truncate(width, overflow="ellipsis")
-        return heading
-
-    @staticmethod
-    def _step_line(item: StepProgress, width: int) -> Text:
-        """``▶ 08:10 Title…  15m→17m``: the title gives way so that times and durations always show."""
-        planned = item.planned
-        mark = {"done": "✓", "current": "▶", "upcoming": "·"}[item.status]
-        prefix = Text(f"{mark} {planned.start:%H:%M} ", style="bold" if item.status == "current" else "")
-        suffix = Text(f" {minutes_text(planned.step.duration)}", style="dim")
-        if item.actual is not None and item.status != "upcoming":
-            over = item.actual > planned.step.duration + timedelta(seconds=59)
-            suffix.append(f"→{minutes_text(item.actual)}", style="red" if over else "green")
-        title = Text(printable(planned.step.title))
-        title.truncate(max(width - prefix.cell_len - suffix.cell_len, 4), overflow="ellipsis")
-        line = Text.assemble(prefix, title, suffix, no_wrap=True)
-        if item.status == "current":
-            line.stylize("reverse")
-        return line
-
-    def on_resize(self) -> None:
-        self.show(self.lead_app.state)
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        if event.option.id:
-            day, exercise, step = event.option.id.split("/")
-            self.lead_app.jump_to(day, exercise, step)
 
 
 class StepView(StateView, Static):

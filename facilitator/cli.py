@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import os
@@ -11,7 +12,10 @@ from typing import Any
 
 import click
 
-from facilitator.problems import InputError, Problem, display_path
+# facilitator uses no pydantic plugins; looking for them scans every installed package at start-up.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
+from facilitator.problems import InputError, Problem, StoreError, display_path
 
 DEFAULT_DB = "workshop.db"
 
@@ -20,8 +24,6 @@ class _Group(click.Group):
     """Turns the core's expected failures into one clear line each and the right exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from facilitator.store import StoreError
-
         try:
             return super().invoke(ctx)
         except InputError as exc:
@@ -34,12 +36,6 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
-
-
-def _version() -> str:
-    from facilitator.store import app_version
-
-    return app_version()
 
 
 def _default_actor() -> str:
@@ -55,7 +51,7 @@ def _print_warnings(warnings: list[Problem]) -> None:
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(version=_version(), prog_name="facilitator")
+@click.version_option(package_name="facilitator", prog_name="facilitator")
 def main() -> None:
     """Run live training workshops from the terminal.
 
@@ -110,7 +106,7 @@ def _create_run(path: Path, db: Path, actor: str) -> None:
 
     loaded = load_workshop(path)
     _print_warnings(loaded.warnings)
-    Store.create(db, loaded.programme, actor=actor, digest=loaded.digest).close()
+    Store.create(db, loaded.programme, actor=actor, digest=loaded.digest, source=path).close()
 
 
 @main.command()
@@ -124,14 +120,35 @@ def init(path: Path, db: Path, actor: str) -> None:
 
 
 def _open_app(db: Path, actor: str) -> None:
+    from facilitator import presence
+    from facilitator.config import load_config
     from facilitator.store import Store
 
-    Store.open(db).close()  # refuse a bad database with a clear line before the screen takes over
-    if not sys.stdin.isatty() or not sys.stdout.isatty():
-        raise InputError("the app needs a terminal (run it in a terminal, not with its input or output redirected)")
-    from facilitator.tui.app import FacilitatorApp
+    # Refuse a bad database, a bad config file, or a run that a live lead already drives, with a clear
+    # line before the screen takes over. Claiming the lead's place here, in one transaction, leaves no
+    # window in which a second `run` started at the same moment could also get in; the app keeps the
+    # claim alive.
+    with Store.open(db) as store:
+        lead = presence.claim(store, actor=actor, role=presence.LEAD)
+    try:
+        if not sys.stdin.isatty() or not sys.stdout.isatty():
+            raise InputError("the app needs a terminal (run it in a terminal, not with its input or output redirected)")
+        from facilitator.tui.app import FacilitatorApp, binding_ids
 
-    FacilitatorApp(db_path=db, actor=actor).run()
+        config = load_config(binding_ids=binding_ids())
+        FacilitatorApp(db_path=db, actor=actor, lead=lead, config=config).run()
+    finally:
+        _leave(db, lead.connection)
+
+
+def _leave(db: Path, connection: str) -> None:
+    """Remove the lead's presence row (the app does so on exit too; this covers a failed start)."""
+    from facilitator import presence
+    from facilitator.store import Store
+
+    # If the database went away or stays busy, the row goes stale within seconds anyway.
+    with contextlib.suppress(InputError, StoreError), Store.open(db) as store:
+        presence.leave(store, connection)
 
 
 @main.command()

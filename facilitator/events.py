@@ -18,6 +18,9 @@ TIMER_ADJUSTED = "timer.adjusted"
 REFLECTION_LOGGED = "reflection.logged"
 REFLECTION_EDITED = "reflection.edited"
 REFLECTION_RETRACTED = "reflection.retracted"
+# A new version of the script, reloaded from its files during the run: {"programme": ..., "digest": ...}.
+# The run follows the latest one; see facilitator.state for what happens to the current step.
+PROGRAMME_LOADED = "programme.loaded"
 
 
 @dataclass(frozen=True)

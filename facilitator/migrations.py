@@ -86,5 +86,26 @@ def m003_events_no_replace(db: Database) -> None:
     )
 
 
+@migrations()
+def m004_presence(db: Database) -> None:
+    # Who has the run open right now: not history (no events), just live rows kept fresh by a heartbeat
+    # and removed on exit. A process killed with -9 leaves its row behind; facilitator.presence tells
+    # such stale rows from live ones.
+    db.execute(
+        """
+        CREATE TABLE presence (
+            connection TEXT PRIMARY KEY,
+            actor TEXT NOT NULL,
+            role TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            last_seen TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX presence_role ON presence(role)")
+
+
 DERIVED_TABLES = ("step_visits", "reflections")
 SCHEMA_VERSION = len(migrations._migrations)

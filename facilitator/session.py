@@ -13,8 +13,8 @@ from typing import Any
 from facilitator import events as ev
 from facilitator.events import Event
 from facilitator.problems import InputError
-from facilitator.script_models import Programme
-from facilitator.state import SessionState, fold
+from facilitator.script_models import Anonymity, Programme
+from facilitator.state import fold
 from facilitator.store import Store
 
 MAX_REFLECTION_CHARS = 4000
@@ -66,7 +66,7 @@ class Session:
             timeline = self.programme.timeline(self.programme.day(first_day))
         keys = [(p.exercise.id, p.step.id) for p in timeline]
         here = (self.state.exercise, self.state.step)
-        index = keys.index(here) + offset if here in keys else 0
+        index = keys.index(here) + offset if here in keys else self.state.index_without_current(keys, offset)
         if not 0 <= index < len(keys) or (here in keys and index == keys.index(here)):
             return None
         target = timeline[index]
@@ -111,10 +111,16 @@ class Session:
     ) -> Event:
         """Log a reflection against the current step and its prompt."""
         text = _clean_text(text)
+        participant = _clean_name(participant)
         self.refresh()
         if location is not None and location not in {loc.id for loc in self.programme.workshop.locations}:
             raise InputError(f"location: no location {location!r} in this workshop")
         current = self.state.current
+        anonymity = self.prompt_anonymity()
+        if anonymity is Anonymity.ANONYMOUS and participant:
+            raise InputError("participant: this prompt is anonymous; leave the name out")
+        if anonymity is Anonymity.NAMED and not participant:
+            raise InputError("participant: this prompt asks for the participant's name")
         reflection_id = reflection_id or uuid.uuid4().hex
         payload: dict[str, Any] = {
             "reflection": reflection_id,
@@ -130,12 +136,21 @@ class Session:
         # The reflection id doubles as the event id, so a retried submission is stored once.
         return self._append(ev.REFLECTION_LOGGED, payload, event_id=f"reflection-{reflection_id}")
 
+    def prompt_anonymity(self) -> Anonymity:
+        """The anonymity that applies now: the current step's prompt's, else the workshop's default."""
+        current = self.state.current
+        if current is not None and current.step.prompt is not None and current.step.prompt.anonymity is not None:
+            return current.step.prompt.anonymity
+        return self.programme.workshop.reflections.anonymity
+
     def edit_reflection(self, reflection_id: str, **changes: Any) -> Event:
         self.refresh()
         if reflection_id not in self.state.reflections:
             raise InputError(f"no reflection {reflection_id!r}")
         if "text" in changes:
             changes["text"] = _clean_text(changes["text"])
+        if "participant" in changes:
+            changes["participant"] = _clean_name(changes["participant"])
         return self._append(ev.REFLECTION_EDITED, {"reflection": reflection_id, **changes})
 
     def retract_reflection(self, reflection_id: str) -> Event:
@@ -154,5 +169,11 @@ def _clean_text(text: str) -> str:
     return text
 
 
-def current_state(store: Store) -> SessionState:
-    return fold(store.events())
+MAX_NAME_CHARS = 200
+
+
+def _clean_name(name: str | None) -> str | None:
+    name = (name or "").strip()
+    if len(name) > MAX_NAME_CHARS:
+        raise InputError(f"participant: a name may be at most {MAX_NAME_CHARS} characters")
+    return name or None

@@ -2,6 +2,21 @@
 
 Time is never ticked: a step's remaining time is computed from when it was entered, its pauses and its
 adjustments, against whatever clock the caller passes in.
+
+The script can change during the run (``programme.loaded``, see facilitator.reload). Steps are known by
+their stable ids, exercise id and step id, so the fold applies a new script like this:
+
+- The current step is kept when its exercise is still on the current day's agenda and still has a step
+  with its id, wherever they moved to; its timer keeps running, against the step's new duration.
+- Otherwise the current step was removed: no step is current any more (``current`` is None, the timer
+  stops showing) and ``removed`` remembers its title and where the day goes on. The room is still where
+  it was, so its visit stays open until the next step is entered. ``n`` then enters the first step that
+  followed the removed one in the old script and is still in the new one; if none is left, the step
+  after the last surviving one that preceded it; if none of those either, the day's first step. ``p``
+  enters the step before that place. Entering any step or opening a day forgets ``removed``.
+- A current day that is no longer in the workshop (its date was changed or it was taken out) is replaced
+  by the day now at its place in the list of days (the last day if there are fewer), and the current
+  step is looked for there, by the same rule.
 """
 
 from __future__ import annotations
@@ -15,6 +30,8 @@ from typing import Any
 from facilitator import events as ev
 from facilitator.events import Event
 from facilitator.script_models import PlannedStep, Programme
+
+StepKey = tuple[str, str]  # (exercise id, step id): how a step is known across versions of the script
 
 
 @dataclass(frozen=True)
@@ -69,8 +86,21 @@ class Reflection:
 
 
 @dataclass(frozen=True)
+class RemovedStep:
+    """The current step, taken out of the script by a reload; where the day goes on from it."""
+
+    exercise: str
+    step: str
+    title: str
+    resume_at: StepKey | None  # the step ``n`` enters next; None: the removed step was the day's last
+
+
+@dataclass(frozen=True)
 class SessionState:
     programme: Programme | None = None
+    source: str | None = None  # the workshop folder or file the run was created from, if recorded
+    digest: str = ""  # fingerprint of the source files of the current programme
+    removed: RemovedStep | None = None
     day: date | None = None
     exercise: str | None = None
     step: str | None = None
@@ -93,6 +123,9 @@ class SessionState:
     def next_step(self) -> PlannedStep | None:
         """The step after the current one on its day, or the day's first step when none is current."""
         timeline = self.day_timeline()
+        if self.step is None and self.removed is not None:
+            resume_at = self.removed.resume_at
+            return next((p for p in timeline if (p.exercise.id, p.step.id) == resume_at), None)
         if self.step is None:
             return timeline[0] if timeline else None
         keys = [(p.exercise.id, p.step.id) for p in timeline]
@@ -101,9 +134,21 @@ class SessionState:
             return None
         return timeline[keys.index(here) + 1]
 
-    def day_timeline(self) -> list[PlannedStep]:
+    def index_without_current(self, keys: list[StepKey], offset: int) -> int:
+        """Where ``n`` (offset +1) or ``p`` (-1) goes in the day's ``keys`` when no step is current.
+
+        After a reload removed the current step, that is the place the day goes on from (see the module's
+        docstring); otherwise the day's first step. An index outside ``keys`` means there is nowhere to go.
+        """
+        if self.removed is None:
+            return 0
+        resume_at = self.removed.resume_at
+        at = keys.index(resume_at) if resume_at in keys else len(keys)
+        return at if offset > 0 else at - 1
+
+    def day_timeline(self) -> tuple[PlannedStep, ...]:
         if self.programme is None or self.day is None:
-            return []
+            return ()
         return self.programme.timeline(self.programme.day(self.day))
 
     def visible_reflections(self) -> list[Reflection]:
@@ -152,12 +197,83 @@ def _enter(state: SessionState, event: Event, payload: Mapping[str, Any]) -> Ses
     return replace(state, day=day, exercise=exercise.id, step=step.id, timer=timer, visits=visits)
 
 
+def _keys(programme: Programme, on: date) -> list[StepKey]:
+    try:
+        day = programme.day(on)
+    except KeyError:
+        return []
+    return [(p.exercise.id, p.step.id) for p in programme.timeline(day)]
+
+
+def _same_day(old: Programme, new: Programme, on: date) -> date:
+    """``on`` if the new script still has that day, else the day now at its place in the list of days."""
+    new_dates = [d.date for d in new.workshop.days]
+    if on in new_dates or not new_dates:
+        return on
+    old_dates = [d.date for d in old.workshop.days]
+    index = old_dates.index(on) if on in old_dates else 0
+    return new_dates[min(index, len(new_dates) - 1)]
+
+
+def _resume_at(old_keys: list[StepKey], index: int | None, new_keys: list[StepKey]) -> StepKey | None:
+    """The step the day goes on with when the step at ``old_keys[index]`` is gone (see the module docstring).
+
+    ``index`` itself is tried first (it is the removed step's first follower when re-anchoring).
+    """
+    if index is None or not new_keys:
+        return new_keys[0] if new_keys else None
+    for key in old_keys[index:]:
+        if key in new_keys:
+            return key
+    for key in reversed(old_keys[:index]):
+        if key in new_keys:
+            after = new_keys.index(key) + 1
+            return new_keys[after] if after < len(new_keys) else None
+    return new_keys[0]
+
+
+def _load_programme(state: SessionState, programme: Programme, digest: str) -> SessionState:
+    """Follow a new version of the script, keeping the current step by its ids where it still exists."""
+    old = state.programme
+    loaded = replace(state, programme=programme, digest=digest)
+    if old is None or state.day is None:
+        return loaded
+    day = _same_day(old, programme, state.day)
+    loaded = replace(loaded, day=day)
+    old_keys = _keys(old, state.day)
+    new_keys = _keys(programme, day)
+    if state.exercise is not None and state.step is not None:
+        here = (state.exercise, state.step)
+        if here in new_keys:
+            step = next(s for s in programme.exercise_by_id[here[0]].steps if s.id == here[1])
+            timer = replace(state.timer, planned=step.duration) if state.timer is not None else None
+            return replace(loaded, timer=timer)
+        old_step = state.current
+        title = old_step.step.title if old_step is not None else state.step
+        index = old_keys.index(here) + 1 if here in old_keys else None
+        removed = RemovedStep(here[0], here[1], title, _resume_at(old_keys, index, new_keys))
+        return replace(loaded, exercise=None, step=None, timer=None, removed=removed)
+    if state.removed is not None:
+        resume_at = state.removed.resume_at
+        if resume_at is not None and resume_at not in new_keys:
+            index = old_keys.index(resume_at) if resume_at in old_keys else None
+            loaded = replace(loaded, removed=replace(state.removed, resume_at=_resume_at(old_keys, index, new_keys)))
+    return loaded
+
+
 def apply(state: SessionState, event: Event) -> SessionState:
     """The state after ``event``. Unknown kinds change nothing, so older code can read newer logs."""
     p = event.payload
     timer = state.timer
     if event.kind == ev.RUN_CREATED:
-        state = replace(state, programme=Programme.model_validate(p["programme"]))
+        state = replace(
+            state,
+            programme=Programme.model_validate(p["programme"]),
+            source=p.get("source"),
+            digest=p.get("digest", ""),
+        )
+    elif event.kind == ev.PROGRAMME_LOADED:
+        state = _load_programme(state, Programme.model_validate(p["programme"]), p.get("digest", ""))
     elif event.kind == ev.DAY_OPENED:
         state = replace(
             state,
@@ -166,9 +282,10 @@ def apply(state: SessionState, event: Event) -> SessionState:
             step=None,
             timer=None,
             visits=_close_last_visit(state.visits, event.at),
+            removed=None,
         )
     elif event.kind == ev.STEP_ENTERED:
-        state = _enter(state, event, p)
+        state = replace(_enter(state, event, p), removed=None)
     elif event.kind == ev.TIMER_PAUSED and timer is not None and not timer.paused:
         state = replace(state, timer=replace(timer, paused_since=event.at))
     elif event.kind == ev.TIMER_RESUMED and timer is not None and timer.paused_since is not None:

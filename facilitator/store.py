@@ -26,17 +26,13 @@ from facilitator.clock import Clock, SystemClock, to_text
 from facilitator.events import EVENT_COLUMNS, Event
 from facilitator.filesystems import filesystem_type, is_network_filesystem
 from facilitator.migrations import APPLICATION_ID, SCHEMA_VERSION, migrations
-from facilitator.problems import InputError, display_path
+from facilitator.problems import InputError, StoreError, display_path
 from facilitator.script_models import Programme
 
 BUSY_TIMEOUT_MS = 20
 WRITE_DEADLINE_S = 10.0
 SQLITE_HEADER = b"SQLite format 3\x00"
 T = TypeVar("T")
-
-
-class StoreError(Exception):
-    """The database cannot do what was asked (busy for too long, disk full): not the user's input."""
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:
@@ -97,9 +93,13 @@ class Store:
         *,
         actor: str,
         digest: str = "",
+        source: Path | None = None,
         clock: Clock | None = None,
     ) -> Store:
         """Create a new run from ``programme``; refuse to touch a file that already exists.
+
+        ``source`` is the workshop folder or file the programme was loaded from: recorded (as an absolute
+        path) so that the lead's app can reload the script when its files change during the run.
 
         The file is built under a temporary name and linked into place, so a crash never leaves a
         half-made run where a user would find it, and two creators cannot both win.
@@ -121,6 +121,8 @@ class Store:
                 "digest": digest,
                 "app_version": app_version(),
             }
+            if source is not None:
+                payload["source"] = os.path.abspath(source)
             store.append(ev.RUN_CREATED, payload, actor=actor)
             conn.close()
             _publish(temporary, path)
@@ -258,10 +260,10 @@ class Store:
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
     def programme(self) -> Programme:
-        """The workshop as it was loaded when the run was created (the YAML files may have changed since)."""
+        """The run's current script: the latest reloaded during the run, else the one it was created with."""
         row = self.conn.execute(
-            "SELECT payload FROM events WHERE kind = ? ORDER BY seq DESC LIMIT 1",
-            (ev.RUN_CREATED,),
+            "SELECT payload FROM events WHERE kind IN (?, ?) ORDER BY seq DESC LIMIT 1",
+            (ev.RUN_CREATED, ev.PROGRAMME_LOADED),
         ).fetchone()
         if row is None:
             raise InputError(f"{display_path(self.path)}: holds no workshop (was it created by facilitator init?)")

@@ -16,10 +16,11 @@ from facilitator.scripts import load_workshop
 from facilitator.session import Session
 from facilitator.state import SessionState, fold
 from facilitator.store import Store
+from facilitator.tui.agenda import AgendaView
 from facilitator.tui.app import FacilitatorApp, binding_ids
 from facilitator.tui.help_screen import HelpScreen
 from facilitator.tui.pickers import DayScreen, JumpScreen
-from facilitator.tui.widgets import AgendaView, LocationStrip, PaceView, ReflectionsFeed, StepView, TimerView
+from facilitator.tui.widgets import LocationStrip, PaceView, ReflectionsFeed, StepView, TimerView
 
 DEMO = Path(__file__).resolve().parent.parent / "exercises"
 # 08:00 in New York on the first day of the demo: the run happens on its scheduled date.
@@ -38,8 +39,7 @@ def text(widget: Widget) -> str:
 
 
 def agenda_lines(app: FacilitatorApp) -> list[str]:
-    agenda = app.screen.query_one(AgendaView)
-    return [str(agenda.get_option_at_index(i).prompt) for i in range(agenda.option_count)]
+    return app.screen.query_one(AgendaView).lines()
 
 
 def saved_state(db: Path) -> SessionState:
@@ -54,6 +54,10 @@ async def settle(pilot: Pilot[None]) -> None:
     for _ in range(5):
         await pilot.pause()
         await app.workers.wait_for_complete()
+    for _ in range(500):
+        if not app.commands_in_flight:
+            break
+        await pilot.pause(0.01)
     await pilot.pause()
 
 

@@ -51,7 +51,9 @@ class Tmux:
         return result.stdout
 
     def start(self, command: str, cwd: Path) -> None:
-        env = f"env TERM=xterm-256color PATH={BIN}:/usr/bin:/bin"
+        # A tmux server started from pytest passes COLUMNS and LINES on to its panes, and Textual would
+        # then draw at that size whatever the pane's; drop them so the app sees the real window.
+        env = f"env -u COLUMNS -u LINES TERM=xterm-256color PATH={BIN}:/usr/bin:/bin"
         self._run(
             "new-session", "-d", "-s", "t", "-x", str(self.width), "-y", str(self.height), "-c", str(cwd),
             f"{env} {command}; echo EXITED $?; sleep 30",
@@ -64,9 +66,17 @@ class Tmux:
         self._run("send-keys", "-t", "t", *keys)
 
     def wait_for_text(self, text: str, timeout: float = 20.0) -> str:
-        if not wait_for(lambda: text in self.screen(), timeout):
-            raise AssertionError(f"{text!r} never appeared on screen:\n{self.screen()}")
-        return self.screen()
+        """The first screen that shows ``text`` (that very capture: a later one may be mid-repaint)."""
+        seen = ""
+
+        def shows() -> bool:
+            nonlocal seen
+            seen = self.screen()
+            return text in seen
+
+        if not wait_for(shows, timeout):
+            raise AssertionError(f"{text!r} never appeared on screen:\n{seen}")
+        return seen
 
     def kill(self) -> None:
         self._run("kill-server")

@@ -16,7 +16,7 @@ from rich.segment import Segment
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -52,9 +52,16 @@ class AgendaView(ScrollView, can_focus=True):
     BORDER_TITLE = "Agenda"
     COMPONENT_CLASSES: ClassVar[set[str]] = {"agenda--heading", "agenda--current", "agenda--cursor"}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor(-1)", "Up", show=False),
-        Binding("down", "cursor(1)", "Down", show=False),
-        Binding("enter", "enter_step", "Enter step", show=False),
+        Binding("up", "cursor(-1)", "Up", show=False, id="agenda-up", tooltip="Move the agenda's cursor up"),
+        Binding("down", "cursor(1)", "Down", show=False, id="agenda-down", tooltip="Move the agenda's cursor down"),
+        Binding(
+            "enter",
+            "enter_step",
+            "Enter step",
+            show=False,
+            id="agenda-enter",
+            tooltip="Enter the step under the cursor",
+        ),
     ]
     cursor: reactive[int | None] = reactive(None)
 
@@ -94,7 +101,16 @@ class AgendaView(ScrollView, can_focus=True):
                 title = planned.exercise.title
                 rows.append(Row(None, (title, width), partial(self._heading, title, width)))
             actual = None if item.actual is None else int(item.actual.total_seconds() // 60)
-            signature = (planned.key, item.status, actual, width)
+            # Everything the line shows, so that an edited script repaints exactly the lines it changed.
+            signature = (
+                planned.key,
+                planned.step.title,
+                planned.start,
+                planned.step.duration,
+                item.status,
+                actual,
+                width,
+            )
             rows.append(Row(f"{day.isoformat()}/{planned.key}", signature, partial(self._step_line, item, width)))
             if item.status == "current":
                 current_row = len(rows) - 1
@@ -160,9 +176,8 @@ class AgendaView(ScrollView, can_focus=True):
             strip = Strip(Segment.apply_style(strip, post_style=cursor))
         return strip.crop(self.scroll_offset.x, self.scroll_offset.x + width)
 
-    def _row_region(self, index: int) -> object:
-        from textual.geometry import Region
-
+    @staticmethod
+    def _row_region(index: int) -> Region:
         return Region(0, index, 1, 1)
 
     def on_focus(self) -> None:
@@ -186,7 +201,7 @@ class AgendaView(ScrollView, can_focus=True):
         after = [i for i in steps if (i - here) * delta > 0]
         if after:
             self.cursor = min(after, key=lambda i: abs(i - here))
-            self.scroll_to_region(self._row_region(self.cursor), animate=False)  # type: ignore[arg-type]
+            self.scroll_to_region(self._row_region(self.cursor), animate=False)
 
     def action_enter_step(self) -> None:
         if self.cursor is not None:

@@ -7,6 +7,7 @@ the screen shows has always been written. Other processes' changes arrive by pol
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from functools import partial
@@ -15,12 +16,16 @@ from typing import ClassVar, TypeVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.reactive import var
 from textual.screen import Screen
 
+from facilitator import presence
 from facilitator.clock import Clock, SystemClock
 from facilitator.config import Config
-from facilitator.problems import InputError
+from facilitator.presence import Presence
+from facilitator.problems import InputError, StoreError
+from facilitator.reload import Checked, Reload, SourceWatcher, Status, apply_check
 from facilitator.session import Session
 from facilitator.session_thread import SessionThread
 from facilitator.state import SessionState
@@ -28,13 +33,15 @@ from facilitator.text import printable
 
 T = TypeVar("T")
 POLL_SECONDS = 0.05
+RELOAD_SECONDS = 1.0  # how often the workshop's files are checked for edits
 
 
 class FacilitatorApp(App[None]):
     CSS_PATH = "facilitator.tcss"
     TITLE = "facilitator"
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (34, "-tall")]
+    # Textual declares these as plain class attributes, so they cannot be ClassVar here.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]  # noqa: RUF012
     # Over SSH, shift+'+' and '+' arrive as the same key, so five-minute changes have keys of their own.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n,right", "next_step", "Next", id="next", tooltip="Enter the next step of the day"),
@@ -82,6 +89,8 @@ class FacilitatorApp(App[None]):
     ]
 
     state: var[SessionState] = var(SessionState, init=False, always_update=True)
+    # Problems of a script that failed to reload, one line each; empty while the files are valid.
+    script_problems: var[tuple[str, ...]] = var(tuple, init=False)
 
     def __init__(
         self,
@@ -91,6 +100,8 @@ class FacilitatorApp(App[None]):
         clock: Clock | None = None,
         config: Config | None = None,
         poll_seconds: float = POLL_SECONDS,
+        reload_seconds: float = RELOAD_SECONDS,
+        lead: Presence | None = None,
     ) -> None:
         super().__init__()
         self.clock = clock or SystemClock()
@@ -99,7 +110,12 @@ class FacilitatorApp(App[None]):
         self.db = SessionThread(db_path, actor=actor, clock=self.clock)
         self.poll_seconds = poll_seconds
         self._data_version: int | None = None
+        self.commands_in_flight = 0
         self._polling = False
+        self.reload_seconds = reload_seconds
+        self._lead = lead  # this process's presence row, claimed by the command line (or on mount)
+        self._watcher: SourceWatcher | None = None
+        self._reloading = False
         if self.config.keys:
             self.set_keymap(self.config.keys)
 
@@ -116,10 +132,13 @@ class FacilitatorApp(App[None]):
             command(session)
             return session.state
 
+        self.commands_in_flight += 1
         try:
             self.state = await self.run_db(run_and_read)
         except InputError as exc:
             self.notify("\n".join(exc.lines()), severity="error", markup=False)
+        finally:
+            self.commands_in_flight -= 1
 
     async def _poll(self) -> None:
         """Fold in what other processes committed: a cheap data_version check, then the new events."""
@@ -156,6 +175,8 @@ class FacilitatorApp(App[None]):
         if state.visits:
             self._announce_resume(state)
         self.set_interval(self.poll_seconds, self._poll)
+        # Not awaited: the first frame does not wait for the presence write.
+        self.run_worker(self._start_presence_and_reload(state), group="presence")
 
     def _announce_resume(self, state: SessionState) -> None:
         current = state.current
@@ -164,7 +185,69 @@ class FacilitatorApp(App[None]):
         self.notify(f"Session resumed at {printable(where)}.{paused}", title="Resumed", markup=False, timeout=8)
 
     async def on_unmount(self) -> None:
+        lead = self._lead
+        if lead is not None:
+            with contextlib.suppress(StoreError):  # busy at exit: the row goes stale within seconds
+                await self.run_db(lambda s: presence.leave(s.store, lead.connection))
         await asyncio.get_running_loop().run_in_executor(None, self.db.close)
+
+    # -- presence and live reload --------------------------------------------------------------------
+
+    async def _start_presence_and_reload(self, state: SessionState) -> None:
+        """Hold the lead's place with a heartbeat, and watch the workshop's files for edits."""
+        connection = self._lead.connection if self._lead else None
+        try:
+            self._lead = await self.run_db(
+                lambda s: presence.claim(s.store, actor=self.actor, role=presence.LEAD, connection=connection)
+            )
+        except presence.LeadActive as exc:
+            self._lead = None
+            self.exit(return_code=2, message="\n".join(exc.lines()))
+            return
+        self.set_interval(presence.HEARTBEAT_SECONDS, self._heartbeat)
+        if state.source:
+            self._watcher = SourceWatcher(Path(state.source))
+            self.set_interval(self.reload_seconds, self._check_source)
+
+    async def _heartbeat(self) -> None:
+        lead = self._lead
+        if lead is None:
+            return
+        with contextlib.suppress(StoreError):  # busy for long: the next beat comes before the row goes stale
+            await self.run_db(lambda s: presence.heartbeat(s.store, lead))
+
+    async def _check_source(self) -> None:
+        """Reload the script when its files changed: read them off the event loop, record on the db thread."""
+        watcher = self._watcher
+        if watcher is None or self._reloading:
+            return
+        self._reloading = True
+        try:
+            checked: Checked = await asyncio.to_thread(watcher.check)
+            if not checked.changed:
+                return
+
+            def record(session: Session) -> tuple[Reload, SessionState]:
+                return apply_check(session, checked), session.state
+
+            result, state = await self.run_db(record)
+        except Exception as exc:  # a reload must never take the running session down with it
+            self.script_problems = (f"{watcher.source}: could not reload the script: {exc}",)
+            return
+        finally:
+            self._reloading = False
+        self._show_reload(result, state, watcher.source)
+
+    def _show_reload(self, result: Reload, state: SessionState, source: Path) -> None:
+        self.script_problems = result.problems
+        if result.status is Status.MISSING:
+            self.notify(f"{source} is gone; the script stays as it was last loaded.", markup=False, timeout=6)
+        elif result.status is Status.LOADED:
+            self.state = state
+            if state.programme is not None:
+                self.title = printable(state.programme.workshop.title)
+                self.sub_title = printable(state.programme.workshop.organiser)
+            self.notify("Script reloaded.", timeout=3)
 
     # -- actions -------------------------------------------------------------------------------------
 
@@ -226,6 +309,27 @@ class FacilitatorApp(App[None]):
         yield from super().get_system_commands(screen)
 
 
+def binding_owners() -> list[tuple[str, type[DOMNode]]]:
+    """Where each group of keys works, and the class that binds them, in the order help lists them."""
+    from facilitator.tui.agenda import AgendaView
+    from facilitator.tui.help_screen import HelpScreen
+    from facilitator.tui.pickers import JumpScreen
+    from facilitator.tui.reflection_form import ReflectionForm
+    from facilitator.tui.reflections_screen import ConfirmRetract, ReflectionsScreen
+
+    return [
+        ("Main screen", FacilitatorApp),
+        ("Agenda", AgendaView),
+        ("Reflection form", ReflectionForm),
+        ("Reflections screen", ReflectionsScreen),
+        ("Retract confirmation", ConfirmRetract),
+        ("Jump and day pickers", JumpScreen),
+        ("Help", HelpScreen),
+    ]
+
+
 def binding_ids() -> frozenset[str]:
-    """The ids a user may remap in the config file's [keys] table."""
-    return frozenset(b.id for b in FacilitatorApp.BINDINGS if isinstance(b, Binding) and b.id is not None)
+    """The ids a user may remap in the config file's [keys] table: the app's and every screen's."""
+    return frozenset(
+        b.id for _, owner in binding_owners() for b in owner.BINDINGS if isinstance(b, Binding) and b.id is not None
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -17,7 +18,7 @@ from facilitator.config import config_path
 def _keys_text(keys: str) -> str:
     names = {
         "plus": "+", "minus": "-", "equals_sign": "=", "question_mark": "?", "underscore": "_",
-        "left_square_bracket": "[", "right_square_bracket": "]", "right": "→", "left": "←",
+        "left_square_bracket": "[", "right_square_bracket": "]", "right": "→", "left": "←", "escape": "esc", "slash": "/", "up": "↑", "down": "↓",
     }  # fmt: skip
     return ", ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))
 
@@ -27,16 +28,19 @@ class HelpScreen(ModalScreen[None]):
 
     @property
     def rows(self) -> list[tuple[str, str, str]]:
-        """(keys, what they do, binding id) for every binding of the app, with the user's remapping."""
+        """(keys, what they do, binding id) for every binding, screen by screen, with the user's remapping."""
+        from facilitator.tui.app import binding_owners
+
         keymap = self.app._keymap
-        rows = []
-        for binding in self.app.BINDINGS:
-            if not isinstance(binding, Binding):
-                continue
-            keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
-            rows.append((_keys_text(keys), binding.tooltip or binding.description, binding.id or ""))
-        rows.append(("ctrl+p", "Command palette: every action by name", ""))
-        rows.append(("enter, click", "In the agenda: enter the highlighted step", ""))
+        rows: list[tuple[str, str, str]] = []
+        for section, owner in binding_owners():
+            rows.append(("", section, ""))
+            for binding in owner.BINDINGS:
+                if isinstance(binding, Binding) and binding.id:
+                    keys = keymap.get(binding.id, binding.key)
+                    rows.append((_keys_text(keys), binding.tooltip or binding.description, binding.id))
+            if owner is type(self.app):
+                rows.append(("ctrl+p", "Command palette: every action by name", ""))
         return rows
 
     def compose(self) -> ComposeResult:
@@ -44,8 +48,11 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("keys", no_wrap=True)
         table.add_column("action")
         table.add_column("id", style="dim", no_wrap=True)
-        for row in self.rows:
-            table.add_row(*row)
+        for keys, action, binding_id in self.rows:
+            if keys or binding_id:
+                table.add_row(keys, action, binding_id)
+            else:
+                table.add_row("", Text(action, style="bold underline"), "")
         with VerticalScroll(id="help-body"):
             yield Static("Keys", classes="title")
             yield Static(table)

@@ -7,12 +7,15 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from facilitator.tui.widgets import AgendaView, LocationStrip, PaceView, ReflectionsFeed, StepView, TimerView
+from facilitator.tui.agenda import AgendaView
+from facilitator.tui.banner import Banner
+from facilitator.tui.widgets import LocationStrip, PaceView, ReflectionsFeed, StepView, TimerView
 
 
 class LeadScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
+        yield Banner(id="banner")
         with Horizontal(id="main"):
             yield AgendaView(id="agenda")
             with Vertical(id="right"):

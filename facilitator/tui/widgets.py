@@ -72,7 +72,15 @@ class StepView(StateView, Static):
         current = state.current
         text = Text()
         if current is None:
-            self.update(Text("Press n to start the first step of the day.", style="italic"))
+            upcoming = state.next_step
+            if state.removed is not None:
+                after = f"n goes on to “{printable(upcoming.step.title)}”." if upcoming else "n has nowhere to go on."
+                message = f"“{printable(state.removed.title)}” was removed from the script; {after}"
+            elif any(v.day == state.day for v in state.visits):
+                message = "No step is running. Press n to go on, or g to jump to a step."
+            else:
+                message = "Press n to start the first step of the day."
+            self.update(Text(message, style="italic"))
             return
         step = current.step
         text.append(printable(step.title) + "\n", style="bold")

@@ -18,7 +18,8 @@ from facilitator.config import config_path
 def _keys_text(keys: str) -> str:
     names = {
         "plus": "+", "minus": "-", "equals_sign": "=", "question_mark": "?", "underscore": "_",
-        "left_square_bracket": "[", "right_square_bracket": "]", "right": "→", "left": "←", "escape": "esc", "slash": "/", "up": "↑", "down": "↓",
+        "left_square_bracket": "[", "right_square_bracket": "]", "right": "→", "left": "←",
+        "escape": "esc", "slash": "/", "up": "↑", "down": "↓",
     }  # fmt: skip
     return ", ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))
 

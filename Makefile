@@ -28,6 +28,9 @@ test: lint
 bench: $(READY)
 	$(BIN)/python bench/append_throughput.py
 	$(BIN)/python bench/check_time.py
+	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/keypress.py
+	$(BIN)/python bench/terminal_bytes.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -9,8 +9,9 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-APPLICATION_ID = int.from_bytes(b"FACI", "big")
-migrations = Migrations("facilitator")
+from facilitator.schema_steps import MIGRATION_SET
+
+migrations = Migrations(MIGRATION_SET)
 
 
 @migrations()
@@ -105,7 +106,3 @@ def m004_presence(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX presence_role ON presence(role)")
-
-
-DERIVED_TABLES = ("step_visits", "reflections")
-SCHEMA_VERSION = len(migrations._migrations)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from facilitator import events as ev
 from facilitator.clock import to_text
 from facilitator.events import Event
-from facilitator.migrations import DERIVED_TABLES
+from facilitator.schema_steps import DERIVED_TABLES
 
 Projector = Callable[[sqlite3.Connection, Event], None]
 

@@ -18,15 +18,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlite_utils import Database
-
 from facilitator import events as ev
 from facilitator import projections
 from facilitator.clock import Clock, SystemClock, to_text
 from facilitator.events import EVENT_COLUMNS, Event
 from facilitator.filesystems import filesystem_type, is_network_filesystem
-from facilitator.migrations import APPLICATION_ID, SCHEMA_VERSION, migrations
 from facilitator.problems import InputError, StoreError, display_path
+from facilitator.schema_steps import APPLICATION_ID, MIGRATION_SET, SCHEMA_VERSION, STEPS
 from facilitator.script_models import Programme
 
 BUSY_TIMEOUT_MS = 20
@@ -273,17 +271,31 @@ class Store:
         return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
 
 
+def _applied_steps(conn: sqlite3.Connection) -> list[str]:
+    try:
+        rows = conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid", (MIGRATION_SET,)
+        ).fetchall()
+    except sqlite3.OperationalError:  # no migrations table yet: a brand-new file
+        return []
+    return [row[0] for row in rows]
+
+
 def _migrate(conn: sqlite3.Connection, name: str) -> None:
     """Apply pending migrations under the write lock; refuse a database from a newer facilitator."""
-    db = Database(conn, execute_plugins=False, recursive_triggers=False)
-    known = {m.name for m in migrations._migrations}
-    unknown = [m.name for m in migrations.applied(db) if m.name not in known]
+    applied = _applied_steps(conn)
+    unknown = [step for step in applied if step not in STEPS]
     if unknown:
         raise InputError(
             f"{name}: was written by a newer version of facilitator (schema step {unknown[0]!r}); upgrade to open it"
         )
-    if not migrations.pending(db):
-        return
+    if set(applied) == set(STEPS):
+        return  # the common case, and cheap: sqlite-utils is imported only when there is work to do
+    from sqlite_utils import Database
+
+    from facilitator.migrations import migrations
+
+    db = Database(conn, execute_plugins=False, recursive_triggers=False)
 
     def work(conn: sqlite3.Connection) -> None:
         migrations.apply(db)  # checks again what is pending, now under the write lock

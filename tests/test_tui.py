@@ -19,6 +19,7 @@ from facilitator.store import Store
 from facilitator.tui.agenda import AgendaView
 from facilitator.tui.app import FacilitatorApp, binding_ids
 from facilitator.tui.help_screen import HelpScreen
+from facilitator.tui.lead_screen import LeadScreen
 from facilitator.tui.pickers import DayScreen, JumpScreen
 from facilitator.tui.widgets import LocationStrip, PaceView, ReflectionsFeed, StepView, TimerView
 
@@ -51,6 +52,10 @@ async def settle(pilot: Pilot[None]) -> None:
     """Let commands finish on the database thread and the screen catch up."""
     app = pilot.app
     assert isinstance(app, FacilitatorApp)
+    for _ in range(500):  # the lead screen is pushed once the run is loaded from the database
+        if any(isinstance(screen, LeadScreen) for screen in app.screen_stack):
+            break
+        await pilot.pause(0.01)
     for _ in range(5):
         await pilot.pause()
         await app.workers.wait_for_complete()
@@ -349,6 +354,7 @@ def test_lead_screen_snapshot(snap_compare: object, demo_db: Path, size: tuple[i
     clock = FakeClock(ON_THE_DAY)
 
     async def two_steps_in(pilot: Pilot[None]) -> None:
+        await settle(pilot)
         await pilot.press("n")
         await settle(pilot)
         clock.advance(timedelta(minutes=12))
@@ -366,6 +372,7 @@ def test_lead_screen_snapshot(snap_compare: object, demo_db: Path, size: tuple[i
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_help_screen_snapshot(snap_compare: object, demo_db: Path, size: tuple[int, int]) -> None:
     async def open_help(pilot: Pilot[None]) -> None:
+        await settle(pilot)
         await pilot.press("question_mark")
         await settle(pilot)
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
-from typing import ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -25,11 +25,13 @@ from facilitator.clock import Clock, SystemClock
 from facilitator.config import Config
 from facilitator.presence import Presence
 from facilitator.problems import InputError, StoreError
-from facilitator.reload import Checked, Reload, SourceWatcher, Status, apply_check
 from facilitator.session import Session
 from facilitator.session_thread import SessionThread
 from facilitator.state import SessionState
 from facilitator.text import printable
+
+if TYPE_CHECKING:
+    from facilitator.reload import Reload, SourceWatcher
 
 T = TypeVar("T")
 POLL_SECONDS = 0.05
@@ -206,8 +208,14 @@ class FacilitatorApp(App[None]):
             return
         self.set_interval(presence.HEARTBEAT_SECONDS, self._heartbeat)
         if state.source:
-            self._watcher = SourceWatcher(Path(state.source))
-            self.set_interval(self.reload_seconds, self._check_source)
+            # Watching needs the YAML loader; set it up after the first frame so start-up does not wait.
+            self.call_after_refresh(self._start_watching, Path(state.source))
+
+    async def _start_watching(self, source: Path) -> None:
+        from facilitator.reload import SourceWatcher
+
+        self._watcher = await asyncio.to_thread(SourceWatcher, source)
+        self.set_interval(self.reload_seconds, self._check_source)
 
     async def _heartbeat(self) -> None:
         lead = self._lead
@@ -222,8 +230,10 @@ class FacilitatorApp(App[None]):
         if watcher is None or self._reloading:
             return
         self._reloading = True
+        from facilitator.reload import apply_check
+
         try:
-            checked: Checked = await asyncio.to_thread(watcher.check)
+            checked = await asyncio.to_thread(watcher.check)
             if not checked.changed:
                 return
 
@@ -239,6 +249,8 @@ class FacilitatorApp(App[None]):
         self._show_reload(result, state, watcher.source)
 
     def _show_reload(self, result: Reload, state: SessionState, source: Path) -> None:
+        from facilitator.reload import Status
+
         self.script_problems = result.problems
         if result.status is Status.MISSING:
             self.notify(f"{source} is gone; the script stays as it was last loaded.", markup=False, timeout=6)

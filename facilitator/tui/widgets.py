@@ -55,6 +55,11 @@ class Ticking(Static):
         self.set_interval(1.0, self.tick)
         self.watch(self.app, "state", lambda _: self.tick())
 
+    def on_resize(self) -> None:
+        # What these widgets draw depends on their width (bars, packed cells): redraw at the new size.
+        self._last = None
+        self.tick()
+
     def tick(self) -> None:
         text = self.compose_text(cast("FacilitatorApp", self.app).clock.now())
         if text != self._last:

@@ -205,25 +205,39 @@ class Store:
         Appending an ``event_id`` that is already in the log returns the stored event and changes nothing,
         so a client may safely retry a write whose acknowledgement it never saw.
         """
+        return self.write(lambda conn: self._insert(conn, kind, payload, actor, event_id))
+
+    def append_many(
+        self, items: list[tuple[str, dict[str, Any]]], *, actor: str, event_ids: list[str] | None = None
+    ) -> list[Event]:
+        """Append several events in one transaction: all of them are committed, or none is."""
+        ids: list[str | None] = list(event_ids) if event_ids is not None else [None] * len(items)
+        if len(ids) != len(items):
+            raise ValueError("one event id per item, or none at all")
+        return self.write(
+            lambda conn: [
+                self._insert(conn, kind, payload, actor, eid) for (kind, payload), eid in zip(items, ids, strict=True)
+            ]
+        )
+
+    def _insert(
+        self, conn: sqlite3.Connection, kind: str, payload: dict[str, Any], actor: str, event_id: str | None
+    ) -> Event:
         event_id = event_id or uuid.uuid4().hex
+        # Safe to look before inserting: BEGIN IMMEDIATE holds the write lock. (The events_no_replace
+        # trigger refuses any insert of an existing id, so ON CONFLICT DO NOTHING cannot be used.)
+        existing = conn.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?", (event_id,)).fetchone()
+        if existing is not None:
+            return Event.from_row(existing)
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-
-        def work(conn: sqlite3.Connection) -> Event:
-            # Safe to look before inserting: BEGIN IMMEDIATE holds the write lock. (The events_no_replace
-            # trigger refuses any insert of an existing id, so ON CONFLICT DO NOTHING cannot be used.)
-            existing = conn.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?", (event_id,)).fetchone()
-            if existing is not None:
-                return Event.from_row(existing)
-            at = to_text(self.clock.now())
-            (seq,) = conn.execute(
-                "INSERT INTO events (id, at, actor, kind, payload) VALUES (?, ?, ?, ?, ?) RETURNING seq",
-                (event_id, at, actor, kind, body),
-            ).fetchone()
-            event = Event.from_row((seq, event_id, at, actor, kind, body))
-            projections.project(conn, event)
-            return event
-
-        return self.write(work)
+        at = to_text(self.clock.now())
+        (seq,) = conn.execute(
+            "INSERT INTO events (id, at, actor, kind, payload) VALUES (?, ?, ?, ?, ?) RETURNING seq",
+            (event_id, at, actor, kind, body),
+        ).fetchone()
+        event = Event.from_row((seq, event_id, at, actor, kind, body))
+        projections.project(conn, event)
+        return event
 
     def rebuild_derived(self) -> int:
         """Empty the derived tables and replay every event into them; return how many events were replayed."""

@@ -787,3 +787,14 @@ def test_create_works_where_hard_links_are_not_supported_and_still_never_overwri
 def test_the_light_list_of_schema_steps_matches_the_migrations() -> None:
     # Opening a run checks its schema against schema_steps.STEPS without importing sqlite-utils.
     assert tuple(m.name for m in migrations._migrations) == STEPS
+
+
+def test_append_many_commits_all_or_nothing(run_store: Store) -> None:
+    before = len(run_store.events())
+    appended = run_store.append_many([("note.sent", {"n": 1}), ("note.sent", {"n": 2})], actor="lead")
+    assert [e.payload["n"] for e in appended] == [1, 2]
+    assert appended[1].seq == appended[0].seq + 1
+    with pytest.raises(TypeError):
+        # The second item cannot be stored: the first, already inserted in the transaction, goes too.
+        run_store.append_many([("note.sent", {"n": 3}), ("note.sent", {"n": object()})], actor="lead")
+    assert len(run_store.events()) == before + 2

@@ -21,6 +21,11 @@ REFLECTION_RETRACTED = "reflection.retracted"
 # A new version of the script, reloaded from its files during the run: {"programme": ..., "digest": ...}.
 # The run follows the latest one; see facilitator.state for what happens to the current step.
 PROGRAMME_LOADED = "programme.loaded"
+# The roster (facilitator.participants): {"participant": id, "name", "email", "location", "role",
+# "organisation", "gender", "code", "source": "roster" | "walk-in"}; an update carries
+# {"participant": id, "changes": {field: new value}}.
+PARTICIPANT_ADDED = "participant.added"
+PARTICIPANT_UPDATED = "participant.updated"
 
 
 @dataclass(frozen=True)

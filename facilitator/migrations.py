@@ -106,3 +106,25 @@ def m004_presence(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX presence_role ON presence(role)")
+
+
+@migrations()
+def m005_participants(db: Database) -> None:
+    # Derived from participant.added / participant.updated: the roster as it now stands.
+    db.execute(
+        """
+        CREATE TABLE participants (
+            id TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            email TEXT NOT NULL UNIQUE,
+            location TEXT NOT NULL,
+            role TEXT,
+            organisation TEXT,
+            gender TEXT,
+            code TEXT,
+            source TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX participants_location ON participants(location)")

@@ -69,7 +69,30 @@ def _reflection_retracted(conn: sqlite3.Connection, event: Event) -> None:
     )
 
 
+_PARTICIPANT_COLUMNS = ("name", "email", "location", "role", "organisation", "gender", "code")
+
+
+def _participant_added(conn: sqlite3.Connection, event: Event) -> None:
+    p = event.payload
+    conn.execute(
+        "INSERT OR IGNORE INTO participants (id, seq, name, email, location, role, organisation, gender, code, source)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (p["participant"], event.seq, *(p.get(c) for c in _PARTICIPANT_COLUMNS), p.get("source", "roster")),
+    )
+
+
+def _participant_updated(conn: sqlite3.Connection, event: Event) -> None:
+    changes = {k: v for k, v in event.payload["changes"].items() if k in _PARTICIPANT_COLUMNS}
+    if changes:
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        conn.execute(
+            f"UPDATE participants SET {assignments} WHERE id = ?", (*changes.values(), event.payload["participant"])
+        )
+
+
 PROJECTORS: dict[str, Projector] = {
+    ev.PARTICIPANT_ADDED: _participant_added,
+    ev.PARTICIPANT_UPDATED: _participant_updated,
     ev.DAY_OPENED: _close_open_visit,
     ev.STEP_ENTERED: _step_entered,
     ev.REFLECTION_LOGGED: _reflection_logged,

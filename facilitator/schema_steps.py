@@ -6,6 +6,6 @@ can check its schema without importing sqlite-utils; a test keeps this list equa
 
 APPLICATION_ID = int.from_bytes(b"FACI", "big")
 MIGRATION_SET = "facilitator"
-STEPS = ("m001_events", "m002_derived", "m003_events_no_replace", "m004_presence")
+STEPS = ("m001_events", "m002_derived", "m003_events_no_replace", "m004_presence", "m005_participants")
 SCHEMA_VERSION = len(STEPS)
-DERIVED_TABLES = ("step_visits", "reflections")
+DERIVED_TABLES = ("step_visits", "reflections", "participants")

@@ -191,5 +191,75 @@ def demo(folder: Path | None, actor: str) -> None:
     _open_app(db, actor)
 
 
+@main.group()
+def attendance() -> None:
+    """Attendance records from outside the app: video-call reports."""
+
+
+@attendance.command("import-report")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--db", "db", required=True, type=click.Path(path_type=Path), help="The run database.")
+@click.option("--location", "location", required=True, help="The location whose video call the report is of.")
+@click.option("--dry-run", is_flag=True, help="Show what would be recorded, and write nothing.")
+@click.option("--as", "actor", default=_default_actor, help="Your name in the log.")
+def import_report(file: Path, db: Path, location: str, dry_run: bool, actor: str) -> None:
+    """Reconcile a Zoom participants report (CSV) or a Teams attendance report with the roster.
+
+    People are matched by e-mail, then by name (ignoring case, accents and spacing); each person's
+    rejoins become intervals, recorded as check-ins and check-outs whose source is zoom or teams.
+    Times are read in the location's time zone unless the report states one. Importing the same
+    report again records nothing new.
+    """
+    from facilitator.call_reports import read_report, reconcile, summary
+    from facilitator.participants import Roster
+    from facilitator.script_models import did_you_mean
+    from facilitator.store import Store
+
+    with Store.open(db) as store:
+        workshop = store.programme().workshop
+        zones = {loc.id: loc.timezone for loc in workshop.locations}
+        if location not in zones:
+            raise InputError(
+                f"--location: {location!r} is not a location of this workshop{did_you_mean(location, sorted(zones))}"
+            )
+        report = read_report(file, timezone=zones[location], days=[day.date for day in workshop.days])
+        events = store.events()
+        result = reconcile(report, Roster.from_events(events), location=location, known_ids=(e.id for e in events))
+        if dry_run:
+            written: bool | None = False
+        elif result.new == 0:
+            written = None
+        else:
+            store.append_many(result.items, actor=actor, event_ids=result.event_ids)
+            written = True
+    for line in summary(result, written=written):
+        click.echo(line)
+
+
+@main.group()
+def roster() -> None:
+    """The run's participants: who is expected, and where."""
+
+
+@roster.command("import")
+@click.argument("csv_path", metavar="CSV", type=click.Path(path_type=Path))
+@click.option("--db", "db", required=True, type=click.Path(path_type=Path), help="The run database.")
+@click.option("--dry-run", is_flag=True, help="Show what would change without writing anything.")
+@click.option("--as", "actor", default=_default_actor, help="Who is importing (recorded in the log).")
+def roster_import(csv_path: Path, db: Path, dry_run: bool, actor: str) -> None:
+    """Import a roster (CSV: name, e-mail, location, and optional role, organisation, gender, code).
+
+    All or nothing: any bad row, and nothing changes. People already in the run are matched by e-mail
+    and updated; people not in the file are left alone.
+    """
+    from facilitator.roster_import import import_roster
+    from facilitator.store import Store
+
+    with Store.open(db) as store:
+        result = import_roster(store, csv_path, actor=actor, dry_run=dry_run)
+    for line in result.summary(dry_run=dry_run):
+        click.echo(line)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -34,4 +34,5 @@ def to_text(moment: datetime) -> str:
 
 
 def from_text(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    # fromisoformat reads the trailing Z since Python 3.11, and is ten times faster than strptime.
+    return datetime.fromisoformat(text)

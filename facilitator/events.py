@@ -26,6 +26,18 @@ PROGRAMME_LOADED = "programme.loaded"
 # {"participant": id, "changes": {field: new value}}.
 PARTICIPANT_ADDED = "participant.added"
 PARTICIPANT_UPDATED = "participant.updated"
+# Attendance (facilitator.attendance). A check-in or check-out says when it happened, which may be earlier than
+# the event itself (a video-call report imported afterwards): {"participant": id, "at": UTC text as
+# facilitator.clock.to_text writes it, "source": "facilitator" | "qr" | "zoom" | "teams"}, and a check-in
+# may name the "location" the person is at. A mark is a facilitator's verdict for one day, overriding what
+# the intervals say: {"participant": id, "day": "YYYY-MM-DD", "status": "late" | "excused" | "absent" | null};
+# null clears it.
+ATTENDANCE_CHECKED_IN = "attendance.checked_in"
+ATTENDANCE_CHECKED_OUT = "attendance.checked_out"
+ATTENDANCE_MARKED = "attendance.marked"
+# A location's video link: {"location": id, "status": "not-joined" | "connected" | "dropped"}; its time is the
+# event's, so every outage is on the record.
+LOCATION_LINK = "location.link"
 
 
 @dataclass(frozen=True)

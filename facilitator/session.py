@@ -6,14 +6,18 @@ of them writes events directly.
 
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from facilitator import events as ev
+from facilitator.attendance import LINK_STATUSES, MARKS, SOURCES, Attendance
+from facilitator.clock import to_text
 from facilitator.events import Event
+from facilitator.participants import FIELDS, OPTIONAL_FIELDS
 from facilitator.problems import InputError
-from facilitator.script_models import Anonymity, Programme
+from facilitator.script_models import Anonymity, Programme, did_you_mean
 from facilitator.state import fold
 from facilitator.store import Store
 
@@ -24,7 +28,9 @@ class Session:
     def __init__(self, store: Store, *, actor: str) -> None:
         self.store = store
         self.actor = actor
-        self.state = fold(store.events())
+        events = store.events()
+        self.state = fold(events)
+        self.attendance = Attendance.from_events(events)
 
     @property
     def programme(self) -> Programme:
@@ -35,6 +41,8 @@ class Session:
         """Fold in what other processes appended since we last looked."""
         new = self.store.events(after=self.state.last_seq)
         self.state = fold(new, self.state)
+        for event in new:
+            self.attendance.apply(event)
         return new
 
     def _append(self, kind: str, payload: dict[str, Any], event_id: str | None = None) -> Event:
@@ -159,6 +167,153 @@ class Session:
             raise InputError(f"no reflection {reflection_id!r}")
         return self._append(ev.REFLECTION_RETRACTED, {"reflection": reflection_id})
 
+    # -- attendance ----------------------------------------------------------------------------------
+
+    def _known_participant(self, participant_id: str) -> None:
+        if participant_id not in self.attendance.roster.by_id:
+            raise InputError(f"participant: no participant {participant_id!r} on the roster")
+
+    def _check_location(self, location: str, field: str = "location") -> None:
+        ids = [loc.id for loc in self.programme.workshop.locations]
+        if location not in ids:
+            raise InputError(f"{field}: no location {location!r} in this workshop{did_you_mean(location, ids)}")
+
+    def _moment(self, at: datetime | None) -> datetime:
+        now = self.store.clock.now()
+        if at is None:
+            return now
+        if at.tzinfo is None:
+            raise InputError("at: a time without a time zone; give it in UTC")
+        if at > now + CLOCK_SKEW:
+            raise InputError(f"at: {to_text(at)} is in the future")
+        return at
+
+    def _check_source(self, source: str) -> None:
+        if source not in SOURCES:
+            raise InputError(f"source: {source!r} is not one of {', '.join(SOURCES)}")
+
+    def check_in(
+        self, participant_id: str, source: str = "facilitator", at: datetime | None = None, location: str | None = None
+    ) -> Event | None:
+        """Check a participant in; None (nothing written) when they are already in on that source's channel."""
+        self._check_source(source)
+        when = self._moment(at)
+        if location is not None:
+            self._check_location(location)
+        self.refresh()
+        self._known_participant(participant_id)
+        if self.attendance.is_in(participant_id, source):
+            return None
+        payload: dict[str, Any] = {"participant": participant_id, "at": to_text(when), "source": source}
+        if location is not None:
+            payload["location"] = location
+        return self._append(ev.ATTENDANCE_CHECKED_IN, payload)
+
+    def check_out(self, participant_id: str, source: str = "facilitator", at: datetime | None = None) -> Event | None:
+        """Check a participant out; None (nothing written) when they are not in on that source's channel."""
+        self._check_source(source)
+        when = self._moment(at)
+        self.refresh()
+        self._known_participant(participant_id)
+        if not self.attendance.is_in(participant_id, source):
+            return None
+        return self._append(
+            ev.ATTENDANCE_CHECKED_OUT, {"participant": participant_id, "at": to_text(when), "source": source}
+        )
+
+    def everyone_present(self, location: str, source: str = "facilitator") -> list[Event]:
+        """Check in, in one transaction, everyone on the roster at ``location`` who is not in already."""
+        self._check_source(source)
+        self._check_location(location)
+        self.refresh()
+        at = to_text(self.store.clock.now())
+        items = [
+            (ev.ATTENDANCE_CHECKED_IN, {"participant": person.id, "at": at, "source": source})
+            for person in self.attendance.roster.at(location)
+            if not self.attendance.is_in(person.id, source)
+        ]
+        if not items:
+            return []
+        written = self.store.append_many(items, actor=self.actor)
+        self.refresh()
+        return written
+
+    def mark(self, participant_id: str, day: date, status: str | None) -> Event:
+        """Mark a participant ``late``, ``excused`` or ``absent`` for ``day``, overriding the intervals; None clears."""
+        if status is not None and status not in MARKS:
+            raise InputError(f"status: {status!r} is not one of {', '.join(MARKS)} (or none, to clear the mark)")
+        if day not in {d.date for d in self.programme.workshop.days}:
+            raise InputError(f"day: {day.isoformat()} is not a day of this workshop")
+        self.refresh()
+        self._known_participant(participant_id)
+        payload = {"participant": participant_id, "day": day.isoformat(), "status": status}
+        return self._append(ev.ATTENDANCE_MARKED, payload)
+
+    def set_link(self, location: str, status: str) -> Event | None:
+        """Record a location's link status; None (nothing written) when it is already that."""
+        if status not in LINK_STATUSES:
+            raise InputError(f"status: {status!r} is not one of {', '.join(LINK_STATUSES)}")
+        self._check_location(location)
+        self.refresh()
+        if self.attendance.link_status(location) == status:
+            return None
+        return self._append(ev.LOCATION_LINK, {"location": location, "status": status})
+
+    # -- walk-ins ------------------------------------------------------------------------------------
+
+    def add_participant(
+        self, name: str, email: str, location: str, *, participant_id: str | None = None, **optional: str | None
+    ) -> Event:
+        """Add a walk-in to the roster; ``optional`` takes role, organisation, gender and code."""
+        for key in optional:
+            if key not in OPTIONAL_FIELDS:
+                raise InputError(f"{key}: not a participant field{did_you_mean(key, FIELDS)}")
+        fields: dict[str, Any] = {
+            "name": _required("name", name, MAX_NAME_CHARS),
+            "email": _email(email),
+            "location": location.strip(),
+            **{key: _optional(key, optional.get(key)) for key in OPTIONAL_FIELDS},
+        }
+        self._check_location(fields["location"])
+        self.refresh()
+        self._unique_email(fields["email"], None)
+        participant_id = participant_id or uuid.uuid4().hex
+        if participant_id in self.attendance.roster.by_id:
+            raise InputError(f"participant: {participant_id!r} is already on the roster")
+        payload = {"participant": participant_id, **fields, "source": "walk-in"}
+        return self._append(ev.PARTICIPANT_ADDED, payload)
+
+    def edit_participant(self, participant_id: str, **changes: str | None) -> Event | None:
+        """Change some of a participant's fields; None (nothing written) when nothing would change."""
+        self.refresh()
+        self._known_participant(participant_id)
+        clean: dict[str, Any] = {}
+        for key, value in changes.items():
+            if key == "name":
+                clean[key] = _required("name", value, MAX_NAME_CHARS)
+            elif key == "email":
+                clean[key] = _email(value)
+            elif key == "location":
+                clean[key] = _required("location", value, MAX_NAME_CHARS)
+                self._check_location(clean[key])
+            elif key in OPTIONAL_FIELDS:
+                clean[key] = _optional(key, value)
+            else:
+                raise InputError(f"{key}: not a participant field{did_you_mean(key, FIELDS)}")
+        old = self.attendance.roster.by_id[participant_id]
+        clean = {k: v for k, v in clean.items() if getattr(old, k) != v}
+        if "email" in clean:
+            self._unique_email(clean["email"], participant_id)
+        if not clean:
+            return None
+        return self._append(ev.PARTICIPANT_UPDATED, {"participant": participant_id, "changes": clean})
+
+    def _unique_email(self, email: str, participant_id: str | None) -> None:
+        wanted = email.casefold()
+        for person in self.attendance.roster.by_id.values():
+            if person.email.casefold() == wanted and person.id != participant_id:
+                raise InputError(f"email: {email!r} is already on the roster")
+
 
 def _clean_text(text: str) -> str:
     text = text.strip()
@@ -177,3 +332,33 @@ def _clean_name(name: str | None) -> str | None:
     if len(name) > MAX_NAME_CHARS:
         raise InputError(f"participant: a name may be at most {MAX_NAME_CHARS} characters")
     return name or None
+
+
+CLOCK_SKEW = timedelta(minutes=1)  # a time this far ahead of the clock is still "now" (clocks of two hosts)
+MAX_EMAIL_CHARS = 254
+_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _required(field: str, value: str | None, limit: int) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InputError(f"{field}: cannot be empty")
+    if len(text) > limit:
+        raise InputError(f"{field}: may be at most {limit} characters")
+    if _CONTROL.search(text):
+        raise InputError(f"{field}: contains control characters")
+    return text
+
+
+def _optional(field: str, value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    return _required(field, value, MAX_NAME_CHARS)
+
+
+def _email(value: str | None) -> str:
+    text = _required("email", value, MAX_EMAIL_CHARS)
+    if not _EMAIL.fullmatch(text):
+        raise InputError(f"email: {text!r} is not an e-mail address")
+    return text

@@ -15,6 +15,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -223,19 +224,22 @@ class Store:
     def _insert(
         self, conn: sqlite3.Connection, kind: str, payload: dict[str, Any], actor: str, event_id: str | None
     ) -> Event:
-        event_id = event_id or uuid.uuid4().hex
-        # Safe to look before inserting: BEGIN IMMEDIATE holds the write lock. (The events_no_replace
-        # trigger refuses any insert of an existing id, so ON CONFLICT DO NOTHING cannot be used.)
-        existing = conn.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?", (event_id,)).fetchone()
-        if existing is not None:
-            return Event.from_row(existing)
+        if event_id is None:
+            event_id = uuid.uuid4().hex  # fresh and random: it cannot be in the log already
+        else:
+            # A caller's id may be a retry. Safe to look before inserting: BEGIN IMMEDIATE holds the write
+            # lock. (The events_no_replace trigger refuses an existing id, so ON CONFLICT cannot be used.)
+            existing = conn.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?", (event_id,)).fetchone()
+            if existing is not None:
+                return Event.from_row(existing)
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-        at = to_text(self.clock.now())
+        now = self.clock.now()
         (seq,) = conn.execute(
             "INSERT INTO events (id, at, actor, kind, payload) VALUES (?, ?, ?, ?, ?) RETURNING seq",
-            (event_id, at, actor, kind, body),
+            (event_id, to_text(now), actor, kind, body),
         ).fetchone()
-        event = Event.from_row((seq, event_id, at, actor, kind, body))
+        # The stored time has microsecond precision, as ``now`` has: no need to parse it back.
+        event = Event(seq=seq, id=event_id, at=now.astimezone(UTC), actor=actor, kind=kind, payload=json.loads(body))
         projections.project(conn, event)
         return event
 

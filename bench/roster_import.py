@@ -1,0 +1,184 @@
+"""Roster import of a 10,000-row CSV through the real code, against sqlite-utils ``insert_all`` of the same rows.
+
+    .venv/bin/python bench/roster_import.py [--n 10000] [--repeats 5] [--dir DIR]
+
+The import side is ``facilitator.roster_import.import_roster`` on a fresh run of the demo workshop:
+read and decode the file, parse and check every row, fold the run's roster, plan, and append one
+``participant.added`` event per person in one transaction (each event also updates the derived
+``participants`` table). The baseline is sqlite-utils ``insert_all`` of the same rows, as dicts already
+in memory, into a plain table of a fresh file in the same folder (its defaults: no WAL, a commit every
+100 rows). Each repetition runs both on fresh files, alternating which goes first; the ratio is the
+median of the per-repetition ratios. Goal: import/insert_all <= 3.
+
+For reference it also times the floor of the run's schema: the same events and ``participants`` rows
+written by hand-made SQL in one transaction, with no file to read and no checks (the events table's
+unique id, its index and its no-replace trigger, and the participants table's indexes, cost what they
+cost whatever the importer does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from facilitator import events as ev
+from facilitator.clock import SystemClock, to_text
+from facilitator.roster_import import import_roster
+from facilitator.script_models import Programme
+from facilitator.store import Store
+
+GOAL = 3.0
+EXERCISES = Path(__file__).resolve().parent.parent / "exercises"
+HEADER = ("name", "email", "location", "role", "organisation", "gender", "code")
+
+
+@dataclass(frozen=True)
+class Result:
+    n: int
+    imports: list[float]  # seconds, one per repetition
+    baselines: list[float]
+    floors: list[float]
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(i / b for i, b in zip(self.imports, self.baselines, strict=True))
+
+    @property
+    def floor_ratio(self) -> float:
+        return statistics.median(f / b for f, b in zip(self.floors, self.baselines, strict=True))
+
+
+def roster_rows(n: int, locations: list[str]) -> list[dict[str, str]]:
+    return [
+        {
+            "name": f"Participant Nümber {i}",
+            "email": f"participant.{i}@example.org",
+            "location": locations[i % len(locations)],
+            "role": "Planning Officer",
+            "organisation": "DPO",
+            "gender": ("female", "male", "")[i % 3],
+            "code": f"P{i:05d}",
+        }
+        for i in range(n)
+    ]
+
+
+def write_csv(path: Path, rows: list[dict[str, str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=HEADER)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def time_import(folder: Path, programme: Programme, roster: Path, n: int) -> float:
+    with Store.create(folder / "run.db", programme, actor="bench") as store:
+        start = time.perf_counter()
+        result = import_roster(store, roster, actor="bench")
+        seconds = time.perf_counter() - start
+    assert len(result.added) == n, result.summary()
+    return seconds
+
+
+def time_floor(folder: Path, programme: Programme, rows: list[dict[str, str]]) -> float:
+    """Seconds to write the import's rows into a run by hand: one INSERT per event and per participant."""
+    with Store.create(folder / "floor.db", programme, actor="bench") as store:
+        conn = store.conn
+        at = to_text(SystemClock().now())
+        start = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        for row in rows:
+            person = uuid.uuid4().hex
+            body = json.dumps({"participant": person, **row, "source": "roster"}, separators=(",", ":"))
+            (seq,) = conn.execute(
+                "INSERT INTO events (id, at, actor, kind, payload) VALUES (?, ?, ?, ?, ?) RETURNING seq",
+                (uuid.uuid4().hex, at, "bench", ev.PARTICIPANT_ADDED, body),
+            ).fetchone()
+            conn.execute(
+                "INSERT INTO participants (id, seq, name, email, location, role, organisation, gender, code, source)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'roster')",
+                (person, seq, *(row[column] for column in HEADER)),
+            )
+        conn.execute("COMMIT")
+        return time.perf_counter() - start
+
+
+def time_insert_all(folder: Path, rows: list[dict[str, str]]) -> float:
+    db = Database(folder / "plain.db")
+    try:
+        start = time.perf_counter()
+        db["people"].insert_all(rows)  # type: ignore[union-attr]
+        seconds = time.perf_counter() - start
+        assert db["people"].count == len(rows)
+    finally:
+        db.close()
+    return seconds
+
+
+def measure(n: int = 10_000, repeats: int = 5, folder: Path | None = None) -> Result:
+    from facilitator.scripts import load_workshop
+
+    programme = load_workshop(EXERCISES).programme
+    rows = roster_rows(n, [location.id for location in programme.workshop.locations])
+    imports: list[float] = []
+    baselines: list[float] = []
+    floors: list[float] = []
+    for repetition in range(repeats):
+        with tempfile.TemporaryDirectory(prefix="facilitator-bench-", dir=folder) as scratch:
+            here = Path(scratch)
+            roster = here / "roster.csv"
+            write_csv(roster, rows)
+            if repetition % 2:
+                baselines.append(time_insert_all(here, rows))
+                imports.append(time_import(here, programme, roster, n))
+            else:
+                imports.append(time_import(here, programme, roster, n))
+                baselines.append(time_insert_all(here, rows))
+            floors.append(time_floor(here, programme, rows))
+    return Result(n=n, imports=imports, baselines=baselines, floors=floors)
+
+
+def report(result: Result) -> str:
+    def row(name: str, runs: list[float]) -> str:
+        spread = f"{min(runs) * 1000:,.0f}–{max(runs) * 1000:,.0f}"
+        return f"| {name:<46} | {statistics.median(runs) * 1000:>10,.0f} | {spread:>13} |"
+
+    verdict = "met" if result.ratio <= GOAL else "NOT met"
+    return "\n".join(
+        [
+            f"Roster import: {result.n:,} rows x {len(result.imports)} repetitions",
+            "",
+            f"| {'':<46} | {'median ms':>10} | {'range ms':>13} |",
+            f"|{'-' * 48}|{'-' * 12}|{'-' * 15}|",
+            row("facilitator roster import (CSV → events)", result.imports),
+            row("sqlite-utils insert_all (dicts → plain table)", result.baselines),
+            row("floor: hand-made SQL on the run's schema", result.floors),
+            "",
+            f"ratio import/insert_all: {result.ratio:.2f} (median of per-repetition ratios)  goal <= {GOAL}: {verdict}",
+            f"ratio floor/insert_all:  {result.floor_ratio:.2f} (what the schema alone costs)",
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> Result:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--n", type=int, default=10_000, help="rows in the roster (default 10000)")
+    parser.add_argument("--repeats", type=int, default=5, help="repetitions (default 5)")
+    parser.add_argument("--dir", type=Path, default=None, help="folder for the scratch files (default: temp)")
+    args = parser.parse_args(argv)
+    result = measure(args.n, args.repeats, args.dir)
+    print(report(result))
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main().ratio <= GOAL else 1)

@@ -1,0 +1,494 @@
+"""Attendance: who was in the room (or on the call) when, folded from check-in events, and what it adds up to.
+
+The record is intervals per participant. Each interval knows its source: ``facilitator`` (checked in by
+hand), ``qr`` (the participant's own check-in page), ``zoom`` or ``teams`` (a video-call report imported
+afterwards). Sources are followed on separate *channels* so that they cannot close each other's
+intervals: the two live sources, ``facilitator`` and ``qr``, share the ``live`` channel (a person scans the
+code, the facilitator checks them out when they leave); each report source has its own. On a channel:
+
+- a check-in while already in is ignored, and so is a check-in at a time an earlier interval already
+  covers (re-importing the same report changes nothing);
+- a check-out while out is ignored; a check-out dated before its check-in closes the interval at once;
+- dropping out and returning makes a second interval of the same person.
+
+Intervals of different channels may overlap (the room and the call both saw the person); they are merged
+before anything is counted, so no minute is counted twice.
+
+What the intervals add up to is measured against the session as it actually ran: a *block* is one
+exercise of a day's agenda, running from the first step of it that was entered to when the day left its
+last step (an ongoing block ends "now"). See :class:`Register`.
+
+A check-in counts for the day it was made on. Nothing in the log closes a day, so an interval, or a step
+visit, that runs past midnight in the workshop's time zone is treated as ending at that midnight: a
+person checked in on Monday and never checked out is not present on Tuesday, and Monday's last step does
+not run all night.
+"""
+
+from __future__ import annotations
+
+import bisect
+import zoneinfo
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from facilitator import events as ev
+from facilitator.clock import from_text
+from facilitator.events import Event
+from facilitator.participants import Roster
+from facilitator.state import SessionState, Visit
+
+SOURCES = ("facilitator", "qr", "zoom", "teams")
+LIVE_SOURCES = ("facilitator", "qr")
+MARKS = ("late", "excused", "absent")
+STATUSES = ("present", "late", "excused", "absent")
+LINK_STATUSES = ("not-joined", "connected", "dropped")
+NOT_JOINED = "not-joined"
+
+Span = tuple[datetime, datetime]  # a closed stretch of time, start <= end
+
+
+def channel(source: str) -> str:
+    """The channel a source's check-ins and check-outs act on: ``live`` for the room, else the source."""
+    return "live" if source in LIVE_SOURCES else source
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    start: datetime
+    end: datetime | None  # None: still in
+    source: str
+    location: str | None = None  # where the check-in said the person was; None: their roster location
+
+    def until(self, now: datetime) -> datetime:
+        return self.end if self.end is not None else max(now, self.start)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkChange:
+    at: datetime
+    status: str
+    actor: str
+
+
+class _Track:
+    """One person's intervals on one channel: closed ones sorted and disjoint, and at most one open."""
+
+    __slots__ = ("closed", "open")
+
+    def __init__(self) -> None:
+        self.closed: list[Interval] = []
+        self.open: Interval | None = None
+
+    def check_in(self, at: datetime, source: str, location: str | None) -> None:
+        if self.open is not None:
+            return
+        index = bisect.bisect_right([iv.start for iv in self.closed], at)
+        if index and at < (self.closed[index - 1].end or at):
+            return  # already in at that time
+        self.open = Interval(at, None, source, location)
+
+    def check_out(self, at: datetime) -> None:
+        if self.open is None:
+            return
+        opened, self.open = self.open, None
+        new = Interval(opened.start, max(at, opened.start), opened.source, opened.location)
+        kept: list[Interval] = []
+        for iv in self.closed:
+            assert iv.end is not None and new.end is not None
+            if iv.start < new.end and new.start < iv.end:  # overlaps: a back-dated stretch joins it
+                new = Interval(min(iv.start, new.start), max(iv.end, new.end), new.source, new.location)
+            else:
+                kept.append(iv)
+        bisect.insort(kept, new, key=lambda iv: iv.start)
+        self.closed = kept
+
+    def intervals(self) -> list[Interval]:
+        return [*self.closed, self.open] if self.open is not None else list(self.closed)
+
+
+class Attendance:
+    """Intervals per participant, day marks and link status per location, kept current by :meth:`apply`.
+
+    Updated in place like :class:`~facilitator.participants.Roster` (which it holds as ``roster`` and
+    folds from the same events) and a pure function of the events it was given. Times of check-ins come
+    from their payloads, so a report imported afterwards is placed where it happened.
+    """
+
+    def __init__(self) -> None:
+        self.roster = Roster()
+        self._tracks: dict[str, dict[str, _Track]] = {}
+        self.marks: dict[tuple[str, date], str] = {}
+        self.links: dict[str, list[LinkChange]] = {}
+        self.last_seq = 0
+
+    @classmethod
+    def from_events(cls, events: Iterable[Event]) -> Attendance:
+        attendance = cls()
+        for event in events:
+            attendance.apply(event)
+        return attendance
+
+    def apply(self, event: Event) -> None:
+        p = event.payload
+        kind = event.kind
+        if kind in (ev.PARTICIPANT_ADDED, ev.PARTICIPANT_UPDATED):
+            self.roster.apply(event)
+        elif kind == ev.ATTENDANCE_CHECKED_IN:
+            source = p.get("source") or "facilitator"
+            track = self._track(p["participant"], source)
+            track.check_in(_when(event), source, p.get("location"))
+        elif kind == ev.ATTENDANCE_CHECKED_OUT:
+            self._track(p["participant"], p.get("source") or "facilitator").check_out(_when(event))
+        elif kind == ev.ATTENDANCE_MARKED:
+            key = (p["participant"], date.fromisoformat(p["day"]))
+            if p.get("status") in MARKS:
+                self.marks[key] = p["status"]
+            else:
+                self.marks.pop(key, None)
+        elif kind == ev.LOCATION_LINK and p.get("status") in LINK_STATUSES:
+            self.links.setdefault(p["location"], []).append(LinkChange(event.at, p["status"], event.actor))
+        self.last_seq = max(self.last_seq, event.seq)
+
+    def _track(self, participant: str, source: str) -> _Track:
+        tracks = self._tracks.setdefault(participant, {})
+        name = channel(source)
+        if name not in tracks:
+            tracks[name] = _Track()
+        return tracks[name]
+
+    # -- reading ---------------------------------------------------------------------------------------
+
+    def participants(self) -> list[str]:
+        """Everyone with at least one interval (a report may name people the roster does not have yet)."""
+        return list(self._tracks)
+
+    def intervals(self, participant: str) -> list[Interval]:
+        """Every interval of ``participant`` over all channels, by start; different channels may overlap."""
+        found = [iv for track in self._tracks.get(participant, {}).values() for iv in track.intervals()]
+        return sorted(found, key=lambda iv: (iv.start, iv.source))
+
+    def is_in(self, participant: str, source: str | None = None) -> bool:
+        """Whether ``participant`` has an open interval: on ``source``'s channel, or on any when None."""
+        tracks = self._tracks.get(participant, {})
+        if source is not None:
+            track = tracks.get(channel(source))
+            return track is not None and track.open is not None
+        return any(track.open is not None for track in tracks.values())
+
+    def mark(self, participant: str, day: date) -> str | None:
+        return self.marks.get((participant, day))
+
+    def link_status(self, location: str) -> str:
+        history = self.links.get(location)
+        return history[-1].status if history else NOT_JOINED
+
+    def link_history(self, location: str) -> list[LinkChange]:
+        return list(self.links.get(location, ()))
+
+    def outages(self, location: str, now: datetime) -> list[Span]:
+        """The stretches during which ``location``'s link was down (dropped), the last one up to ``now``."""
+        spans: list[Span] = []
+        down_since: datetime | None = None
+        for change in self.links.get(location, ()):
+            if change.status == "dropped" and down_since is None:
+                down_since = change.at
+            elif change.status != "dropped" and down_since is not None:
+                spans.append((down_since, change.at))
+                down_since = None
+        if down_since is not None:
+            spans.append((down_since, max(now, down_since)))
+        return spans
+
+
+def _when(event: Event) -> datetime:
+    text = event.payload.get("at")
+    if isinstance(text, str):
+        try:
+            return from_text(text)
+        except ValueError:
+            pass
+    return event.at
+
+
+# -- time arithmetic --------------------------------------------------------------------------------------
+
+
+def merge_spans(spans: Iterable[Span]) -> list[Span]:
+    """The union of ``spans`` as sorted, disjoint spans (touching ones joined); the order given does not matter."""
+    merged: list[Span] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def overlap(a: Sequence[Span], b: Sequence[Span]) -> timedelta:
+    """Total time covered by both ``a`` and ``b``, each sorted and disjoint (as :func:`merge_spans` gives)."""
+    total = timedelta()
+    i = j = 0
+    while i < len(a) and j < len(b):
+        start = max(a[i][0], b[j][0])
+        end = min(a[i][1], b[j][1])
+        if end > start:
+            total += end - start
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return total
+
+
+def minutes(duration: timedelta) -> float:
+    return duration.total_seconds() / 60
+
+
+def _midnight_after(moment: datetime, tz: zoneinfo.ZoneInfo) -> datetime:
+    local = moment.astimezone(tz)
+    return datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=tz)
+
+
+def _capped(start: datetime, end: datetime, tz: zoneinfo.ZoneInfo) -> datetime:
+    """``end``, or the midnight after ``start`` in ``tz`` when the stretch runs past it."""
+    return min(end, _midnight_after(start, tz))
+
+
+@dataclass(frozen=True)
+class Block:
+    """One exercise of a day's agenda as it actually ran: the merged stretches of its step visits."""
+
+    day: date
+    exercise: str
+    segments: tuple[Span, ...]
+    running: bool  # its last visit is still open: the block ends "now"
+
+    @property
+    def start(self) -> datetime:
+        return self.segments[0][0]
+
+    @property
+    def end(self) -> datetime:
+        return self.segments[-1][1]
+
+    @property
+    def length(self) -> timedelta:
+        return sum((end - start for start, end in self.segments), timedelta())
+
+
+def blocks(state: SessionState, now: datetime) -> list[Block]:
+    """Every block that has started, in the order it started.
+
+    A block is an exercise on a day: from the first of its steps entered on that day to when the day left
+    its last step. Going back to an exercise after another makes its block two stretches, so no time is
+    counted in two blocks. An open visit ends ``now``; a visit running past midnight (workshop time) ends
+    at that midnight.
+    """
+    if state.programme is None:
+        return []
+    tz = zoneinfo.ZoneInfo(state.programme.workshop.timezone)
+    grouped: dict[tuple[date, str], list[Visit]] = {}
+    for visit in state.visits:
+        grouped.setdefault((visit.day, visit.exercise), []).append(visit)
+    found = []
+    for (day, exercise), visits in grouped.items():
+        spans = []
+        running = False
+        for visit in visits:
+            end = visit.left_at if visit.left_at is not None else max(now, visit.entered_at)
+            capped = _capped(visit.entered_at, end, tz)
+            running = running or (visit.left_at is None and capped == end)
+            spans.append((visit.entered_at, capped))
+        found.append(Block(day, exercise, tuple(merge_spans(spans)), running))
+    return sorted(found, key=lambda block: block.start)
+
+
+# -- the register -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """Whether a participant has earned the certificate, with the figures behind it."""
+
+    participant: str
+    attended: timedelta  # over all days, clipped to the blocks as run
+    planned: timedelta  # planned length of all the workshop's days: the denominator
+    share: float  # the workshop's certificate_share
+    run: timedelta  # how long the blocks actually ran, for context
+
+    @property
+    def required(self) -> timedelta:
+        return self.planned * self.share
+
+    @property
+    def eligible(self) -> bool:
+        return self.attended >= self.required
+
+    @property
+    def attended_share(self) -> float:
+        return self.attended / self.planned if self.planned else 0.0
+
+
+@dataclass(frozen=True)
+class LocationCount:
+    location: str
+    present: int
+    expected: int  # the people on the roster there; the workshop's ``expected`` while the roster has none
+    registered: int  # the people on the roster there
+
+
+@dataclass
+class Register:
+    """What the attendance record adds up to at ``now``, measured against the session as it ran.
+
+    Build one per screen refresh or export (blocks are worked out once); every method is a pure function
+    of the state, the attendance fold and ``now``. Durations are :class:`~datetime.timedelta`; use
+    :func:`minutes` for a number of minutes.
+    """
+
+    state: SessionState
+    attendance: Attendance
+    now: datetime
+    blocks: list[Block] = field(init=False)
+
+    def __post_init__(self) -> None:
+        programme = self.state.programme
+        assert programme is not None, "a run always starts with its programme"
+        self.programme = programme
+        self.tz = zoneinfo.ZoneInfo(programme.workshop.timezone)
+        self.blocks = blocks(self.state, self.now)
+        self._days: dict[date, list[Span]] = {}
+        for block in self.blocks:
+            self._days.setdefault(block.day, []).extend(block.segments)
+        self._days = {day: merge_spans(spans) for day, spans in self._days.items()}
+        self._spans: dict[str, list[Span]] = {}
+
+    def spans(self, participant: str) -> list[Span]:
+        """When ``participant`` was there, all sources merged; open intervals end ``now``, or at midnight."""
+        cached = self._spans.get(participant)
+        if cached is None:
+            raw = []
+            for iv in self.attendance.intervals(participant):
+                end = iv.until(self.now)
+                raw.append((iv.start, _capped(iv.start, end, self.tz)))
+            cached = self._spans[participant] = merge_spans(raw)
+        return cached
+
+    def day_spans(self, day: date) -> list[Span]:
+        """When ``day``'s blocks ran (empty before its first step)."""
+        return self._days.get(day, [])
+
+    def by_block(self, participant: str) -> dict[tuple[date, str], timedelta]:
+        """Time attended in each block that has started, keyed by (day, exercise)."""
+        mine = self.spans(participant)
+        return {(b.day, b.exercise): overlap(mine, b.segments) for b in self.blocks}
+
+    def by_day(self, participant: str) -> dict[date, timedelta]:
+        """Time attended on each day that has started."""
+        mine = self.spans(participant)
+        return {day: overlap(mine, spans) for day, spans in self._days.items()}
+
+    def first_arrival(self, participant: str, day: date) -> datetime | None:
+        """When ``participant`` was first there while ``day`` ran (earlier than its start if they came early)."""
+        window = self.day_spans(day)
+        if not window:
+            return None
+        mine = self.spans(participant)
+        return next((s for s, e in mine if overlap([(s, e)], window) > timedelta()), None)
+
+    def status(self, participant: str, day: date) -> str:
+        """``present``, ``late``, ``excused`` or ``absent`` for ``day``; a facilitator's mark overrides.
+
+        Late: first there after the day's first block started plus the workshop's ``late_grace``. A day
+        that has not started yet gives ``absent`` unless marked.
+        """
+        marked = self.attendance.mark(participant, day)
+        if marked is not None:
+            return marked
+        arrival = self.first_arrival(participant, day)
+        if arrival is None:
+            return "absent"
+        start = self.day_spans(day)[0][0]
+        return "late" if arrival > start + self.programme.workshop.attendance.late_grace else "present"
+
+    def planned(self) -> timedelta:
+        return sum((self.programme.planned_duration(d) for d in self.programme.workshop.days), timedelta())
+
+    def certificate(self, participant: str) -> Certificate:
+        """Eligible when time attended over all days ≥ ``certificate_share`` × the planned length of all days.
+
+        The denominator is the plan (every day of the workshop, as scripted), not the time actually run: a
+        day that ran short does not lower the bar, and days not run yet count in full.
+        """
+        run = sum((end - start for spans in self._days.values() for start, end in spans), timedelta())
+        attended = sum(self.by_day(participant).values(), timedelta())
+        share = self.programme.workshop.attendance.certificate_share
+        return Certificate(participant, attended, self.planned(), share, run)
+
+    def certificates(self) -> list[Certificate]:
+        """One per participant on the roster, in roster order."""
+        return [self.certificate(pid) for pid in self.attendance.roster.by_id]
+
+    # -- locations -------------------------------------------------------------------------------------
+
+    def _location_of(self, participant: str, at: datetime) -> str | None:
+        """Where ``participant`` is at ``at``: the location of the latest interval covering it, else None."""
+        where: str | None = None
+        found = False
+        for iv in self.attendance.intervals(participant):
+            end = iv.end if iv.end is not None else _midnight_after(iv.start, self.tz)
+            if iv.start <= at < end:
+                found = True
+                where = iv.location
+        if not found:
+            return None
+        person = self.attendance.roster.by_id.get(participant)
+        return where or (person.location if person is not None else None)
+
+    def is_present(self, participant: str, at: datetime | None = None) -> bool:
+        return self._location_of(participant, at or self.now) is not None
+
+    def counts(self, at: datetime | None = None) -> dict[str, LocationCount]:
+        """Present and expected people per location of the workshop, at ``at`` (default ``now``).
+
+        A present person counts where their check-in said they were, else at their roster location.
+        """
+        at = at or self.now
+        roster = self.attendance.roster
+        present: dict[str, int] = {}
+        for pid in {*roster.by_id, *self.attendance.participants()}:
+            where = self._location_of(pid, at)
+            if where is not None:
+                present[where] = present.get(where, 0) + 1
+        registered = roster.counts()
+        out = {}
+        for location in self.programme.workshop.locations:
+            here = registered.get(location.id, 0)
+            out[location.id] = LocationCount(location.id, present.get(location.id, 0), here or location.expected, here)
+        return out
+
+    def arrivals(
+        self, location: str, since: datetime | None = None, until: datetime | None = None
+    ) -> list[tuple[datetime, int]]:
+        """How many people had arrived at ``location`` by each moment someone arrived: [(time, count), ...].
+
+        A person counts once, at their first check-in in [since, until] (default: up to ``now``) at that
+        location (their check-in's location, else their roster location); one already there at ``since``
+        counts at ``since``.
+        """
+        until = until or self.now
+        roster = self.attendance.roster
+        firsts = []
+        for pid in self.attendance.participants():
+            person = roster.by_id.get(pid)
+            home = person.location if person is not None else None
+            if since is not None and self._location_of(pid, since) == location:
+                firsts.append(since)
+                continue
+            for iv in self.attendance.intervals(pid):
+                if (since is None or iv.start >= since) and iv.start <= until and (iv.location or home) == location:
+                    firsts.append(iv.start)
+                    break
+        return [(at, n) for n, at in enumerate(sorted(firsts), start=1)]

@@ -1,0 +1,457 @@
+"""Attendance: intervals folded from check-ins, blocks as run, minutes, statuses, certificates, links, commands."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from facilitator import events as ev
+from facilitator.attendance import Attendance, Interval, Register, blocks, merge_spans, overlap
+from facilitator.clock import FakeClock, to_text
+from facilitator.events import Event
+from facilitator.problems import InputError
+from facilitator.script_models import Programme
+from facilitator.session import Session
+from facilitator.state import SessionState, Visit
+from facilitator.store import Store
+
+DAY1 = date(2022, 8, 22)
+DAY2 = date(2022, 8, 23)
+T0 = datetime(2022, 8, 22, 8, 0, tzinfo=UTC)  # 10:00 in Juba, the tiny workshop's time zone
+
+
+def t(minutes: float, base: datetime = T0) -> datetime:
+    return base + timedelta(minutes=minutes)
+
+
+class Log:
+    """Events made by hand, numbered in order."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def add(self, kind: str, payload: dict[str, Any], at: datetime = T0, actor: str = "lead") -> Log:
+        seq = len(self.events) + 1
+        self.events.append(Event(seq=seq, id=f"e{seq}", at=at, actor=actor, kind=kind, payload=payload))
+        return self
+
+    def person(self, pid: str, location: str = "hq") -> Log:
+        payload = {"participant": pid, "name": pid.title(), "email": f"{pid}@example.org", "location": location}
+        return self.add(ev.PARTICIPANT_ADDED, payload)
+
+    def inn(self, pid: str, at: datetime, source: str = "facilitator", location: str | None = None) -> Log:
+        payload: dict[str, Any] = {"participant": pid, "at": to_text(at), "source": source}
+        if location:
+            payload["location"] = location
+        return self.add(ev.ATTENDANCE_CHECKED_IN, payload)
+
+    def out(self, pid: str, at: datetime, source: str = "facilitator") -> Log:
+        return self.add(ev.ATTENDANCE_CHECKED_OUT, {"participant": pid, "at": to_text(at), "source": source})
+
+    def fold(self) -> Attendance:
+        return Attendance.from_events(self.events)
+
+
+def state(programme: Programme, *visits: tuple[date, str, datetime, datetime | None]) -> SessionState:
+    """A state whose step visits are ``(day, exercise, entered, left)``: the first step of each exercise."""
+    return SessionState(
+        programme=programme,
+        visits=tuple(Visit(day, exercise, "x", entered, left) for day, exercise, entered, left in visits),
+    )
+
+
+def spans(attendance: Attendance, pid: str) -> list[tuple[datetime, datetime | None]]:
+    return [(iv.start, iv.end) for iv in attendance.intervals(pid)]
+
+
+# -- the fold ---------------------------------------------------------------------------------------------
+
+
+def test_rejoining_makes_a_second_interval_and_repeats_are_ignored() -> None:
+    log = Log().person("amina")
+    log.inn("amina", t(0)).inn("amina", t(5)).out("amina", t(30)).out("amina", t(35)).inn("amina", t(40))
+    attendance = log.fold()
+    assert spans(attendance, "amina") == [(t(0), t(30)), (t(40), None)]
+    assert attendance.is_in("amina") and attendance.is_in("amina", "qr") and not attendance.is_in("amina", "zoom")
+    assert list(attendance.roster.by_id) == ["amina"]
+
+
+def test_sources_keep_their_own_channels_and_overlaps_count_once(tiny_programme: Programme) -> None:
+    log = Log().person("amina")
+    log.inn("amina", t(0)).inn("amina", t(30), "zoom").out("amina", t(60)).out("amina", t(90), "zoom")
+    attendance = log.fold()
+    assert [iv.source for iv in attendance.intervals("amina")] == ["facilitator", "zoom"]
+    register = Register(state(tiny_programme, (DAY1, "warm-up", t(0), t(120))), attendance, t(200))
+    assert register.spans("amina") == [(t(0), t(90))]
+    assert register.by_day("amina") == {DAY1: timedelta(minutes=90)}
+
+
+def test_a_reimported_report_changes_nothing() -> None:
+    log = Log().person("amina")
+    for _ in range(2):
+        log.inn("amina", t(0), "zoom").out("amina", t(20), "zoom").inn("amina", t(25), "zoom").out(
+            "amina", t(50), "zoom"
+        )
+    log.inn("amina", t(10), "zoom")  # a check-in at a time already covered
+    assert spans(log.fold(), "amina") == [(t(0), t(20)), (t(25), t(50))]
+    assert not log.fold().is_in("amina")
+
+
+def test_a_backdated_stretch_joins_the_one_it_overlaps_and_a_checkout_before_checkin_closes_at_once() -> None:
+    log = Log().person("amina")
+    log.inn("amina", t(30), "teams").out("amina", t(60), "teams").inn("amina", t(10), "teams").out(
+        "amina", t(40), "teams"
+    )
+    log.inn("amina", t(100), "teams").out("amina", t(90), "teams")
+    assert spans(log.fold(), "amina") == [(t(10), t(60)), (t(100), t(100))]
+
+
+def test_marks_set_and_clear_and_links_keep_their_history() -> None:
+    log = Log().person("amina")
+    log.add(ev.ATTENDANCE_MARKED, {"participant": "amina", "day": "2022-08-22", "status": "excused"})
+    log.add(ev.ATTENDANCE_MARKED, {"participant": "amina", "day": "2022-08-23", "status": "late"})
+    log.add(ev.ATTENDANCE_MARKED, {"participant": "amina", "day": "2022-08-23", "status": None})
+    log.add(ev.LOCATION_LINK, {"location": "juba", "status": "connected"}, at=t(0))
+    log.add(ev.LOCATION_LINK, {"location": "juba", "status": "dropped"}, at=t(10))
+    log.add(ev.LOCATION_LINK, {"location": "juba", "status": "connected"}, at=t(25))
+    log.add(ev.LOCATION_LINK, {"location": "juba", "status": "dropped"}, at=t(40))
+    attendance = log.fold()
+    assert attendance.mark("amina", DAY1) == "excused" and attendance.mark("amina", DAY2) is None
+    assert attendance.link_status("juba") == "dropped" and attendance.link_status("hq") == "not-joined"
+    assert [(c.at, c.status) for c in attendance.link_history("juba")] == [
+        (t(0), "connected"),
+        (t(10), "dropped"),
+        (t(25), "connected"),
+        (t(40), "dropped"),
+    ]
+    assert attendance.outages("juba", t(50)) == [(t(10), t(25)), (t(40), t(50))]
+
+
+# -- blocks and minutes -----------------------------------------------------------------------------------
+
+
+def test_minutes_are_clipped_to_each_block_as_run(tiny_programme: Programme) -> None:
+    log = Log().person("amina").inn("amina", t(-60)).out("amina", t(30)).inn("amina", t(35)).out("amina", t(300))
+    run = state(tiny_programme, (DAY1, "warm-up", t(0), t(25)), (DAY1, "reflect", t(25), t(45)))
+    register = Register(run, log.fold(), t(400))
+    assert [(b.exercise, b.start, b.end) for b in register.blocks] == [
+        ("warm-up", t(0), t(25)),
+        ("reflect", t(25), t(45)),
+    ]
+    assert register.by_block("amina") == {
+        (DAY1, "warm-up"): timedelta(minutes=25),
+        (DAY1, "reflect"): timedelta(minutes=15),
+    }
+    assert register.by_day("amina") == {DAY1: timedelta(minutes=40)}
+
+
+def test_a_running_block_ends_now_and_going_back_is_not_counted_twice(tiny_programme: Programme) -> None:
+    run = state(
+        tiny_programme,
+        (DAY1, "warm-up", t(0), t(10)),
+        (DAY1, "reflect", t(10), t(20)),
+        (DAY1, "warm-up", t(20), None),
+    )
+    log = Log().person("amina").inn("amina", t(5))
+    register = Register(run, log.fold(), t(32))
+    warm_up = register.blocks[0]
+    assert warm_up.segments == ((t(0), t(10)), (t(20), t(32))) and warm_up.running
+    assert warm_up.length == timedelta(minutes=22)
+    assert register.by_block("amina") == {
+        (DAY1, "warm-up"): timedelta(minutes=17),
+        (DAY1, "reflect"): timedelta(minutes=10),
+    }
+    assert register.by_day("amina") == {DAY1: timedelta(minutes=27)}
+
+
+def test_a_check_in_and_a_step_left_open_overnight_end_at_midnight(tiny_programme: Programme) -> None:
+    day2 = t(24 * 60)
+    run = state(tiny_programme, (DAY1, "warm-up", t(0), day2), (DAY2, "reflect", day2, None))
+    log = Log().person("amina").inn("amina", t(0))
+    register = Register(run, log.fold(), t(30, day2))
+    juba_midnight = datetime(2022, 8, 22, 22, 0, tzinfo=UTC)
+    assert register.blocks[0].end == juba_midnight and not register.blocks[0].running
+    assert register.status("amina", DAY1) == "present"
+    assert register.status("amina", DAY2) == "absent"
+    assert not register.is_present("amina")
+
+
+def test_late_is_arrival_after_the_first_block_start_plus_grace(tiny_programme: Programme) -> None:
+    assert tiny_programme.workshop.attendance.late_grace == timedelta(minutes=10)
+    run = state(tiny_programme, (DAY1, "warm-up", t(0), t(25)), (DAY1, "reflect", t(25), None))
+    log = Log().person("early").person("edge").person("late").person("left-and-back").person("never")
+    log.inn("early", t(-15)).inn("edge", t(10)).inn("late", t(10) + timedelta(seconds=1))
+    log.inn("left-and-back", t(-30)).out("left-and-back", t(-20)).inn("left-and-back", t(12))
+    register = Register(run, log.fold(), t(40))
+    statuses = {pid: register.status(pid, DAY1) for pid in ("early", "edge", "late", "left-and-back", "never")}
+    assert statuses == {
+        "early": "present",
+        "edge": "present",
+        "late": "late",
+        "left-and-back": "late",
+        "never": "absent",
+    }
+    assert register.status("early", DAY2) == "absent"  # not started yet
+
+
+def test_marks_override_the_intervals(tiny_programme: Programme) -> None:
+    run = state(tiny_programme, (DAY1, "warm-up", t(0), None))
+    log = Log().person("here").person("away").inn("here", t(0))
+    log.add(ev.ATTENDANCE_MARKED, {"participant": "here", "day": "2022-08-22", "status": "absent"})
+    log.add(ev.ATTENDANCE_MARKED, {"participant": "away", "day": "2022-08-22", "status": "excused"})
+    register = Register(run, log.fold(), t(20))
+    assert register.status("here", DAY1) == "absent"
+    assert register.status("away", DAY1) == "excused"
+    log.add(ev.ATTENDANCE_MARKED, {"participant": "here", "day": "2022-08-22", "status": None})
+    assert Register(run, log.fold(), t(20)).status("here", DAY1) == "present"
+
+
+@pytest.mark.parametrize(("day2_minutes", "eligible"), [(4, True), (4 - 1 / 60, False)])
+def test_certificate_needs_the_share_of_all_planned_minutes(
+    tiny_programme: Programme, day2_minutes: float, eligible: bool
+) -> None:
+    # Planned: day 1 25m + 15m, day 2 15m = 55m; 80% of it is 44m.
+    day2 = t(24 * 60)
+    run = state(tiny_programme, (DAY1, "warm-up", t(0), t(40)), (DAY2, "reflect", day2, t(20, day2)))
+    log = Log().person("amina").inn("amina", t(0)).out("amina", t(60))
+    log.inn("amina", day2).out("amina", t(day2_minutes, day2))
+    certificate = Register(run, log.fold(), t(60, day2)).certificate("amina")
+    assert certificate.planned == timedelta(minutes=55) and certificate.required == timedelta(minutes=44)
+    assert certificate.run == timedelta(minutes=60)
+    assert certificate.attended == timedelta(minutes=40 + day2_minutes)
+    assert certificate.eligible is eligible
+
+
+def test_counts_per_location_and_arrivals_over_time(tiny_programme: Programme) -> None:
+    log = Log().person("a").person("b").person("c").person("d", "juba")
+    log.inn("a", t(0)).inn("b", t(5)).out("b", t(20)).inn("d", t(7), location="hq").inn("a", t(9), "zoom")
+    register = Register(state(tiny_programme), log.fold(), t(30))
+    counts = register.counts()
+    assert (counts["hq"].present, counts["hq"].expected, counts["hq"].registered) == (2, 3, 3)
+    assert (counts["juba"].present, counts["juba"].expected) == (0, 1)
+    assert register.counts(at=t(10))["hq"].present == 3
+    assert register.arrivals("hq") == [(t(0), 1), (t(5), 2), (t(7), 3)]
+    assert register.arrivals("hq", since=t(1)) == [(t(1), 1), (t(5), 2), (t(7), 3)]
+    assert register.arrivals("hq", since=t(21)) == [(t(21), 1), (t(21), 2)]  # a and d were there already
+    assert Register(state(tiny_programme), Log().fold(), t(0)).counts()["juba"].expected == 3  # the workshop's figure
+
+
+# -- invariants -------------------------------------------------------------------------------------------
+
+minute_offsets = st.integers(min_value=0, max_value=600)
+raw_spans = st.lists(st.tuples(minute_offsets, minute_offsets).map(sorted), max_size=12).map(
+    lambda pairs: [(t(a), t(b)) for a, b in pairs]
+)
+
+
+@given(raw_spans, st.randoms(use_true_random=False))
+def test_merging_does_not_depend_on_order(given_spans: list[tuple[datetime, datetime]], rnd: random.Random) -> None:
+    shuffled = list(given_spans)
+    rnd.shuffle(shuffled)
+    merged = merge_spans(given_spans)
+    assert merged == merge_spans(shuffled)
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(merged))
+    covered = sum((e - s for s, e in merged), timedelta())
+    assert covered <= sum((e - s for s, e in given_spans), timedelta())
+
+
+operations = st.lists(
+    st.tuples(st.sampled_from(["in", "out"]), st.sampled_from(["facilitator", "qr", "zoom"]), minute_offsets),
+    max_size=30,
+)
+
+
+@given(operations, st.booleans())
+def test_check_in_and_out_never_make_overlapping_intervals(ops: list[tuple[str, str, int]], in_order: bool) -> None:
+    if in_order:
+        ops = sorted(ops, key=lambda op: op[2])
+    log = Log().person("p")
+    for kind, source, minute in ops:
+        (log.inn if kind == "in" else log.out)("p", t(minute), source)
+    attendance = log.fold()
+    by_channel: dict[str, list[Interval]] = {}
+    for iv in attendance.intervals("p"):
+        by_channel.setdefault("live" if iv.source in ("facilitator", "qr") else iv.source, []).append(iv)
+    for intervals in by_channel.values():
+        assert sum(iv.end is None for iv in intervals) <= 1
+        closed = sorted((iv.start, iv.end) for iv in intervals if iv.end is not None)
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(closed))
+        if in_order:
+            ordered = sorted(intervals, key=lambda iv: iv.start)
+            assert all(a.end is not None and a.end <= b.start for a, b in itertools.pairwise(ordered))
+
+
+@settings(deadline=None)
+@given(operations, st.lists(minute_offsets, min_size=2, max_size=6, unique=True), minute_offsets)
+def test_minutes_attended_never_exceed_the_block(
+    ops: list[tuple[str, str, int]], steps: list[int], now_minute: int
+) -> None:
+    from facilitator.script_models import Programme as P
+    from tests.conftest import TINY_PROGRAMME
+
+    programme = P.model_validate(TINY_PROGRAMME)
+    times = sorted(steps)
+    now = t(max(now_minute, times[-1]))
+    exercises = itertools.cycle(["warm-up", "reflect"])
+    visits = [(DAY1, next(exercises), t(a), t(b)) for a, b in itertools.pairwise(times)]
+    visits.append((DAY1, next(exercises), t(times[-1]), None))
+    log = Log().person("p")
+    for kind, source, minute in ops:
+        (log.inn if kind == "in" else log.out)("p", t(minute), source)
+    register = Register(state(programme, *visits), log.fold(), now)
+    lengths = {(b.day, b.exercise): b.length for b in blocks(register.state, now)}
+    for key, attended in register.by_block("p").items():
+        assert timedelta() <= attended <= lengths[key]
+    day = register.by_day("p")[DAY1]
+    assert day <= sum(lengths.values(), timedelta())
+    assert day == overlap(register.spans("p"), register.day_spans(DAY1))
+    # Against a count minute by minute (every time here is a whole minute): no minute counted twice.
+    intervals = register.attendance.intervals("p")
+    counted = 0
+    for minute in range(0, 601):
+        middle = t(minute + 0.5)
+        running = any(s <= middle < e for s, e in register.day_spans(DAY1))
+        counted += running and any(iv.start <= middle < iv.until(now) for iv in intervals)
+    assert day == timedelta(minutes=counted)
+
+
+# -- commands on a real run -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def session(run_store: Store) -> Session:
+    s = Session(run_store, actor="lead")
+    s.add_participant("Amina Deng", "amina@example.org", "hq", participant_id="amina")
+    s.add_participant("Kofi Mensah", "kofi@example.org", "hq", participant_id="kofi", role="officer")
+    s.add_participant("Grace Ladu", "grace@example.org", "juba", participant_id="grace")
+    return s
+
+
+def snapshot(attendance: Attendance) -> tuple[object, ...]:
+    people = sorted({*attendance.roster.by_id, *attendance.participants()})
+    return (
+        {pid: attendance.intervals(pid) for pid in people},
+        dict(attendance.marks),
+        {loc: attendance.link_history(loc) for loc in attendance.links},
+        dict(attendance.roster.by_id),
+    )
+
+
+def test_check_in_and_out_through_the_session(session: Session, fake_clock: FakeClock) -> None:
+    start = fake_clock.now()
+    assert session.check_in("amina") is not None
+    assert session.check_in("amina", source="qr") is None  # already in
+    fake_clock.advance(timedelta(minutes=20))
+    assert session.check_out("amina") is not None
+    assert session.check_out("amina") is None
+    earlier = start - timedelta(minutes=30)
+    session.check_in("kofi", source="zoom", at=earlier, location="juba")
+    session.check_out("kofi", source="zoom", at=start)
+    assert spans(session.attendance, "amina") == [(start, start + timedelta(minutes=20))]
+    assert session.attendance.intervals("kofi") == [Interval(earlier, start, "zoom", "juba")]
+
+
+def test_everyone_present_checks_in_the_rest_in_one_transaction(session: Session, run_store: Store) -> None:
+    session.check_in("kofi")
+    before = run_store.events()[-1].seq
+    written = session.everyone_present("hq")
+    assert [e.payload["participant"] for e in written] == ["amina"]
+    assert [e.seq for e in run_store.events(after=before)] == [written[0].seq]
+    assert session.everyone_present("hq") == []
+    with pytest.raises(InputError, match=r"location: no location 'hqq' in this workshop \(did you mean 'hq'\?\)"):
+        session.everyone_present("hqq")
+
+
+def test_marks_and_links_through_the_session(session: Session, fake_clock: FakeClock) -> None:
+    session.mark("amina", DAY1, "excused")
+    assert session.attendance.mark("amina", DAY1) == "excused"
+    session.mark("amina", DAY1, None)
+    assert session.attendance.mark("amina", DAY1) is None
+    assert session.set_link("juba", "connected") is not None
+    assert session.set_link("juba", "connected") is None
+    fake_clock.advance(60)
+    session.set_link("juba", "dropped")
+    history = session.attendance.link_history("juba")
+    assert [(c.status, c.actor) for c in history] == [("connected", "lead"), ("dropped", "lead")]
+    assert history[1].at - history[0].at == timedelta(seconds=60)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda s: s.check_in("nobody"), "participant: no participant 'nobody' on the roster"),
+        (lambda s: s.check_in("amina", source="skype"), "source: 'skype' is not one of"),
+        (lambda s: s.check_in("amina", at=datetime(2030, 1, 1, tzinfo=UTC)), "at: 2030-01-01T00:00:00.000000Z is in the future"),  # noqa: E501
+        (lambda s: s.check_in("amina", at=datetime(2022, 1, 1)), "at: a time without a time zone"),
+        (lambda s: s.check_in("amina", location="jubba"), "location: no location 'jubba' in this workshop (did you mean 'juba'?)"),  # noqa: E501
+        (lambda s: s.mark("amina", DAY1, "sick"), "status: 'sick' is not one of late, excused, absent"),
+        (lambda s: s.mark("amina", date(2022, 9, 1), "late"), "day: 2022-09-01 is not a day of this workshop"),
+        (lambda s: s.set_link("hq", "up"), "status: 'up' is not one of not-joined, connected, dropped"),
+        (lambda s: s.set_link("nairobi", "connected"), "location: no location 'nairobi' in this workshop"),
+        (lambda s: s.add_participant("X", "amina@", "hq"), "email: 'amina@' is not an e-mail address"),
+        (lambda s: s.add_participant("X", "x@example", "hq"), "email: 'x@example' is not an e-mail address"),
+        (lambda s: s.add_participant("  ", "x@example.org", "hq"), "name: cannot be empty"),
+        (lambda s: s.add_participant("X", "x@example.org", "jubba"), "location: no location 'jubba' in this workshop (did you mean 'juba'?)"),  # noqa: E501
+        (lambda s: s.add_participant("X", "AMINA@example.org", "hq"), "email: 'AMINA@example.org' is already on the roster"),  # noqa: E501
+        (lambda s: s.add_participant("X", "x@example.org", "hq", rol="a"), "rol: not a participant field (did you mean 'role'?)"),  # noqa: E501
+        (lambda s: s.add_participant("X\x1b[2J", "x@example.org", "hq"), "name: contains control characters"),
+        (lambda s: s.edit_participant("amina", email="kofi@example.org"), "email: 'kofi@example.org' is already on the roster"),  # noqa: E501
+        (lambda s: s.edit_participant("amina", name=""), "name: cannot be empty"),
+        (lambda s: s.edit_participant("amina", mail="a@b.org"), "mail: not a participant field (did you mean 'email'?)"),  # noqa: E501
+        (lambda s: s.edit_participant("nobody", name="X"), "participant: no participant 'nobody' on the roster"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_one_clear_line_and_writes_nothing(
+    session: Session, run_store: Store, call: Any, message: str
+) -> None:
+    before = run_store.events()[-1].seq
+    with pytest.raises(InputError) as raised:
+        call(session)
+    assert len(raised.value.lines()) == 1 and raised.value.lines()[0].startswith(message)
+    assert run_store.events(after=before) == []
+
+
+def test_walk_ins_are_added_and_edited(session: Session, run_store: Store) -> None:
+    event = session.add_participant(" Nyakim Gatwech ", "nyakim@example.org", "juba", gender="female", code="")
+    person = session.attendance.roster.by_id[event.payload["participant"]]
+    assert (person.name, person.source, person.gender, person.code) == ("Nyakim Gatwech", "walk-in", "female", None)
+    assert session.edit_participant(person.id, location="hq", gender=None, name="Nyakim Gatwech") is not None
+    assert run_store.events()[-1].payload["changes"] == {"location": "hq", "gender": None}
+    assert session.edit_participant(person.id, location="hq") is None
+    assert session.edit_participant("amina", email="AMINA@example.org") is not None  # a person may fix their own case
+    assert session.attendance.roster.by_id[person.id].location == "hq"
+
+
+def test_the_fold_after_reopening_equals_the_fold_before(
+    session: Session, run_store: Store, fake_clock: FakeClock
+) -> None:
+    session.check_in("amina")
+    session.check_in("grace", source="teams", at=fake_clock.now() - timedelta(minutes=5))
+    fake_clock.advance(600)
+    session.check_out("amina")
+    session.check_in("amina", source="qr")
+    session.mark("kofi", DAY2, "excused")
+    session.set_link("juba", "dropped")
+    session.everyone_present("juba")
+    before = snapshot(session.attendance)
+    path = run_store.path
+    run_store.close()
+    with Store.open(path, clock=fake_clock) as reopened:
+        assert snapshot(Session(reopened, actor="co").attendance) == before
+        assert snapshot(Attendance.from_events(reopened.events())) == before
+
+
+def test_another_process_sees_check_ins_on_refresh(session: Session, run_store: Store, fake_clock: FakeClock) -> None:
+    with Store.open(run_store.path, clock=fake_clock) as other_store:
+        other = Session(other_store, actor="co")
+        other.check_in("grace")
+    assert not session.attendance.is_in("grace")
+    session.refresh()
+    assert session.attendance.is_in("grace")
+    assert session.check_in("grace") is None

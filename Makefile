@@ -31,6 +31,7 @@ bench: $(READY)
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/keypress.py
 	$(BIN)/python bench/terminal_bytes.py
+	$(BIN)/python bench/roster_import.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -19,8 +19,8 @@ import csv
 import difflib
 import io
 import re
+import secrets
 import unicodedata
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -440,7 +440,7 @@ def plan(rows: list[RosterRow], roster: Roster, file: str, ignored: list[str] | 
         listed.add(email)
         existing = known.get(email)
         if existing is None:
-            participant_id = uuid.uuid4().hex
+            participant_id = secrets.token_hex(16)
             payload: dict[str, Any] = {
                 "participant": participant_id,
                 "name": values["name"],

@@ -186,7 +186,12 @@ def demo(folder: Path | None, actor: str) -> None:
     workshop = copy_demo(folder)
     db = workshop.parent / DEFAULT_DB
     if not db.exists():
+        from facilitator.roster_import import import_roster
+        from facilitator.store import Store
+
         _create_run(workshop, db, actor)
+        with Store.open(db) as store:  # the demo's sixty fictional participants, so attendance has people
+            import_roster(store, workshop / "roster.csv", actor=actor)
     click.echo(f"demo workshop in {workshop}; run database {db}", err=True)
     _open_app(db, actor)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from facilitator.events import RUN_CREATED
+from facilitator.participants import Roster
 from facilitator.store import Store
 
 DEMO = Path(__file__).resolve().parent.parent / "exercises"
@@ -125,4 +126,5 @@ def test_demo_copies_the_workshop_and_creates_its_run(tmp_path: Path) -> None:
     assert (tmp_path / "scratch" / "workshop" / "workshop.yaml").exists()
     with Store.open(tmp_path / "scratch" / "workshop.db") as store:
         assert len(store.programme().exercises) == len(list(DEMO.glob("[0-9]*.yaml")))
+        assert len(Roster.from_events(store.events()).by_id) == 60
     assert (DEMO / "workshop.yaml").read_text() == (tmp_path / "scratch" / "workshop" / "workshop.yaml").read_text()

@@ -293,10 +293,10 @@ async def test_location_strip_shows_local_time_and_expected_people(demo_db: Path
         strip = app.screen.query_one(LocationStrip)
         strip.tick()
         shown = text(strip)
-        assert "HQ 08:00 New York –/12" in shown
-        assert "UNMISS 14:00 Juba –/6" in shown
-        assert "MINUSMA 12:00 Bamako –/6" in shown
-        assert "UNIFIL 15:00 Beirut –/6" in shown
+        assert "HQ 08:00 New York 0/12" in shown
+        assert "UNMISS 14:00 Juba 0/6" in shown
+        assert "MINUSMA 12:00 Bamako 0/6" in shown
+        assert "UNIFIL 15:00 Beirut 0/6" in shown
 
 
 async def test_reflections_from_another_process_appear_in_the_feed(demo_db: Path) -> None:

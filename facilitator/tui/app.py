@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+import zoneinfo
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, TypeVar
@@ -20,7 +22,9 @@ from textual.dom import DOMNode
 from textual.reactive import var
 from textual.screen import Screen
 
+from facilitator import events as ev
 from facilitator import presence
+from facilitator.attendance import Attendance, LocationCount, Register
 from facilitator.clock import Clock, SystemClock
 from facilitator.config import Config
 from facilitator.presence import Presence
@@ -36,6 +40,98 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 POLL_SECONDS = 0.05
 RELOAD_SECONDS = 1.0  # how often the workshop's files are checked for edits
+ATTENDANCE_KINDS = frozenset(
+    {
+        ev.PARTICIPANT_ADDED,
+        ev.PARTICIPANT_UPDATED,
+        ev.ATTENDANCE_CHECKED_IN,
+        ev.ATTENDANCE_CHECKED_OUT,
+        ev.ATTENDANCE_MARKED,
+        ev.LOCATION_LINK,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    """One participant as the attendance screen shows them (raw text: screens pass it through printable)."""
+
+    id: str
+    name: str
+    email: str
+    location: str
+    role: str | None
+    organisation: str | None
+    gender: str | None
+    present: bool  # there now, by any source
+    status: str  # for the snapshot's day: present, late, excused, absent; "" before the day has started
+
+
+@dataclass(frozen=True)
+class AttendanceSnapshot:
+    """What the attendance screen and the location strip show, computed on the database thread.
+
+    Immutable: the event loop only reads it; a new one replaces it when anything it shows changed.
+    """
+
+    day: date | None
+    people: Mapping[str, PersonRow]  # roster order
+    counts: Mapping[str, LocationCount]
+    links: Mapping[str, str]
+    arrivals: Mapping[str, tuple[datetime, ...]]  # first arrival of each person at each location that day
+    since: datetime | None  # the start of the day's arrivals (midnight, workshop time)
+
+
+def attendance_snapshot(state: SessionState, attendance: Attendance, now: datetime) -> AttendanceSnapshot | None:
+    """Build the snapshot from the folds; one Register for everyone (O(people), no per-row queries)."""
+    programme = state.programme
+    if programme is None:
+        return None
+    workshop = programme.workshop
+    tz = zoneinfo.ZoneInfo(workshop.timezone)
+    days = [d.date for d in workshop.days]
+    today = now.astimezone(tz).date()
+    day = state.day or (today if today in days else days[0] if days else None)
+    register = Register(state, attendance, now)
+    started = day is not None and bool(register.day_spans(day))
+    people: dict[str, PersonRow] = {}
+    for person in attendance.roster.by_id.values():
+        if day is None:
+            status = ""
+        elif started:
+            status = register.status(person.id, day)
+        else:
+            status = attendance.mark(person.id, day) or ""
+        people[person.id] = PersonRow(
+            person.id,
+            person.name,
+            person.email,
+            person.location,
+            person.role,
+            person.organisation,
+            person.gender,
+            register.is_present(person.id),
+            status,
+        )
+    since = datetime.combine(day, datetime.min.time(), tzinfo=tz) if day is not None else None
+    firsts: dict[str, dict[str, datetime]] = {}
+    for pid in attendance.participants():
+        known = attendance.roster.by_id.get(pid)
+        home = known.location if known is not None else None
+        for interval in attendance.intervals(pid):
+            where = interval.location or home
+            if where is None or interval.start > now or (since is not None and interval.start < since):
+                continue
+            firsts.setdefault(where, {}).setdefault(pid, interval.start)
+    arrivals = {loc.id: tuple(sorted(firsts.get(loc.id, {}).values())) for loc in workshop.locations}
+    return AttendanceSnapshot(
+        day=day,
+        people=people,
+        counts=register.counts(),
+        links={loc.id: attendance.link_status(loc.id) for loc in workshop.locations},
+        arrivals=arrivals,
+        since=since,
+    )
 
 
 class FacilitatorApp(App[None]):
@@ -67,6 +163,13 @@ class FacilitatorApp(App[None]):
             show=False,
             tooltip="Take five minutes off the current step",
         ),
+        Binding(
+            "a",
+            "attendance",
+            "Attendance",
+            id="attendance",
+            tooltip="Who is present at each location: check people in, mark late or excused, add walk-ins",
+        ),
         Binding("g", "jump", "Jump", id="jump", tooltip="Find any step, on any day, by name and enter it"),
         Binding("d", "change_day", "Day", id="day", tooltip="Open another day of the workshop"),
         Binding("r", "log_reflection", "Reflect", id="reflect", tooltip="Log a reflection against the current step"),
@@ -93,6 +196,8 @@ class FacilitatorApp(App[None]):
     state: var[SessionState] = var(SessionState, init=False, always_update=True)
     # Problems of a script that failed to reload, one line each; empty while the files are valid.
     script_problems: var[tuple[str, ...]] = var(tuple, init=False)
+    # Who is present where, kept current next to ``state``; None until the first read (or without a programme).
+    attendance: var[AttendanceSnapshot | None] = var(None, init=False)
 
     def __init__(
         self,
@@ -118,6 +223,9 @@ class FacilitatorApp(App[None]):
         self._lead = lead  # this process's presence row, claimed by the command line (or on mount)
         self._watcher: SourceWatcher | None = None
         self._reloading = False
+        # Touched only on the database thread: what the last attendance snapshot was computed from.
+        self._snapshot_seq = -1
+        self._snapshot_key: tuple[object, ...] | None = None
         if self.config.keys:
             self.set_keymap(self.config.keys)
 
@@ -127,20 +235,51 @@ class FacilitatorApp(App[None]):
         """Run ``command`` on the database thread without blocking the screen."""
         return await asyncio.wrap_future(self.db.submit(command))
 
-    async def command(self, command: Callable[[Session], object]) -> None:
-        """Run a session command; show the state it committed, or its error as a notification."""
+    def read_attendance(self, session: Session) -> AttendanceSnapshot | None:
+        """On the database thread: a new snapshot when anything it shows changed since the last one, else None."""
+        state = session.state
+        day_visits = [v.entered_at for v in state.visits if v.day == state.day]
+        key = (id(state.programme), state.day, min(day_visits, default=None))
+        if key == self._snapshot_key and state.last_seq == self._snapshot_seq:
+            return None
+        changed = key != self._snapshot_key or any(
+            e.kind in ATTENDANCE_KINDS for e in session.store.events(after=max(self._snapshot_seq, 0))
+        )
+        self._snapshot_seq = state.last_seq
+        if not changed:
+            return None
+        self._snapshot_key = key
+        return attendance_snapshot(state, session.attendance, self.clock.now())
 
-        def run_and_read(session: Session) -> SessionState:
-            command(session)
-            return session.state
+    def _show(self, state: SessionState, attendance: AttendanceSnapshot | None) -> None:
+        if attendance is not None:
+            self.attendance = attendance  # first: whatever redraws on the state sees the new counts
+        self.state = state
+
+    async def attempt(self, command: Callable[[Session], T]) -> T:
+        """Run a session command and show the state it committed; its InputError is raised to the caller."""
+
+        def run_and_read(session: Session) -> tuple[T, SessionState, AttendanceSnapshot | None]:
+            try:
+                result = command(session)
+            finally:
+                snapshot = self.read_attendance(session)
+            return result, session.state, snapshot
 
         self.commands_in_flight += 1
         try:
-            self.state = await self.run_db(run_and_read)
-        except InputError as exc:
-            self.notify("\n".join(exc.lines()), severity="error", markup=False)
+            result, state, snapshot = await self.run_db(run_and_read)
+            self._show(state, snapshot)
+            return result
         finally:
             self.commands_in_flight -= 1
+
+    async def command(self, command: Callable[[Session], object]) -> None:
+        """Run a session command; show the state it committed, or its error as a notification."""
+        try:
+            await self.attempt(command)
+        except InputError as exc:
+            self.notify("\n".join(exc.lines()), severity="error", markup=False)
 
     async def _poll(self) -> None:
         """Fold in what other processes committed: a cheap data_version check, then the new events."""
@@ -149,16 +288,16 @@ class FacilitatorApp(App[None]):
         self._polling = True
         try:
 
-            def check(session: Session) -> tuple[int, SessionState | None]:
+            def check(session: Session) -> tuple[int, SessionState | None, AttendanceSnapshot | None]:
                 version = session.store.data_version()
-                if version == self._data_version:
-                    return version, None
-                return version, session.state if session.refresh() else None
+                if version == self._data_version or not session.refresh():
+                    return version, None, None
+                return version, session.state, self.read_attendance(session)
 
-            version, changed = await self.run_db(check)
+            version, changed, snapshot = await self.run_db(check)
             self._data_version = version
             if changed is not None:
-                self.state = changed
+                self._show(changed, snapshot)
         finally:
             self._polling = False
 
@@ -167,12 +306,12 @@ class FacilitatorApp(App[None]):
     async def on_mount(self) -> None:
         from facilitator.tui.lead_screen import LeadScreen
 
-        state = await self.run_db(lambda s: s.state)
+        state, snapshot = await self.run_db(lambda s: (s.state, self.read_attendance(s)))
         programme = state.programme
         if programme is not None:
             self.title = printable(programme.workshop.title)
             self.sub_title = printable(programme.workshop.organiser)
-        self.state = state
+        self._show(state, snapshot)
         await self.push_screen(LeadScreen())
         if state.visits:
             self._announce_resume(state)
@@ -306,6 +445,12 @@ class FacilitatorApp(App[None]):
         self.config = self.config.model_copy(update={"bell": not self.config.bell})
         self.notify("Bell on at zero" if self.config.bell else "Bell off", timeout=3)
 
+    def action_attendance(self) -> None:
+        from facilitator.tui.attendance_screen import AttendanceScreen
+
+        if not isinstance(self.screen, AttendanceScreen):
+            self.push_screen(AttendanceScreen())
+
     def action_help(self) -> None:
         from facilitator.tui.help_screen import HelpScreen
 
@@ -324,7 +469,9 @@ class FacilitatorApp(App[None]):
 def binding_owners() -> list[tuple[str, type[DOMNode]]]:
     """Where each group of keys works, and the class that binds them, in the order help lists them."""
     from facilitator.tui.agenda import AgendaView
+    from facilitator.tui.attendance_screen import AttendanceScreen, ConfirmEveryone
     from facilitator.tui.help_screen import HelpScreen
+    from facilitator.tui.participant_form import ParticipantForm
     from facilitator.tui.pickers import JumpScreen
     from facilitator.tui.reflection_form import ReflectionForm
     from facilitator.tui.reflections_screen import ConfirmRetract, ReflectionsScreen
@@ -335,6 +482,9 @@ def binding_owners() -> list[tuple[str, type[DOMNode]]]:
         ("Reflection form", ReflectionForm),
         ("Reflections screen", ReflectionsScreen),
         ("Retract confirmation", ConfirmRetract),
+        ("Attendance screen", AttendanceScreen),
+        ("Everyone-present confirmation", ConfirmEveryone),
+        ("Participant form", ParticipantForm),
         ("Jump and day pickers", JumpScreen),
         ("Help", HelpScreen),
     ]

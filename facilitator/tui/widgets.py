@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual.widgets import Static
@@ -200,24 +200,42 @@ class PaceView(Ticking):
 
 
 class LocationStrip(Ticking):
-    """Every location: its local time, who is present against who is expected, and its link."""
+    """Every location: its link, its local time, who is present against who is expected."""
 
     WIDE = 110
+    LINKS: ClassVar[dict[str, tuple[str, str]]] = {
+        "not-joined": ("○", "dim"),
+        "connected": ("●", "bold green"),
+        "dropped": ("✕", "bold red"),
+    }
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.watch(self.app, "attendance", lambda _: self.tick(), init=False)
 
     def compose_text(self, now: datetime) -> Text:
-        state = cast("FacilitatorApp", self.app).state
+        app = cast("FacilitatorApp", self.app)
+        state = app.state
         if state.programme is None:
             return Text()
+        snapshot = app.attendance
         wide = self.app.size.width >= self.WIDE
         cells = []
         for location in state.programme.workshop.locations:
+            link = snapshot.links.get(location.id, "not-joined") if snapshot else "not-joined"
+            symbol, style = self.LINKS.get(link, self.LINKS["not-joined"])
             cell = Text()
-            cell.append("○ ", style="dim")
+            cell.append(f"{symbol} ", style=style)
             cell.append(printable(location.id.upper()), style="bold")
             cell.append(f" {local_time(now, location.timezone):%H:%M}")
             if wide:
                 cell.append(f" {city(location.timezone)}")
-            cell.append(f" –/{location.expected}", style="dim")
+            count = snapshot.counts.get(location.id) if snapshot else None
+            if count is None:
+                cell.append(f" –/{location.expected}", style="dim")
+            else:
+                full = count.expected > 0 and count.present >= count.expected
+                cell.append(f" {count.present}/{count.expected}", style="bold green" if full else "")
             cells.append(cell)
         return pack(cells, max(self.content_size.width, 20))
 

@@ -107,6 +107,45 @@ def project(conn: sqlite3.Connection, event: Event) -> None:
         projector(conn, event)
 
 
+def _participants_added(conn: sqlite3.Connection, events: list[Event]) -> None:
+    conn.executemany(
+        "INSERT OR IGNORE INTO participants (id, seq, name, email, location, role, organisation, gender, code, source)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                e.payload["participant"],
+                e.seq,
+                *(e.payload.get(c) for c in _PARTICIPANT_COLUMNS),
+                e.payload.get("source", "roster"),
+            )
+            for e in events
+        ],
+    )
+
+
+# Projectors that take a run of events of one kind at once, for the bulk writes of an import.
+BATCH_PROJECTORS: dict[str, Callable[[sqlite3.Connection, list[Event]], None]] = {
+    ev.PARTICIPANT_ADDED: _participants_added,
+}
+
+
+def project_many(conn: sqlite3.Connection, events: list[Event]) -> None:
+    """The same as projecting each event in turn, with runs of one kind handled in one statement."""
+    start = 0
+    while start < len(events):
+        kind = events[start].kind
+        end = start
+        while end < len(events) and events[end].kind == kind:
+            end += 1
+        batch = BATCH_PROJECTORS.get(kind)
+        if batch is not None:
+            batch(conn, events[start:end])
+        else:
+            for event in events[start:end]:
+                project(conn, event)
+        start = end
+
+
 def clear(conn: sqlite3.Connection) -> None:
     for table in DERIVED_TABLES:
         conn.execute(f"DELETE FROM {table}")

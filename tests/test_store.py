@@ -798,3 +798,25 @@ def test_append_many_commits_all_or_nothing(run_store: Store) -> None:
         # The second item cannot be stored: the first, already inserted in the transaction, goes too.
         run_store.append_many([("note.sent", {"n": 3}), ("note.sent", {"n": object()})], actor="lead")
     assert len(run_store.events()) == before + 2
+
+
+def test_a_bulk_append_numbers_and_projects_exactly_like_single_appends(run_store: Store) -> None:
+    run_store.append("note.sent", {"n": 0}, actor="lead")
+    people = [
+        (ev.PARTICIPANT_ADDED, {"participant": f"p{i}", "name": f"Person {i}", "email": f"p{i}@example.org",
+                                "location": "hq"})
+        for i in range(250)
+    ]  # fmt: skip
+    appended = run_store.append_many([*people, ("note.sent", {"n": 1})], actor="lead")
+    seqs = [e.seq for e in run_store.events()]
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert [e.seq for e in appended] == seqs[-251:]
+    assert len({e.id for e in run_store.events()}) == len(seqs)
+    assert [e.payload for e in appended] == [e.payload for e in run_store.events()[-251:]]
+    query = "SELECT id, seq, email FROM participants ORDER BY seq"
+    bulk = run_store.conn.execute(query).fetchall()
+    assert len(bulk) == 250
+    run_store.rebuild_derived()  # one event at a time, as a replay does
+    assert run_store.conn.execute(query).fetchall() == bulk
+    after = run_store.append("note.sent", {"n": 2}, actor="lead")
+    assert after.seq == seqs[-1] + 1

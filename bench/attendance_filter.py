@@ -74,10 +74,11 @@ def _keys() -> list[str]:
 
 async def _measure(db: Path) -> tuple[list[float], list[float], int]:  # noqa: PLR0915
     from textual import events
-    from textual.widgets import DataTable, Input
+    from textual.widgets import Input
 
     from facilitator.tui.app import FacilitatorApp
     from facilitator.tui.attendance_screen import AttendanceScreen
+    from facilitator.tui.roster_table import RosterTable
 
     app = FacilitatorApp(db_path=db, actor="bench")
     samples: list[float] = []
@@ -95,7 +96,7 @@ async def _measure(db: Path) -> tuple[list[float], list[float], int]:  # noqa: P
         screen = app.screen
         assert isinstance(screen, AttendanceScreen)
         rows = len(screen._shown)
-        table = screen.query_one("#attendance-table", DataTable)
+        table = screen.query_one("#attendance-table", RosterTable)
         search = screen.query_one("#attendance-search", Input)
         search.cursor_blink = False
         search.focus()
@@ -135,7 +136,7 @@ async def _measure(db: Path) -> tuple[list[float], list[float], int]:  # noqa: P
                         return False
                     if not filtering:
                         return True
-                    return screen._terms == w and table.row_count == len(screen._shown)
+                    return screen._terms == w and table.row_ids is screen._shown
 
                 into.append(await press_until_painted(key, done))
                 await pilot.pause()

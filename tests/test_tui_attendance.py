@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rich.text import Text
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import Input, Select, Static
 
 from facilitator import events as ev
 from facilitator.attendance import Attendance
@@ -27,6 +26,7 @@ from facilitator.tui.app import FacilitatorApp, binding_ids
 from facilitator.tui.attendance_screen import AttendanceScreen, ConfirmEveryone, sparkline
 from facilitator.tui.lead_screen import LeadScreen
 from facilitator.tui.participant_form import ParticipantForm
+from facilitator.tui.roster_table import RosterTable
 from facilitator.tui.widgets import LocationStrip
 
 DEMO = Path(__file__).resolve().parent.parent / "exercises"
@@ -110,23 +110,24 @@ async def settle(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
-def table_of(app: FacilitatorApp) -> DataTable[Text]:
+def table_of(app: FacilitatorApp) -> RosterTable:
     assert isinstance(app.screen, AttendanceScreen)
-    return app.screen.query_one("#attendance-table", DataTable)
+    return app.screen.query_one("#attendance-table", RosterTable)
 
 
 def row_ids(app: FacilitatorApp) -> list[str]:
-    return [str(row.key.value) for row in table_of(app).ordered_rows]
+    return list(table_of(app).row_ids)
 
 
 def row_text(app: FacilitatorApp, pid: str) -> str:
     table = table_of(app)
-    return " ".join(cell.plain for cell in table.get_row(pid))
+    assert pid in table.row_ids
+    return " ".join(cell.plain for cell in table.row_text(pid))
 
 
 async def go_to(pilot: Pilot[Any], pid: str) -> None:
     table = table_of(pilot.app)  # type: ignore[arg-type]
-    table.move_cursor(row=table.get_row_index(pid), animate=False)
+    assert table.move_to(pid)
     await pilot.pause()
 
 
@@ -284,7 +285,7 @@ async def test_filter_narrows_rows_as_you_type(tmp_path: Path) -> None:
         await pilot.press("escape")  # leaves the filter, not the screen
         await pilot.pause()
         assert isinstance(app.screen, AttendanceScreen)
-        assert isinstance(app.focused, DataTable)
+        assert isinstance(app.focused, RosterTable)
 
 
 async def test_k_cycles_the_link_and_writes_events(tmp_path: Path) -> None:

@@ -65,6 +65,8 @@ class PersonRow:
     gender: str | None
     present: bool  # there now, by any source
     status: str  # for the snapshot's day: present, late, excused, absent; "" before the day has started
+    attended_share: float = 0.0  # of the planned minutes of all days (Register.certificate), 0.62 for 62%
+    eligible: bool = False  # the certificate: attended_share reaches the workshop's certificate_share
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ def attendance_snapshot(state: SessionState, attendance: Attendance, now: dateti
     started = day is not None and bool(register.day_spans(day))
     people: dict[str, PersonRow] = {}
     for person in attendance.roster.by_id.values():
+        certificate = register.certificate(person.id)
         if day is None:
             status = ""
         elif started:
@@ -112,6 +115,8 @@ def attendance_snapshot(state: SessionState, attendance: Attendance, now: dateti
             person.gender,
             register.is_present(person.id),
             status,
+            certificate.attended_share,
+            certificate.eligible,
         )
     since = datetime.combine(day, datetime.min.time(), tzinfo=tz) if day is not None else None
     firsts: dict[str, dict[str, datetime]] = {}

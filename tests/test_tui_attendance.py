@@ -7,7 +7,6 @@ a fake clock, and checks what was stored by reading the event log back through a
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from facilitator.tui.lead_screen import LeadScreen
 from facilitator.tui.participant_form import ParticipantForm
 from facilitator.tui.roster_table import RosterTable
 from facilitator.tui.widgets import LocationStrip
+from tests.tools import with_session
 
 DEMO = Path(__file__).resolve().parent.parent / "exercises"
 DAY_ONE = date(2022, 8, 22)
@@ -62,11 +62,6 @@ def demo_run(tmp_path: Path, clock: FakeClock, *, people: int = 60) -> Path:
 
     with_session(db, clock, seed)
     return db
-
-
-def with_session(db: Path, clock: FakeClock, work: Callable[[Session], object], actor: str = "lead") -> None:
-    with Store.open(db, clock=clock) as store:
-        work(Session(store, actor=actor))
 
 
 def stored(db: Path) -> tuple[Attendance, list[ev.Event]]:

@@ -7,7 +7,6 @@ checks what was stored by reading the event log back through a fresh connection.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from facilitator.tui.lead_screen import LeadScreen
 from facilitator.tui.reflection_form import ReflectionForm, participant_names
 from facilitator.tui.reflections_screen import ConfirmRetract, ReflectionsScreen
 from tests.conftest import TINY_PROGRAMME
+from tests.tools import with_session
 
 DEMO = Path(__file__).resolve().parent.parent / "exercises"
 DAY_ONE = date(2022, 8, 22)
@@ -51,12 +51,6 @@ def tiny_run(tmp_path: Path, clock: FakeClock, *, anonymity: str | None = None, 
     Store.create(db, Programme.model_validate(data), actor="lead", clock=clock).close()
     with_session(db, clock, lambda s: s.enter_step("reflect", "write", on=DAY_ONE))
     return db
-
-
-def with_session(db: Path, clock: FakeClock, work: Callable[[Session], object], actor: str = "lead") -> None:
-    """Run ``work`` as another client of the run would: its own connection, committed when it returns."""
-    with Store.open(db, clock=clock) as store:
-        work(Session(store, actor=actor))
 
 
 def stored(db: Path) -> tuple[SessionState, list[ev.Event]]:

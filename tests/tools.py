@@ -12,7 +12,17 @@ from pathlib import Path
 
 import pytest
 
+from facilitator.clock import FakeClock
+from facilitator.session import Session
+from facilitator.store import Store
+
 BIN = Path(sys.executable).parent
+
+
+def with_session(db: Path, clock: FakeClock, work: Callable[[Session], object], actor: str = "lead") -> None:
+    """Run ``work`` as another client of the run would: its own connection, committed when it returns."""
+    with Store.open(db, clock=clock) as store:
+        work(Session(store, actor=actor))
 
 
 def require(tool: str) -> str:

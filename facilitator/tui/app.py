@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -318,6 +319,7 @@ class FacilitatorApp(App[None]):
             self.sub_title = printable(programme.workshop.organiser)
         self._show(state, snapshot)
         await self.push_screen(LeadScreen())
+        gc.freeze()  # what start-up built lives as long as the app: later collections need not walk it
         if state.visits:
             self._announce_resume(state)
         self.set_interval(self.poll_seconds, self._poll)

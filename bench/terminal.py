@@ -24,6 +24,9 @@ class Terminal:
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
         env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(width), "LINES": str(height)}
         env.pop("TEXTUAL", None)
+        # As installed for a user: modules compiled once and cached (this workplace's shells turn the
+        # cache off, which would charge every start-up for compiling the project's own modules again).
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
             argv, stdin=slave, stdout=slave, stderr=slave, cwd=cwd or REPO, env=env, start_new_session=True

@@ -38,6 +38,27 @@ ATTENDANCE_MARKED = "attendance.marked"
 # A location's video link: {"location": id, "status": "not-joined" | "connected" | "dropped"}; its time is the
 # event's, so every outage is on the record.
 LOCATION_LINK = "location.link"
+# The facilitation team (facilitator.roles, facilitator.session). A process that opens the run says who it is:
+# {"role": "lead" | "co" | "observer", "location": id | null}, the actor being the person. The first lead to
+# join becomes the driver, the one person who moves steps and the timer; control then changes hands only by
+# these events: a request {} from a co-facilitator, the driver's handover {"to": name} (accepting a request is
+# a handover to the one who asked), the driver's refusal {"to": requester}, and a takeover {"from": driver or
+# null} by a co-facilitator after the driver's process has gone.
+FACILITATOR_JOINED = "facilitator.joined"
+CONTROL_REQUESTED = "control.requested"
+CONTROL_HANDED = "control.handed"
+CONTROL_DECLINED = "control.declined"
+CONTROL_TAKEN = "control.taken"
+# A short note from one facilitator to the driver ("five more minutes"): {"note": id, "text", "to": driver}.
+NOTE_SENT = "note.sent"
+# A reflection hidden from the feed, the room view and the quotes (or shown again): {"reflection": id,
+# "hidden": bool}. Unlike a retraction it is a moderator's act, and it is reversible.
+REFLECTION_HIDDEN = "reflection.hidden"
+# Someone not on the roster asks, from the participant page, to be added: {"request": id, "name", "email",
+# "location"}; a facilitator decides: {"request": id, "decision": "approved" | "declined", "participant":
+# id of the participant.added written with an approval, or null}.
+PARTICIPANT_REQUESTED = "participant.requested"
+PARTICIPANT_REQUEST_DECIDED = "participant.request_decided"
 
 
 @dataclass(frozen=True)

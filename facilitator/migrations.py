@@ -128,3 +128,15 @@ def m005_participants(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX participants_location ON participants(location)")
+
+
+@migrations()
+def m006_team_and_participant_page(db: Database) -> None:
+    # Reflections can be hidden by a facilitator and come from the participant page; presence rows say
+    # where each facilitator works; the participant page signs its links with a secret of the run's own.
+    db.execute("ALTER TABLE reflections ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE reflections ADD COLUMN source TEXT NOT NULL DEFAULT 'facilitator'")
+    db.execute("ALTER TABLE reflections ADD COLUMN participant_id TEXT")
+    db.execute("ALTER TABLE presence ADD COLUMN location TEXT")
+    # Not events: the export of the event log must not carry the key that signs participants' links.
+    db.execute("CREATE TABLE participant_page (name TEXT PRIMARY KEY, value TEXT NOT NULL)")

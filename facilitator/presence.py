@@ -28,7 +28,7 @@ from facilitator.store import Store
 LEAD = "lead"
 HEARTBEAT_SECONDS = 2.0
 STALE_AFTER = timedelta(seconds=6)  # three heartbeats missed
-COLUMNS = "connection, actor, role, pid, host, started_at, last_seen"
+COLUMNS = "connection, actor, role, pid, host, started_at, last_seen, location"
 
 
 @dataclass(frozen=True)
@@ -40,11 +40,12 @@ class Presence:
     host: str
     started_at: datetime
     last_seen: datetime
+    location: str | None = None
 
     @classmethod
-    def from_row(cls, row: tuple[str, str, str, int, str, str, str]) -> Presence:
-        connection, actor, role, pid, host, started_at, last_seen = row
-        return cls(connection, actor, role, pid, host, from_text(started_at), from_text(last_seen))
+    def from_row(cls, row: tuple[str, str, str, int, str, str, str, str | None]) -> Presence:
+        connection, actor, role, pid, host, started_at, last_seen, location = row
+        return cls(connection, actor, role, pid, host, from_text(started_at), from_text(last_seen), location)
 
     def is_live(self, now: datetime, *, host: str | None = None) -> bool:
         """Seen recently, and (on this host, where it can be checked) by a process that still exists."""
@@ -108,6 +109,7 @@ def claim(
     role: str = LEAD,
     exclusive: bool = True,
     connection: str | None = None,
+    location: str | None = None,
     clock: Clock | None = None,
 ) -> Presence:
     """Register this process in ``role``; return its row.
@@ -127,6 +129,7 @@ def claim(
         host=host,
         started_at=now,
         last_seen=now,
+        location=location,
     )
 
     def work(conn: sqlite3.Connection) -> Presence:
@@ -138,10 +141,19 @@ def claim(
             stale = [p.connection for p in others]
             conn.executemany("DELETE FROM presence WHERE connection = ?", [(c,) for c in stale])
         conn.execute(
-            f"INSERT INTO presence ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            f"INSERT INTO presence ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(connection) DO UPDATE SET pid = excluded.pid, host = excluded.host, "
             "last_seen = excluded.last_seen",
-            (me.connection, me.actor, me.role, me.pid, me.host, to_text(me.started_at), to_text(me.last_seen)),
+            (
+                me.connection,
+                me.actor,
+                me.role,
+                me.pid,
+                me.host,
+                to_text(me.started_at),
+                to_text(me.last_seen),
+                me.location,
+            ),
         )
         row = conn.execute(f"SELECT {COLUMNS} FROM presence WHERE connection = ?", (me.connection,)).fetchone()
         return Presence.from_row(row)
@@ -155,7 +167,7 @@ def heartbeat(store: Store, presence: Presence, *, clock: Clock | None = None) -
 
     def work(conn: sqlite3.Connection) -> None:
         conn.execute(
-            f"INSERT INTO presence ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            f"INSERT INTO presence ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(connection) DO UPDATE SET last_seen = excluded.last_seen",
             (
                 presence.connection,
@@ -165,6 +177,7 @@ def heartbeat(store: Store, presence: Presence, *, clock: Clock | None = None) -
                 presence.host,
                 to_text(presence.started_at),
                 now,
+                presence.location,
             ),
         )
 

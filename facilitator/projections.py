@@ -31,7 +31,7 @@ def _reflection_logged(conn: sqlite3.Connection, event: Event) -> None:
     p = event.payload
     conn.execute(
         "INSERT OR IGNORE INTO reflections (id, seq, day, exercise, step, prompt, text, participant, location,"
-        " consent, logged_at, logged_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " consent, logged_at, logged_by, source, participant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             p["reflection"],
             event.seq,
@@ -45,6 +45,8 @@ def _reflection_logged(conn: sqlite3.Connection, event: Event) -> None:
             int(bool(p.get("consent"))),
             to_text(event.at),
             event.actor,
+            p.get("source") or "facilitator",
+            p.get("participant_id"),
         ),
     )
 
@@ -67,6 +69,11 @@ def _reflection_retracted(conn: sqlite3.Connection, event: Event) -> None:
         "UPDATE reflections SET retracted_at = ? WHERE id = ?",
         (to_text(event.at), event.payload["reflection"]),
     )
+
+
+def _reflection_hidden(conn: sqlite3.Connection, event: Event) -> None:
+    p = event.payload
+    conn.execute("UPDATE reflections SET hidden = ? WHERE id = ?", (int(bool(p["hidden"])), p["reflection"]))
 
 
 _PARTICIPANT_COLUMNS = ("name", "email", "location", "role", "organisation", "gender", "code")
@@ -98,6 +105,7 @@ PROJECTORS: dict[str, Projector] = {
     ev.REFLECTION_LOGGED: _reflection_logged,
     ev.REFLECTION_EDITED: _reflection_edited,
     ev.REFLECTION_RETRACTED: _reflection_retracted,
+    ev.REFLECTION_HIDDEN: _reflection_hidden,
 }
 
 

@@ -6,6 +6,13 @@ can check its schema without importing sqlite-utils; a test keeps this list equa
 
 APPLICATION_ID = int.from_bytes(b"FACI", "big")
 MIGRATION_SET = "facilitator"
-STEPS = ("m001_events", "m002_derived", "m003_events_no_replace", "m004_presence", "m005_participants")
+STEPS = (
+    "m001_events",
+    "m002_derived",
+    "m003_events_no_replace",
+    "m004_presence",
+    "m005_participants",
+    "m006_team_and_participant_page",
+)
 SCHEMA_VERSION = len(STEPS)
 DERIVED_TABLES = ("step_visits", "reflections", "participants")

@@ -12,22 +12,42 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from facilitator import events as ev
+from facilitator import presence
 from facilitator.attendance import LINK_STATUSES, MARKS, SOURCES, Attendance
-from facilitator.clock import to_text
+from facilitator.clock import from_text, to_text
 from facilitator.events import Event
 from facilitator.participants import FIELDS, OPTIONAL_FIELDS
 from facilitator.problems import InputError
+from facilitator.roles import DEFAULT_TAKEOVER_AFTER, LEAD, MAX_NOTE_CHARS, OBSERVER, NotAllowed, check_role
 from facilitator.script_models import Anonymity, Programme, did_you_mean
-from facilitator.state import fold
+from facilitator.state import SessionState, fold
 from facilitator.store import Store
 
 MAX_REFLECTION_CHARS = 4000
 
 
 class Session:
-    def __init__(self, store: Store, *, actor: str) -> None:
+    """One process's view of the run, acting as ``actor`` in ``role`` (facilitator.roles).
+
+    A co-facilitator with ``own_location_only`` may do attendance and set the link only for ``location``.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        actor: str,
+        role: str = LEAD,
+        location: str | None = None,
+        own_location_only: bool = False,
+    ) -> None:
         self.store = store
         self.actor = actor
+        self.role = check_role(role)
+        if own_location_only and location is None:
+            raise InputError("location: limiting a co-facilitator to their own location needs that location")
+        self.location = location
+        self.own_location_only = own_location_only
         events = store.events()
         self.state = fold(events)
         self.attendance = Attendance.from_events(events)
@@ -45,17 +65,136 @@ class Session:
             self.attendance.apply(event)
         return new
 
-    def _append(self, kind: str, payload: dict[str, Any], event_id: str | None = None) -> Event:
-        self.refresh()
-        event = self.store.append(kind, payload, actor=self.actor, event_id=event_id)
+    def _append(
+        self, kind: str, payload: dict[str, Any], event_id: str | None = None, *, driver_only: bool = False
+    ) -> Event:
+        if kind != ev.FACILITATOR_JOINED:
+            self._not_observer()
+        if not driver_only:
+            self.refresh()
+            event = self.store.append(kind, payload, actor=self.actor, event_id=event_id)
+            self.refresh()
+            return event
+
+        def work(conn: Any) -> Event:
+            # Decided under the write lock, so a handover committed a moment ago by another process counts.
+            latest = fold(Store._events(conn, after=self.state.last_seq), self.state)
+            if not self._drives(latest):
+                raise NotAllowed(self._not_driving_message(latest))
+            return self.store._insert(conn, kind, payload, self.actor, event_id)
+
+        event = self.store.write(work)
         self.refresh()
         return event
+
+    # -- roles and control ---------------------------------------------------------------------------
+
+    def _drives(self, state: SessionState) -> bool:
+        return state.driver == self.actor or (state.driver is None and self.role == LEAD)
+
+    @property
+    def driving(self) -> bool:
+        """Whether this process may move steps and the timer now."""
+        return self._drives(self.state)
+
+    def _not_driving_message(self, state: SessionState) -> str:
+        if self.role == OBSERVER:
+            return "observers only look: they cannot change the session"
+        driver = state.driver or "the lead"
+        return f"{driver} is driving: ask for control first"
+
+    def _not_observer(self) -> None:
+        if self.role == OBSERVER:
+            raise NotAllowed("observers only look: they cannot change the session")
+
+    def _at_own_location(self, location: str) -> None:
+        if self.own_location_only and location != self.location:
+            raise NotAllowed(f"location: you work for {self.location} only, not {location}")
+
+    def announce(self) -> Event:
+        """Record that this process's person has joined in its role (and location)."""
+        return self._append(ev.FACILITATOR_JOINED, {"role": self.role, "location": self.location})
+
+    def request_control(self) -> Event | None:
+        """Ask the driver for control; None (nothing written) when driving already or asked already."""
+        self._not_observer()
+        self.refresh()
+        if self.driving or self.actor in self.state.control_requests:
+            return None
+        return self._append(ev.CONTROL_REQUESTED, {})
+
+    def hand_control(self, to: str) -> Event:
+        """The driver hands control to a facilitator who has joined (accepting a request is this too)."""
+        self.refresh()
+        person = self.state.facilitators.get(to)
+        if person is None:
+            names = list(self.state.facilitators)
+            raise InputError(f"to: nobody called {to!r} has joined this run{did_you_mean(to, names)}")
+        if person.role == OBSERVER:
+            raise InputError(f"to: {to} is an observer and cannot drive")
+        if to == self.actor:
+            raise InputError(f"to: {to} is driving already")
+        return self._append(ev.CONTROL_HANDED, {"to": to}, driver_only=True)
+
+    def decline_control(self, requester: str) -> Event:
+        self.refresh()
+        if requester not in self.state.control_requests:
+            raise InputError(f"{requester} has not asked for control")
+        return self._append(ev.CONTROL_DECLINED, {"to": requester}, driver_only=True)
+
+    def driver_last_seen(self) -> datetime | None:
+        """When the driver's process was last seen by its heartbeat (None: no process of theirs is open)."""
+        driver = self.state.driver
+        rows = self.store.conn.execute("SELECT last_seen FROM presence WHERE actor = ?", (driver,)).fetchall()
+        return max((from_text(row[0]) for row in rows), default=None)
+
+    def take_control(self, *, after: timedelta = DEFAULT_TAKEOVER_AFTER) -> Event:
+        """Take the driver's seat because the driver's process has gone silent for ``after`` (or left).
+
+        The caller asks the person to confirm first; this refuses while the driver is still connected.
+        """
+        self._not_observer()
+        self.refresh()
+        if self.driving:
+            raise InputError("you are driving already")
+        previous = self.state.driver
+
+        def work(conn: Any) -> Event:
+            latest = fold(Store._events(conn, after=self.state.last_seq), self.state)
+            if latest.driver != previous:
+                raise NotAllowed(f"control has just passed to {latest.driver}")
+            now = self.store.clock.now()
+            host = presence.this_host()
+            for row in conn.execute(f"SELECT {presence.COLUMNS} FROM presence WHERE actor = ?", (previous,)):
+                seen = presence.Presence.from_row(row)
+                gone = now - seen.last_seen >= after or (seen.host == host and not presence.pid_alive(seen.pid))
+                if not gone:
+                    silent = max(0, int((now - seen.last_seen).total_seconds()))
+                    raise NotAllowed(
+                        f"{previous} is still connected (last seen {silent} s ago); ask them for control instead"
+                    )
+            return self.store._insert(conn, ev.CONTROL_TAKEN, {"from": previous}, self.actor, None)
+
+        event = self.store.write(work)
+        self.refresh()
+        return event
+
+    def send_note(self, text: str) -> Event:
+        """A short note to the driver, which pops up on their screen."""
+        text = " ".join((text or "").split())
+        if not text:
+            raise InputError("text: a note cannot be empty")
+        if len(text) > MAX_NOTE_CHARS:
+            raise InputError(f"text: a note may be at most {MAX_NOTE_CHARS} characters")
+        self.refresh()
+        payload = {"note": uuid.uuid4().hex, "text": text, "to": self.state.driver}
+        return self._append(ev.NOTE_SENT, payload)
 
     # -- moving through the day ----------------------------------------------------------------------
 
     def open_day(self, on: date) -> Event:
         self.programme.day(on)  # KeyError for a day that is not in the workshop
-        return self._append(ev.DAY_OPENED, {"day": on.isoformat()})
+        return self._append(ev.DAY_OPENED, {"day": on.isoformat()}, driver_only=True)
 
     def enter_step(self, exercise: str, step: str, *, on: date | None = None) -> Event:
         day = on or self.state.day or self.programme.workshop.days[0].date
@@ -64,7 +203,8 @@ class Session:
             raise InputError(f"exercise {exercise!r} is not on the agenda of {day.isoformat()}")
         if step not in {s.id for s in self.programme.exercise_by_id[exercise].steps}:
             raise InputError(f"exercise {exercise!r} has no step {step!r}")
-        return self._append(ev.STEP_ENTERED, {"day": day.isoformat(), "exercise": exercise, "step": step})
+        payload = {"day": day.isoformat(), "exercise": exercise, "step": step}
+        return self._append(ev.STEP_ENTERED, payload, driver_only=True)
 
     def _move(self, offset: int) -> Event | None:
         self.refresh()
@@ -91,20 +231,20 @@ class Session:
         self.refresh()
         if self.state.timer is None or self.state.timer.paused:
             return None
-        return self._append(ev.TIMER_PAUSED, {})
+        return self._append(ev.TIMER_PAUSED, {}, driver_only=True)
 
     def resume(self) -> Event | None:
         self.refresh()
         if self.state.timer is None or not self.state.timer.paused:
             return None
-        return self._append(ev.TIMER_RESUMED, {})
+        return self._append(ev.TIMER_RESUMED, {}, driver_only=True)
 
     def adjust(self, delta: timedelta) -> Event | None:
         """Extend (positive) or shorten (negative) the current step."""
         self.refresh()
         if self.state.timer is None or not delta:
             return None
-        return self._append(ev.TIMER_ADJUSTED, {"seconds": int(delta.total_seconds())})
+        return self._append(ev.TIMER_ADJUSTED, {"seconds": int(delta.total_seconds())}, driver_only=True)
 
     # -- reflections ---------------------------------------------------------------------------------
 
@@ -167,6 +307,16 @@ class Session:
             raise InputError(f"no reflection {reflection_id!r}")
         return self._append(ev.REFLECTION_RETRACTED, {"reflection": reflection_id})
 
+    def hide_reflection(self, reflection_id: str, hidden: bool = True) -> Event | None:
+        """Hide a reflection from the feed, the room view and the quotes (or show it again); None if no change."""
+        self.refresh()
+        reflection = self.state.reflections.get(reflection_id)
+        if reflection is None:
+            raise InputError(f"no reflection {reflection_id!r}")
+        if reflection.hidden == hidden:
+            return None
+        return self._append(ev.REFLECTION_HIDDEN, {"reflection": reflection_id, "hidden": hidden})
+
     # -- attendance ----------------------------------------------------------------------------------
 
     def _known_participant(self, participant_id: str) -> None:
@@ -202,6 +352,7 @@ class Session:
             self._check_location(location)
         self.refresh()
         self._known_participant(participant_id)
+        self._at_own_location(location or self.attendance.roster.by_id[participant_id].location)
         if self.attendance.is_in(participant_id, source):
             return None
         payload: dict[str, Any] = {"participant": participant_id, "at": to_text(when), "source": source}
@@ -215,6 +366,7 @@ class Session:
         when = self._moment(at)
         self.refresh()
         self._known_participant(participant_id)
+        self._at_own_location(self.attendance.roster.by_id[participant_id].location)
         if not self.attendance.is_in(participant_id, source):
             return None
         return self._append(
@@ -225,6 +377,8 @@ class Session:
         """Check in, in one transaction, everyone on the roster at ``location`` who is not in already."""
         self._check_source(source)
         self._check_location(location)
+        self._at_own_location(location)
+        self._not_observer()
         self.refresh()
         at = to_text(self.store.clock.now())
         items = [
@@ -246,6 +400,7 @@ class Session:
             raise InputError(f"day: {day.isoformat()} is not a day of this workshop")
         self.refresh()
         self._known_participant(participant_id)
+        self._at_own_location(self.attendance.roster.by_id[participant_id].location)
         payload = {"participant": participant_id, "day": day.isoformat(), "status": status}
         return self._append(ev.ATTENDANCE_MARKED, payload)
 
@@ -254,6 +409,7 @@ class Session:
         if status not in LINK_STATUSES:
             raise InputError(f"status: {status!r} is not one of {', '.join(LINK_STATUSES)}")
         self._check_location(location)
+        self._at_own_location(location)
         self.refresh()
         if self.attendance.link_status(location) == status:
             return None
@@ -275,6 +431,7 @@ class Session:
             **{key: _optional(key, optional.get(key)) for key in OPTIONAL_FIELDS},
         }
         self._check_location(fields["location"])
+        self._at_own_location(fields["location"])
         self.refresh()
         self._unique_email(fields["email"], None)
         participant_id = participant_id or uuid.uuid4().hex

@@ -21,7 +21,7 @@ their stable ids, exercise id and step id, so the fold applies a new script like
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
@@ -83,6 +83,9 @@ class Reflection:
     logged_by: str
     edited_at: datetime | None = None
     retracted: bool = False
+    hidden: bool = False  # by a facilitator: kept on the record, left out of the feed, room view and quotes
+    source: str = "facilitator"  # "facilitator" (typed in a TUI) or "qr" (the participant page)
+    participant_id: str | None = None  # the roster's id, when the participant page knows who wrote it
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,25 @@ class RemovedStep:
     step: str
     title: str
     resume_at: StepKey | None  # the step ``n`` enters next; None: the removed step was the day's last
+
+
+@dataclass(frozen=True)
+class Facilitator:
+    """A member of the facilitation team, as they last joined the run."""
+
+    name: str
+    role: str  # "lead" | "co" | "observer" (facilitator.roles)
+    location: str | None
+    joined_at: datetime
+
+
+@dataclass(frozen=True)
+class Note:
+    id: str
+    at: datetime
+    sender: str
+    to: str | None
+    text: str
 
 
 @dataclass(frozen=True)
@@ -107,6 +129,11 @@ class SessionState:
     timer: Timer | None = None
     visits: tuple[Visit, ...] = ()
     reflections: Mapping[str, Reflection] = field(default_factory=lambda: MappingProxyType({}))
+    # The facilitation team: who drives, who has joined, who asked for control, the notes to the driver.
+    driver: str | None = None
+    facilitators: Mapping[str, Facilitator] = field(default_factory=lambda: MappingProxyType({}))
+    control_requests: tuple[str, ...] = ()  # waiting for the driver's answer, oldest first
+    notes: tuple[Note, ...] = ()
     last_seq: int = 0
 
     @property
@@ -152,7 +179,8 @@ class SessionState:
         return self.programme.timeline(self.programme.day(self.day))
 
     def visible_reflections(self) -> list[Reflection]:
-        return [r for r in self.reflections.values() if not r.retracted]
+        """Reflections neither retracted by their author's facilitator nor hidden by a moderator."""
+        return [r for r in self.reflections.values() if not r.retracted and not r.hidden]
 
 
 def _reflection_from(event: Event) -> Reflection:
@@ -169,6 +197,8 @@ def _reflection_from(event: Event) -> Reflection:
         consent=bool(p.get("consent")),
         logged_at=event.at,
         logged_by=event.actor,
+        source=p.get("source") or "facilitator",
+        participant_id=p.get("participant_id"),
     )
 
 
@@ -293,17 +323,82 @@ def apply(state: SessionState, event: Event) -> SessionState:
         state = replace(state, timer=replace(timer, paused_since=None, paused_total=timer.paused_total + paused_for))
     elif event.kind == ev.TIMER_ADJUSTED and timer is not None:
         state = replace(state, timer=replace(timer, adjustment=timer.adjustment + timedelta(seconds=p["seconds"])))
-    elif event.kind == ev.REFLECTION_LOGGED and p["reflection"] not in state.reflections:
-        state = _with_reflection(state, _reflection_from(event))
-    elif event.kind == ev.REFLECTION_EDITED and p["reflection"] in state.reflections:
-        old = state.reflections[p["reflection"]]
+    elif event.kind in _REFLECTION_KINDS:
+        state = _reflection_event(state, event, p)
+    elif event.kind in _TEAM_KINDS:
+        state = _TEAM_KINDS[event.kind](state, event, p)
+    return replace(state, last_seq=event.seq)
+
+
+_REFLECTION_KINDS = frozenset(
+    {ev.REFLECTION_LOGGED, ev.REFLECTION_EDITED, ev.REFLECTION_RETRACTED, ev.REFLECTION_HIDDEN}
+)
+
+
+def _reflection_event(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionState:
+    known = state.reflections.get(p["reflection"])
+    if event.kind == ev.REFLECTION_LOGGED:
+        return state if known else _with_reflection(state, _reflection_from(event))
+    if known is None:
+        return state
+    if event.kind == ev.REFLECTION_EDITED:
         changes: dict[str, Any] = {k: p[k] for k in ("text", "participant", "location") if k in p}
         if "consent" in p:
             changes["consent"] = bool(p["consent"])
-        state = _with_reflection(state, replace(old, edited_at=event.at, **changes))
-    elif event.kind == ev.REFLECTION_RETRACTED and p["reflection"] in state.reflections:
-        state = _with_reflection(state, replace(state.reflections[p["reflection"]], retracted=True))
-    return replace(state, last_seq=event.seq)
+        return _with_reflection(state, replace(known, edited_at=event.at, **changes))
+    if event.kind == ev.REFLECTION_RETRACTED:
+        return _with_reflection(state, replace(known, retracted=True))
+    return _with_reflection(state, replace(known, hidden=bool(p["hidden"])))
+
+
+# The facilitation team's events: joins, the driver's seat changing hands, notes to the driver.
+
+
+def _joined(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionState:
+    facilitators = dict(state.facilitators)
+    facilitators[event.actor] = Facilitator(event.actor, p["role"], p.get("location"), event.at)
+    # The lead drives at first; after that the seat moves only by handover or takeover.
+    driver = event.actor if state.driver is None and p["role"] == "lead" else state.driver
+    return replace(state, facilitators=MappingProxyType(facilitators), driver=driver)
+
+
+def _without_request(state: SessionState, who: str) -> tuple[str, ...]:
+    return tuple(r for r in state.control_requests if r != who)
+
+
+def _requested(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionState:
+    if event.actor == state.driver or event.actor in state.control_requests:
+        return state
+    return replace(state, control_requests=(*state.control_requests, event.actor))
+
+
+def _handed(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionState:
+    return replace(state, driver=p["to"], control_requests=_without_request(state, p["to"]))
+
+
+def _declined(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionState:
+    return replace(state, control_requests=_without_request(state, p["to"]))
+
+
+def _taken(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionState:
+    return replace(state, driver=event.actor, control_requests=_without_request(state, event.actor))
+
+
+def _noted(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionState:
+    note = Note(id=p.get("note") or event.id, at=event.at, sender=event.actor, to=p.get("to"), text=p["text"])
+    return replace(state, notes=(*state.notes, note))
+
+
+_TEAM_KINDS: Mapping[str, Callable[[SessionState, Event, Mapping[str, Any]], SessionState]] = MappingProxyType(
+    {
+        ev.FACILITATOR_JOINED: _joined,
+        ev.CONTROL_REQUESTED: _requested,
+        ev.CONTROL_HANDED: _handed,
+        ev.CONTROL_DECLINED: _declined,
+        ev.CONTROL_TAKEN: _taken,
+        ev.NOTE_SENT: _noted,
+    }
+)
 
 
 def fold(events: Iterable[Event], state: SessionState | None = None) -> SessionState:

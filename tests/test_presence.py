@@ -48,7 +48,7 @@ def dead_pid() -> int:
 def insert(store: Store, *, pid: int, host: str, last_seen: FakeClock, actor: str = "ghost") -> None:
     at = to_text(last_seen.now())
     store.conn.execute(
-        f"INSERT INTO presence ({presence.COLUMNS}) VALUES (?, ?, 'lead', ?, ?, ?, ?)",
+        f"INSERT INTO presence ({presence.COLUMNS}) VALUES (?, ?, 'lead', ?, ?, ?, ?, NULL)",
         (f"row-{actor}", actor, pid, host, at, at),
     )
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+
+from facilitator.problems import InputError
 
 
 class Clock(Protocol):
@@ -26,6 +31,50 @@ class FakeClock:
 
     def advance(self, delta: timedelta | float) -> None:
         self._now += delta if isinstance(delta, timedelta) else timedelta(seconds=delta)
+
+
+class ScaledClock:
+    """Simulated time for rehearsals and soak tests: real time since ``real_start``, sped up ``factor`` times.
+
+    Several processes given the same figures agree on the time; a later segment (real start, simulated
+    start) jumps the simulated clock, e.g. over the night to the next day's morning.
+    """
+
+    def __init__(self, segments: list[tuple[float, datetime]], factor: float) -> None:
+        if not segments or factor <= 0:
+            raise ValueError("a scaled clock needs at least one segment and a positive factor")
+        self.segments = sorted(segments)
+        self.factor = factor
+
+    def now(self) -> datetime:
+        real = time.time()
+        real_start, sim_start = self.segments[0]
+        for segment in self.segments:
+            if segment[0] <= real:
+                real_start, sim_start = segment
+        return sim_start + timedelta(seconds=(real - real_start) * self.factor)
+
+    def to_env(self) -> str:
+        return json.dumps({"factor": self.factor, "segments": [[r, to_text(s)] for r, s in self.segments]})
+
+    @classmethod
+    def from_env(cls, text: str) -> ScaledClock:
+        spec = json.loads(text)
+        return cls([(float(r), from_text(s)) for r, s in spec["segments"]], float(spec["factor"]))
+
+
+CLOCK_ENV = "FACILITATOR_CLOCK"
+
+
+def default_clock() -> Clock:
+    """The wall clock, unless ``FACILITATOR_CLOCK`` describes a :class:`ScaledClock` (rehearsals, soak tests)."""
+    spec = os.environ.get(CLOCK_ENV)
+    if not spec:
+        return SystemClock()
+    try:
+        return ScaledClock.from_env(spec)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{CLOCK_ENV}: not a clock description ({exc})") from None
 
 
 def to_text(moment: datetime) -> str:

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from facilitator import events as ev
 from facilitator import projections
-from facilitator.clock import Clock, SystemClock, to_text
+from facilitator.clock import Clock, default_clock, to_text
 from facilitator.events import EVENT_COLUMNS, Event
 from facilitator.filesystems import filesystem_type, is_network_filesystem
 from facilitator.problems import InputError, StoreError, display_path
@@ -104,7 +104,7 @@ class Store:
         The file is built under a temporary name and linked into place, so a crash never leaves a
         half-made run where a user would find it, and two creators cannot both win.
         """
-        clock = clock or SystemClock()
+        clock = clock or default_clock()
         name = display_path(path)
         _check_folder(path)
         if path.exists() or path.is_symlink():
@@ -177,7 +177,7 @@ class Store:
         except BaseException:
             conn.close()
             raise
-        return cls(path, conn, clock or SystemClock())
+        return cls(path, conn, clock or default_clock())
 
     def close(self) -> None:
         self.conn.close()

@@ -1,10 +1,14 @@
-"""The user's own settings: key remapping and the timer bell, read from a small TOML file.
+"""The user's own settings: key remapping, the timer bell and who the team are, read from a small TOML file.
 
 # ~/.config/facilitator/config.toml
 bell = true
 [keys]
 next = "n,right,j"
 previous = "p,left,k"
+[facilitators.amina]          # a login (or --as / FACILITATOR_AS) and who it is (facilitator.identity)
+name = "Amina Diallo"
+location = "unmiss"
+role = "co"
 """
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ import os
 import re
 import tomllib
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from facilitator.problems import InputError, Problem, display_path, field_path
 from facilitator.script_models import did_you_mean
@@ -22,11 +27,43 @@ from facilitator.script_models import did_you_mean
 KEY_LIST = re.compile(r"^[a-z0-9_+\-]+(,[a-z0-9_+\-]+)*$")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+MAX_NAME_CHARS = 80
+
+
+def clean_name(value: str) -> str:
+    """A facilitator's name as the log records it: trimmed, one line, not empty, not too long."""
+    text = value.strip()
+    if not text:
+        raise ValueError("cannot be empty")
+    if len(text) > MAX_NAME_CHARS:
+        raise ValueError(f"may be at most {MAX_NAME_CHARS} characters")
+    if _CONTROL.search(text):
+        raise ValueError("contains control characters")
+    return text
+
+
+class TeamMember(BaseModel):
+    """One login of the facilitation team: the name the log shows, and the defaults of `facilitator join`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str | None = Field(default=None, description="the name recorded in the log (default: the login)")
+    location: str | None = Field(default=None, description="the location id they work for")
+    role: Literal["co", "observer"] | None = Field(default=None, description="their role when joining")
+
+    @field_validator("name", "location")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        return None if value is None else clean_name(value)
+
+
 class Config(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     bell: bool = Field(default=False, description="ring the terminal bell when a step's time runs out")
     keys: dict[str, str] = Field(default_factory=dict, description="binding id to comma-separated keys")
+    facilitators: dict[str, TeamMember] = Field(default_factory=dict, description="login to team member")
 
 
 def config_path() -> Path:

@@ -66,7 +66,7 @@ class LeadActive(InputError):
         self.lead = lead
         super().__init__(
             f"{path}: {lead.describe()} is already driving this run; quit it first; "
-            "co-facilitators will join with `facilitator join` (coming)"
+            "co-facilitators open it with `facilitator join --db FILE`"
         )
 
 

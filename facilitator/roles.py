@@ -28,6 +28,11 @@ class NotAllowed(InputError):
     """A command this process's role may not give."""
 
 
+def drives(driver: str | None, actor: str, role: str) -> bool:
+    """Whether ``actor`` (in ``role``) holds the driver's seat; before any lead has joined, every lead does."""
+    return driver == actor or (driver is None and role == LEAD)
+
+
 def check_role(role: str) -> str:
     if role not in ROLES:
         raise InputError(f"role: {role!r} is not one of {', '.join(ROLES)}")

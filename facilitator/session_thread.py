@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from facilitator.clock import Clock
+from facilitator.roles import LEAD
 from facilitator.session import Session
 from facilitator.store import Store
 
@@ -18,16 +19,35 @@ T = TypeVar("T")
 
 
 class SessionThread:
-    def __init__(self, db_path: Path, *, actor: str, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        db_path: Path,
+        *,
+        actor: str,
+        clock: Clock | None = None,
+        role: str = LEAD,
+        location: str | None = None,
+        own_location_only: bool = False,
+    ) -> None:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="facilitator-db")
         self._session: Session | None = None
         self._db_path = db_path
         self._actor = actor
         self._clock = clock
+        self._role = role
+        self._location = location
+        self._own_location_only = own_location_only
 
     def _open(self) -> Session:
         if self._session is None:
-            self._session = Session(Store.open(self._db_path, clock=self._clock), actor=self._actor)
+            store = Store.open(self._db_path, clock=self._clock)
+            self._session = Session(
+                store,
+                actor=self._actor,
+                role=self._role,
+                location=self._location,
+                own_location_only=self._own_location_only,
+            )
         return self._session
 
     def submit(self, command: Callable[[Session], T]) -> Future[T]:

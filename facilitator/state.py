@@ -106,6 +106,7 @@ class Facilitator:
     role: str  # "lead" | "co" | "observer" (facilitator.roles)
     location: str | None
     joined_at: datetime
+    address: str | None = None  # where they connect from (the SSH client's address), if known
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ class Note:
     sender: str
     to: str | None
     text: str
+    seq: int = 0  # the event's, so a screen can show each note once
 
 
 @dataclass(frozen=True)
@@ -356,7 +358,7 @@ def _reflection_event(state: SessionState, event: Event, p: Mapping[str, Any]) -
 
 def _joined(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionState:
     facilitators = dict(state.facilitators)
-    facilitators[event.actor] = Facilitator(event.actor, p["role"], p.get("location"), event.at)
+    facilitators[event.actor] = Facilitator(event.actor, p["role"], p.get("location"), event.at, p.get("from"))
     # The lead drives at first; after that the seat moves only by handover or takeover.
     driver = event.actor if state.driver is None and p["role"] == "lead" else state.driver
     return replace(state, facilitators=MappingProxyType(facilitators), driver=driver)
@@ -385,7 +387,9 @@ def _taken(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionSt
 
 
 def _noted(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionState:
-    note = Note(id=p.get("note") or event.id, at=event.at, sender=event.actor, to=p.get("to"), text=p["text"])
+    note = Note(
+        id=p.get("note") or event.id, at=event.at, sender=event.actor, to=p.get("to"), text=p["text"], seq=event.seq
+    )
     return replace(state, notes=(*state.notes, note))
 
 

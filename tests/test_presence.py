@@ -61,7 +61,7 @@ def test_a_live_lead_refuses_a_second_one(run_store: Store, fake_clock: FakeCloc
     (line,) = refused.value.lines()
     assert "amina (pid" in line
     assert f"since {first.started_at.astimezone():%Y-%m-%d %H:%M:%S}" in line
-    assert "quit it first; co-facilitators will join with `facilitator join` (coming)" in line
+    assert "quit it first; co-facilitators open it with `facilitator join --db FILE`" in line
     assert [r.actor for r in rows(run_store)] == ["amina"]
 
 
@@ -179,7 +179,7 @@ def test_a_second_run_against_a_live_lead_exits_2_with_one_clear_line(
         assert line.startswith("run.db: amina (pid ")
         assert f"pid {holder.pid} on {presence.this_host()}, since " in line
         assert "is already driving this run; quit it first" in line
-        assert "`facilitator join` (coming)" in line
+        assert "`facilitator join --db FILE`" in line
     finally:
         holder.kill()  # kill -9: the row stays behind, stale
         holder.wait()

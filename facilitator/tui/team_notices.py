@@ -1,0 +1,35 @@
+"""What the team's events mean for one facilitator: the pop-ups a new state brings, each shown once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from facilitator.roles import drives
+from facilitator.state import SessionState
+from facilitator.text import printable
+
+
+@dataclass(frozen=True)
+class Notice:
+    text: str  # literal text, never markup
+    title: str
+    severity: str = "information"
+
+
+def team_notices(old: SessionState, new: SessionState, *, me: str, role: str, notes_after: int) -> list[Notice]:
+    """The notices ``new`` brings to ``me`` after ``old``; notes are those with a seq above ``notes_after``."""
+    found: list[Notice] = []
+    driving = drives(new.driver, me, role)
+    if old.driver is not None and new.driver != old.driver:
+        who = "You are" if new.driver == me else f"{printable(new.driver or 'nobody')} is"
+        found.append(Notice(f"{who} driving now.", "Control"))
+    elif me in old.control_requests and me not in new.control_requests and not driving:
+        found.append(Notice(f"{printable(new.driver or 'the driver')} declined your request for control.", "Control"))
+    if driving:
+        for name in new.control_requests:
+            if name not in old.control_requests:
+                found.append(Notice(f"{printable(name)} asks for control: press h to hand over.", "Control"))
+    for note in new.notes:
+        if note.seq > notes_after and (note.to == me or (note.to is None and driving)) and note.sender != me:
+            found.append(Notice(f"{printable(note.sender)} → you: {printable(note.text)}", "Note", "warning"))
+    return found

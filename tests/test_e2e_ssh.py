@@ -1,0 +1,190 @@
+"""Co-facilitators over SSH, end to end: a real sshd on 127.0.0.1, real ssh clients in tmux, the lead beside them.
+
+Each co-facilitator's key is pinned to ``facilitator join --db ... --as NAME --role ...`` with
+``restrict,pty`` (tests/sshd.py), as the README sets it up; the lead runs ``facilitator run`` in a tmux
+of its own. Everything the tests check is on the screens or in the run's database. How fast a change
+propagates is measured by bench/propagation.py; the waits here only bound how long a test may hang.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from facilitator import presence
+from facilitator.attendance import Attendance
+from facilitator.state import SessionState, fold
+from facilitator.store import Store
+from tests.sshd import Sshd, sshd_fixture  # noqa: F401  (the sshd fixture)
+from tests.tools import BIN, Tmux, wait_for
+
+DEMO = Path(__file__).resolve().parent.parent / "exercises"
+FIRST_STEP = "▶ 08:00 Welc"  # the lead's and the co's agenda, once the day's first step runs
+SECOND_STEP = "▶ 08:10 Conn"
+SEEN = 5.0  # seconds a screen may take to show another process's change before the test fails
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Team:
+    db: Path
+    lead: Tmux
+    co: Tmux
+    sshd: Sshd
+    co_pid_file: Path
+
+    def state(self) -> SessionState:
+        with Store.open(self.db) as store:
+            return fold(store.events())
+
+
+def facilitator(*args: str, cwd: Path) -> str:
+    result = subprocess.run(
+        [str(BIN / "facilitator"), *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def new_tmux() -> Tmux:
+    return Tmux(f"facilitator-ssh-{os.getpid()}-{uuid.uuid4().hex[:6]}")
+
+
+def login(server: Sshd, name: str, db: Path, role: str, cwd: Path) -> tuple[Tmux, Path]:
+    """A tmux whose window runs a real ssh client logging in with ``name``'s key; the client's pid file."""
+    key = server.authorize_join(name, db, role=role)
+    pid_file = cwd / f"ssh-{name}.pid"
+    terminal = new_tmux()
+    terminal.start(server.ssh_command(key, pid_file=pid_file), cwd=cwd)
+    return terminal, pid_file
+
+
+@pytest.fixture
+def team(sshd: Sshd, tmp_path: Path) -> Iterator[Team]:
+    """The demo workshop with its roster; the lead's app, and amina logged in over ssh as a co-facilitator."""
+    require_tmux = new_tmux()  # fails in CI, skips elsewhere, when tmux is missing
+    require_tmux.kill()
+    shutil.copytree(DEMO, tmp_path / "workshop")
+    db = tmp_path / "run.db"
+    facilitator("init", "workshop", "--db", str(db), cwd=tmp_path)
+    facilitator("roster", "import", "workshop/roster.csv", "--db", str(db), cwd=tmp_path)
+    lead = new_tmux()
+    co: Tmux | None = None
+    try:
+        lead.start(f"facilitator run --db {db} --as lead", cwd=tmp_path)
+        lead.wait_for_text("Press n to start")
+        co, pid_file = login(sshd, "amina", db, "co", tmp_path)
+        co.wait_for_text("amina (co)")
+        yield Team(db, lead, co, sshd, pid_file)
+    finally:
+        lead.kill()
+        if co is not None:
+            co.kill()
+
+
+def test_the_lead_advances_and_the_co_facilitator_sees_the_new_step(team: Team) -> None:
+    team.lead.send("n")
+    team.lead.wait_for_text(FIRST_STEP)
+    screen = team.co.wait_for_text(FIRST_STEP, timeout=SEEN)
+    assert "Welcome and purpose of the week" in screen
+    team.lead.send("n")
+    team.co.wait_for_text(SECOND_STEP, timeout=SEEN)
+
+
+def test_the_co_facilitator_checks_someone_in_and_the_leads_counts_change(team: Team) -> None:
+    before = team.lead.screen()
+    team.co.send("a")
+    team.co.wait_for_text("0/60 present")
+    team.co.send("Down")  # the second person on the roster
+    team.co.send("Space")
+    team.co.wait_for_text("1/60 present")
+    team.co.send("Escape")
+
+    with Store.open(team.db) as store:
+        attendance = Attendance.from_events(store.events())
+        workshop = store.programme().workshop
+    present = [p for p in attendance.roster.by_id.values() if attendance.is_in(p.id)]
+    assert len(present) == 1
+    where = next(loc for loc in workshop.locations if loc.id == present[0].location)
+    # The lead's location strip: "● UNMISS 14:00 1/6" (the lead's own screen was never touched).
+    count = re.compile(rf"{re.escape(where.id.upper())} \d\d:\d\d 1/{where.expected}\b")
+    assert not count.search(before)
+    assert wait_for(lambda: bool(count.search(team.lead.screen())), timeout=SEEN), team.lead.screen()
+
+
+def test_an_observers_key_presses_move_nothing(team: Team, tmp_path: Path) -> None:
+    team.lead.send("n")
+    team.lead.wait_for_text(FIRST_STEP)
+    observer, _ = login(team.sshd, "omar", team.db, "observer", tmp_path)
+    try:
+        observer.wait_for_text(FIRST_STEP)
+        before = team.state()
+        observer.send("n")
+        observer.send("Space")
+        observer.send("Right")
+        observer.send("plus")
+        observer.send("c")  # ask for control
+        # Give the keys every chance to take effect: the observer's own screen would show the next step.
+        assert not wait_for(lambda: SECOND_STEP in observer.screen(), timeout=2.0)
+        observer.send("a")  # what a co-facilitator may do, an observer may not: check someone in
+        observer.wait_for_text("0/60 present")
+        observer.send("Space")
+        assert not wait_for(lambda: "1/60 present" in observer.screen(), timeout=2.0)
+        observer.send("Escape")
+        after = team.state()
+        assert (after.exercise, after.step) == (before.exercise, before.step)
+        assert after.timer == before.timer  # neither paused nor lengthened
+        with Store.open(team.db) as store:
+            by_omar = [e.kind for e in store.events() if e.actor == "omar"]
+        assert set(by_omar) <= {"facilitator.joined"}
+        assert FIRST_STEP in team.lead.screen() and "PAUSED" not in team.lead.screen()
+    finally:
+        observer.kill()
+
+
+def test_control_is_handed_over_and_back(team: Team) -> None:
+    team.lead.send("h")
+    team.lead.wait_for_text("Hand control to")
+    team.lead.wait_for_text("amina")
+    team.lead.send("Enter")  # amina is the only one who may drive, so she is highlighted
+    assert wait_for(lambda: team.state().driver == "amina", timeout=SEEN)
+    team.co.wait_for_text("driving: you", timeout=SEEN)
+
+    team.co.send("n")  # the co-facilitator drives now: her key moves the session
+    team.co.wait_for_text(FIRST_STEP)
+    team.lead.wait_for_text(FIRST_STEP, timeout=SEEN)
+    team.lead.send("n")  # and the lead's no longer does
+    assert not wait_for(lambda: SECOND_STEP in team.lead.screen(), timeout=1.5)
+
+    team.co.send("h")
+    team.co.wait_for_text("Hand control to")
+    team.co.send("Enter")
+    assert wait_for(lambda: team.state().driver == "lead", timeout=SEEN)
+    team.lead.send("n")
+    team.lead.wait_for_text(SECOND_STEP)
+    team.co.wait_for_text(SECOND_STEP, timeout=SEEN)
+
+
+def test_a_killed_ssh_client_leaves_the_leads_presence_panel(team: Team) -> None:
+    team.lead.send("w")
+    team.lead.wait_for_text("connected")
+
+    def amina_listed() -> bool:
+        return any("amina" in line and " co " in line for line in team.lead.screen().splitlines())
+
+    assert wait_for(amina_listed, timeout=SEEN), team.lead.screen()
+    pid = int(team.co_pid_file.read_text())
+    os.kill(pid, signal.SIGKILL)  # the connection drops: sshd hangs up on `facilitator join`
+    assert wait_for(lambda: "amina" not in team.lead.screen(), timeout=15.0), team.lead.screen()
+    with Store.open(team.db) as store:
+        assert [p.actor for p in presence.present(store)] == ["lead"]

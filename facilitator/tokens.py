@@ -15,6 +15,7 @@ and compares them in constant time. The secret, the rotation and the public addr
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -22,7 +23,7 @@ import secrets
 import sqlite3
 import zoneinfo
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from facilitator.problems import InputError
 from facilitator.script_models import Programme
@@ -110,6 +111,7 @@ def save_settings(store: Store, *, rotate: timedelta, grace: timedelta, public_u
         raise InputError("rotate: tokens may rotate at most once a minute")
     if grace < timedelta(0) or grace > rotate:
         raise InputError("grace: must be between 0 and the rotation period")
+    public_url = check_public_url(public_url)
     policy = json.dumps({"rotate": rotate.total_seconds(), "grace": grace.total_seconds()})
     store.write(
         lambda conn: conn.executemany(
@@ -121,14 +123,43 @@ def save_settings(store: Store, *, rotate: timedelta, grace: timedelta, public_u
     return load_settings(store)
 
 
+def check_public_url(url: str) -> str:
+    """The address participants' phones reach the page at: ``http(s)://host[:port][/prefix]``, nothing more."""
+    from urllib.parse import urlsplit
+
+    text = (url or "").strip().rstrip("/")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise InputError(f"public-url: {url!r} is not an address like https://checkin.example.org")
+    if parts.username or parts.password:
+        raise InputError("public-url: must not carry a user name or password")
+    return text
+
+
 def _day_start(programme: Programme, on: date) -> datetime:
-    return datetime.combine(on, time(0), tzinfo=zoneinfo.ZoneInfo(programme.workshop.timezone))
+    """Local midnight, in UTC: periods are counted in real time, so a day with a DST change is cut evenly.
+
+    (Adding a timedelta to a datetime in a ZoneInfo zone adds wall-clock time, which is off by the
+    change's hour for every period after it.)
+    """
+    local = datetime.combine(on, time(0), tzinfo=zoneinfo.ZoneInfo(programme.workshop.timezone))
+    return local.astimezone(UTC)
 
 
 def _code(settings: PageSettings, location: str, on: date, period: int) -> str:
+    return _signed(settings.secret, location, on, period)
+
+
+@functools.lru_cache(maxsize=4096)
+def _signed(secret: bytes, location: str, on: date, period: int) -> str:
+    # Cached: every request verifies its token against two periods of every location, and base32 is slow.
     message = f"{location}\x00{on.isoformat()}\x00{period}".encode()
-    digest = hmac.new(settings.secret, message, hashlib.sha256).digest()
-    return base64.b32encode(digest).decode("ascii").lower()[:TOKEN_CHARS]
+    digest = hmac.new(secret, message, hashlib.sha256).digest()
+    return base64.b32encode(digest[:10]).decode("ascii").lower()[:TOKEN_CHARS]  # 60 bits
 
 
 def issue(settings: PageSettings, programme: Programme, location: str, now: datetime) -> Token:

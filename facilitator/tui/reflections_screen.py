@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from facilitator.tui.app import FacilitatorApp
 
 RETRACTED_STYLE = "dim strike"
+HIDDEN_STYLE = "dim italic"
 CELL_PADDING = 1
 WIDE = 110
 
@@ -51,7 +52,8 @@ class Filters:
     show_retracted: bool = False
 
     def keep(self, reflection: Reflection) -> bool:
-        if reflection.retracted and not self.show_retracted:
+        # One switch for both: what the feed and the room view leave out stays out here until asked for.
+        if (reflection.retracted or reflection.hidden) and not self.show_retracted:
             return False
         if self.day is not None and reflection.day != self.day:
             return False
@@ -106,7 +108,7 @@ def exercise_choices(programme: Programme) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-KEY_NAMES = {"escape": "esc", "slash": "/", "enter": "⏎", "question_mark": "?"}
+KEY_NAMES = {"escape": "esc", "slash": "/", "enter": "⏎", "question_mark": "?", "right": "→", "left": "←"}
 
 
 class KeyBar(Static):
@@ -174,6 +176,13 @@ class ReflectionsScreen(Screen[None]):
         Binding("escape,R", "back", "Back", id="reflections-back"),
         Binding("e", "edit", "Edit", id="reflections-edit"),
         Binding("x", "retract", "Retract", id="reflections-retract"),
+        Binding(
+            "h",
+            "toggle_hidden",
+            "Hide",
+            id="reflections-hide",
+            tooltip="Hide the reflection from the feed, the room view and the quotes, or show it again",
+        ),
         Binding("t", "toggle_retracted", "Retracted", id="reflections-toggle-retracted"),
         Binding("slash", "search", "Search", id="reflections-search"),
     ]
@@ -206,7 +215,7 @@ class ReflectionsScreen(Screen[None]):
         options = self._filter_options(self._programme)
         with Horizontal(id="reflections-top"):
             yield Static(id="reflections-status")
-            yield Checkbox("Show retracted", id="show-retracted", compact=True)
+            yield Checkbox("Show retracted, hidden", id="show-retracted", compact=True)
         with Horizontal(id="reflections-filters"):
             yield Select[str](options["filter-day"], prompt="All days", id="filter-day")
             yield Select[str](options["filter-exercise"], prompt="All exercises", id="filter-exercise")
@@ -278,7 +287,7 @@ class ReflectionsScreen(Screen[None]):
         self._shown = shown
         for reflection in shown:
             cells = self._cells(state, reflection)
-            style = RETRACTED_STYLE if reflection.retracted else ""
+            style = RETRACTED_STYLE if reflection.retracted else HIDDEN_STYLE if reflection.hidden else ""
             table.add_row(
                 *(one_line(cells[key], width, style) for key, width in widths.items()),
                 key=reflection.id,
@@ -311,12 +320,14 @@ class ReflectionsScreen(Screen[None]):
     def _show_status(self, state: SessionState, shown: list[Reflection]) -> None:
         total = len(state.reflections)
         retracted = sum(1 for r in state.reflections.values() if r.retracted)
+        hidden = sum(1 for r in state.reflections.values() if r.hidden and not r.retracted)
         text = Text()
         text.append("Reflections", style="bold")
         text.append(f"  {len(shown)} shown of {total}")
-        if retracted:
-            hidden = "shown dimmed" if self.filters.show_retracted else "hidden"
-            text.append(f" · {retracted} retracted ({hidden})", style="dim")
+        left_out = [f"{retracted} retracted"] * bool(retracted) + [f"{hidden} hidden"] * bool(hidden)
+        if left_out:
+            how = "shown dimmed" if self.filters.show_retracted else "t shows them"
+            text.append(f" · {', '.join(left_out)} ({how})", style="dim")
         self.query_one("#reflections-status", Static).update(text)
 
     def _show_detail(self) -> None:
@@ -329,7 +340,7 @@ class ReflectionsScreen(Screen[None]):
         state = self.lead_app.state
         cells = self._cells(state, reflection)
         tz = state.programme.workshop.timezone if state.programme else "UTC"
-        text = Text(style=RETRACTED_STYLE if reflection.retracted else "")
+        text = Text(style=RETRACTED_STYLE if reflection.retracted else HIDDEN_STYLE if reflection.hidden else "")
         text.append(printable(reflection.text))
         text.append("\n— ", style="dim")
         text.append(printable(cells["who"]), style="bold")
@@ -341,8 +352,12 @@ class ReflectionsScreen(Screen[None]):
         if reflection.edited_at:
             text.append(f" · edited {local_time(reflection.edited_at, tz):%H:%M}", style="dim")
         text.append(" · may be quoted" if reflection.consent else " · not for quoting", style="dim")
+        if reflection.source == "qr":
+            text.append(" · from the participant page", style="dim")
         if reflection.retracted:
             text.append(" · RETRACTED", style="bold")
+        if reflection.hidden:
+            text.append(" · HIDDEN from the feed and the room view (h shows it)", style="bold")
         if reflection.prompt:
             text.append("\nPrompt: ", style="dim bold")
             text.append(printable(reflection.prompt), style="dim")
@@ -396,6 +411,23 @@ class ReflectionsScreen(Screen[None]):
     def action_toggle_retracted(self) -> None:
         checkbox = self.query_one("#show-retracted", Checkbox)
         checkbox.value = not checkbox.value
+
+    def action_toggle_hidden(self) -> None:
+        reflection = self.highlighted()
+        if reflection is None:
+            return
+        self.run_worker(self._hide(reflection.id, not reflection.hidden), group="hide")
+
+    async def _hide(self, reflection_id: str, hidden: bool) -> None:
+        app = self.lead_app
+        await app.command(lambda s: s.hide_reflection(reflection_id, hidden))
+        after = app.state.reflections.get(reflection_id)
+        if after is None or after.hidden != hidden:
+            return
+        if hidden and not self.filters.show_retracted:
+            self.notify("Reflection hidden from the feed and the room view: t lists it, h there shows it.", timeout=4)
+        else:
+            self.notify("Reflection hidden." if hidden else "Reflection shown again.", timeout=3)
 
     def action_edit(self) -> None:
         reflection = self.highlighted()

@@ -1,0 +1,491 @@
+"""Every route of the participant page and every refusal, through httpx (Starlette's TestClient) on a real run file."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from facilitator import events as ev
+from facilitator import tokens
+from facilitator.clock import FakeClock
+from facilitator.script_models import Programme
+from facilitator.session import Session
+from facilitator.store import Store
+from facilitator.web.app import create_app
+
+DAY1 = date(2022, 8, 22)
+SCRIPT = "<script>alert('x')</script>[bold red]boom[/] \x1b[2J <b>bold</b> &amp;"
+
+
+@pytest.fixture
+def lead(run_store: Store, tiny_programme: Programme) -> Session:
+    session = Session(run_store, actor="lead")
+    session.add_participant("Ada Lovelace", "ada@example.org", "hq", participant_id="ada", code="K7Q2")
+    session.add_participant("Bob Marley", "bob@example.org", "juba", participant_id="bob")
+    session.add_participant("<b>Eve</b> [red]x[/]", "eve@example.org", "hq", participant_id="eve")
+    session.enter_step("reflect", "write", on=DAY1)
+    return session
+
+
+@pytest.fixture
+def client(lead: Session, fake_clock: FakeClock) -> Iterator[TestClient]:
+    app = create_app(lead.store.path, clock=fake_clock, rate=0)
+    with TestClient(app, follow_redirects=False) as test_client:
+        yield test_client
+
+
+def code_for(store: Store, location: str, clock: FakeClock, *, at_offset: timedelta = timedelta()) -> str:
+    settings = tokens.load_settings(store)
+    return tokens.issue(settings, store.programme(), location, clock.now() + at_offset).code
+
+
+@pytest.fixture
+def hq(lead: Session, fake_clock: FakeClock) -> str:
+    return code_for(lead.store, "hq", fake_clock)
+
+
+def field(html: str, name: str, index: int = 0) -> str:
+    values: list[str] = re.findall(rf'name="{name}" value="([^"]*)"', html)
+    return values[index]
+
+
+def form_of(client: TestClient, path: str, **fields: str) -> dict[str, str]:
+    page = client.get(path)
+    return {"csrf": field(page.text, "csrf"), "sid": field(page.text, "sid"), **fields}
+
+
+def identify(client: TestClient, token: str, email: str = "", code: str = "") -> httpx.Response:
+    data = form_of(client, f"/p/{token}", email=email, code=code)
+    return client.post(f"/p/{token}/identify", data=data)
+
+
+def kinds(store: Store) -> list[str]:
+    return [e.kind for e in store.events()]
+
+
+# -- every response ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/healthz", "/static/page.css", "/nowhere", "/p/aaaabbbbcccc"])
+def test_every_response_carries_the_security_headers(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    csp = response.headers["content-security-policy"]
+    for part in ("default-src 'none'", "style-src 'self'", "form-action 'self'", "frame-ancestors 'none'"):
+        assert part in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
+
+
+def test_the_cookie_is_http_only_and_same_site_strict(client: TestClient) -> None:
+    cookie = client.get("/").headers["set-cookie"]
+    assert "HttpOnly" in cookie and "samesite=strict" in cookie.lower() and "Path=/" in cookie
+
+
+def test_healthz_and_static_files(client: TestClient) -> None:
+    assert client.get("/healthz").text == "ok"
+    css = client.get("/static/page.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert client.get("/static/page.js").status_code == 200
+    page = client.get("/")
+    # Nothing fetched from elsewhere: the host may have no internet.
+    assert not re.search(r'(src|href)="(https?:)?//', page.text)
+
+
+def test_an_unknown_path_is_a_plain_404(client: TestClient) -> None:
+    response = client.get("/nowhere")
+    assert response.status_code == 404 and "Page not found" in response.text
+
+
+# -- typed code -------------------------------------------------------------------------------------
+
+
+def test_the_code_typed_from_the_screen_leads_to_the_page(client: TestClient, hq: str) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and "abcd-efgh-ijkl" in page.text
+    typed = tokens.format_typed(hq).upper()
+    response = client.post("/go", data={"csrf": field(page.text, "csrf"), "code": typed})
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/p/{hq}?lang=en"
+    assert client.get(response.headers["location"]).status_code == 200
+
+
+def test_a_typed_code_that_cannot_be_one_is_refused(client: TestClient) -> None:
+    page = client.get("/")
+    response = client.post("/go", data={"csrf": field(page.text, "csrf"), "code": "hello"})
+    assert response.status_code == 400 and "twelve letters" in response.text
+
+
+# -- tokens -----------------------------------------------------------------------------------------
+
+
+def test_bad_expired_future_and_forged_tokens_are_refused(
+    client: TestClient, lead: Session, fake_clock: FakeClock, hq: str
+) -> None:
+    tomorrow = code_for(lead.store, "hq", fake_clock, at_offset=timedelta(days=1))
+    forged = tokens.issue(
+        tokens.PageSettings(secret=b"forged" * 6), lead.store.programme(), "hq", fake_clock.now()
+    ).code
+    for token in ("aaaabbbbcccc", "not-a-token", tomorrow, forged):
+        response = client.get(f"/p/{token}")
+        assert response.status_code == 404, token
+        assert "does not work" in response.text
+        assert client.get(f"/p/{token}/now.json").status_code == 404
+    assert client.get(f"/p/{hq}").status_code == 200
+    fake_clock.advance(timedelta(minutes=36))  # one period and its grace later
+    assert client.get(f"/p/{hq}").status_code == 404
+
+
+def test_posting_with_an_expired_token_is_refused_and_writes_nothing(
+    client: TestClient, lead: Session, fake_clock: FakeClock, hq: str
+) -> None:
+    data = form_of(client, f"/p/{hq}", email="bob@example.org", code="")
+    fake_clock.advance(timedelta(hours=1))
+    before = kinds(lead.store)
+    assert client.post(f"/p/{hq}/identify", data=data).status_code == 404
+    assert kinds(lead.store) == before
+
+
+# -- identification and check-in -----------------------------------------------------------------------
+
+
+def test_the_identify_page_lists_nobody(client: TestClient, hq: str) -> None:
+    page = client.get(f"/p/{hq}")
+    assert "Who are you?" in page.text and "Headquarters" in page.text
+    for private in ("Ada", "Bob", "Eve", "example.org"):
+        assert private not in page.text
+
+
+def test_identifying_checks_in_and_keeps_identity_in_the_cookie_only(
+    client: TestClient, lead: Session, hq: str
+) -> None:
+    response = identify(client, hq, email="ADA@example.org", code="k7q2")
+    assert response.status_code == 303
+    location = response.headers["location"]
+    assert location == f"/p/{hq}?lang=en&done=checkin"  # nothing personal in the URL
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "Max-Age=36000" in cookie  # until midnight in the workshop's zone
+    body = client.cookies["fp"].split(".")[0]
+    carried = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    assert carried.keys() == {"n", "p", "d"} and carried["p"] == "ada"  # an opaque id: no name, no e-mail
+    page = client.get(location)
+    assert "You are checked in (at 08:00)." in page.text  # New York time
+    assert "What will you take away?" in page.text
+    last = lead.store.events()[-1]
+    assert last.kind == ev.ATTENDANCE_CHECKED_IN
+    assert (last.payload["participant"], last.payload["source"], last.payload["location"]) == ("ada", "qr", "hq")
+
+
+def test_checking_in_again_says_already_and_writes_nothing(
+    client: TestClient, lead: Session, hq: str, fake_clock: FakeClock
+) -> None:
+    identify(client, hq, email="bob@example.org")
+    before = kinds(lead.store)
+    fake_clock.advance(timedelta(minutes=3))
+    response = identify(client, hq, email="bob@example.org")
+    page = client.get(response.headers["location"].replace("&done=checkin", ""))
+    assert "already checked in (since 08:00)" in page.text
+    assert kinds(lead.store) == before
+
+
+def test_an_unknown_email_gets_the_same_answer_as_a_known_one_with_a_wrong_code(
+    client: TestClient, lead: Session, hq: str
+) -> None:
+    before = kinds(lead.store)
+    unknown = identify(client, hq, email="nobody@example.org", code="k7q2")
+    wrong = identify(client, hq, email="ada@example.org", code="wrong")
+    missing = identify(client, hq, email="ada@example.org", code="")
+    assert unknown.status_code == wrong.status_code == missing.status_code == 200
+
+    def normalised(response: httpx.Response, email: str) -> str:
+        text = response.text.replace(email, "EMAIL")
+        return re.sub(r'name="sid" value="[0-9a-f]{32}"', "SID", text)
+
+    assert normalised(unknown, "nobody@example.org") == normalised(wrong, "ada@example.org")
+    assert normalised(wrong, "ada@example.org") == normalised(missing, "ada@example.org")
+    assert "could not match" in unknown.text and "Ask to be added" in unknown.text
+    assert "set-cookie" not in unknown.headers and "set-cookie" not in wrong.headers
+    assert kinds(lead.store) == before
+
+
+def test_the_check_in_button_checks_in_again_after_a_check_out(client: TestClient, lead: Session, hq: str) -> None:
+    identify(client, hq, email="bob@example.org")
+    lead.check_out("bob", "facilitator")
+    page = client.get(f"/p/{hq}")
+    assert "You are not checked in here." in page.text
+    response = client.post(f"/p/{hq}/check-in", data={"csrf": field(page.text, "csrf"), "sid": field(page.text, "sid")})
+    assert response.status_code == 303
+    lead.refresh()
+    assert lead.attendance.is_in("bob", "qr")
+
+
+def test_the_check_in_button_needs_an_identity(client: TestClient, lead: Session, hq: str) -> None:
+    data = form_of(client, f"/p/{hq}")
+    before = kinds(lead.store)
+    response = client.post(f"/p/{hq}/check-in", data=data)
+    assert response.status_code == 303 and "done" not in response.headers["location"]
+    assert kinds(lead.store) == before
+
+
+def test_signing_out_forgets_who_they_are(client: TestClient, hq: str) -> None:
+    identify(client, hq, email="bob@example.org")
+    page = client.get(f"/p/{hq}")
+    assert "Signed in as Bob Marley" in page.text
+    response = client.post(f"/p/{hq}/forget", data={"csrf": field(page.text, "csrf")})
+    assert response.status_code == 303
+    assert "Who are you?" in client.get(f"/p/{hq}").text
+
+
+def test_an_identity_is_for_its_day_only(client: TestClient, lead: Session, fake_clock: FakeClock, hq: str) -> None:
+    identify(client, hq, email="bob@example.org")
+    fake_clock.advance(timedelta(days=1))
+    tomorrow = code_for(lead.store, "hq", fake_clock)
+    assert "Who are you?" in client.get(f"/p/{tomorrow}").text
+
+
+def test_a_tampered_cookie_is_ignored(client: TestClient, hq: str) -> None:
+    identify(client, hq, email="bob@example.org")
+    value = client.cookies["fp"]
+    body, mac = value.split(".")
+    client.cookies.clear()
+    client.cookies.set("fp", f"{body}x.{mac}")
+    assert "Who are you?" in client.get(f"/p/{hq}").text
+
+
+# -- CSRF and size ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("route", ["identify", "check-in", "reflect", "join-request", "forget"])
+def test_a_missing_or_wrong_csrf_token_is_refused(client: TestClient, lead: Session, hq: str, route: str) -> None:
+    identify(client, hq, email="bob@example.org")
+    good = form_of(client, f"/p/{hq}", email="bob@example.org", text="hi", answering="reflect/write", name="X")
+    before = kinds(lead.store)
+    for data in ({k: v for k, v in good.items() if k != "csrf"}, {**good, "csrf": "0" * 32}):
+        response = client.post(f"/p/{hq}/{route}", data=data)
+        assert response.status_code == 403, data
+        assert "reload" in response.text.lower()
+    # A token is only good with the cookie it was made for.
+    other = TestClient(client.app, follow_redirects=False)
+    other.get("/")
+    assert other.post(f"/p/{hq}/{route}", data=good).status_code == 403
+    assert kinds(lead.store) == before
+
+
+def test_go_needs_a_csrf_token(client: TestClient, hq: str) -> None:
+    client.get("/")
+    assert client.post("/go", data={"code": hq}).status_code == 403
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(client: TestClient, lead: Session, hq: str) -> None:
+    identify(client, hq, email="bob@example.org")
+    data = form_of(client, f"/p/{hq}", answering="reflect/write", text="x" * 20_000)
+    before = kinds(lead.store)
+    response = client.post(f"/p/{hq}/reflect", data=data)
+    assert response.status_code == 413
+    assert kinds(lead.store) == before
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
+        for _ in range(40):
+            yield b"text=" + b"y" * 1000
+
+    streamed = client.post(
+        f"/p/{hq}/reflect", content=chunks(), headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert streamed.status_code == 413
+    assert kinds(lead.store) == before
+
+
+# -- reflections --------------------------------------------------------------------------------------
+
+
+def test_a_reflection_is_logged_with_source_qr(client: TestClient, lead: Session, hq: str) -> None:
+    identify(client, hq, email="ada@example.org", code="K7Q2")
+    data = form_of(client, f"/p/{hq}", answering="reflect/write", text="  Useful day  ", consent="1", show_name="1")
+    response = client.post(f"/p/{hq}/reflect", data=data)
+    assert response.status_code == 303 and response.headers["location"].endswith("done=reflection")
+    assert "Thank you" in client.get(response.headers["location"]).text
+    p = lead.store.events()[-1].payload
+    assert (p["text"], p["consent"], p["source"], p["participant"], p["participant_id"], p["location"]) == (
+        "Useful day",
+        True,
+        "qr",
+        "Ada Lovelace",
+        "ada",
+        "hq",
+    )
+
+
+def test_a_retried_reflection_post_is_stored_once(client: TestClient, lead: Session, hq: str) -> None:
+    identify(client, hq, email="bob@example.org")
+    data = form_of(client, f"/p/{hq}", answering="reflect/write", text="twice?")
+    assert client.post(f"/p/{hq}/reflect", data=data).status_code == 303
+    assert client.post(f"/p/{hq}/reflect", data=data).status_code == 303
+    assert kinds(lead.store).count(ev.REFLECTION_LOGGED) == 1
+
+
+def test_script_and_markup_come_back_escaped_and_are_stored_as_written(
+    client: TestClient, lead: Session, hq: str
+) -> None:
+    identify(client, hq, email="bob@example.org")
+    data = form_of(client, f"/p/{hq}", answering="reflect/write", text=SCRIPT)
+    lead.next_step()  # the prompt moves on while they write: the page gives their text back
+    response = client.post(f"/p/{hq}/reflect", data=data)
+    assert response.status_code == 409
+    assert "The question changed while you were writing" in response.text
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in response.text
+    assert "<script>alert" not in response.text and "<b>bold</b>" not in response.text
+    assert "&amp;amp;" in response.text
+    lead.previous_step()
+    data = form_of(client, f"/p/{hq}", answering="reflect/write", text=SCRIPT)
+    assert client.post(f"/p/{hq}/reflect", data=data).status_code == 303
+    assert lead.store.events()[-1].payload["text"] == SCRIPT.strip()
+
+
+def test_a_participants_name_with_markup_is_shown_escaped(client: TestClient, hq: str) -> None:
+    response = identify(client, hq, email="eve@example.org")
+    page = client.get(response.headers["location"])
+    assert "&lt;b&gt;Eve&lt;/b&gt; [red]x[/]" in page.text
+    assert "<b>Eve</b>" not in page.text
+
+
+@pytest.mark.parametrize(("text", "problem"), [("   ", "it is empty"), ("z" * 4001, "too long")])
+def test_an_empty_or_too_long_reflection_is_refused(
+    client: TestClient, lead: Session, hq: str, text: str, problem: str
+) -> None:
+    identify(client, hq, email="bob@example.org")
+    data = form_of(client, f"/p/{hq}", answering="reflect/write", text=text)
+    before = kinds(lead.store)
+    response = client.post(f"/p/{hq}/reflect", data=data)
+    assert response.status_code == 400 and problem in response.text
+    assert kinds(lead.store) == before
+
+
+def test_reflecting_needs_an_identity(client: TestClient, lead: Session, hq: str) -> None:
+    data = form_of(client, f"/p/{hq}", answering="reflect/write", text="who am I")
+    before = kinds(lead.store)
+    response = client.post(f"/p/{hq}/reflect", data=data)
+    assert response.status_code == 303
+    assert kinds(lead.store) == before
+
+
+def test_without_a_prompt_the_page_says_so(client: TestClient, lead: Session, hq: str) -> None:
+    identify(client, hq, email="bob@example.org")
+    lead.next_step()
+    page = client.get(f"/p/{hq}")
+    assert "no question to answer right now" in page.text and "<textarea" not in page.text
+
+
+def test_the_prompt_endpoint_follows_the_facilitator(client: TestClient, lead: Session, hq: str) -> None:
+    now = client.get(f"/p/{hq}/now.json")
+    assert now.json() == {
+        "key": "reflect/write",
+        "text": "What will you take away?",
+        "anonymity": "participant-chooses",
+    }
+    lead.next_step()
+    assert client.get(f"/p/{hq}/now.json").json()["key"] == "reflect/share"
+
+
+# -- requests to be added ----------------------------------------------------------------------------
+
+
+def test_asking_to_be_added(client: TestClient, lead: Session, hq: str) -> None:
+    page = client.get(f"/p/{hq}")
+    data = {
+        "csrf": field(page.text, "csrf"),
+        "sid": field(page.text, "sid", 1),
+        "name": "Fay Newcomer",
+        "email": "fay@example.org",
+    }
+    response = client.post(f"/p/{hq}/join-request", data=data)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/p/{hq}?lang=en&done=request"
+    assert "Request sent" in client.get(response.headers["location"]).text
+    last = lead.store.events()[-1]
+    assert last.kind == ev.PARTICIPANT_REQUESTED and last.payload["location"] == "hq"
+    assert client.post(f"/p/{hq}/join-request", data=data).status_code == 303  # a retry
+    assert kinds(lead.store).count(ev.PARTICIPANT_REQUESTED) == 1
+
+
+def test_asking_with_an_email_on_the_roster_gets_the_same_answer(client: TestClient, hq: str) -> None:
+    page = client.get(f"/p/{hq}")
+    data = {
+        "csrf": field(page.text, "csrf"),
+        "sid": field(page.text, "sid", 1),
+        "name": "Ada",
+        "email": "ada@example.org",
+    }
+    response = client.post(f"/p/{hq}/join-request", data=data)
+    assert response.status_code == 303 and response.headers["location"].endswith("done=request")
+
+
+def test_a_bad_request_is_refused(client: TestClient, lead: Session, hq: str) -> None:
+    page = client.get(f"/p/{hq}")
+    before = kinds(lead.store)
+    data = {"csrf": field(page.text, "csrf"), "sid": field(page.text, "sid", 1), "name": "", "email": "nope"}
+    response = client.post(f"/p/{hq}/join-request", data=data)
+    assert response.status_code == 400 and "valid e-mail" in response.text
+    assert kinds(lead.store) == before
+
+
+# -- languages ------------------------------------------------------------------------------------------
+
+
+def test_french_from_the_browser_and_from_the_switch(client: TestClient, hq: str) -> None:
+    french = client.get(f"/p/{hq}", headers={"accept-language": "fr-FR,fr;q=0.9,en;q=0.5"})
+    assert '<html lang="fr">' in french.text and "Qui êtes-vous ?" in french.text
+    assert f'href="/p/{hq}?lang=en"' in french.text  # the switch back
+    english = client.get(f"/p/{hq}?lang=en", headers={"accept-language": "fr"})
+    assert "Who are you?" in english.text
+    switched = client.get(f"/p/{hq}?lang=fr")
+    assert "Qui êtes-vous ?" in switched.text and f'action="/p/{hq}/identify?lang=fr"' in switched.text
+
+
+def test_a_french_check_in_stays_french(client: TestClient, hq: str) -> None:
+    data = form_of(client, f"/p/{hq}?lang=fr", email="bob@example.org", code="")
+    response = client.post(f"/p/{hq}/identify?lang=fr", data=data)
+    page = client.get(response.headers["location"])
+    assert "Votre présence est enregistrée (à 08:00)." in page.text  # the time at the token's location
+    assert "Réflexion" in page.text
+
+
+# -- rate limit ----------------------------------------------------------------------------------------
+
+
+def test_a_client_that_asks_too_often_gets_429_with_retry_after(lead: Session, fake_clock: FakeClock) -> None:
+    app = create_app(lead.store.path, clock=fake_clock, rate=0.5, burst=3)
+    with TestClient(app) as test_client:
+        statuses = [test_client.get("/").status_code for _ in range(5)]
+        assert statuses[:3] == [200, 200, 200]
+        assert statuses[3:] == [429, 429]
+        refused = test_client.get("/")
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+        assert test_client.get("/healthz").status_code == 200  # not counted
+        assert test_client.get("/static/page.css").status_code == 200
+        # The app does not trust X-Forwarded-For itself: uvicorn applies it, and only from a proxy on 127.0.0.1.
+        assert test_client.get("/", headers={"x-forwarded-for": "10.0.0.9"}).status_code == 429
+    with TestClient(app, client=("10.0.0.9", 50000)) as elsewhere:
+        assert elsewhere.get("/").status_code == 200  # another address has its own bucket
+
+
+def test_guessing_emails_or_codes_is_slowed_down(lead: Session, fake_clock: FakeClock) -> None:
+    app = create_app(lead.store.path, clock=fake_clock, rate=0, failures=(0.2, 3))
+    with TestClient(app, follow_redirects=False) as test_client:
+        hq = code_for(lead.store, "hq", fake_clock)
+        answers = [identify(test_client, hq, email=f"guess{i}@example.org").status_code for i in range(4)]
+        assert answers == [200, 200, 200, 429]
+        refused = identify(test_client, hq, email="bob@example.org")  # even a right answer waits now
+        assert refused.status_code == 429 and 1 <= int(refused.headers["retry-after"]) <= 5
+        assert "Too many requests" in refused.text
+    # Successes do not count: a room checking in does not use the bucket up.
+    app = create_app(lead.store.path, clock=fake_clock, rate=0, failures=(0.2, 1))
+    with TestClient(app, follow_redirects=False) as test_client:
+        hq = code_for(lead.store, "hq", fake_clock)
+        assert [identify(test_client, hq, email="bob@example.org").status_code for _ in range(3)] == [303] * 3

@@ -1,0 +1,351 @@
+"""The CSV export of a large run, against ``sqlite3 -csv`` dumping the same tables, and its peak memory.
+
+    .venv/bin/python bench/export_csv.py [--scale 1.0] [--repeats 2] [--rebuild]
+
+The run is synthetic, built straight through ``Store.append_many`` in large batches (not through
+``Session``, which would take hours) from the demo workshop (five days, nine locations, 61 steps):
+1,000 participants, 100,000 reflections (plus edits, hidings and retractions) and 1,000,000 events in
+all. Most events are attendance: every participant drops out of the call and rejoins through the day,
+as on a bad link from a field mission, which is the hardest case for the export, since each check-in is
+folded into the register. There are also link flaps, notes to the driver, pauses and extensions. The
+databases are cached under /tmp/facilitator-bench (``--rebuild`` makes them again).
+
+Time: ``facilitator.exports.run.export(..., formats=["csv"])`` (every CSV table and the JSON Lines event
+log), timed inside a child process, against the Debian ``sqlite3`` command-line shell writing
+``-csv -header`` dumps of the tables the export reads (events, reflections, participants, step_visits)
+into files in the same folder, in the same run, alternating which goes first; the ratio is the median of
+the per-repetition ratios. Without a ``sqlite3`` program the baseline is Python's sqlite3 module writing
+the same dumps with the csv module, and the report says so. Goal: at most 2.
+
+Memory: the export's peak resident set (``ru_maxrss`` of the child that runs it), at a tenth of the run
+(100 participants, 10,000 reflections, 100,000 events) and at the whole. Goal: at most 150 MiB, and flat:
+the whole run's peak at most 1.25 times the tenth's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import zoneinfo
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from figures import emit
+
+from facilitator import events as ev
+from facilitator.clock import FakeClock, to_text
+from facilitator.script_models import Programme
+from facilitator.scripts import load_workshop
+from facilitator.store import Store
+
+ISSUE = 7
+TIME_GOAL = 2.0
+MEMORY_GOAL_MIB = 150.0
+FLAT_GOAL = 1.25
+CACHE = Path("/tmp/facilitator-bench")  # noqa: S108 (a cache of generated files, shared between runs on purpose)
+EXERCISES = Path(__file__).resolve().parent.parent / "exercises"
+VERSION = 1  # bump when the synthetic run changes, so cached databases are rebuilt
+TABLES = ("events", "reflections", "participants", "step_visits")
+BATCH = 50_000
+
+
+def _at(moment: datetime) -> str:
+    return to_text(moment)
+
+
+class Builder:
+    """Writes a synthetic run of the given size, in time order, a large batch at a time."""
+
+    def __init__(self, path: Path, *, participants: int, reflections: int, events: int, seed: int = 7) -> None:
+        self.rng = random.Random(seed)
+        self.programme: Programme = load_workshop(EXERCISES).programme
+        self.workshop = self.programme.workshop
+        self.tz = zoneinfo.ZoneInfo(self.workshop.timezone)
+        first = self.workshop.days[0]
+        self.clock = FakeClock(datetime.combine(first.date, first.start, tzinfo=self.tz).astimezone(UTC))
+        self.store = Store.create(path, self.programme, actor="lead", clock=self.clock)
+        self.participants = participants
+        self.reflections = reflections
+        self.events = events
+        self.pending: list[tuple[str, dict[str, Any]]] = []
+        self.written = 1
+
+    def flush(self) -> None:
+        for start in range(0, len(self.pending), BATCH):
+            chunk = self.pending[start : start + BATCH]
+            self.store.append_many(chunk, actor="lead")
+            self.written += len(chunk)
+        self.pending = []
+
+    def add(self, kind: str, payload: dict[str, Any]) -> None:
+        self.pending.append((kind, payload))
+
+    def build(self) -> None:  # noqa: PLR0912, PLR0915 (one straight script of the synthetic run, in time order)
+        rng = self.rng
+        locations = [loc.id for loc in self.workshop.locations]
+        people = [f"{i:032x}" for i in range(1, self.participants + 1)]
+        for i, pid in enumerate(people):
+            self.add(
+                ev.PARTICIPANT_ADDED,
+                {
+                    "participant": pid,
+                    "name": f"Participant Nümber {i}",
+                    "email": f"participant.{i}@example.org",
+                    "location": locations[i % len(locations)],
+                    "role": "Planning Officer",
+                    "organisation": "DPO",
+                    "gender": ("female", "male", "")[i % 3],
+                    "code": None,
+                    "source": "roster",
+                },
+            )
+        self.flush()
+        days = self.workshop.days
+        steps = sum(len(self.programme.timeline(d)) for d in days)
+        side = self.reflections // 20  # edits, hidings and retractions
+        links = notes = self.events // 50
+        timers = 3 * steps
+        fixed = self.participants + steps + len(days) + timers + self.reflections + side + links + notes + 1
+        per_person_day = max(1, (self.events - fixed) // (2 * self.participants * len(days)))
+        reflection_ids: list[str] = []
+        made = 0
+        for d, day in enumerate(days):
+            timeline = self.programme.timeline(day)
+            start = timeline[0].start.astimezone(UTC)
+            end = timeline[-1].end.astimezone(UTC)
+            length = (end - start).total_seconds()
+            moments: list[tuple[datetime, str, dict[str, Any]]] = []
+            for i, pid in enumerate(people):
+                source = "facilitator" if locations[i % len(locations)] == "hq" else "zoom"
+                cuts = sorted(rng.uniform(-600, length) for _ in range(2 * per_person_day))
+                for k in range(0, len(cuts), 2):
+                    t_in = start + timedelta(seconds=cuts[k])
+                    t_out = start + timedelta(seconds=cuts[k + 1])
+                    moments.append(
+                        (t_in, ev.ATTENDANCE_CHECKED_IN, {"participant": pid, "at": _at(t_in), "source": source})
+                    )
+                    moments.append(
+                        (t_out, ev.ATTENDANCE_CHECKED_OUT, {"participant": pid, "at": _at(t_out), "source": source})
+                    )
+            for n in range((links + notes) // len(days)):
+                t = start + timedelta(seconds=rng.uniform(0, length))
+                if n % 2:
+                    status = ("connected", "dropped")[n // 2 % 2]
+                    moments.append((t, ev.LOCATION_LINK, {"location": locations[n % len(locations)], "status": status}))
+                else:
+                    moments.append((t, ev.NOTE_SENT, {"note": f"n{d}-{n}", "text": "Five more minutes?", "to": "lead"}))
+            share = self.reflections // len(days) + (1 if d < self.reflections % len(days) else 0)
+            moments.sort(key=lambda item: item[0])
+            self.clock.advance(start - self.clock.now())
+            self.add(ev.DAY_OPENED, {"day": day.date.isoformat()})
+            cursor = 0
+            made_today = 0
+            for index, planned in enumerate(timeline):
+                step_start = start + (planned.start.astimezone(UTC) - start) * 1.05
+                step_end = start + (planned.end.astimezone(UTC) - start) * 1.05
+                while cursor < len(moments) and moments[cursor][0] < step_start:
+                    self.add(moments[cursor][1], moments[cursor][2])
+                    cursor += 1
+                self.flush()
+                self.clock.advance(step_start - self.clock.now())
+                self.add(
+                    ev.STEP_ENTERED,
+                    {"day": day.date.isoformat(), "exercise": planned.exercise.id, "step": planned.step.id},
+                )
+                self.flush()
+                if index % 3 == 1:  # a pause and an extension now and then
+                    self.clock.advance(timedelta(minutes=1))
+                    self.store.append(ev.TIMER_PAUSED, {}, actor="lead")
+                    self.clock.advance(timedelta(minutes=2))
+                    self.store.append(ev.TIMER_RESUMED, {}, actor="lead")
+                    self.store.append(ev.TIMER_ADJUSTED, {"seconds": 120}, actor="lead")
+                    self.written += 3
+                if planned.step.prompt is not None:
+                    prompted = [p for p in timeline if p.step.prompt is not None]
+                    mine = share // len(prompted) + (share % len(prompted) if planned is prompted[0] else 0)
+                    for r in range(made_today, made_today + mine):
+                        rid = f"{d:02d}{r:030x}"
+                        reflection_ids.append(rid)
+                        i = rng.randrange(len(people))
+                        named = r % 3 != 0
+                        self.add(
+                            ev.REFLECTION_LOGGED,
+                            {
+                                "reflection": rid,
+                                "text": f"Reflection {r} on day {d + 1}: budget lines need gender markers, "
+                                "and a gender adviser at the table when they are set.",
+                                "participant": f"Participant Nümber {i}" if named else None,
+                                "location": locations[i % len(locations)],
+                                "consent": r % 2 == 0,
+                                "day": day.date.isoformat(),
+                                "exercise": planned.exercise.id,
+                                "step": planned.step.id,
+                                "prompt": planned.step.prompt.text,
+                            },
+                        )
+                        made += 1
+                    made_today += mine
+                self.clock.advance(max(step_end - self.clock.now(), timedelta()))
+            while cursor < len(moments):
+                self.add(moments[cursor][1], moments[cursor][2])
+                cursor += 1
+            self.flush()
+        for n, rid in enumerate(rng.sample(reflection_ids, min(side, len(reflection_ids)))):
+            if n % 4 == 0:
+                self.add(ev.REFLECTION_HIDDEN, {"reflection": rid, "hidden": True})
+            elif n % 4 == 1:
+                self.add(ev.REFLECTION_RETRACTED, {"reflection": rid})
+            else:
+                self.add(
+                    ev.REFLECTION_EDITED, {"reflection": rid, "text": "Edited: gender markers on every budget line."}
+                )
+        self.flush()
+        # Top up to the exact size with notes, which only the event log carries.
+        missing = self.events - self.written
+        for n in range(max(0, missing)):
+            self.add(ev.NOTE_SENT, {"note": f"top-{n}", "text": "Time check", "to": "lead"})
+        self.flush()
+        self.store.close()
+
+
+def database(scale: float, rebuild: bool) -> Path:
+    participants, reflections, events = round(1000 * scale), round(100_000 * scale), round(1_000_000 * scale)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"export-v{VERSION}-{participants}p-{reflections}r-{events}e.db"
+    if rebuild:
+        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            leftover.unlink(missing_ok=True)
+    if not path.exists():
+        started = time.perf_counter()
+        building = path.with_name(path.name + ".building")
+        for leftover in (building, Path(f"{building}-wal"), Path(f"{building}-shm")):
+            leftover.unlink(missing_ok=True)
+        Builder(building, participants=participants, reflections=reflections, events=events).build()
+        building.rename(path)
+        print(f"built {path.name} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return path
+
+
+CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+from facilitator.clock import SystemClock
+from facilitator.exports.run import export
+db, out = Path(sys.argv[1]), Path(sys.argv[2])
+started = time.perf_counter()
+result = export(db, out, formats=["csv"], now=SystemClock().now())
+seconds = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "peak_mib": peak, "events": result.events}))
+"""
+
+
+def run_export(db: Path, out: Path) -> dict[str, float]:
+    shutil.rmtree(out, ignore_errors=True)
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, str(db), str(out)], capture_output=True, text=True, check=True
+    )
+    return dict(json.loads(result.stdout.splitlines()[-1]))
+
+
+def run_baseline(db: Path, out: Path, sqlite3_cli: str | None) -> float:
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    started = time.perf_counter()
+    for table in TABLES:
+        target = out / f"{table}.csv"
+        if sqlite3_cli is not None:
+            with target.open("wb") as fh:
+                subprocess.run(
+                    [sqlite3_cli, "-readonly", "-csv", "-header", str(db), f"SELECT * FROM {table}"],
+                    stdout=fh,
+                    check=True,
+                )
+        else:
+            import csv
+            import sqlite3
+
+            conn = sqlite3.connect(db)
+            cursor = conn.execute(f"SELECT * FROM {table}")
+            with target.open("w", encoding="utf-8", newline="") as fh:
+                writer = csv.writer(fh)
+                writer.writerow([c[0] for c in cursor.description])
+                while rows := cursor.fetchmany(5000):
+                    writer.writerows(rows)
+            conn.close()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full run (1,000,000 events)")
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--rebuild", action="store_true")
+    args = parser.parse_args()
+    sqlite3_cli = shutil.which("sqlite3")
+    baseline_name = (
+        "sqlite3 -csv dump of the same tables" if sqlite3_cli else "Python sqlite3 + csv dump (no sqlite3 CLI)"
+    )
+
+    tenth = database(args.scale / 10, args.rebuild)
+    whole = database(args.scale, args.rebuild)
+    work = CACHE / "export-out"
+
+    small = run_export(tenth, work / "tenth")
+    print(f"tenth of the run: {small['events']:.0f} events, ", end="")
+    print(f"export {small['seconds']:.1f} s, peak {small['peak_mib']:.0f} MiB")
+
+    ratios, exports, baselines, peaks = [], [], [], []
+    for repeat in range(args.repeats):
+        if repeat % 2 == 0:
+            big = run_export(whole, work / "whole")
+            base = run_baseline(whole, work / "baseline", sqlite3_cli)
+        else:
+            base = run_baseline(whole, work / "baseline", sqlite3_cli)
+            big = run_export(whole, work / "whole")
+        exports.append(big["seconds"])
+        baselines.append(base)
+        peaks.append(big["peak_mib"])
+        ratios.append(big["seconds"] / base)
+        print(
+            f"whole run: {big['events']:.0f} events, export {big['seconds']:.1f} s, baseline {base:.1f} s "
+            f"({baseline_name}), ratio {big['seconds'] / base:.2f}, peak {big['peak_mib']:.0f} MiB"
+        )
+    shutil.rmtree(work, ignore_errors=True)
+
+    ratio = statistics.median(ratios)
+    peak = max(peaks)
+    growth = peak / small["peak_mib"]
+    emit(
+        "export_csv_time_ratio",
+        value=round(statistics.median(exports), 2),
+        unit="s",
+        baseline=baseline_name,
+        baseline_value=round(statistics.median(baselines), 2),
+        ratio=round(ratio, 2),
+        goal=f"<= {TIME_GOAL}",
+        met=ratio <= TIME_GOAL,
+        issue=ISSUE,
+    )
+    emit(
+        "export_csv_peak_memory",
+        value=round(peak, 1),
+        unit="MiB",
+        baseline="peak at a tenth of the run",
+        baseline_value=round(small["peak_mib"], 1),
+        ratio=round(growth, 2),
+        goal=f"<= {MEMORY_GOAL_MIB:.0f} MiB and flat (whole <= {FLAT_GOAL} x tenth)",
+        met=peak <= MEMORY_GOAL_MIB and growth <= FLAT_GOAL,
+        issue=ISSUE,
+    )
+
+
+if __name__ == "__main__":
+    main()

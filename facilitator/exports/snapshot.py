@@ -1,0 +1,76 @@
+"""One consistent view of a run database, read while facilitators may be writing to it.
+
+Everything an export reads goes through one connection of its own, inside one read transaction: WAL
+gives that transaction the database as it was when it began, so a writer committing meanwhile neither
+waits for the export nor tears it. Only reads happen here, so no write lock is ever taken. The open read
+transaction freezes ``PRAGMA data_version`` for this connection only, which is why it is never the
+connection a live client polls.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from facilitator import events as ev
+from facilitator.events import EVENT_COLUMNS, Event
+from facilitator.problems import InputError, display_path
+from facilitator.script_models import Programme
+
+CHUNK = 5000  # rows per fetchmany: memory stays flat however long the log is
+READ_BUSY_TIMEOUT_MS = 5000  # a reader waits only while SQLite rebuilds the WAL index, which is brief
+
+
+class Snapshot:
+    """A read transaction on ``path``; use as a context manager."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.conn.execute(f"PRAGMA busy_timeout = {READ_BUSY_TIMEOUT_MS}")
+        self.conn.execute("BEGIN")
+        # A deferred transaction takes its snapshot at its first read: make that read now.
+        self.event_count = int(self.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+
+    def __enter__(self) -> Snapshot:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+        self.conn.close()
+
+    def programme(self) -> Programme:
+        row = self.conn.execute(
+            "SELECT payload FROM events WHERE kind IN (?, ?) ORDER BY seq DESC LIMIT 1",
+            (ev.RUN_CREATED, ev.PROGRAMME_LOADED),
+        ).fetchone()
+        if row is None:
+            raise InputError(f"{display_path(self.path)}: holds no workshop (was it created by facilitator init?)")
+        return Programme.model_validate(json.loads(row[0])["programme"])
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """The rows of ``sql``, fetched a chunk at a time."""
+        cursor = self.conn.execute(sql, params)
+        try:
+            while chunk := cursor.fetchmany(CHUNK):
+                yield from chunk
+        finally:
+            cursor.close()
+
+    def events(self, kinds: Sequence[str] | None = None) -> Iterator[Event]:
+        """The events (of ``kinds``, or all), oldest first."""
+        if kinds is None:
+            rows = self.rows(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY seq")
+        else:
+            marks = ", ".join("?" for _ in kinds)
+            rows = self.rows(f"SELECT {EVENT_COLUMNS} FROM events WHERE kind IN ({marks}) ORDER BY seq", kinds)
+        for row in rows:
+            yield Event.from_row(row)

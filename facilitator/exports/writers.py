@@ -1,0 +1,60 @@
+"""What every table writer offers: open a table, take its rows one at a time, close; and shared cell text."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from facilitator.exports.tables import BOOL, DATE, DATETIME, INT, MINUTES, SHARE, Table
+
+
+class Sink(Protocol):
+    def row(self, values: tuple[Any, ...]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Writer(Protocol):
+    def table(self, table: Table) -> Sink: ...
+
+    def close(self) -> list[Path]: ...
+
+
+def iso(moment: datetime) -> str:
+    """UTC as ``2022-08-22T07:05:00Z``, any other zone with its offset: ``2022-08-22T09:05:00+02:00``."""
+    if moment.tzinfo is UTC:
+        return moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+    return moment.isoformat(timespec="seconds")
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _datetime(value: Any) -> str:
+    return "" if value is None else iso(value)
+
+
+def _date(value: Any) -> str:
+    return "" if value is None else date.isoformat(value)
+
+
+def _minutes(value: Any) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def _share(value: Any) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def _bool(value: Any) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+TEXT_OF = {DATETIME: _datetime, DATE: _date, MINUTES: _minutes, SHARE: _share, BOOL: _bool, INT: _text}
+
+
+def as_text(kind: str) -> Any:
+    """How a value of column ``kind`` reads as text, in CSV and Markdown alike."""
+    return TEXT_OF.get(kind, _text)

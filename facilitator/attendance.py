@@ -35,6 +35,7 @@ from datetime import date, datetime, time, timedelta
 from facilitator import events as ev
 from facilitator.clock import from_text
 from facilitator.events import Event
+from facilitator.join_requests import JoinRequests
 from facilitator.participants import Roster
 from facilitator.state import SessionState, Visit
 
@@ -83,6 +84,9 @@ class _Track:
     def check_in(self, at: datetime, source: str, location: str | None) -> None:
         if self.open is not None:
             return
+        if not self.closed or at >= (self.closed[-1].end or at):
+            self.open = Interval(at, None, source, location)  # the usual case: after every closed stretch
+            return
         index = bisect.bisect_right([iv.start for iv in self.closed], at)
         if index and at < (self.closed[index - 1].end or at):
             return  # already in at that time
@@ -93,6 +97,9 @@ class _Track:
             return
         opened, self.open = self.open, None
         new = Interval(opened.start, max(at, opened.start), opened.source, opened.location)
+        if not self.closed or new.start >= (self.closed[-1].end or new.start):
+            self.closed.append(new)  # the usual case: after every closed stretch, nothing to merge
+            return
         kept: list[Interval] = []
         for iv in self.closed:
             assert iv.end is not None and new.end is not None
@@ -117,6 +124,7 @@ class Attendance:
 
     def __init__(self) -> None:
         self.roster = Roster()
+        self.requests = JoinRequests()  # people asking, from the participant page, to be added
         self._tracks: dict[str, dict[str, _Track]] = {}
         self.marks: dict[tuple[str, date], str] = {}
         self.links: dict[str, list[LinkChange]] = {}
@@ -134,6 +142,8 @@ class Attendance:
         kind = event.kind
         if kind in (ev.PARTICIPANT_ADDED, ev.PARTICIPANT_UPDATED):
             self.roster.apply(event)
+        elif kind in (ev.PARTICIPANT_REQUESTED, ev.PARTICIPANT_REQUEST_DECIDED):
+            self.requests.apply(event)
         elif kind == ev.ATTENDANCE_CHECKED_IN:
             source = p.get("source") or "facilitator"
             track = self._track(p["participant"], source)
@@ -175,6 +185,11 @@ class Attendance:
             track = tracks.get(channel(source))
             return track is not None and track.open is not None
         return any(track.open is not None for track in tracks.values())
+
+    def open_since(self, participant: str, source: str) -> datetime | None:
+        """When ``participant``'s open interval on ``source``'s channel began; None when they are out."""
+        track = self._tracks.get(participant, {}).get(channel(source))
+        return track.open.start if track is not None and track.open is not None else None
 
     def mark(self, participant: str, day: date) -> str | None:
         return self.marks.get((participant, day))

@@ -119,26 +119,84 @@ def init(path: Path, db: Path, actor: str) -> None:
     click.echo(f"created {display_path(db)}")
 
 
-def _open_app(db: Path, actor: str) -> None:
+def _open_app(db: Path, actor: str, team: dict[str, Any] | None = None) -> None:
+    """Open the app as the lead, or with ``team`` (FacilitatorApp's role, location, ... ) as a co or observer."""
     from facilitator import presence
     from facilitator.config import load_config
     from facilitator.store import Store
 
+    team = team or {}
+    role = team.get("role", presence.LEAD)
     # Refuse a bad database, a bad config file, or a run that a live lead already drives, with a clear
     # line before the screen takes over. Claiming the lead's place here, in one transaction, leaves no
     # window in which a second `run` started at the same moment could also get in; the app keeps the
-    # claim alive.
+    # claim alive. Co-facilitators and observers share the run, so their claims exclude nobody.
     with Store.open(db) as store:
-        lead = presence.claim(store, actor=actor, role=presence.LEAD)
+        lead = presence.claim(
+            store, actor=actor, role=role, exclusive=role == presence.LEAD, location=team.get("location")
+        )
     try:
         if not sys.stdin.isatty() or not sys.stdout.isatty():
             raise InputError("the app needs a terminal (run it in a terminal, not with its input or output redirected)")
         from facilitator.tui.app import FacilitatorApp, binding_ids
 
         config = load_config(binding_ids=binding_ids())
-        FacilitatorApp(db_path=db, actor=actor, lead=lead, config=config).run()
+        FacilitatorApp(db_path=db, actor=actor, lead=lead, config=config, **team).run()
     finally:
         _leave(db, lead.connection)
+
+
+@main.command()
+@click.option("--db", "db", required=True, type=click.Path(path_type=Path), help="The run database to join.")
+@click.option("--as", "actor", default=None, help="Your name (default: $FACILITATOR_AS, else your login).")
+@click.option("--role", default=None, help="co (default) or observer, who only looks.")
+@click.option("--location", default=None, help="The location id you work for.")
+@click.option("--own-location-only", is_flag=True, help="Check people in and set the link for --location only.")
+@click.option(
+    "--takeover-after",
+    type=float,
+    default=None,
+    help="Seconds the driver's process must be silent before you may take control (default 10).",
+)
+def join(
+    *,
+    db: Path,
+    actor: str | None,
+    role: str | None,
+    location: str | None,
+    own_location_only: bool,
+    takeover_after: float | None,
+) -> None:
+    """Open the app on a running session as a co-facilitator or an observer, beside the lead's."""
+    from datetime import timedelta
+
+    from facilitator.config import load_config
+    from facilitator.identity import resolve
+    from facilitator.roles import CO, DEFAULT_TAKEOVER_AFTER, JOIN_ROLES
+    from facilitator.session import Session
+    from facilitator.store import Store
+
+    if role is not None and role not in JOIN_ROLES:
+        raise InputError(f"--role: {role!r} is not one of {', '.join(JOIN_ROLES)} (the lead opens the run with `run`)")
+    if takeover_after is not None and not 0 < takeover_after <= 3600:
+        raise InputError(f"--takeover-after: {takeover_after:g} is not between 0 and 3600 seconds")
+    identity = resolve(actor, config=load_config())
+    team: dict[str, Any] = {
+        "role": role or identity.role or CO,
+        "location": location or identity.location,
+        "own_location_only": own_location_only,
+        "takeover_after": timedelta(seconds=takeover_after) if takeover_after else DEFAULT_TAKEOVER_AFTER,
+        "address": identity.address,
+    }
+    with Store.open(db) as store:  # a missing database, or a location the workshop does not have: one line, exit 2
+        Session(
+            store,
+            actor=identity.name,
+            role=team["role"],
+            location=team["location"],
+            own_location_only=own_location_only,
+        )
+    _open_app(db, identity.name, team)
 
 
 def _leave(db: Path, connection: str) -> None:
@@ -194,6 +252,62 @@ def demo(folder: Path | None, actor: str) -> None:
             import_roster(store, workshop / "roster.csv", actor=actor)
     click.echo(f"demo workshop in {workshop}; run database {db}", err=True)
     _open_app(db, actor)
+
+
+@main.command()
+@click.option("--db", "db", required=True, type=click.Path(path_type=Path), help="The run database.")
+@click.option("--as", "actor", default=_default_actor, help="Your name in the presence panel.")
+@click.option("--location", default=None, help="Show this location's QR code for the participant page.")
+def present(db: Path, actor: str, location: str | None) -> None:
+    """Open the room view to share into the video call: the step, its timer, the clocks; nothing private."""
+    from facilitator.store import Store
+
+    with Store.open(db) as store:  # a bad database is refused with one clear line before the screen takes over
+        if location is not None:
+            from facilitator.script_models import did_you_mean
+            from facilitator.state import fold
+
+            programme = fold(store.events()).programme
+            ids = [loc.id for loc in programme.workshop.locations] if programme else []
+            if location not in ids:
+                raise InputError(
+                    f"--location: {location!r} is not a location of this workshop{did_you_mean(location, ids)}"
+                )
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        raise InputError("the room view needs a terminal (run it in a terminal, not with its output redirected)")
+    from facilitator.tui.room_view import RoomApp
+
+    RoomApp(db_path=db, actor=actor, location=location).run()
+
+
+@main.command()
+@click.option("--db", "db", required=True, type=click.Path(path_type=Path), help="The run database.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep it behind TLS).")
+@click.option("--port", type=int, default=8765, show_default=True, help="Port to listen on.")
+@click.option("--public-url", default=None, help="The address phones open (the QR codes' URL), e.g. https://...")
+@click.option("--rotate", default="30m", show_default=True, help="How often the QR codes' tokens change.")
+@click.option("--grace", default="5m", show_default=True, help="How long the previous token still works.")
+def serve(*, db: Path, host: str, port: int, public_url: str | None, rotate: str, grace: str) -> None:
+    """Serve the participant page: check-in and reflections from phones, through the QR codes."""
+    from facilitator.durations import DurationError, parse_duration
+    from facilitator.web.server import serve as run_server
+
+    durations = {}
+    for name, text in (("rotate", rotate), ("grace", grace)):
+        try:
+            durations[name] = parse_duration(text)
+        except DurationError as exc:
+            raise InputError(f"--{name}: {exc}") from None
+    run_server(
+        db,
+        host=host,
+        port=port,
+        public_url=public_url,
+        rotate=durations["rotate"],
+        grace=durations["grace"],
+        say=click.echo,
+        warn=lambda line: click.echo(line, err=True),
+    )
 
 
 @main.group()
@@ -264,6 +378,36 @@ def roster_import(csv_path: Path, db: Path, dry_run: bool, actor: str) -> None:
         result = import_roster(store, csv_path, actor=actor, dry_run=dry_run)
     for line in result.summary(dry_run=dry_run):
         click.echo(line)
+
+
+@main.command("export")
+@click.option("--db", "db", required=True, type=click.Path(path_type=Path), help="The run database.")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="The folder to write into.")
+@click.option(
+    "--format",
+    "formats",
+    default="csv,json,xlsx,md,html",
+    show_default=True,
+    help="Comma-separated: csv, json, xlsx (tables), md, html (the report).",
+)
+@click.option("--anonymise", is_flag=True, help="Pseudonyms for names and e-mails; no authors of free text.")
+def export_command(db: Path, out: Path, formats: str, anonymise: bool) -> None:
+    """Export the run for organisers: attendance register, reflections and quotes, timeline, event log, report.
+
+    Safe while the session is live: the export reads one consistent snapshot and never blocks the
+    facilitators. The raw event log (events.jsonl) is always written.
+    """
+    from facilitator.clock import SystemClock
+    from facilitator.exports.progress import for_stderr
+    from facilitator.exports.run import export, parse_formats
+
+    wanted = parse_formats(formats)
+    result = export(db, out, formats=wanted, anonymise=anonymise, now=SystemClock().now(), progress=for_stderr())
+    click.echo(
+        f"exported {result.events} events and {result.reflections} reflections into {display_path(result.folder)}:"
+    )
+    for path in result.files:
+        click.echo(f"  {path.name}")
 
 
 if __name__ == "__main__":  # pragma: no cover

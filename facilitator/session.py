@@ -8,22 +8,33 @@ from __future__ import annotations
 
 import re
 import uuid
+import zoneinfo
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from facilitator import events as ev
 from facilitator import presence
 from facilitator.attendance import LINK_STATUSES, MARKS, SOURCES, Attendance
-from facilitator.clock import from_text, to_text
+from facilitator.clock import Clock, SystemClock, from_text, to_text
 from facilitator.events import Event
 from facilitator.participants import FIELDS, OPTIONAL_FIELDS
 from facilitator.problems import InputError
-from facilitator.roles import DEFAULT_TAKEOVER_AFTER, LEAD, MAX_NOTE_CHARS, OBSERVER, NotAllowed, check_role
+from facilitator.roles import (
+    CO,
+    DEFAULT_TAKEOVER_AFTER,
+    LEAD,
+    MAX_NOTE_CHARS,
+    OBSERVER,
+    NotAllowed,
+    check_role,
+    drives,
+)
 from facilitator.script_models import Anonymity, Programme, did_you_mean
 from facilitator.state import SessionState, fold
 from facilitator.store import Store
 
 MAX_REFLECTION_CHARS = 4000
+REFLECTION_SOURCES = ("facilitator", "qr")
 
 
 class Session:
@@ -51,6 +62,8 @@ class Session:
         events = store.events()
         self.state = fold(events)
         self.attendance = Attendance.from_events(events)
+        if location is not None and self.state.programme is not None:
+            self._check_location(location)
 
     @property
     def programme(self) -> Programme:
@@ -90,7 +103,7 @@ class Session:
     # -- roles and control ---------------------------------------------------------------------------
 
     def _drives(self, state: SessionState) -> bool:
-        return state.driver == self.actor or (state.driver is None and self.role == LEAD)
+        return drives(state.driver, self.actor, self.role)
 
     @property
     def driving(self) -> bool:
@@ -111,9 +124,12 @@ class Session:
         if self.own_location_only and location != self.location:
             raise NotAllowed(f"location: you work for {self.location} only, not {location}")
 
-    def announce(self) -> Event:
-        """Record that this process's person has joined in its role (and location)."""
-        return self._append(ev.FACILITATOR_JOINED, {"role": self.role, "location": self.location})
+    def announce(self, *, address: str | None = None) -> Event:
+        """Record that this process's person has joined in its role (and location, and where from)."""
+        payload: dict[str, Any] = {"role": self.role, "location": self.location}
+        if address:
+            payload["from"] = address
+        return self._append(ev.FACILITATOR_JOINED, payload)
 
     def request_control(self) -> Event | None:
         """Ask the driver for control; None (nothing written) when driving already or asked already."""
@@ -144,14 +160,15 @@ class Session:
 
     def driver_last_seen(self) -> datetime | None:
         """When the driver's process was last seen by its heartbeat (None: no process of theirs is open)."""
-        driver = self.state.driver
-        rows = self.store.conn.execute("SELECT last_seen FROM presence WHERE actor = ?", (driver,)).fetchall()
+        rows = self.store.conn.execute(*_driver_rows("last_seen", self.state.driver)).fetchall()
         return max((from_text(row[0]) for row in rows), default=None)
 
-    def take_control(self, *, after: timedelta = DEFAULT_TAKEOVER_AFTER) -> Event:
+    def take_control(self, *, after: timedelta = DEFAULT_TAKEOVER_AFTER, clock: Clock | None = None) -> Event:
         """Take the driver's seat because the driver's process has gone silent for ``after`` (or left).
 
         The caller asks the person to confirm first; this refuses while the driver is still connected.
+        ``clock`` is the one heartbeats are written with: real time (presence.claim's default), even
+        when the run's clock is a rehearsal's sped-up one.
         """
         self._not_observer()
         self.refresh()
@@ -163,15 +180,15 @@ class Session:
             latest = fold(Store._events(conn, after=self.state.last_seq), self.state)
             if latest.driver != previous:
                 raise NotAllowed(f"control has just passed to {latest.driver}")
-            now = self.store.clock.now()
+            now = (clock or SystemClock()).now()
             host = presence.this_host()
-            for row in conn.execute(f"SELECT {presence.COLUMNS} FROM presence WHERE actor = ?", (previous,)):
+            for row in conn.execute(*_driver_rows(presence.COLUMNS, previous)):
                 seen = presence.Presence.from_row(row)
                 gone = now - seen.last_seen >= after or (seen.host == host and not presence.pid_alive(seen.pid))
                 if not gone:
                     silent = max(0, int((now - seen.last_seen).total_seconds()))
                     raise NotAllowed(
-                        f"{previous} is still connected (last seen {silent} s ago); ask them for control instead"
+                        f"{seen.actor} is still connected (last seen {silent} s ago); ask them for control instead"
                     )
             return self.store._insert(conn, ev.CONTROL_TAKEN, {"from": previous}, self.actor, None)
 
@@ -256,8 +273,14 @@ class Session:
         location: str | None = None,
         consent: bool = False,
         reflection_id: str | None = None,
+        source: str = "facilitator",
+        participant_id: str | None = None,
     ) -> Event:
-        """Log a reflection against the current step and its prompt."""
+        """Log a reflection against the current step and its prompt.
+
+        ``source`` is ``qr`` for the participant page, which also gives the writer's roster id; an anonymous
+        prompt keeps neither the name nor the id.
+        """
         text = _clean_text(text)
         participant = _clean_name(participant)
         self.refresh()
@@ -269,6 +292,8 @@ class Session:
             raise InputError("participant: this prompt is anonymous; leave the name out")
         if anonymity is Anonymity.NAMED and not participant:
             raise InputError("participant: this prompt asks for the participant's name")
+        if source not in REFLECTION_SOURCES:
+            raise InputError(f"source: {source!r} is not one of {', '.join(REFLECTION_SOURCES)}")
         reflection_id = reflection_id or uuid.uuid4().hex
         payload: dict[str, Any] = {
             "reflection": reflection_id,
@@ -281,6 +306,10 @@ class Session:
             "step": current.step.id if current else None,
             "prompt": current.step.prompt.text if current and current.step.prompt else None,
         }
+        if source != "facilitator":
+            payload["source"] = source
+        if participant_id is not None and participant:  # an unnamed reflection must not say whose it is
+            payload["participant_id"] = participant_id
         # The reflection id doubles as the event id, so a retried submission is stored once.
         return self._append(ev.REFLECTION_LOGGED, payload, event_id=f"reflection-{reflection_id}")
 
@@ -343,9 +372,19 @@ class Session:
             raise InputError(f"source: {source!r} is not one of {', '.join(SOURCES)}")
 
     def check_in(
-        self, participant_id: str, source: str = "facilitator", at: datetime | None = None, location: str | None = None
+        self,
+        participant_id: str,
+        source: str = "facilitator",
+        at: datetime | None = None,
+        location: str | None = None,
+        *,
+        event_id: str | None = None,
     ) -> Event | None:
-        """Check a participant in; None (nothing written) when they are already in on that source's channel."""
+        """Check a participant in; None (nothing written) when they are already in on that source's channel.
+
+        ``event_id`` makes a retried submission (the participant page's) land once.
+        """
+        self._not_observer()
         self._check_source(source)
         when = self._moment(at)
         if location is not None:
@@ -353,15 +392,27 @@ class Session:
         self.refresh()
         self._known_participant(participant_id)
         self._at_own_location(location or self.attendance.roster.by_id[participant_id].location)
-        if self.attendance.is_in(participant_id, source):
-            return None
+        opened = self.attendance.open_since(participant_id, source)
+        if opened is not None:
+            midnight = datetime.combine(
+                when.astimezone(self._timezone()).date(), datetime.min.time(), tzinfo=self._timezone()
+            )
+            if opened >= midnight:
+                return None
+            # Left in since an earlier day: attendance ends that stretch at midnight, so say so on the record,
+            # or today's check-in would be taken for a repeat and ignored.
+            self.check_out(participant_id, source, at=midnight)
         payload: dict[str, Any] = {"participant": participant_id, "at": to_text(when), "source": source}
         if location is not None:
             payload["location"] = location
-        return self._append(ev.ATTENDANCE_CHECKED_IN, payload)
+        return self._append(ev.ATTENDANCE_CHECKED_IN, payload, event_id=event_id)
+
+    def _timezone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.programme.workshop.timezone)
 
     def check_out(self, participant_id: str, source: str = "facilitator", at: datetime | None = None) -> Event | None:
         """Check a participant out; None (nothing written) when they are not in on that source's channel."""
+        self._not_observer()
         self._check_source(source)
         when = self._moment(at)
         self.refresh()
@@ -406,6 +457,7 @@ class Session:
 
     def set_link(self, location: str, status: str) -> Event | None:
         """Record a location's link status; None (nothing written) when it is already that."""
+        self._not_observer()
         if status not in LINK_STATUSES:
             raise InputError(f"status: {status!r} is not one of {', '.join(LINK_STATUSES)}")
         self._check_location(location)
@@ -442,6 +494,7 @@ class Session:
 
     def edit_participant(self, participant_id: str, **changes: str | None) -> Event | None:
         """Change some of a participant's fields; None (nothing written) when nothing would change."""
+        self._not_observer()
         self.refresh()
         self._known_participant(participant_id)
         clean: dict[str, Any] = {}
@@ -458,6 +511,9 @@ class Session:
             else:
                 raise InputError(f"{key}: not a participant field{did_you_mean(key, FIELDS)}")
         old = self.attendance.roster.by_id[participant_id]
+        self._at_own_location(old.location)
+        if "location" in clean:
+            self._at_own_location(clean["location"])
         clean = {k: v for k, v in clean.items() if getattr(old, k) != v}
         if "email" in clean:
             self._unique_email(clean["email"], participant_id)
@@ -470,6 +526,79 @@ class Session:
         for person in self.attendance.roster.by_id.values():
             if person.email.casefold() == wanted and person.id != participant_id:
                 raise InputError(f"email: {email!r} is already on the roster")
+
+    # -- requests to be added (from the participant page) ---------------------------------------------
+
+    def request_to_join(self, name: str, email: str, location: str, *, request_id: str | None = None) -> Event:
+        """Record that someone not on the roster asks to be added at ``location``.
+
+        Deliberately not checked against the roster: the page's answer must not tell a stranger whether an
+        e-mail is on it. A facilitator sees the request and decides (:meth:`decide_request`).
+        """
+        fields = {
+            "name": _required("name", name, MAX_NAME_CHARS),
+            "email": _email(email),
+            "location": (location or "").strip(),
+        }
+        self._check_location(fields["location"])
+        request_id = request_id or uuid.uuid4().hex
+        # The request id doubles as the event id, so a retried submission is stored once.
+        return self._append(ev.PARTICIPANT_REQUESTED, {"request": request_id, **fields}, f"request-{request_id}")
+
+    def decide_request(self, request_id: str, approve: bool) -> list[Event]:
+        """Approve (adding the person as a walk-in, in the same transaction) or decline a pending request."""
+        self._not_observer()
+        self.refresh()
+        request = self.attendance.requests.by_id.get(request_id)
+        if request is None:
+            raise InputError(f"request: no request {request_id!r}")
+        if not request.pending:
+            raise InputError(f"request: already {request.decision}")
+        self._at_own_location(request.location)
+        decided: dict[str, Any] = {"request": request_id, "decision": "approved" if approve else "declined"}
+        items: list[tuple[str, dict[str, Any]]] = []
+        if approve:
+            self._unique_email(request.email, None)
+            participant_id = uuid.uuid4().hex
+            items.append(
+                (
+                    ev.PARTICIPANT_ADDED,
+                    {
+                        "participant": participant_id,
+                        "name": request.name,
+                        "email": request.email,
+                        "location": request.location,
+                        **dict.fromkeys(OPTIONAL_FIELDS),
+                        "source": "walk-in",
+                    },
+                )
+            )
+            decided["participant"] = participant_id
+        else:
+            decided["participant"] = None
+        items.append((ev.PARTICIPANT_REQUEST_DECIDED, decided))
+
+        def work(conn: Any) -> list[Event]:
+            # Checked again under the write lock: two facilitators approving at once must add one person.
+            taken = conn.execute(
+                "SELECT 1 FROM events WHERE kind = ? AND seq > ? AND json_extract(payload, '$.request') = ?",
+                (ev.PARTICIPANT_REQUEST_DECIDED, self.state.last_seq, request_id),
+            ).fetchone()
+            if taken is not None:
+                raise InputError("request: already decided by another facilitator")
+            return [self.store._insert(conn, kind, payload, self.actor, None) for kind, payload in items]
+
+        written: list[Event] = self.store.write(work)
+        self.refresh()
+        return written
+
+
+def _driver_rows(columns: str, driver: str | None) -> tuple[str, tuple[str, ...]]:
+    """The query for the driver's presence rows; before any lead has joined, every lead drives (roles.drives)."""
+    # Only a process that could drive counts: the room view, opened under the lead's name, never does.
+    if driver is None:
+        return f"SELECT {columns} FROM presence WHERE role = ?", (LEAD,)
+    return f"SELECT {columns} FROM presence WHERE actor = ? AND role IN (?, ?)", (driver, LEAD, CO)
 
 
 def _clean_text(text: str) -> str:

@@ -6,6 +6,7 @@ import itertools
 import random
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -455,3 +456,14 @@ def test_another_process_sees_check_ins_on_refresh(session: Session, run_store: 
     session.refresh()
     assert session.attendance.is_in("grace")
     assert session.check_in("grace") is None
+
+
+def test_a_check_in_left_open_since_yesterday_does_not_swallow_todays(session: Session, fake_clock: FakeClock) -> None:
+    assert session.check_in("amina") is not None
+    assert session.check_in("amina") is None  # the same day: already in
+    fake_clock.advance(timedelta(days=1))
+    today = session.check_in("amina")
+    assert today is not None, "today's check-in was taken for a repeat of yesterday's"
+    closed, opened = session.attendance.intervals("amina")
+    midnight = datetime(2022, 8, 23, tzinfo=ZoneInfo(session.programme.workshop.timezone))
+    assert closed.end == midnight and opened.start == fake_clock.now() and opened.end is None

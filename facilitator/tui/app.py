@@ -26,10 +26,11 @@ from textual.screen import Screen
 from facilitator import events as ev
 from facilitator import presence
 from facilitator.attendance import Attendance, LocationCount, Register
-from facilitator.clock import Clock, SystemClock
+from facilitator.clock import Clock, SystemClock, default_clock
 from facilitator.config import Config
 from facilitator.presence import Presence
 from facilitator.problems import InputError, StoreError
+from facilitator.roles import DEFAULT_TAKEOVER_AFTER, LEAD, OBSERVER, drives
 from facilitator.session import Session
 from facilitator.session_thread import SessionThread
 from facilitator.state import SessionState
@@ -37,8 +38,12 @@ from facilitator.text import printable
 
 if TYPE_CHECKING:
     from facilitator.reload import Reload, SourceWatcher
+    from facilitator.tui.requests_screen import RequestWatch
 
 T = TypeVar("T")
+# What only the driver may do (the keys n, p, space, +, -, [, ], g, d), and what else observers may not.
+DRIVER_ACTIONS = frozenset({"next_step", "previous_step", "toggle_pause", "adjust", "jump", "change_day"})
+TEAM_WRITES = frozenset({"log_reflection", "ask_control", "hand_control", "take_control", "send_note"})
 POLL_SECONDS = 0.05
 RELOAD_SECONDS = 1.0  # how often the workshop's files are checked for edits
 ATTENDANCE_KINDS = frozenset(
@@ -195,6 +200,28 @@ class FacilitatorApp(App[None]):
             show=False,
             tooltip="Ring the terminal bell when a step's time runs out",
         ),
+        Binding("q", "show_qr", "QR", id="qr", tooltip="Show the participant page's QR code for a location"),
+        Binding(
+            "J",
+            "join_requests",
+            "Requests",
+            id="join-requests",
+            show=False,
+            tooltip="People asking from the participant page to be added to the roster: approve or decline",
+        ),
+        # The team (facilitator.roles): asking for and handing over control, notes to the driver, who is here.
+        Binding("c", "ask_control", "Ask control", id="ask-control", tooltip="Ask the driver for control"),
+        Binding("h", "hand_control", "Hand over", id="hand-control", tooltip="Hand control to another facilitator"),
+        Binding(
+            "T",
+            "take_control",
+            "Take control",
+            id="take-control",
+            show=False,
+            tooltip="Take control when the driver's process has gone (asks first)",
+        ),
+        Binding("m", "send_note", "Note", id="note", tooltip="Send a short note to the driver"),
+        Binding("w", "toggle_team", "Who", id="who", tooltip="Show or hide who is connected: role, location, since"),
         Binding("question_mark,f1", "help", "Help", id="help", tooltip="This list of keys"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Leave the app; the run stays saved"),
     ]
@@ -215,15 +242,32 @@ class FacilitatorApp(App[None]):
         poll_seconds: float = POLL_SECONDS,
         reload_seconds: float = RELOAD_SECONDS,
         lead: Presence | None = None,
+        role: str = LEAD,
+        location: str | None = None,
+        own_location_only: bool = False,
+        takeover_after: timedelta = DEFAULT_TAKEOVER_AFTER,
+        address: str | None = None,
+        presence_clock: Clock | None = None,
     ) -> None:
         super().__init__()
-        self.clock = clock or SystemClock()
+        self.clock = clock or default_clock()
         self.config = config or Config()
         self.actor = actor
-        self.db = SessionThread(db_path, actor=actor, clock=self.clock)
+        # The team: this process's role, and what it has shown of the team's events (facilitator.tui.team_notices).
+        self.role = role
+        self.location = location
+        self.takeover_after = takeover_after
+        self.address = address  # where this person connects from ($SSH_CONNECTION), recorded when joining
+        # Heartbeats are real time, even in a rehearsal whose clock runs faster (facilitator.clock.ScaledClock).
+        self.presence_clock = presence_clock or SystemClock()
+        self._notes_seen = 0
+        self.db = SessionThread(
+            db_path, actor=actor, clock=self.clock, role=role, location=location, own_location_only=own_location_only
+        )
         self.poll_seconds = poll_seconds
         self._data_version: int | None = None
         self.commands_in_flight = 0
+        self.store_fault: str | None = None  # the database's last refusal, shown until a command succeeds
         self._polling = False
         self.reload_seconds = reload_seconds
         self._lead = lead  # this process's presence row, claimed by the command line (or on mount)
@@ -232,6 +276,8 @@ class FacilitatorApp(App[None]):
         # Touched only on the database thread: what the last attendance snapshot was computed from.
         self._snapshot_seq = -1
         self._snapshot_key: tuple[object, ...] | None = None
+        self.qr_location: str | None = None  # the location the QR screen showed last, which q opens again
+        self.join_requests: RequestWatch | None = None
         if self.config.keys:
             self.set_keymap(self.config.keys)
 
@@ -260,7 +306,9 @@ class FacilitatorApp(App[None]):
     def _show(self, state: SessionState, attendance: AttendanceSnapshot | None) -> None:
         if attendance is not None:
             self.attendance = attendance  # first: whatever redraws on the state sees the new counts
+        previous = self.state
         self.state = state
+        self._team_changed(previous, state)
 
     async def attempt(self, command: Callable[[Session], T]) -> T:
         """Run a session command and show the state it committed; its InputError is raised to the caller."""
@@ -276,6 +324,7 @@ class FacilitatorApp(App[None]):
         try:
             result, state, snapshot = await self.run_db(run_and_read)
             self._show(state, snapshot)
+            self._store_recovered()
             return result
         finally:
             self.commands_in_flight -= 1
@@ -286,6 +335,18 @@ class FacilitatorApp(App[None]):
             await self.attempt(command)
         except InputError as exc:
             self.notify("\n".join(exc.lines()), severity="error", markup=False)
+        except StoreError as exc:
+            self.show_store_error(exc)
+
+    def show_store_error(self, exc: StoreError) -> None:
+        """Say plainly that the database refused (a full or read-only disk): the screen keeps what it showed."""
+        self.store_fault = str(exc)
+        self.notify(printable(str(exc)), title="Not saved", severity="error", markup=False, timeout=15)
+
+    def _store_recovered(self) -> None:
+        if self.store_fault is not None:
+            self.store_fault = None
+            self.notify("Saving works again.", timeout=5)
 
     async def _poll(self) -> None:
         """Fold in what other processes committed: a cheap data_version check, then the new events."""
@@ -300,7 +361,12 @@ class FacilitatorApp(App[None]):
                     return version, None, None
                 return version, session.state, self.read_attendance(session)
 
-            version, changed, snapshot = await self.run_db(check)
+            try:
+                version, changed, snapshot = await self.run_db(check)
+            except StoreError as exc:  # a failing disk: keep showing the last state, say so once, poll again
+                if str(exc) != self.store_fault:
+                    self.show_store_error(exc)
+                return
             self._data_version = version
             if changed is not None:
                 self._show(changed, snapshot)
@@ -312,7 +378,8 @@ class FacilitatorApp(App[None]):
     async def on_mount(self) -> None:
         from facilitator.tui.lead_screen import LeadScreen
 
-        state, snapshot = await self.run_db(lambda s: (s.state, self.read_attendance(s)))
+        state, snapshot = await self.run_db(self._join)
+        self._notes_seen = state.last_seq  # notes sent before this process opened are not popped up again
         programme = state.programme
         if programme is not None:
             self.title = printable(programme.workshop.title)
@@ -323,8 +390,17 @@ class FacilitatorApp(App[None]):
         if state.visits:
             self._announce_resume(state)
         self.set_interval(self.poll_seconds, self._poll)
+        from facilitator.tui.requests_screen import watch_join_requests
+
+        self.join_requests = watch_join_requests(self)
         # Not awaited: the first frame does not wait for the presence write.
         self.run_worker(self._start_presence_and_reload(state), group="presence")
+
+    def _join(self, session: Session) -> tuple[SessionState, AttendanceSnapshot | None]:
+        """On the database thread: record that this person joined (as lead, co or observer), then read the run."""
+        if session.state.programme is not None:
+            session.announce(address=self.address)
+        return session.state, self.read_attendance(session)
 
     def _announce_resume(self, state: SessionState) -> None:
         current = state.current
@@ -346,7 +422,15 @@ class FacilitatorApp(App[None]):
         connection = self._lead.connection if self._lead else None
         try:
             self._lead = await self.run_db(
-                lambda s: presence.claim(s.store, actor=self.actor, role=presence.LEAD, connection=connection)
+                lambda s: presence.claim(
+                    s.store,
+                    actor=self.actor,
+                    role=self.role,
+                    exclusive=self.role == LEAD,
+                    connection=connection,
+                    location=self.location,
+                    clock=self.presence_clock,
+                )
             )
         except presence.LeadActive as exc:
             self._lead = None
@@ -368,7 +452,7 @@ class FacilitatorApp(App[None]):
         if lead is None:
             return
         with contextlib.suppress(StoreError):  # busy for long: the next beat comes before the row goes stale
-            await self.run_db(lambda s: presence.heartbeat(s.store, lead))
+            await self.run_db(lambda s: presence.heartbeat(s.store, lead, clock=self.presence_clock))
 
     async def _check_source(self) -> None:
         """Reload the script when its files changed: read them off the event loop, record on the db thread."""
@@ -458,6 +542,116 @@ class FacilitatorApp(App[None]):
         if not isinstance(self.screen, AttendanceScreen):
             self.push_screen(AttendanceScreen())
 
+    def action_show_qr(self) -> None:
+        from facilitator.tui.qr_screen import QrScreen
+
+        def closed(location: str | None) -> None:
+            self.qr_location = location or self.qr_location
+
+        if not isinstance(self.screen, QrScreen):
+            self.push_screen(QrScreen(self.qr_location), closed)
+
+    def action_join_requests(self) -> None:
+        from facilitator.tui.requests_screen import RequestsScreen
+
+        if not isinstance(self.screen, RequestsScreen):
+            self.push_screen(RequestsScreen())
+
+    # -- the team: control, notes, presence (facilitator.roles) --------------------------------------
+
+    @property
+    def driving(self) -> bool:
+        return drives(self.state.driver, self.actor, self.role)
+
+    def refusal(self, action: str) -> str | None:
+        """Why this process's role may not run ``action`` now (the key then only says so); None if it may."""
+        if self.role == OBSERVER and action in DRIVER_ACTIONS | TEAM_WRITES:
+            return "observers only look: you cannot change the session"
+        driver = printable(self.state.driver or "the lead")
+        if action in DRIVER_ACTIONS and not self.driving:
+            return f"{driver} is driving: press c to ask for control"
+        if action == "hand_control" and not self.driving:
+            return f"only the driver hands control; {driver} is driving"
+        if action in ("ask_control", "take_control", "send_note") and self.driving:
+            return "you are driving" + ("" if action == "send_note" else " already")
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys this role may not use now are left out of the footer (and say why when pressed)."""
+        return self.refusal(action) is None
+
+    def _team_changed(self, old: SessionState, new: SessionState) -> None:
+        from facilitator.tui.team_notices import team_notices
+
+        for notice in team_notices(old, new, me=self.actor, role=self.role, notes_after=self._notes_seen):
+            self.notify(notice.text, title=notice.title, severity=notice.severity, markup=False, timeout=8)  # type: ignore[arg-type]
+        self._notes_seen = max(self._notes_seen, new.last_seq)
+        if (old.driver, old.control_requests) != (new.driver, new.control_requests):
+            self.refresh_bindings()  # the footer follows the driver's seat
+
+    async def action_ask_control(self) -> None:
+        asked = await self._team_command(Session.request_control)
+        if asked is not None:
+            self.notify(f"Asked {printable(self.state.driver or 'the lead')} for control.", markup=False, timeout=4)
+
+    def action_hand_control(self) -> None:
+        from facilitator.tui.control_picker import ControlPicker
+
+        if not isinstance(self.screen, ControlPicker):
+            self.push_screen(ControlPicker())
+
+    def hand_control_to(self, name: str) -> None:
+        self.run_worker(self._team_command(lambda s: s.hand_control(name)), group="control")
+
+    def decline_control(self, name: str) -> None:
+        async def decline() -> None:
+            if await self._team_command(lambda s: s.decline_control(name)) is not None:
+                self.notify(f"Declined {printable(name)}'s request for control.", markup=False, timeout=4)
+
+        self.run_worker(decline(), group="control")
+
+    def action_take_control(self) -> None:
+        from facilitator.tui.control_picker import ConfirmTakeover
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                after = self.takeover_after
+                command = partial(Session.take_control, after=after, clock=self.presence_clock)
+                self.run_worker(self._team_command(command), group="control")
+
+        self.push_screen(ConfirmTakeover(self.state.driver), answered)
+
+    def action_send_note(self) -> None:
+        from facilitator.tui.note_form import NoteForm
+
+        if not isinstance(self.screen, NoteForm):
+            self.push_screen(NoteForm())
+
+    def send_note(self, text: str) -> None:
+        async def send() -> None:
+            sent = await self._team_command(lambda s: s.send_note(text))
+            if sent is not None:
+                to = sent.payload.get("to") or "the driver"
+                self.notify(f"Note sent to {printable(to)}.", markup=False, timeout=4)
+
+        self.run_worker(send(), group="note")
+
+    async def _team_command(self, command: Callable[[Session], T]) -> T | None:
+        """Run a team command; its refusal as a notification (and None)."""
+        try:
+            return await self.attempt(command)
+        except InputError as exc:
+            self.notify("\n".join(exc.lines()), severity="error", markup=False)
+        except StoreError as exc:
+            self.show_store_error(exc)
+        return None
+
+    def action_toggle_team(self) -> None:
+        from facilitator.tui.team_panel import TeamPanel
+
+        for panel in self.screen.query(TeamPanel):
+            panel.toggle()
+
     def action_help(self) -> None:
         from facilitator.tui.help_screen import HelpScreen
 
@@ -477,11 +671,15 @@ def binding_owners() -> list[tuple[str, type[DOMNode]]]:
     """Where each group of keys works, and the class that binds them, in the order help lists them."""
     from facilitator.tui.agenda import AgendaView
     from facilitator.tui.attendance_screen import AttendanceScreen, ConfirmEveryone
+    from facilitator.tui.control_picker import ConfirmTakeover, ControlPicker
     from facilitator.tui.help_screen import HelpScreen
+    from facilitator.tui.note_form import NoteForm
     from facilitator.tui.participant_form import ParticipantForm
     from facilitator.tui.pickers import JumpScreen
+    from facilitator.tui.qr_screen import QrScreen
     from facilitator.tui.reflection_form import ReflectionForm
     from facilitator.tui.reflections_screen import ConfirmRetract, ReflectionsScreen
+    from facilitator.tui.requests_screen import RequestsScreen
 
     return [
         ("Main screen", FacilitatorApp),
@@ -493,6 +691,11 @@ def binding_owners() -> list[tuple[str, type[DOMNode]]]:
         ("Everyone-present confirmation", ConfirmEveryone),
         ("Participant form", ParticipantForm),
         ("Jump and day pickers", JumpScreen),
+        ("QR code", QrScreen),
+        ("Hand-control picker", ControlPicker),
+        ("Take-control confirmation", ConfirmTakeover),
+        ("Note to the driver", NoteForm),
+        ("Join requests", RequestsScreen),
         ("Help", HelpScreen),
     ]
 

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from facilitator.text import printable
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -19,11 +21,45 @@ class Problem:
         where = f"{self.file}:{self.line}" if self.line else self.file
         field = f" {self.field}:" if self.field else ""
         kind = " warning:" if self.warning else ""
-        return f"{where}:{field}{kind} {self.message}"
+        return one_line(f"{where}:{field}{kind} {self.message}")
 
 
 class StoreError(Exception):
     """The database cannot do what was asked (busy for too long, disk full): not the user's input."""
+
+
+class DiskFault(StoreError):
+    """The disk holding the run refused a write: it is full, has become read-only, or is failing.
+
+    The refused write was rolled back whole, and every write acknowledged before it was committed and
+    synced, so nothing acknowledged is lost; the same write succeeds once the disk takes writes again.
+    """
+
+    FULL = "full"
+    READ_ONLY = "read-only"
+    FAILING = "failing"
+
+    def __init__(self, name: str, reason: str, *, opening: bool = False) -> None:
+        self.name = name
+        self.reason = reason
+        state = {
+            DiskFault.FULL: "is full",
+            DiskFault.READ_ONLY: "is read-only",
+            DiskFault.FAILING: "reports an I/O error",
+        }[reason]
+        if opening:
+            text = f"cannot open {name} for writing: the disk holding it {state}"
+        else:
+            remedy = {
+                DiskFault.FULL: "free some space",
+                DiskFault.READ_ONLY: "make it writable again",
+                DiskFault.FAILING: "check the disk",
+            }[reason]
+            text = (
+                f"cannot save: the disk holding {name} {state}; that last change was not made, everything saved"
+                f" before it is safe; {remedy}, then do it again"
+            )
+        super().__init__(text)
 
 
 class InputError(Exception):
@@ -36,7 +72,13 @@ class InputError(Exception):
         super().__init__("\n".join(self.lines()))
 
     def lines(self) -> list[str]:
-        return [str(p) if p.file else p.message for p in self.problems]
+        return [str(p) if p.file else one_line(p.message) for p in self.problems]
+
+
+def one_line(text: str) -> str:
+    """A problem as one line of plain text: file names, keys and values in it come from the user's files,
+    and a newline or an escape sequence among them would break the line or drive the terminal."""
+    return printable(text).replace("\n", "\\n").replace("\t", "\\t")
 
 
 def display_path(path: Path) -> str:

@@ -7,6 +7,7 @@ timeout is short and this module retries with jitter instead.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -25,11 +26,12 @@ from facilitator import projections
 from facilitator.clock import Clock, default_clock, to_text
 from facilitator.events import EVENT_COLUMNS, Event
 from facilitator.filesystems import filesystem_type, is_network_filesystem
-from facilitator.problems import InputError, StoreError, display_path
+from facilitator.problems import DiskFault, InputError, StoreError, display_path
 from facilitator.schema_steps import APPLICATION_ID, MIGRATION_SET, SCHEMA_VERSION, STEPS
 from facilitator.script_models import Programme
 
 BUSY_TIMEOUT_MS = 20
+NEARLY_FULL_BYTES = 256 * 1024  # less free than this, and a write SQLite calls an I/O error was for space
 WRITE_DEADLINE_S = 10.0
 SQLITE_HEADER = b"SQLite format 3\x00"
 T = TypeVar("T")
@@ -38,6 +40,66 @@ T = TypeVar("T")
 def _is_busy(exc: sqlite3.Error) -> bool:
     text = str(exc).lower()
     return "locked" in text or "busy" in text
+
+
+# SQLite's primary result codes for a disk that refuses writes (an extended code keeps its primary in the low byte).
+_SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 8, 10, 13, 14
+
+
+def _disk_reason(folder: Path) -> str | None:
+    """Ask the disk why it refused a write: SQLite reports a write to a read-only mount as a plain I/O error.
+
+    None when the folder takes a new file after all: the refusal was not the disk's as a whole.
+    """
+    try:
+        disk = os.statvfs(folder)
+    except OSError:
+        return DiskFault.FAILING
+    if disk.f_flag & os.ST_RDONLY:
+        return DiskFault.READ_ONLY
+    if disk.f_bavail * disk.f_frsize < NEARLY_FULL_BYTES:  # SQLite says "I/O error" when the -shm file cannot grow
+        return DiskFault.FULL
+    probe = folder / f".facilitator-probe-{uuid.uuid4().hex[:8]}"
+    try:
+        os.close(os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except OSError as exc:
+        # A disk the kernel made read-only after an error still says "rw" in statvfs: EROFS tells.
+        reasons = {errno.EROFS: DiskFault.READ_ONLY, errno.ENOSPC: DiskFault.FULL, errno.EDQUOT: DiskFault.FULL}
+        return None if exc.errno == errno.EACCES else reasons.get(exc.errno or 0, DiskFault.FAILING)
+    with contextlib.suppress(OSError):
+        probe.unlink()
+    return None
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which file is at ``path`` (device and inode): another one once its disk has been mounted again."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def _database_file(conn: sqlite3.Connection) -> Path | None:
+    with contextlib.suppress(sqlite3.Error):
+        for _, schema, file in conn.execute("PRAGMA database_list").fetchall():
+            if schema == "main" and file:
+                return Path(file)
+    return None
+
+
+def _classify(exc: sqlite3.Error, name: str, file: Path | None, *, opening: bool = False) -> StoreError:
+    """A disk that is full, read-only or failing as a DiskFault that says so; anything else as it came."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    if code == _SQLITE_FULL:
+        return DiskFault(name, DiskFault.FULL, opening=opening)
+    if code in (_SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CANTOPEN) and file is not None:
+        reason = _disk_reason(file.parent)
+        if reason is not None:
+            return DiskFault(name, reason, opening=opening)
+        if code == _SQLITE_IOERR:
+            return DiskFault(name, DiskFault.FAILING, opening=opening)
+    return StoreError(f"{name}: {exc}")
 
 
 def _check_folder(path: Path) -> None:
@@ -50,6 +112,9 @@ def _check_folder(path: Path) -> None:
         raise InputError(
             f"{name}: is on a network filesystem ({fs_type}); SQLite's WAL needs a local disk, so keep the run there"
         )
+    with contextlib.suppress(OSError):
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            raise DiskFault(name, DiskFault.READ_ONLY, opening=True)
     if not os.access(folder, os.W_OK | os.X_OK):
         raise InputError(f"{name}: folder {display_path(folder)} is not writable")
 
@@ -82,6 +147,11 @@ class Store:
         self.path = path
         self.conn = conn
         self.clock = clock
+        # Set when the disk refused a write as read-only or failing: such a disk comes back by being mounted
+        # again, which this connection would never see, so the next write opens the file afresh (and so does
+        # the next read, once another file is at the path).
+        self._stale = False
+        self._identity = _identity(path)
 
     # -- opening -------------------------------------------------------------------------------------
 
@@ -167,6 +237,9 @@ class Store:
             conn = _connect(path)
             (application_id,) = conn.execute("PRAGMA application_id").fetchone()
         except sqlite3.DatabaseError as exc:
+            error = _classify(exc, name, path, opening=True)
+            if isinstance(error, DiskFault):  # a full disk cannot even take the shared-memory file
+                raise error from exc
             raise InputError(f"{name}: is not a facilitator database ({exc})") from None
         if application_id != APPLICATION_ID:
             conn.close()
@@ -174,6 +247,10 @@ class Store:
         try:
             conn.execute("PRAGMA journal_mode = WAL")
             _migrate(conn, name)
+        except sqlite3.OperationalError as exc:
+            error = _classify(exc, name, path, opening=True)
+            conn.close()
+            raise error from exc
         except BaseException:
             conn.close()
             raise
@@ -192,7 +269,34 @@ class Store:
 
     def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work`` in a ``BEGIN IMMEDIATE`` transaction, retrying with jitter while another writer holds it."""
-        return immediate(self.conn, work, display_path(self.path))
+        if self._stale:
+            self._reconnect()
+        try:
+            return immediate(self.conn, work, display_path(self.path))
+        except DiskFault as exc:
+            self._stale = exc.reason != DiskFault.FULL  # a full disk frees up under the same connection
+            raise
+
+    def _reconnect(self) -> None:
+        """Open the file afresh, on whatever disk is mounted at its path now; keep the old connection if that fails."""
+        try:
+            fresh = Store.open(self.path, clock=self.clock)
+        except (InputError, StoreError):
+            return  # still unusable: the old connection reports the fault again
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.close()
+        self.conn = fresh.conn
+        self._identity = fresh._identity
+        self._stale = False
+
+    def _read(self, read: Callable[[sqlite3.Connection], T]) -> T:
+        """A read that a failing disk turns into a StoreError, not a crash of whatever polls."""
+        if self._stale and _identity(self.path) != self._identity:
+            self._reconnect()
+        try:
+            return read(self.conn)
+        except sqlite3.OperationalError as exc:
+            raise _classify(exc, display_path(self.path), self.path) from exc
 
     def append(
         self,
@@ -297,11 +401,11 @@ class Store:
 
     def events(self, after: int = 0, limit: int = -1) -> list[Event]:
         """Events with ``seq`` greater than ``after``, oldest first."""
-        return self._events(self.conn, after, limit)
+        return self._read(lambda conn: self._events(conn, after, limit))
 
     def data_version(self) -> int:
         """Changes whenever another connection commits: cheap enough to poll every 50 ms."""
-        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+        return self._read(lambda conn: int(conn.execute("PRAGMA data_version").fetchone()[0]))
 
     def programme(self) -> Programme:
         """The run's current script: the latest reloaded during the run, else the one it was created with."""
@@ -358,6 +462,9 @@ def immediate(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T],
     """
     deadline = time.monotonic() + WRITE_DEADLINE_S
     attempt = 0
+    if conn.in_transaction:  # a rollback that a failing disk refused last time
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
     while True:
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -366,9 +473,10 @@ def immediate(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T],
             return result
         except sqlite3.OperationalError as exc:
             if conn.in_transaction:
-                conn.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):  # a disk that refused the write may refuse this too
+                    conn.execute("ROLLBACK")
             if not _is_busy(exc):
-                raise StoreError(f"{name}: {exc}") from exc
+                raise _classify(exc, name, _database_file(conn)) from exc
             if time.monotonic() > deadline:
                 raise StoreError(f"{name}: still busy after {WRITE_DEADLINE_S:.0f} s") from exc
             attempt += 1

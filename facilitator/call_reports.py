@@ -256,7 +256,7 @@ def _summary_timezone(records: list[tuple[int, list[str]]], file: str) -> tuple[
                 return "UTC", line
             try:
                 zoneinfo.ZoneInfo(name)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a folder of zones
                 raise InputError(
                     [Problem(file, line, cells[0].strip(), f"{printable(name)!r} is not an IANA time zone")]
                 ) from None

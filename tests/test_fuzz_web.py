@@ -1,0 +1,161 @@
+"""Fuzzing the participant page's forms through httpx against its ASGI app, on a real run file.
+
+Any form a phone (or anyone on the network) posts gets an answer below 500, never echoes what it was sent
+as HTML, and a refused post leaves the log exactly as it was. The posts carry a real cookie and CSRF token
+most of the time, so they reach the checks behind the CSRF one; the rest are refused at the door.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from starlette.testclient import TestClient
+
+from facilitator import tokens
+from facilitator.clock import FakeClock
+from facilitator.script_models import Programme
+from facilitator.session import Session
+from facilitator.store import Store
+from facilitator.web.app import create_app
+from tests.conftest import TINY_PROGRAMME
+from tests.test_web_routes import field, identify
+
+FUZZ = settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+DAY1 = date(2022, 8, 22)
+TAG = "<x-fz>"  # were it ever in a page unescaped, the page would have taken form text as HTML
+ROUTES = ["identify", "check-in", "reflect", "join-request", "forget"]
+FIELDS = ["csrf", "sid", "email", "code", "text", "name", "consent", "show_name", "answering", "lang", ""]
+VALUES = st.one_of(
+    st.sampled_from(
+        [
+            TAG, f"{TAG}<script>alert(1)</script>", "ada@example.org", "ADA@EXAMPLE.ORG", "K7Q2", "k7q2", "1", "0",
+            "", " ", "\x00", "\x1b[2J", "[bold red]x[/]", "{{ 7*7 }}", "{% raw %}", "' OR 1=1 --", "x" * 5000,
+            "é" * 2000, "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace"), "write", "reflect",
+            "../../etc/passwd", "%00", "&#x3C;x-fz&#x3E;",
+        ]
+    ),
+    st.text(max_size=40).map(lambda s: TAG + s),
+)  # fmt: skip
+
+
+@dataclass
+class Page:
+    client: TestClient
+    store: Store
+    token: str
+
+
+@pytest.fixture(scope="module")
+def page() -> Iterator[Page]:
+    with tempfile.TemporaryDirectory(prefix="fuzz-web-") as scratch:
+        clock = FakeClock()
+        db = Path(scratch) / "run.db"
+        with Store.create(db, Programme.model_validate(TINY_PROGRAMME), actor="lead", clock=clock) as store:
+            lead = Session(store, actor="lead")
+            lead.add_participant("Ada Lovelace", "ada@example.org", "hq", participant_id="ada", code="K7Q2")
+            lead.add_participant("<b>Eve</b> [red]x[/]", "eve@example.org", "hq", participant_id="eve")
+            lead.enter_step("reflect", "write", on=DAY1)
+            token = tokens.issue(tokens.load_settings(store), store.programme(), "hq", clock.now()).code
+            # No rate limits: the fuzz posts hundreds of forms, and fails to identify many times, from one address.
+            app = create_app(db, clock=clock, rate=0, failures=None)
+            with TestClient(app, follow_redirects=False) as client:
+                yield Page(client, store, token)
+
+
+def assert_answered_safely(response: object, what: str) -> None:
+    status = response.status_code  # type: ignore[attr-defined]
+    text = response.text  # type: ignore[attr-defined]
+    assert status < 500, f"{what}: {status}\n{text[:2000]}"
+    assert TAG not in text, f"{what}: the page shows posted text as HTML"
+    assert "Traceback" not in text
+
+
+@FUZZ
+@given(
+    route=st.sampled_from(ROUTES),
+    fields=st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=8), VALUES, max_size=8),
+    real_csrf=st.booleans() | st.just(True),
+    real_sid=st.booleans(),
+    identified=st.booleans(),
+)
+def test_any_form_posted_to_the_page_is_answered_safely(
+    page: Page, route: str, fields: dict[str, str], *, real_csrf: bool, real_sid: bool, identified: bool
+) -> None:
+    if identified:  # as Ada, so that the forms behind identification are reached too
+        assert getattr(identify(page.client, page.token, "ada@example.org", "K7Q2"), "status_code", None) == 303
+    form = page.client.get(f"/p/{page.token}")
+    assert_answered_safely(form, "the page")
+    data = dict(fields)
+    if real_csrf:
+        data["csrf"] = field(form.text, "csrf")
+    if real_sid and 'name="sid"' in form.text:
+        data["sid"] = field(form.text, "sid")
+    before = [e.id for e in page.store.events()]
+    response = page.client.post(f"/p/{page.token}/{route}", data=data)
+    assert_answered_safely(response, f"POST {route} {data!r}"[:500])
+    event(f"{route}: {response.status_code}")
+    if response.status_code >= 400:
+        assert [e.id for e in page.store.events()] == before, f"a refused {route} changed the log"
+    if response.status_code in (302, 303):
+        after = page.client.get(response.headers["location"])
+        assert_answered_safely(after, f"after {route}")
+
+
+@FUZZ
+@given(code=VALUES, real_csrf=st.booleans())
+def test_any_typed_code_is_answered_safely(page: Page, code: str, real_csrf: bool) -> None:
+    entry = page.client.get("/")
+    data = {"code": code, "csrf": field(entry.text, "csrf") if real_csrf else code}
+    before = [e.id for e in page.store.events()]
+    response = page.client.post("/go", data=data)
+    assert_answered_safely(response, f"POST /go {data!r}"[:500])
+    assert [e.id for e in page.store.events()] == before  # typing a code writes nothing
+
+
+@FUZZ
+@given(
+    route=st.sampled_from(["go", *(f"p/TOKEN/{r}" for r in ROUTES)]),
+    body=st.binary(max_size=3000),
+    content_type=st.sampled_from(
+        [
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=fz",
+            "multipart/form-data",
+            "text/plain",
+            "application/json",
+            "",
+        ]
+    ),
+)
+def test_any_body_is_answered_safely(page: Page, route: str, body: bytes, content_type: str) -> None:
+    before = [e.id for e in page.store.events()]
+    response = page.client.post(
+        "/" + route.replace("TOKEN", page.token), content=body, headers={"content-type": content_type}
+    )
+    assert response.status_code < 500, response.text[:2000]
+    assert [e.id for e in page.store.events()] == before  # no valid CSRF token: nothing written
+
+
+@FUZZ
+@given(path=st.text(max_size=40), query=st.text(max_size=40))
+def test_any_address_is_answered_safely(page: Page, path: str, query: str) -> None:
+    from urllib.parse import quote
+
+    for url in (
+        f"/p/{quote(path)}?lang={quote(query)}",
+        f"/{quote(path)}",
+        f"/p/{page.token}/now.json?x={quote(query)}",
+    ):
+        response = page.client.get(url)
+        assert response.status_code < 500, (url, response.text[:2000])

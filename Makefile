@@ -25,13 +25,9 @@ lint: $(READY)
 test: lint
 	$(BIN)/pytest
 
+# Every benchmark in bench/, one after another; writes BENCHMARKS.md.
 bench: $(READY)
-	$(BIN)/python bench/append_throughput.py
-	$(BIN)/python bench/check_time.py
-	$(BIN)/python bench/startup.py
-	$(BIN)/python bench/keypress.py
-	$(BIN)/python bench/terminal_bytes.py
-	$(BIN)/python bench/roster_import.py
+	$(BIN)/python bench/run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,6 +1,6 @@
 """Event append throughput: the real store code against raw ``BEGIN IMMEDIATE; INSERT; COMMIT``.
 
-    .venv/bin/python bench/append_throughput.py [--n 2000] [--repeats 5] [--dir DIR]
+    .venv/bin/python bench/append_throughput.py [--n 2000] [--repeats 5] [--dir DIR] [--quick]
 
 Both sides write N single-event transactions to a fresh file in the same folder, with the same PRAGMAs
 (WAL, synchronous=FULL) and the same ``events`` table (built by the real migrations, triggers included).
@@ -21,6 +21,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from figures import emit
 from sqlite_utils import Database
 
 from facilitator.clock import SystemClock, to_text
@@ -154,9 +155,23 @@ def main(argv: list[str] | None = None) -> Result:
     parser.add_argument("--n", type=int, default=2000, help="events per run (default 2000)")
     parser.add_argument("--repeats", type=int, default=5, help="alternating runs of each (default 5)")
     parser.add_argument("--dir", type=Path, default=None, help="folder for the scratch databases (default: temp)")
+    parser.add_argument("--quick", action="store_true", help="300 events x 2 repetitions, to try it out")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.n, args.repeats = 300, 2
     result = measure(args.n, args.repeats, args.dir)
     print(report(result))
+    emit(
+        "event append throughput, Store.append",
+        value=result.store_median,
+        unit="ev/s",
+        baseline="raw BEGIN IMMEDIATE; INSERT; COMMIT",
+        baseline_value=result.raw_median,
+        ratio=result.ratio,
+        goal=f"ratio ≥ {GOAL}",
+        met=result.ratio >= GOAL,
+        issue=2,
+    )
     return result
 
 

@@ -2,7 +2,8 @@
 
 A benchmark prints its own readable report and, for each figure, one line ``FIGURE {json}``: the figure's
 name, its value and unit, the baseline measured in the same run (with its own value), the ratio between
-them where one makes sense, the goal as text, and whether it was met.
+them where one makes sense, the goal as text, and whether it was met (None: no goal was set, the figure is
+reported for reference). ``parse`` reads such a line back.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ def emit(
     value: float,
     unit: str,
     goal: str,
-    met: bool,
+    met: bool | None,
     baseline: str | None = None,
     baseline_value: float | None = None,
     ratio: float | None = None,
@@ -38,3 +39,16 @@ def emit(
         "issue": issue,
     }
     print(PREFIX + json.dumps(record, ensure_ascii=False), flush=True)
+
+
+def parse(line: str) -> dict[str, Any] | None:
+    """The figure on a line ``emit`` printed, or None for any other line (a readable report, a bad record)."""
+    if not line.startswith(PREFIX):
+        return None
+    try:
+        record = json.loads(line[len(PREFIX) :])
+    except ValueError:
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("name"), str):
+        return None
+    return record

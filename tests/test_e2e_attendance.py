@@ -45,6 +45,7 @@ def test_import_a_roster_check_people_in_and_see_the_counts(tmux: Tmux, tmp_path
     assert "0/12" in screen and "0/6" in screen
     tmux.send("a")
     tmux.wait_for_text("0/60 present")
+    tmux.wait_for_text("Achol Majok")  # the roster is drawn: nothing takes the focus after this
     tmux.send("/")
     tmux.send("-l", "unmiss")
     tmux.wait_for_text("6 of 60 shown")

@@ -33,12 +33,12 @@ Row = tuple[str, str, str, str, str, str]
 
 
 def team_line(state: SessionState, *, me: str, role: str) -> Text | None:
-    """``driving: amina · you: bob (co)``; None for a lead who drives alone (nothing to say)."""
+    """``driving: amina · you: bob (co)`` (``driving: you`` for the driver); None for a lead who drives alone."""
     driving = drives(state.driver, me, role)
     alone = set(state.facilitators) <= {me}
     if role == "lead" and driving and alone:
         return None
-    driver = printable(state.driver or (me if driving else "the lead"))
+    driver = "you" if driving else printable(state.driver or "the lead")
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append("driving: ", style="dim")
     text.append(driver, style="bold")

@@ -324,7 +324,7 @@ def main() -> None:
     peak = max(peaks)
     growth = peak / small["peak_mib"]
     emit(
-        "export_csv_time_ratio",
+        "CSV export of 1,000,000 events, 100,000 reflections, 1,000 people",
         value=round(statistics.median(exports), 2),
         unit="s",
         baseline=baseline_name,
@@ -335,7 +335,7 @@ def main() -> None:
         issue=ISSUE,
     )
     emit(
-        "export_csv_peak_memory",
+        "CSV export peak memory (RSS), whole run",
         value=round(peak, 1),
         unit="MiB",
         baseline="peak at a tenth of the run",

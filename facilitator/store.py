@@ -409,16 +409,21 @@ class Store:
 
     def programme(self) -> Programme:
         """The run's current script: the latest reloaded during the run, else the one it was created with."""
-        row = self.conn.execute(
-            "SELECT payload FROM events WHERE kind IN (?, ?) ORDER BY seq DESC LIMIT 1",
-            (ev.RUN_CREATED, ev.PROGRAMME_LOADED),
-        ).fetchone()
-        if row is None:
-            raise InputError(f"{display_path(self.path)}: holds no workshop (was it created by facilitator init?)")
-        return Programme.model_validate(json.loads(row[0])["programme"])
+        return read_programme(self.conn, self.path)
 
     def integrity_check(self) -> str:
         return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def read_programme(conn: sqlite3.Connection, path: Path) -> Programme:
+    """The latest script in the log read through ``conn`` (the store's, or an export's snapshot)."""
+    row = conn.execute(
+        "SELECT payload FROM events WHERE kind IN (?, ?) ORDER BY seq DESC LIMIT 1",
+        (ev.RUN_CREATED, ev.PROGRAMME_LOADED),
+    ).fetchone()
+    if row is None:
+        raise InputError(f"{display_path(path)}: holds no workshop (was it created by facilitator init?)")
+    return Programme.model_validate(json.loads(row[0])["programme"])
 
 
 def _applied_steps(conn: sqlite3.Connection) -> list[str]:

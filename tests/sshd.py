@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,18 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.tools import require
+from tests.tools import free_port, require
 
 SSHD = "/usr/sbin/sshd"
 # sshd started as root refuses to start without its privilege-separation folder (Debian's service creates it).
 PRIVSEP_DIR = Path("/run/sshd")
 FACILITATOR = Path(sys.executable).parent / "facilitator"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def keygen(path: Path) -> Path:

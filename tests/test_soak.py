@@ -19,7 +19,6 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -43,7 +42,7 @@ from facilitator.state import fold
 from facilitator.store import Store
 from tests.conftest import DEMO_FOLDER
 from tests.soak.actor import summary
-from tests.tools import BIN
+from tests.tools import BIN, free_port
 
 pytestmark = [pytest.mark.soak, pytest.mark.slow]
 
@@ -120,12 +119,6 @@ def actor(role: str, name: str, cast: Cast, seed: int, location: str | None = No
     command = [sys.executable, str(ACTOR), role, "--db", str(cast.db), "--name", name, "--out", str(cast.out)]
     command += ["--seed", str(seed)]
     return [*command, "--location", location] if location else command
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

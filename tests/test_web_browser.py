@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
 import pytest
 
 from facilitator import events as ev
@@ -23,7 +21,7 @@ from facilitator import tokens
 from facilitator.script_models import Programme
 from facilitator.session import Session
 from facilitator.store import Store
-from tests.tools import require, wait_for
+from tests.tools import free_port, healthy, require, wait_for
 
 if TYPE_CHECKING:
     from playwright.sync_api import ViewportSize
@@ -32,19 +30,6 @@ pytestmark = pytest.mark.slow
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
 MARKUP = "<script>document.title='pwned'</script>[bold]kept[/bold] & more"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def healthy(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/healthz", timeout=1).text == "ok"
-    except httpx.HTTPError:
-        return False
 
 
 @pytest.fixture

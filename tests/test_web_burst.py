@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import socket
 import subprocess
 import sys
 from collections import Counter
@@ -26,26 +25,13 @@ from facilitator import tokens
 from facilitator.script_models import Programme
 from facilitator.session import Session
 from facilitator.store import Store
-from tests.tools import wait_for
+from tests.tools import free_port, healthy, wait_for
 
 pytestmark = pytest.mark.slow
 
 PEOPLE = 1000
 REFLECTING = 500
 CLIENTS = 100
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def healthy(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/healthz", timeout=1).text == "ok"
-    except httpx.HTTPError:
-        return False
 
 
 @pytest.fixture

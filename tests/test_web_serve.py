@@ -15,15 +15,9 @@ import pytest
 from facilitator import tokens
 from facilitator.script_models import Programme
 from facilitator.store import Store
-from tests.tools import wait_for
+from tests.tools import free_port, wait_for
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

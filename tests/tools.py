@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from facilitator.clock import FakeClock
@@ -34,6 +36,21 @@ def require(tool: str) -> str:
             pytest.fail(message)
         pytest.skip(message)  # on a developer machine without it, outside CI
     return path
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (for a server a test starts)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def healthy(base: str) -> bool:
+    """Whether the participant page at ``base`` answers its health check."""
+    try:
+        return httpx.get(f"{base}/healthz", timeout=1).text == "ok"
+    except httpx.HTTPError:
+        return False
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 20.0, interval: float = 0.1) -> bool:

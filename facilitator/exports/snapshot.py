@@ -9,17 +9,15 @@ connection a live client polls.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from facilitator import events as ev
 from facilitator.events import EVENT_COLUMNS, Event
-from facilitator.problems import InputError, display_path
 from facilitator.script_models import Programme
+from facilitator.store import read_programme
 
 CHUNK = 5000  # rows per fetchmany: memory stays flat however long the log is
 READ_BUSY_TIMEOUT_MS = 5000  # a reader waits only while SQLite rebuilds the WAL index, which is brief
@@ -48,13 +46,7 @@ class Snapshot:
         self.conn.close()
 
     def programme(self) -> Programme:
-        row = self.conn.execute(
-            "SELECT payload FROM events WHERE kind IN (?, ?) ORDER BY seq DESC LIMIT 1",
-            (ev.RUN_CREATED, ev.PROGRAMME_LOADED),
-        ).fetchone()
-        if row is None:
-            raise InputError(f"{display_path(self.path)}: holds no workshop (was it created by facilitator init?)")
-        return Programme.model_validate(json.loads(row[0])["programme"])
+        return read_programme(self.conn, self.path)
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
         """The rows of ``sql``, fetched a chunk at a time."""

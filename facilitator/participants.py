@@ -12,6 +12,7 @@ from typing import Any
 
 from facilitator import events as ev
 from facilitator.events import Event
+from facilitator.gender import normalise_gender
 
 FIELDS = ("name", "email", "location", "role", "organisation", "gender", "code")
 OPTIONAL_FIELDS = ("role", "organisation", "gender", "code")
@@ -33,11 +34,20 @@ class Participant:
         return {name: getattr(self, name) for name in FIELDS}
 
 
+def _gender(value: Any) -> Any:
+    """A gender from an event, normalised; anything but text (a hand-edited file's) left as it is."""
+    return normalise_gender(value) if isinstance(value, str) else value
+
+
 class Roster:
     """Participants by id and by e-mail, kept current by :meth:`apply`.
 
     It is updated in place (a roster of thousands folded one event at a time must not copy itself on
     every event) and is a pure function of the events it was given.
+
+    Gender is normalised here, on reading (:func:`~facilitator.gender.normalise_gender`): run files
+    written before imports normalised it hold "F" and "Female" as typed, and every screen and export
+    reads the roster, so each sees one category per gender whatever the file holds.
     """
 
     def __init__(self) -> None:
@@ -55,18 +65,22 @@ class Roster:
     def apply(self, event: Event) -> None:
         p = event.payload
         if event.kind == ev.PARTICIPANT_ADDED and p["participant"] not in self.by_id:
+            optional = {name: p.get(name) for name in OPTIONAL_FIELDS}
+            optional["gender"] = _gender(optional["gender"])
             person = Participant(
                 id=p["participant"],
                 name=p["name"],
                 email=p["email"],
                 location=p["location"],
                 source=p.get("source", "roster"),
-                **{name: p.get(name) for name in OPTIONAL_FIELDS},
+                **optional,
             )
             self._put(person)
         elif event.kind == ev.PARTICIPANT_UPDATED and p["participant"] in self.by_id:
             old = self.by_id[p["participant"]]
             changes = {k: v for k, v in p["changes"].items() if k in FIELDS}
+            if "gender" in changes:
+                changes["gender"] = _gender(changes["gender"])
             self.by_email.pop(old.email, None)
             self._put(replace(old, **changes))
         self.last_seq = max(self.last_seq, event.seq)

@@ -6,7 +6,9 @@ LF line ends. Headers are matched case-insensitively against common names ("Full
 address", "Duty station", ...). Every bad row is reported as ``FILE:LINE: field: message``; if there is
 one, nothing is written. People are matched to the roster already in the run by e-mail (stored
 lower-case): a re-import adds the new ones, updates the changed ones and leaves alone those it does not
-list. All events of one import are appended in one transaction.
+list. All events of one import are appended in one transaction. Gender is written normalised ("F",
+"Female", "femme" as ``female``; see :mod:`facilitator.gender`), and the summary lists each spelling it
+mapped.
 
 Names and e-mails are data about real people: a problem quotes only the offending value of its own row,
 and the summary names people by their line in the file, never by name or e-mail.
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from facilitator import events as ev
+from facilitator.gender import Applied, describe_applied, mapping_applied, normalise_gender
 from facilitator.participants import OPTIONAL_FIELDS, Participant, Roster
 from facilitator.problems import InputError, Problem, display_path
 from facilitator.script_models import Location
@@ -87,6 +90,7 @@ class ImportPlan:
     unchanged: int = 0
     not_in_file: list[Participant] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    genders: dict[str, Applied] = field(default_factory=dict)  # each gender as written that was normalised
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     written: bool = False
 
@@ -109,6 +113,8 @@ class ImportPlan:
             lines.append(f"  ... and {len(self.updated) - SHOWN_CHANGES} more updated")
         if self.not_in_file:
             lines.append(f"  not in this file: {_per_location(p.location for p in self.not_in_file)}")
+        if genders := describe_applied(self.genders):
+            lines.append(f"  {genders}")
         if self.ignored_columns:
             lines.append(f"  ignored columns: {', '.join(self.ignored_columns)}")
         return lines
@@ -432,10 +438,11 @@ class _LocationIndex:
 def plan(rows: list[RosterRow], roster: Roster, file: str, ignored: list[str] | None = None) -> ImportPlan:
     """The events that bring ``roster`` in line with ``rows``, matching people by e-mail."""
     result = ImportPlan(file=file, rows=len(rows), ignored_columns=list(ignored or []))
+    result.genders = mapping_applied(row.values.get("gender") for row in rows)
     known = {person.email.lower(): person for person in roster.by_id.values()}
     listed: set[str] = set()
     for row in rows:
-        values = row.values
+        values = _normalised(row.values)
         email = values["email"] or ""
         listed.add(email)
         existing = known.get(email)
@@ -461,6 +468,13 @@ def plan(rows: list[RosterRow], roster: Roster, file: str, ignored: list[str] | 
             result.unchanged += 1
     result.not_in_file = [p for email, p in known.items() if email not in listed]
     return result
+
+
+def _normalised(values: dict[str, str | None]) -> dict[str, str | None]:
+    """A row's values as the run stores them: the gender normalised, when the file has a gender column."""
+    if "gender" not in values:
+        return values
+    return {**values, "gender": normalise_gender(values["gender"])}
 
 
 def read_roster(path: Path, locations: Sequence[Location]) -> tuple[list[RosterRow], list[str]]:

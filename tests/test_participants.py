@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from facilitator import events as ev
 from facilitator.participants import Roster
 from facilitator.store import Store
@@ -32,3 +34,28 @@ def test_roster_follows_additions_and_updates(run_store: Store) -> None:
     assert (
         run_store.conn.execute("SELECT id, email, location, source FROM participants ORDER BY id").fetchall() == before
     )
+
+
+def test_roster_normalises_gender_as_typed_in_older_run_files(run_store: Store) -> None:
+    def person(pid: str, gender: str | None) -> tuple[str, dict[str, Any]]:
+        payload: dict[str, Any] = {
+            "participant": pid,
+            "name": pid,
+            "email": f"{pid}@example.org",
+            "location": "hq",
+            "gender": gender,
+        }
+        return ev.PARTICIPANT_ADDED, payload
+
+    def change(pid: str, gender: str | None) -> tuple[str, dict[str, Any]]:
+        return ev.PARTICIPANT_UPDATED, {"participant": pid, "changes": {"gender": gender}}
+
+    run_store.append_many(
+        [person("a", "F"), person("b", "Female"), person("c", " Homme "), person("d", "Two-Spirit"),
+         person("e", "  "), person("f", "m"), change("f", "Féminin"), change("c", None), change("b", "Autre")],
+        actor="lead",
+    )  # fmt: skip
+    roster = Roster.from_events(run_store.events())
+    genders = {pid: p.gender for pid, p in roster.by_id.items()}
+    assert genders == {"a": "female", "b": "Autre", "c": None, "d": "Two-Spirit", "e": None, "f": "female"}
+    assert roster.by_email["a@example.org"].gender == "female"

@@ -185,12 +185,12 @@ def test_header_aliases_and_location_names(tmp_path: Path, run_store: Store) -> 
         "hq",
         "Adviser",
         "UNFPA",
-        "F",
+        "female",
         "A-17",
     )
     kofi = roster.by_email["kofi@example.org"]
-    assert (kofi.location, kofi.organisation, kofi.code) == ("juba", None, None)
-    assert "  ignored columns: Phone" in result.summary()
+    assert (kofi.location, kofi.organisation, kofi.gender, kofi.code) == ("juba", None, "male", None)
+    assert result.summary()[-2:] == ['  gender: "F" -> female (1 row), "M" -> male (1 row)', "  ignored columns: Phone"]
 
 
 @pytest.mark.parametrize(
@@ -207,6 +207,68 @@ def test_other_aliases(tmp_path: Path, run_store: Store, header: list[str]) -> N
     path.write_text(csv_text([header, [*values, "amina@example.org", "hq"]]))
     import_roster(run_store, path, actor="organiser")
     assert people(run_store).by_email["amina@example.org"].name == "Amina Deng"
+
+
+# --- gender, normalised on the way in ----------------------------------------------------------------
+
+GENDERED = [
+    HEADER,
+    ["Amina Deng", "amina@example.org", "hq", "", "", "F"],
+    ["Awa Diop", "awa@example.org", "hq", "", "", "Femme"],
+    ["Chloé Martin", "chloe@example.org", "hq", "", "", " FÉMININ "],
+    ["Grace Akello", "grace@example.org", "juba", "", "", "F"],
+    ["Jean Moreau", "jean@example.org", "hq", "", "", "Homme"],
+    ["Kofi Mensah", "kofi@example.org", "juba", "", "", "male"],
+    ["Sam Lee", "sam@example.org", "juba", "", "", "Two-Spirit"],
+    ["Alex Roy", "alex@example.org", "juba", "", "", "Non-Binaire"],
+    ["Lena Fischer", "lena@example.org", "juba", "", "", "F"],
+    ["Sofia Ruiz", "sofia@example.org", "juba", "", "", ""],
+]
+GENDER_LINE = (
+    '  gender: "F" -> female (3 rows), "Femme" -> female (1 row), "FÉMININ" -> female (1 row),'
+    ' "Homme" -> male (1 row), "Non-Binaire" -> non-binary (1 row)'
+)
+
+
+def test_gender_is_written_normalised_and_the_mapping_is_in_the_summary(tmp_path: Path, run_store: Store) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_text(csv_text(GENDERED))
+    result = import_roster(run_store, path, actor="organiser")
+    written = {e.payload["email"]: e.payload["gender"] for e in run_store.events() if e.kind == ev.PARTICIPANT_ADDED}
+    assert written == {
+        "amina@example.org": "female",
+        "awa@example.org": "female",
+        "chloe@example.org": "female",
+        "grace@example.org": "female",
+        "jean@example.org": "male",
+        "kofi@example.org": "male",
+        "sam@example.org": "Two-Spirit",  # kept as written, and not listed in the mapping
+        "alex@example.org": "non-binary",
+        "lena@example.org": "female",
+        "sofia@example.org": None,
+    }
+    assert result.summary() == [
+        f"{path}: 10 people: added 10, updated 0, unchanged 0",
+        "  added: hq 4, juba 6",
+        GENDER_LINE,  # " FÉMININ " as "FÉMININ": the cell is stripped before anything else
+    ]
+
+
+def test_reimporting_raw_spellings_over_an_old_run_changes_nothing(tmp_path: Path, run_store: Store) -> None:
+    """A run imported before normalisation holds "F"; the same file again is no change, only the mapping."""
+    run_store.append(
+        ev.PARTICIPANT_ADDED,
+        {"participant": "p1", "name": "Amina Deng", "email": "amina@example.org", "location": "hq", "role": None,
+         "organisation": None, "gender": "F", "code": None, "source": "roster"},
+        actor="organiser",
+    )  # fmt: skip
+    path = tmp_path / "roster.csv"
+    path.write_text(csv_text(GENDERED[:2]))
+    count = len(run_store.events())
+    result = import_roster(run_store, path, actor="organiser")
+    assert (len(result.updated), result.unchanged) == (0, 1)
+    assert len(run_store.events()) == count
+    assert result.summary()[1:] == ['  gender: "F" -> female (1 row)']
 
 
 # --- re-importing --------------------------------------------------------------------------------
@@ -302,6 +364,19 @@ def test_cli_import_then_dry_run_then_reimport(tmp_path: Path, pristine_db: Path
     assert "updated line 2: location hq → unmiss, role" in real.stdout
     with Store.open(tmp_path / "run.db") as store:
         assert len(people(store).by_id) == 61
+
+
+def test_cli_import_prints_the_gender_mapping(tmp_path: Path, pristine_db: Path) -> None:
+    shutil.copy(pristine_db, tmp_path / "run.db")
+    rows = [[*row[:2], "unmiss" if row[2] == "juba" else row[2], *row[3:]] for row in GENDERED]
+    (tmp_path / "roster.csv").write_text(csv_text(rows), encoding="utf-8")
+    done = facilitator("roster", "import", "roster.csv", "--db", "run.db", "--dry-run", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "dry run, nothing written: roster.csv: 10 people: added 10, updated 0, unchanged 0",
+        "  added: hq 4, unmiss 6",
+        GENDER_LINE,
+    ]
 
 
 @dataclass

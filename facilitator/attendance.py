@@ -18,10 +18,10 @@ What the intervals add up to is measured against the session as it actually ran:
 exercise of a day's agenda, running from the first step of it that was entered to when the day left its
 last step (an ongoing block ends "now"). See :class:`Register`.
 
-A check-in counts for the day it was made on. Nothing in the log closes a day, so an interval, or a step
-visit, that runs past midnight in the workshop's time zone is treated as ending at that midnight: a
-person checked in on Monday and never checked out is not present on Tuesday, and Monday's last step does
-not run all night.
+A check-in counts for the day it was made on. Every day ends (facilitator.days): on the record, or, left
+open, at its inferred end, never later than the workshop's midnight. A step visit, and an interval, stops
+counting at its day's end: a person checked in on Monday and never checked out is not present after
+Monday's session closed, nor on Tuesday, and Monday's last step does not run all night.
 """
 
 from __future__ import annotations
@@ -30,10 +30,11 @@ import bisect
 import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from facilitator import events as ev
 from facilitator.clock import from_text
+from facilitator.days import DayEnds, midnight_after
 from facilitator.events import Event
 from facilitator.join_requests import JoinRequests
 from facilitator.participants import Roster
@@ -261,16 +262,6 @@ def minutes(duration: timedelta) -> float:
     return duration.total_seconds() / 60
 
 
-def _midnight_after(moment: datetime, tz: zoneinfo.ZoneInfo) -> datetime:
-    local = moment.astimezone(tz)
-    return datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=tz)
-
-
-def _capped(start: datetime, end: datetime, tz: zoneinfo.ZoneInfo) -> datetime:
-    """``end``, or the midnight after ``start`` in ``tz`` when the stretch runs past it."""
-    return min(end, _midnight_after(start, tz))
-
-
 @dataclass(frozen=True)
 class Block:
     """One exercise of a day's agenda as it actually ran: the merged stretches of its step visits."""
@@ -293,17 +284,18 @@ class Block:
         return sum((end - start for start, end in self.segments), timedelta())
 
 
-def blocks(state: SessionState, now: datetime) -> list[Block]:
+def blocks(state: SessionState, now: datetime, ends: DayEnds | None = None) -> list[Block]:
     """Every block that has started, in the order it started.
 
     A block is an exercise on a day: from the first of its steps entered on that day to when the day left
     its last step. Going back to an exercise after another makes its block two stretches, so no time is
-    counted in two blocks. An open visit ends ``now``; a visit running past midnight (workshop time) ends
-    at that midnight.
+    counted in two blocks. An open visit ends ``now``; no visit runs past its day's end (facilitator.days)
+    nor past the midnight (workshop time) after it was entered.
     """
     if state.programme is None:
         return []
     tz = zoneinfo.ZoneInfo(state.programme.workshop.timezone)
+    ends = ends or DayEnds(state, now)
     grouped: dict[tuple[date, str], list[Visit]] = {}
     for visit in state.visits:
         grouped.setdefault((visit.day, visit.exercise), []).append(visit)
@@ -311,10 +303,13 @@ def blocks(state: SessionState, now: datetime) -> list[Block]:
     for (day, exercise), visits in grouped.items():
         spans = []
         running = False
+        day_end = ends.end(day)
         for visit in visits:
             end = visit.left_at if visit.left_at is not None else max(now, visit.entered_at)
-            capped = _capped(visit.entered_at, end, tz)
-            running = running or (visit.left_at is None and capped == end)
+            capped = min(end, midnight_after(visit.entered_at, tz))
+            if day_end is not None:
+                capped = max(visit.entered_at, min(capped, day_end.at))
+            running = running or (visit.left_at is None and day_end is None and capped == end)
             spans.append((visit.entered_at, capped))
         found.append(Block(day, exercise, tuple(merge_spans(spans)), running))
     return sorted(found, key=lambda block: block.start)
@@ -343,14 +338,15 @@ class Certificate:
 
     @property
     def attended_share(self) -> float:
-        return self.attended / self.planned if self.planned else 0.0
+        """Share of the planned time attended, 0..1: time beyond the plan (days that ran over) does not count."""
+        return min(self.attended, self.planned) / self.planned if self.planned else 0.0
 
 
 @dataclass(frozen=True)
 class LocationCount:
     location: str
     present: int
-    expected: int  # the people on the roster there; the workshop's ``expected`` while the roster has none
+    expected: int  # the workshop's ``expected`` for the location; the people on the roster there if it sets none
     registered: int  # the people on the roster there
 
 
@@ -373,21 +369,25 @@ class Register:
         assert programme is not None, "a run always starts with its programme"
         self.programme = programme
         self.tz = zoneinfo.ZoneInfo(programme.workshop.timezone)
-        self.blocks = blocks(self.state, self.now)
+        self.ends = DayEnds(self.state, self.now)
+        self.blocks = blocks(self.state, self.now, self.ends)
         self._days: dict[date, list[Span]] = {}
         for block in self.blocks:
             self._days.setdefault(block.day, []).extend(block.segments)
         self._days = {day: merge_spans(spans) for day, spans in self._days.items()}
         self._spans: dict[str, list[Span]] = {}
 
+    def stop(self, interval: Interval) -> datetime:
+        """Where ``interval`` stops counting: its end, ``now`` while open, never past its day's end."""
+        return self.ends.clip(interval.start, interval.until(self.now))
+
     def spans(self, participant: str) -> list[Span]:
-        """When ``participant`` was there, all sources merged; open intervals end ``now``, or at midnight."""
+        """When ``participant`` was there, all sources merged; no interval runs past its day's end."""
         cached = self._spans.get(participant)
         if cached is None:
             raw = []
             for iv in self.attendance.intervals(participant):
-                end = iv.until(self.now)
-                raw.append((iv.start, _capped(iv.start, end, self.tz)))
+                raw.append((iv.start, self.stop(iv)))
             cached = self._spans[participant] = merge_spans(raw)
         return cached
 
@@ -453,7 +453,7 @@ class Register:
         where: str | None = None
         found = False
         for iv in self.attendance.intervals(participant):
-            end = iv.end if iv.end is not None else _midnight_after(iv.start, self.tz)
+            end = self.ends.clip(iv.start, iv.end if iv.end is not None else midnight_after(iv.start, self.tz))
             if iv.start <= at < end:
                 found = True
                 where = iv.location
@@ -481,7 +481,7 @@ class Register:
         out = {}
         for location in self.programme.workshop.locations:
             here = registered.get(location.id, 0)
-            out[location.id] = LocationCount(location.id, present.get(location.id, 0), here or location.expected, here)
+            out[location.id] = LocationCount(location.id, present.get(location.id, 0), location.expected or here, here)
         return out
 
     def arrivals(

@@ -8,7 +8,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,6 +16,9 @@ import click
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 from facilitator.problems import InputError, Problem, StoreError, display_path
+
+if TYPE_CHECKING:
+    from facilitator.store import Store  # imported where used: start-up stays cheap
 
 DEFAULT_DB = "workshop.db"
 
@@ -312,7 +315,7 @@ def serve(*, db: Path, host: str, port: int, public_url: str | None, rotate: str
 
 @main.group()
 def attendance() -> None:
-    """Attendance records from outside the app: video-call reports."""
+    """Attendance records from outside the app (video-call reports), and the tables analysts query."""
 
 
 @attendance.command("import-report")
@@ -351,8 +354,44 @@ def import_report(file: Path, db: Path, location: str, dry_run: bool, actor: str
         else:
             store.append_many(result.items, actor=actor, event_ids=result.event_ids)
             written = True
+            _refresh_attendance_tables(store, actor)  # a report usually arrives after its day has closed
     for line in summary(result, written=written):
         click.echo(line)
+
+
+@attendance.command("refresh")
+@click.option("--db", "db", required=True, type=click.Path(path_type=Path), help="The run database.")
+@click.option("--as", "actor", default=_default_actor, help="Your name in the log.")
+def refresh_attendance(db: Path, actor: str) -> None:
+    """Bring the attendance tables (days, attendance_intervals, attendance_days) up to date for SQL.
+
+    Writes down the end of any day left open (at its inferred end), as every facilitator process does,
+    then rewrites the tables from the whole record, on the run's clock. Days close on their own while
+    the app runs; this is for a run file nobody has opened since its last day.
+    """
+    from facilitator.clock import default_clock
+    from facilitator.store import Store
+
+    with Store.open(db, clock=default_clock()) as store:
+        closed, days = _refresh_attendance_tables(store, actor)
+    for line in closed:
+        click.echo(line)
+    ended = sum(1 for _, status in days if status == "ended")
+    click.echo(f"attendance tables up to date: {len(days)} days, {ended} ended")
+
+
+def _refresh_attendance_tables(store: Store, actor: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """Close overdue days and rewrite the analysts' tables; say which days were closed, and each day's status."""
+    from facilitator import attendance_tables
+    from facilitator.roles import OBSERVER
+    from facilitator.session import Session
+
+    session = Session(store, actor=actor, role=OBSERVER)
+    written = session.close_overdue_days()
+    attendance_tables.write(store, session.state, session.attendance, store.clock.now())
+    closed = [f"closed {e.payload['day']} at {e.payload['at']} (inferred: it was left open)" for e in written]
+    rows = store.conn.execute("SELECT day, status FROM days ORDER BY day").fetchall()
+    return closed, [(str(day), str(status)) for day, status in rows]
 
 
 @main.group()
@@ -397,12 +436,15 @@ def export_command(db: Path, out: Path, formats: str, anonymise: bool) -> None:
     Safe while the session is live: the export reads one consistent snapshot and never blocks the
     facilitators. The raw event log (events.jsonl) is always written.
     """
-    from facilitator.clock import SystemClock
+    from facilitator.clock import default_clock
     from facilitator.exports.progress import for_stderr
     from facilitator.exports.run import export, parse_formats
 
     wanted = parse_formats(formats)
-    result = export(db, out, formats=wanted, anonymise=anonymise, now=SystemClock().now(), progress=for_stderr())
+    # The run's clock: a rehearsal on a simulated one (FACILITATOR_CLOCK) exported mid-run shows the days to
+    # come as not yet run, as its team sees them.
+    now = default_clock().now()
+    result = export(db, out, formats=wanted, anonymise=anonymise, now=now, progress=for_stderr())
     click.echo(
         f"exported {result.events} events and {result.reflections} reflections into {display_path(result.folder)}:"
     )

@@ -11,6 +11,11 @@ from facilitator.clock import from_text
 
 RUN_CREATED = "run.created"
 DAY_OPENED = "day.opened"
+# A day's end on the record (facilitator.days): {"day": "YYYY-MM-DD", "at": UTC text, "inferred": bool}. The
+# driver closes a day at the moment they do; a day left open is closed by whichever process notices first, at
+# the end its pace forecast gave at the team's last action on it ("inferred"), so "at" may be earlier than the
+# event. Entering a step of a closed day later reopens it (the driver confirms that first).
+DAY_CLOSED = "day.closed"
 STEP_ENTERED = "step.entered"
 TIMER_PAUSED = "timer.paused"
 TIMER_RESUMED = "timer.resumed"

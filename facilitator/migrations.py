@@ -140,3 +140,55 @@ def m006_team_and_participant_page(db: Database) -> None:
     db.execute("ALTER TABLE presence ADD COLUMN location TEXT")
     # Not events: the export of the event log must not carry the key that signs participants' links.
     db.execute("CREATE TABLE participant_page (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+@migrations()
+def m007_attendance_tables(db: Database) -> None:
+    # For analysts (sqlite3, Datasette): each day's actual span and end, everyone's clipped intervals, and the
+    # minutes and status per person and day, by the rules of the export (facilitator.attendance_tables).
+    # Rewritten whole whenever a day closes and by `facilitator attendance refresh`; not events.
+    db.execute(
+        """
+        CREATE TABLE days (
+            day TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            status TEXT NOT NULL,
+            started_utc TEXT,
+            ended_utc TEXT,
+            end_inferred INTEGER,
+            end_recorded INTEGER,
+            actual_minutes REAL NOT NULL,
+            planned_minutes REAL NOT NULL,
+            as_of_utc TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE attendance_intervals (
+            participant_id TEXT NOT NULL,
+            day TEXT,
+            location TEXT,
+            source TEXT NOT NULL,
+            start_utc TEXT NOT NULL,
+            end_utc TEXT,
+            checked_out INTEGER NOT NULL,
+            minutes REAL NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX attendance_intervals_person ON attendance_intervals(participant_id, start_utc)")
+    db.execute(
+        """
+        CREATE TABLE attendance_days (
+            participant_id TEXT NOT NULL,
+            day TEXT NOT NULL,
+            location TEXT NOT NULL,
+            gender TEXT NOT NULL,
+            status TEXT NOT NULL,
+            minutes REAL NOT NULL,
+            first_in_utc TEXT,
+            PRIMARY KEY (participant_id, day)
+        )
+        """
+    )

@@ -42,11 +42,26 @@ def normalise_code(code: str | None) -> str:
     return "".join(ch for ch in (code or "").casefold() if ch not in " -\t")
 
 
+def _same_code(expected: str, given: str) -> bool:
+    """Constant-time equality of two normalised codes, whatever characters were typed.
+
+    As bytes: hmac.compare_digest refuses a str with non-ASCII characters (a TypeError, so a 500, for a
+    code typed as 'ééé'); ``surrogatepass`` because a str decoded from a form may hold lone surrogates.
+    """
+    return hmac.compare_digest(expected.encode("utf-8", "surrogatepass"), given.encode("utf-8", "surrogatepass"))
+
+
 @dataclass(frozen=True)
 class CheckIn:
     at: datetime
     local_time: str  # "09:02", in the location's time zone
     already: bool  # they were in already; nothing was written
+
+
+@dataclass(frozen=True)
+class CheckOut:
+    at: datetime
+    local_time: str  # "11:40", in the location's time zone
 
 
 @dataclass(frozen=True)
@@ -70,6 +85,7 @@ class BatchingSession(Session):
     def __init__(self, store: Store, **kwargs: Any) -> None:
         super().__init__(store, **kwargs)
         self._pending: list[tuple[str, dict[str, Any], str]] | None = None
+        self._next_event_id: str | None = None
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -91,9 +107,29 @@ class BatchingSession(Session):
         self.refresh()
         return written
 
+    def check_out(
+        self,
+        participant_id: str,
+        source: str = "facilitator",
+        at: datetime | None = None,
+        *,
+        event_id: str | None = None,
+    ) -> Event | None:
+        """:meth:`Session.check_out`, with the ``event_id`` that :meth:`Session.check_in` takes.
+
+        A participant's retried check-out must land once and be recognised as theirs, like their check-in;
+        Session.check_out has no ``event_id`` yet, so the id is handed to the one event it appends.
+        """
+        self._next_event_id = event_id
+        try:
+            return super().check_out(participant_id, source, at)
+        finally:
+            self._next_event_id = None
+
     def _append(
         self, kind: str, payload: dict[str, Any], event_id: str | None = None, *, driver_only: bool = False
     ) -> Event:
+        event_id, self._next_event_id = event_id or self._next_event_id, None
         if self._pending is None or driver_only:
             return super()._append(kind, payload, event_id, driver_only=driver_only)
         self._not_observer()
@@ -112,6 +148,7 @@ class Desk:
         self._codes: dict[str, list[str]] = {}
         self._emails: dict[str, str] = {}
         self._indexed_seq = -1
+        self._ends_noticed: datetime | None = None
 
     @property
     def store(self) -> Store:
@@ -168,9 +205,9 @@ class Desk:
             expected = normalise_code(person.code) if person is not None and person.code else None
             if expected is None:
                 # No code to check (or nobody): still compare, so that the time taken tells nothing.
-                hmac.compare_digest(_DUMMY_CODE, given or _DUMMY_CODE)
+                _same_code(_DUMMY_CODE, given or _DUMMY_CODE)
                 return person if person is not None and not given else None
-            return person if hmac.compare_digest(expected.encode(), given.encode()) else None
+            return person if _same_code(expected, given) else None
         matches = self._codes.get(given, [])
         # A code shared by two people (a spreadsheet mistake) proves neither.
         return roster.by_id[matches[0]] if len(matches) == 1 else None
@@ -200,17 +237,48 @@ class Desk:
         found = self.checked_in(grant, participant_id)
         if found is not None:
             return found
-        attendance = self.session.attendance
-        if attendance.is_in(participant_id, SOURCE):
-            # Still "in" since an earlier day, never checked out: attendance counts that interval as ending
-            # at midnight; say so on the record, or the fold would ignore today's check-in.
-            self.session.check_out(participant_id, SOURCE, at=self._day_start(grant.day))
-            self.session.flush()  # the check-in below must see the check-out
+        self.notice_day_ends()
+        # Still "in" since a day that has ended: Session.check_in ends that stretch at the day's end on the record
+        # (in this batch, before the check-in), or the fold would take today's check-in for a repeat.
         # Keyed by person too: a form resubmitted from the browser's history by someone else is theirs, not a retry.
         event_id = f"checkin-{participant_id}-{submission}" if submission else None
         event = self.session.check_in(participant_id, SOURCE, location=grant.location, event_id=event_id)
         at = self.now() if event is None else event.at
         return CheckIn(at, self._local(grant.location, at), already=False)
+
+    def notice_day_ends(self) -> None:
+        """Write down the end of a day left open (facilitator.days), as every process that has the run open
+        does; at most once a minute of the run's clock, so a burst of phones does not pay for it."""
+        now = self.now()
+        if self._ends_noticed is not None and now - self._ends_noticed < timedelta(minutes=1):
+            return
+        self._ends_noticed = now
+        self.session.close_overdue_days()
+
+    def checked_out(self, grant: tokens.Grant, participant_id: str) -> CheckOut | None:
+        """When ``participant_id`` last checked out on ``grant``'s day, if they are out now, else None."""
+        self.refresh()
+        start = self._day_start(grant.day)
+        live = channel(SOURCE)
+        ours = [iv for iv in self.session.attendance.intervals(participant_id) if channel(iv.source) == live]
+        ends = [iv.end for iv in ours if iv.end is not None and iv.end >= start]
+        if not ends or any(iv.end is None for iv in ours):
+            return None
+        return CheckOut(max(ends), self._local(grant.location, max(ends)))
+
+    def check_out(self, grant: tokens.Grant, participant_id: str, submission: str | None = None) -> CheckOut | None:
+        """Check the participant out ("I'm leaving"); None, writing nothing, when they were not checked in today.
+
+        A retried submission answers as the first did, even when the participant has checked in again since.
+        """
+        event_id = f"checkout-{participant_id}-{submission}" if submission else None
+        stored = self._stored(event_id)
+        if stored is None:
+            if self.checked_in(grant, participant_id) is None:
+                return None
+            stored = self.session.check_out(participant_id, SOURCE, event_id=event_id)
+        at = self.now() if stored is None else stored.at
+        return CheckOut(at, self._local(grant.location, at))
 
     # -- reflections -------------------------------------------------------------------------------------
 
@@ -261,11 +329,13 @@ class Desk:
         )
 
     def _already_logged(self, submission: str | None) -> Event | None:
-        if not submission:
+        return self._stored(f"reflection-{submission}" if submission else None)
+
+    def _stored(self, event_id: str | None) -> Event | None:
+        """The event with this id, when a submission that becomes it was stored already."""
+        if not event_id:
             return None
-        row = self.store.conn.execute(
-            f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?", (f"reflection-{submission}",)
-        ).fetchone()
+        row = self.store.conn.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?", (event_id,)).fetchone()
         return Event.from_row(row) if row else None
 
     # -- requests to be added -----------------------------------------------------------------------------

@@ -17,6 +17,16 @@ def _close_open_visit(conn: sqlite3.Connection, event: Event) -> None:
     conn.execute("UPDATE step_visits SET left_at = ? WHERE left_at IS NULL", (to_text(event.at),))
 
 
+def _day_closed(conn: sqlite3.Connection, event: Event) -> None:
+    # As the fold does: no visit of the day runs past its end (an inferred end may be earlier than the event).
+    p = event.payload
+    at = p.get("at") or to_text(event.at)
+    conn.execute(
+        "UPDATE step_visits SET left_at = MAX(entered_at, ?) WHERE day = ? AND (left_at IS NULL OR left_at > ?)",
+        (at, p["day"], at),
+    )
+
+
 def _step_entered(conn: sqlite3.Connection, event: Event) -> None:
     p = event.payload
     at = to_text(event.at)
@@ -101,6 +111,7 @@ PROJECTORS: dict[str, Projector] = {
     ev.PARTICIPANT_ADDED: _participant_added,
     ev.PARTICIPANT_UPDATED: _participant_updated,
     ev.DAY_OPENED: _close_open_visit,
+    ev.DAY_CLOSED: _day_closed,
     ev.STEP_ENTERED: _step_entered,
     ev.REFLECTION_LOGGED: _reflection_logged,
     ev.REFLECTION_EDITED: _reflection_edited,

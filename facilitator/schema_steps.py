@@ -13,6 +13,7 @@ STEPS = (
     "m004_presence",
     "m005_participants",
     "m006_team_and_participant_page",
+    "m007_attendance_tables",
 )
 SCHEMA_VERSION = len(STEPS)
 DERIVED_TABLES = ("step_visits", "reflections", "participants")

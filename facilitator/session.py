@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import re
 import uuid
-import zoneinfo
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from facilitator import days, presence
 from facilitator import events as ev
-from facilitator import presence
 from facilitator.attendance import LINK_STATUSES, MARKS, SOURCES, Attendance
 from facilitator.clock import Clock, SystemClock, from_text, to_text
 from facilitator.events import Event
+from facilitator.gender import normalise_gender
 from facilitator.participants import FIELDS, OPTIONAL_FIELDS
 from facilitator.problems import InputError
 from facilitator.roles import (
@@ -88,17 +89,30 @@ class Session:
             event = self.store.append(kind, payload, actor=self.actor, event_id=event_id)
             self.refresh()
             return event
+        return self._drive(lambda latest: [(kind, payload)], event_id)[-1]
 
-        def work(conn: Any) -> Event:
-            # Decided under the write lock, so a handover committed a moment ago by another process counts.
+    def _drive(self, items: Callable[[SessionState], list[Item]], event_id: str | None = None) -> list[Event]:
+        """Write the driver's events that ``items`` makes of the latest state, in one transaction.
+
+        Decided under the write lock, so a handover (or a day closed) committed a moment ago by another
+        process counts. ``event_id`` names the last event.
+        """
+        self._not_observer()
+
+        def work(conn: Any) -> list[Event]:
             latest = fold(Store._events(conn, after=self.state.last_seq), self.state)
             if not self._drives(latest):
                 raise NotAllowed(self._not_driving_message(latest))
-            return self.store._insert(conn, kind, payload, self.actor, event_id)
+            made = items(latest)
+            return [
+                self.store._insert(conn, kind, payload, self.actor, event_id if i == len(made) - 1 else None)
+                for i, (kind, payload) in enumerate(made)
+            ]
 
-        event = self.store.write(work)
+        written: list[Event] = self.store.write(work)
         self.refresh()
-        return event
+        self._after_closes(written)
+        return written
 
     # -- roles and control ---------------------------------------------------------------------------
 
@@ -209,11 +223,77 @@ class Session:
 
     # -- moving through the day ----------------------------------------------------------------------
 
-    def open_day(self, on: date) -> Event:
-        self.programme.day(on)  # KeyError for a day that is not in the workshop
-        return self._append(ev.DAY_OPENED, {"day": on.isoformat()}, driver_only=True)
+    def open_day(self, on: date, *, auto: bool = False) -> Event:
+        """Open ``on`` (no step current yet); a day still open is closed first, in the same transaction.
 
-    def enter_step(self, exercise: str, step: str, *, on: date | None = None) -> Event:
+        ``auto``: opened by the driver's app because the calendar says the day runs today.
+        """
+        self.programme.day(on)  # KeyError for a day that is not in the workshop
+        payload: dict[str, Any] = {"day": on.isoformat()}
+        if auto:
+            payload["auto"] = True
+        now = self.store.clock.now()
+        return self._drive(lambda latest: [*_leaving(latest, on, now), (ev.DAY_OPENED, payload)])[-1]
+
+    def open_today(self) -> Event | None:
+        """Open the workshop's day dated today, if it has not been opened yet (the driver's app does this
+        when it starts and when the workshop's midnight passes); None when there is nothing to open."""
+        self.refresh()
+        if not self.driving:
+            return None
+        on = days.to_open(self.state, self.store.clock.now())
+        return self.open_day(on, auto=True) if on is not None else None
+
+    def close_day(self) -> Event:
+        """The driver ends the current day now (a day already left open ends where it was inferred to)."""
+        self.refresh()
+        day = self.state.day
+        if day is None or not days.started(self.state, day):
+            raise InputError("day: no day has started yet, so there is none to close")
+        if day in self.state.closed:
+            raise InputError(f"day: {day:%a %d %b} is closed already")
+        now = self.store.clock.now()
+
+        def close(latest: SessionState) -> list[Item]:
+            if day in latest.closed:
+                raise InputError(f"day: {day:%a %d %b} has just been closed")
+            return [_closing(latest, day, now)]
+
+        return self._drive(close)[-1]
+
+    def close_overdue_days(self) -> list[Event]:
+        """Write down the end of every day left open (facilitator.days.overdue), once, whoever notices first.
+
+        Not a person's act, so any process with the run open does it, an observer's too; nothing is written
+        when no day is overdue.
+        """
+        now = self.store.clock.now()
+        self.refresh()
+        if self.state.programme is None or not days.overdue(self.state, now):
+            return []
+
+        def work(conn: Any) -> list[Event]:
+            latest = fold(Store._events(conn, after=self.state.last_seq), self.state)
+            return [
+                self.store._insert(conn, ev.DAY_CLOSED, _close_payload(end.day, end.at, True), self.actor, None)
+                for end in days.overdue(latest, now)
+            ]
+
+        written: list[Event] = self.store.write(work)
+        self.refresh()
+        self._after_closes(written)
+        return written
+
+    def _after_closes(self, written: list[Event]) -> None:
+        """A day has ended: bring the analysts' attendance tables up to date (facilitator.attendance_tables)."""
+        if any(event.kind == ev.DAY_CLOSED for event in written):
+            from facilitator import attendance_tables
+
+            attendance_tables.write(self.store, self.state, self.attendance, self.store.clock.now())
+
+    def enter_step(self, exercise: str, step: str, *, on: date | None = None, confirmed: bool = False) -> Event:
+        """Enter a step. Reopening a closed day, or going on with a day first run on an earlier date, needs
+        ``confirmed`` (:class:`NeedsConfirmation` says what would happen); leaving an open day closes it."""
         day = on or self.state.day or self.programme.workshop.days[0].date
         agenda = self.programme.day(day).agenda
         if exercise not in agenda:
@@ -221,9 +301,19 @@ class Session:
         if step not in {s.id for s in self.programme.exercise_by_id[exercise].steps}:
             raise InputError(f"exercise {exercise!r} has no step {step!r}")
         payload = {"day": day.isoformat(), "exercise": exercise, "step": step}
-        return self._append(ev.STEP_ENTERED, payload, driver_only=True)
+        now = self.store.clock.now()
 
-    def _move(self, offset: int) -> Event | None:
+        def enter(latest: SessionState) -> list[Item]:
+            why = days.reopening(latest, day, now)
+            if why is not None and not confirmed:
+                raise NeedsConfirmation(why)
+            return [*_leaving(latest, day, now), (ev.STEP_ENTERED, payload)]
+
+        self.refresh()
+        enter(self.state)  # refuse before taking the write lock when the answer is known already
+        return self._drive(enter)[-1]
+
+    def _move(self, offset: int, *, confirmed: bool = False) -> Event | None:
         self.refresh()
         timeline = self.state.day_timeline()
         if not timeline:
@@ -235,14 +325,14 @@ class Session:
         if not 0 <= index < len(keys) or (here in keys and index == keys.index(here)):
             return None
         target = timeline[index]
-        return self.enter_step(target.exercise.id, target.step.id, on=target.start.date())
+        return self.enter_step(target.exercise.id, target.step.id, on=target.start.date(), confirmed=confirmed)
 
-    def next_step(self) -> Event | None:
+    def next_step(self, *, confirmed: bool = False) -> Event | None:
         """Enter the next step of the day (the first, if none is current); None at the day's end."""
-        return self._move(+1)
+        return self._move(+1, confirmed=confirmed)
 
-    def previous_step(self) -> Event | None:
-        return self._move(-1)
+    def previous_step(self, *, confirmed: bool = False) -> Event | None:
+        return self._move(-1, confirmed=confirmed)
 
     def pause(self) -> Event | None:
         self.refresh()
@@ -394,21 +484,16 @@ class Session:
         self._at_own_location(location or self.attendance.roster.by_id[participant_id].location)
         opened = self.attendance.open_since(participant_id, source)
         if opened is not None:
-            midnight = datetime.combine(
-                when.astimezone(self._timezone()).date(), datetime.min.time(), tzinfo=self._timezone()
-            )
-            if opened >= midnight:
+            stopped = days.DayEnds(self.state, when).cutoff(opened)
+            if stopped > when:
                 return None
-            # Left in since an earlier day: attendance ends that stretch at midnight, so say so on the record,
-            # or today's check-in would be taken for a repeat and ignored.
-            self.check_out(participant_id, source, at=midnight)
+            # Left in since a day that has ended: attendance stopped counting that stretch at the day's end, so
+            # say so on the record there, or this check-in would be taken for a repeat and ignored.
+            self.check_out(participant_id, source, at=stopped)
         payload: dict[str, Any] = {"participant": participant_id, "at": to_text(when), "source": source}
         if location is not None:
             payload["location"] = location
         return self._append(ev.ATTENDANCE_CHECKED_IN, payload, event_id=event_id)
-
-    def _timezone(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.programme.workshop.timezone)
 
     def check_out(self, participant_id: str, source: str = "facilitator", at: datetime | None = None) -> Event | None:
         """Check a participant out; None (nothing written) when they are not in on that source's channel."""
@@ -431,12 +516,20 @@ class Session:
         self._at_own_location(location)
         self._not_observer()
         self.refresh()
-        at = to_text(self.store.clock.now())
-        items = [
-            (ev.ATTENDANCE_CHECKED_IN, {"participant": person.id, "at": at, "source": source})
-            for person in self.attendance.roster.at(location)
-            if not self.attendance.is_in(person.id, source)
-        ]
+        now = self.store.clock.now()
+        at = to_text(now)
+        ends = days.DayEnds(self.state, now)
+        items: list[Item] = []
+        for person in self.attendance.roster.at(location):
+            opened = self.attendance.open_since(person.id, source)
+            if opened is not None:
+                stopped = ends.cutoff(opened)
+                if stopped > now:
+                    continue  # in today already
+                # Still "in" from a day that has ended: not in today. End that stretch where it stopped counting.
+                out = {"participant": person.id, "at": to_text(stopped), "source": source}
+                items.append((ev.ATTENDANCE_CHECKED_OUT, out))
+            items.append((ev.ATTENDANCE_CHECKED_IN, {"participant": person.id, "at": at, "source": source}))
         if not items:
             return []
         written = self.store.append_many(items, actor=self.actor)
@@ -482,6 +575,7 @@ class Session:
             "location": location.strip(),
             **{key: _optional(key, optional.get(key)) for key in OPTIONAL_FIELDS},
         }
+        fields["gender"] = normalise_gender(fields["gender"])
         self._check_location(fields["location"])
         self._at_own_location(fields["location"])
         self.refresh()
@@ -506,6 +600,8 @@ class Session:
             elif key == "location":
                 clean[key] = _required("location", value, MAX_NAME_CHARS)
                 self._check_location(clean[key])
+            elif key == "gender":
+                clean[key] = normalise_gender(_optional(key, value))
             elif key in OPTIONAL_FIELDS:
                 clean[key] = _optional(key, value)
             else:
@@ -591,6 +687,38 @@ class Session:
         written: list[Event] = self.store.write(work)
         self.refresh()
         return written
+
+
+Item = tuple[str, dict[str, Any]]  # an event to write: its kind and payload
+
+
+class NeedsConfirmation(InputError):
+    """Entering the step would reopen a closed day, or run a day on a second date: the driver confirms first."""
+
+
+def _close_payload(day: date, at: datetime, inferred: bool) -> dict[str, Any]:
+    return {"day": day.isoformat(), "at": to_text(at), "inferred": inferred}
+
+
+def _closing(state: SessionState, day: date, now: datetime) -> Item:
+    """The day.closed for ``day`` as the driver ends it at ``now``: at its inferred end if it was left open."""
+    end = days.day_end(state, day, now)
+    if end is not None:
+        return ev.DAY_CLOSED, _close_payload(day, end.at, end.inferred)
+    return ev.DAY_CLOSED, _close_payload(day, now, False)
+
+
+def _leaving(state: SessionState, target: date, now: datetime) -> list[Item]:
+    """The closes to write before the driver moves to ``target``: every day left open (at its inferred end),
+    and the current day when it is another one (a day must not be left open)."""
+    items = [(ev.DAY_CLOSED, _close_payload(end.day, end.at, True)) for end in days.overdue(state, now)]
+    day = state.day
+    overdue = {item[1]["day"] for item in items}
+    if day is None or day == target or day in state.closed or not days.started(state, day):
+        return items
+    if day.isoformat() not in overdue:
+        items.append(_closing(state, day, now))
+    return items
 
 
 def _driver_rows(columns: str, driver: str | None) -> tuple[str, tuple[str, ...]]:

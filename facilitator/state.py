@@ -28,6 +28,7 @@ from types import MappingProxyType
 from typing import Any
 
 from facilitator import events as ev
+from facilitator.clock import from_text
 from facilitator.events import Event
 from facilitator.script_models import PlannedStep, Programme
 
@@ -99,6 +100,28 @@ class RemovedStep:
 
 
 @dataclass(frozen=True)
+class DayClose:
+    """A day's end on the record (``day.closed``): by the driver, or inferred for a day left open."""
+
+    at: datetime
+    inferred: bool
+    by: str
+
+
+@dataclass(frozen=True)
+class LastAction:
+    """The team's last recorded action on a day (a step entered, a pause, a resume, an extension).
+
+    A day left open is closed at the end its pace forecast gave at this moment (facilitator.days).
+    """
+
+    at: datetime
+    exercise: str
+    step: str
+    timer: Timer
+
+
+@dataclass(frozen=True)
 class Facilitator:
     """A member of the facilitation team, as they last joined the run."""
 
@@ -130,6 +153,10 @@ class SessionState:
     step: str | None = None
     timer: Timer | None = None
     visits: tuple[Visit, ...] = ()
+    # The days: which have been opened or entered, the team's last action on each, and those closed on the record.
+    opened: frozenset[date] = frozenset()
+    last_actions: Mapping[date, LastAction] = field(default_factory=lambda: MappingProxyType({}))
+    closed: Mapping[date, DayClose] = field(default_factory=lambda: MappingProxyType({}))
     reflections: Mapping[str, Reflection] = field(default_factory=lambda: MappingProxyType({}))
     # The facilitation team: who drives, who has joined, who asked for control, the notes to the driver.
     driver: str | None = None
@@ -226,7 +253,36 @@ def _enter(state: SessionState, event: Event, payload: Mapping[str, Any]) -> Ses
         Visit(day=day, exercise=exercise.id, step=step.id, entered_at=event.at),
     )
     timer = Timer(entered_at=event.at, planned=step.duration)
-    return replace(state, day=day, exercise=exercise.id, step=step.id, timer=timer, visits=visits)
+    entered = replace(state, day=day, exercise=exercise.id, step=step.id, timer=timer, visits=visits)
+    closed = state.closed
+    if day in closed:  # entering a step of a closed day reopens it (the driver confirmed that)
+        closed = MappingProxyType({d: c for d, c in closed.items() if d != day})
+    return _acted(replace(entered, opened=state.opened | {day}, closed=closed), event.at)
+
+
+def _acted(state: SessionState, at: datetime) -> SessionState:
+    """Remember the team's action at ``at`` on the current step as its day's last one."""
+    if state.day is None or state.exercise is None or state.step is None or state.timer is None:
+        return state
+    actions = dict(state.last_actions)
+    actions[state.day] = LastAction(at, state.exercise, state.step, state.timer)
+    return replace(state, last_actions=MappingProxyType(actions))
+
+
+def _close_day(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionState:
+    """End ``p["day"]`` at ``p["at"]``: no visit of it runs later, and it has no current step any more."""
+    day = date.fromisoformat(p["day"])
+    at = from_text(p["at"]) if isinstance(p.get("at"), str) else event.at
+    visits = tuple(
+        replace(v, left_at=max(at, v.entered_at)) if v.day == day and (v.left_at is None or v.left_at > at) else v
+        for v in state.visits
+    )
+    closed = dict(state.closed)
+    closed[day] = DayClose(at=at, inferred=bool(p.get("inferred")), by=event.actor)
+    state = replace(state, visits=visits, closed=MappingProxyType(closed))
+    if state.day == day:
+        state = replace(state, exercise=None, step=None, timer=None, removed=None)
+    return state
 
 
 def _keys(programme: Programme, on: date) -> list[StepKey]:
@@ -307,24 +363,30 @@ def apply(state: SessionState, event: Event) -> SessionState:
     elif event.kind == ev.PROGRAMME_LOADED:
         state = _load_programme(state, Programme.model_validate(p["programme"]), p.get("digest", ""))
     elif event.kind == ev.DAY_OPENED:
+        day = date.fromisoformat(p["day"])
         state = replace(
             state,
-            day=date.fromisoformat(p["day"]),
+            day=day,
             exercise=None,
             step=None,
             timer=None,
             visits=_close_last_visit(state.visits, event.at),
             removed=None,
+            opened=state.opened | {day},
         )
+    elif event.kind == ev.DAY_CLOSED:
+        state = _close_day(state, event, p)
     elif event.kind == ev.STEP_ENTERED:
         state = replace(_enter(state, event, p), removed=None)
     elif event.kind == ev.TIMER_PAUSED and timer is not None and not timer.paused:
-        state = replace(state, timer=replace(timer, paused_since=event.at))
+        state = _acted(replace(state, timer=replace(timer, paused_since=event.at)), event.at)
     elif event.kind == ev.TIMER_RESUMED and timer is not None and timer.paused_since is not None:
         paused_for = event.at - timer.paused_since
-        state = replace(state, timer=replace(timer, paused_since=None, paused_total=timer.paused_total + paused_for))
+        resumed = replace(timer, paused_since=None, paused_total=timer.paused_total + paused_for)
+        state = _acted(replace(state, timer=resumed), event.at)
     elif event.kind == ev.TIMER_ADJUSTED and timer is not None:
-        state = replace(state, timer=replace(timer, adjustment=timer.adjustment + timedelta(seconds=p["seconds"])))
+        adjusted = replace(timer, adjustment=timer.adjustment + timedelta(seconds=p["seconds"]))
+        state = _acted(replace(state, timer=adjusted), event.at)
     elif event.kind in _REFLECTION_KINDS:
         state = _reflection_event(state, event, p)
     elif event.kind in _TEAM_KINDS:

@@ -146,9 +146,10 @@ async def test_the_app_says_a_paused_timer_is_still_paused(
 async def test_a_new_run_is_not_announced_as_resumed(tmp_path: Path, tiny_programme: Programme) -> None:
     db = tmp_path / "run.db"
     Store.create(db, tiny_programme, actor="lead").close()
-    app = FacilitatorApp(db_path=db, actor="lead", clock=FakeClock())
+    app = FacilitatorApp(db_path=db, actor="lead", clock=FakeClock())  # the morning of day 1
     async with app.run_test(size=(120, 40)) as pilot:
-        assert await notes(pilot, app) == []
+        # Nothing about resuming; the day dated today is opened, and said so.
+        assert await notes(pilot, app) == ["Day 1, Mon 22 Aug is open."]
 
 
 # -- end to end: the real command, killed with SIGKILL in a real terminal --------------------------------------

@@ -34,7 +34,7 @@ FUZZ = settings(
 )
 DAY1 = date(2022, 8, 22)
 TAG = "<x-fz>"  # were it ever in a page unescaped, the page would have taken form text as HTML
-ROUTES = ["identify", "check-in", "reflect", "join-request", "forget"]
+ROUTES = ["identify", "check-in", "check-out", "reflect", "join-request", "forget"]
 FIELDS = ["csrf", "sid", "email", "code", "text", "name", "consent", "show_name", "answering", "lang", ""]
 VALUES = st.one_of(
     st.sampled_from(

@@ -82,6 +82,14 @@ def test_failures_all_look_the_same(run: tuple[Session, Desk]) -> None:
     assert desk.identify("", "same") is None  # a code two people share proves neither
 
 
+@pytest.mark.parametrize("email", ["bob@example.org", "ada@example.org", "nobody@example.org", ""])
+@pytest.mark.parametrize("code", ["ééé", "k7q2xyé", "☃", "\udcff", "\ud800"])
+def test_a_code_of_any_characters_matches_nobody(run: tuple[Session, Desk], email: str, code: str) -> None:
+    # Bob has no code, Ada has one, nobody is not on the roster: every path compares without a TypeError.
+    _, desk = run
+    assert desk.identify(email, code) is None
+
+
 def test_a_participant_added_later_is_found(run: tuple[Session, Desk]) -> None:
     lead, desk = run
     assert desk.identify("eve@example.org", "") is None
@@ -141,6 +149,72 @@ def test_a_check_in_left_open_yesterday_does_not_block_today(
     done = desk.check_in(tomorrow, "bob", "e" * 32)
     assert not done.already
     assert desk.checked_in(tomorrow, "bob") is not None
+
+
+# -- check-out ------------------------------------------------------------------------------------------
+
+
+def test_check_out_ends_the_stay_with_source_qr_and_says_when(run: tuple[Session, Desk], fake_clock: FakeClock) -> None:
+    lead, desk = run
+    desk.check_in(HQ, "ada", "a" * 32)
+    fake_clock.advance(timedelta(minutes=95))
+    done = desk.check_out(HQ, "ada", "b" * 32)
+    assert done is not None and done.local_time == "09:35"  # New York time
+    last = desk.store.events()[-1]
+    assert (last.kind, last.id, last.actor) == (
+        ev.ATTENDANCE_CHECKED_OUT,
+        f"checkout-ada-{'b' * 32}",
+        "participant-page",
+    )
+    assert last.payload["source"] == "qr"
+    assert desk.checked_in(HQ, "ada") is None
+    assert desk.checked_out(HQ, "ada") == done
+    lead.refresh()
+    (interval,) = lead.attendance.intervals("ada")
+    assert interval.end == fake_clock.now()
+
+
+def test_check_out_when_not_checked_in_writes_nothing(run: tuple[Session, Desk], fake_clock: FakeClock) -> None:
+    _, desk = run
+    before = len(desk.store.events())
+    assert desk.check_out(HQ, "ada", "a" * 32) is None
+    desk.check_in(HQ, "bob", "b" * 32)
+    fake_clock.advance(timedelta(days=1))  # still in since yesterday: not checked in today
+    assert desk.check_out(tokens.Grant("hq", DAY1 + timedelta(days=1)), "bob", "c" * 32) is None
+    assert len(desk.store.events()) == before + 1
+    assert desk.checked_out(HQ, "ada") is None
+
+
+def test_a_retried_check_out_is_stored_once_even_after_checking_in_again(
+    run: tuple[Session, Desk], fake_clock: FakeClock
+) -> None:
+    _, desk = run
+    desk.check_in(HQ, "bob", "a" * 32)
+    fake_clock.advance(timedelta(minutes=5))
+    first = desk.check_out(HQ, "bob", "b" * 32)
+    fake_clock.advance(timedelta(minutes=5))
+    desk.check_in(HQ, "bob", "c" * 32)
+    before = len(desk.store.events())
+    assert desk.check_out(HQ, "bob", "b" * 32) == first  # the browser retried the first POST
+    assert len(desk.store.events()) == before
+    assert desk.checked_in(HQ, "bob") is not None
+
+
+def test_two_copies_of_a_check_out_in_one_batch_land_once(run: tuple[Session, Desk]) -> None:
+    _, desk = run
+    desk.check_in(HQ, "bob", "a" * 32)
+    with desk.session.batch():
+        desk.check_out(HQ, "bob", "b" * 32)
+        desk.check_out(HQ, "bob", "b" * 32)
+    assert [e.kind for e in desk.store.events()].count(ev.ATTENDANCE_CHECKED_OUT) == 1
+
+
+def test_a_participant_can_leave_after_a_facilitator_checked_them_in(run: tuple[Session, Desk]) -> None:
+    lead, desk = run
+    lead.check_in("bob")
+    assert desk.check_out(JUBA, "bob", "a" * 32) is not None
+    lead.refresh()
+    assert not lead.attendance.is_in("bob")
 
 
 # -- reflections ----------------------------------------------------------------------------------------

@@ -120,6 +120,52 @@ def test_a_phone_checks_in_and_sends_a_reflection(served: tuple[str, Path, Sessi
     assert logged[0]["text"] == MARKUP and logged[0]["consent"] is True and logged[0]["source"] == "qr"
 
 
+def test_a_phone_checks_out_and_in_again(served: tuple[str, Path, Session], chromium_path: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, _db, lead = served
+    store = lead.store
+    token = tokens.issue(tokens.load_settings(store), store.programme(), "hq", store.clock.now())
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        try:
+            context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB")
+            page = context.new_page()
+            page.goto(f"{base}/p/{token.code}")
+            page.fill("#personal-code", "K7Q2XY")
+            page.click("form[action*='/identify'] button")
+            page.wait_for_selector("#checked-in")
+
+            # Found by its accessible name, as a screen reader would; its hint is tied to it.
+            leaving = page.get_by_role("button", name="I’m leaving")
+            assert leaving.get_attribute("aria-describedby") == "leave-help"
+            assert "register shows when you left" in page.inner_text("#leave-help")
+            leaving.click()
+            page.wait_for_selector("#checked-out")
+            assert re.fullmatch(
+                r"You are checked out \(since \d\d:\d\d\)\. Check in again when you are back\.",
+                page.inner_text("#checked-out"),
+            )
+            assert page.get_by_role("button", name="I’m leaving").count() == 0
+
+            page.get_by_role("button", name="Check in", exact=True).click()
+            page.wait_for_selector("#checked-in")
+            assert page.get_by_role("button", name="I’m leaving").count() == 1
+        finally:
+            browser.close()
+
+    lead.refresh()
+    events = [e for e in store.events() if e.kind in (ev.ATTENDANCE_CHECKED_IN, ev.ATTENDANCE_CHECKED_OUT)]
+    assert [(e.kind, e.payload["source"]) for e in events] == [
+        (ev.ATTENDANCE_CHECKED_IN, "qr"),
+        (ev.ATTENDANCE_CHECKED_OUT, "qr"),
+        (ev.ATTENDANCE_CHECKED_IN, "qr"),
+    ]
+    assert lead.attendance.is_in("ada", "qr")
+
+
 def test_the_page_follows_the_facilitator_without_a_reload_by_hand(
     served: tuple[str, Path, Session], chromium_path: str
 ) -> None:

@@ -19,6 +19,7 @@ from facilitator.script_models import Programme
 from facilitator.session import Session
 from facilitator.store import Store
 from facilitator.web.app import create_app
+from facilitator.web.security import CookieJar, Visitor
 
 DAY1 = date(2022, 8, 22)
 SCRIPT = "<script>alert('x')</script>[bold red]boom[/] \x1b[2J <b>bold</b> &amp;"
@@ -215,11 +216,23 @@ def test_an_unknown_email_gets_the_same_answer_as_a_known_one_with_a_wrong_code(
     assert kinds(lead.store) == before
 
 
+@pytest.mark.parametrize("email", ["bob@example.org", "ada@example.org", "nobody@example.org", ""])
+@pytest.mark.parametrize("code", ["ééé", "K7Q2é", "☃", "\x00é"])
+def test_a_personal_code_of_any_characters_gets_the_ordinary_refusal(
+    client: TestClient, lead: Session, hq: str, email: str, code: str
+) -> None:
+    # Bob has no code, Ada has one, nobody is not on the roster: each compares the code its own way.
+    before = kinds(lead.store)
+    response = identify(client, hq, email=email, code=code)
+    assert response.status_code == 200 and "could not match" in response.text
+    assert kinds(lead.store) == before
+
+
 def test_the_check_in_button_checks_in_again_after_a_check_out(client: TestClient, lead: Session, hq: str) -> None:
     identify(client, hq, email="bob@example.org")
     lead.check_out("bob", "facilitator")
     page = client.get(f"/p/{hq}")
-    assert "You are not checked in here." in page.text
+    assert "You are checked out (since 08:00)." in page.text
     response = client.post(f"/p/{hq}/check-in", data={"csrf": field(page.text, "csrf"), "sid": field(page.text, "sid")})
     assert response.status_code == 303
     lead.refresh()
@@ -259,10 +272,132 @@ def test_a_tampered_cookie_is_ignored(client: TestClient, hq: str) -> None:
     assert "Who are you?" in client.get(f"/p/{hq}").text
 
 
+@pytest.mark.parametrize(
+    "cookie", [b"fp=a.\xc3\xa9", b"fp=a.\xe9", b"fp=\xc3\xa9.\xc3\xa9", b"fp=a.\xe2\x98\x83", b"fp=\xe9\xe9\xe9"]
+)
+def test_a_cookie_of_any_characters_is_an_unknown_visitor(
+    client: TestClient, lead: Session, hq: str, cookie: bytes
+) -> None:
+    stranger = TestClient(client.app, follow_redirects=False)
+    page = stranger.get(f"/p/{hq}", headers={"cookie": cookie})
+    assert page.status_code == 200 and "Who are you?" in page.text
+    assert "set-cookie" in page.headers  # a new visitor gets a cookie of their own
+    before = kinds(lead.store)
+    data = {"csrf": field(page.text, "csrf"), "sid": field(page.text, "sid")}
+    refused = stranger.post(f"/p/{hq}/check-in", data=data, headers={"cookie": cookie})
+    assert refused.status_code == 403 and "reload" in refused.text.lower()
+    assert kinds(lead.store) == before
+
+
+@pytest.mark.parametrize("value", ["a.é", "é.é", "a.☃", "é" * 3, "\udcff.\ud800"])
+def test_the_cookie_jar_reads_a_cookie_of_any_characters_as_nobody(value: str) -> None:
+    jar = CookieJar(b"s" * 32)
+    assert jar.read(value) is None
+    assert not jar.csrf_ok(Visitor("n"), value)
+
+
+# -- check-out ----------------------------------------------------------------------------------------
+
+
+def leave(client: TestClient, token: str, lang: str = "en") -> tuple[dict[str, str], httpx.Response]:
+    """Press "I'm leaving" on the page as it is now; the form sent, and the answer."""
+    data = form_of(client, f"/p/{token}?lang={lang}")
+    return data, client.post(f"/p/{token}/check-out?lang={lang}", data=data)
+
+
+def test_im_leaving_checks_out_and_the_register_shows_when(
+    client: TestClient, lead: Session, hq: str, fake_clock: FakeClock
+) -> None:
+    identify(client, hq, email="bob@example.org")
+    page = client.get(f"/p/{hq}")
+    assert "I’m leaving" in page.text and f'action="/p/{hq}/check-out?lang=en"' in page.text
+    fake_clock.advance(timedelta(minutes=90))
+    later = code_for(lead.store, "hq", fake_clock)  # the screen's code has changed; the identity holds all day
+    _, response = leave(client, later)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/p/{later}?lang=en&done=checkout"
+    page = client.get(response.headers["location"])
+    assert "You are checked out (since 09:30). Check in again when you are back." in page.text
+    assert "I’m leaving" not in page.text and f'action="/p/{later}/check-in?lang=en"' in page.text
+    last = lead.store.events()[-1]
+    assert last.kind == ev.ATTENDANCE_CHECKED_OUT
+    assert (last.payload["participant"], last.payload["source"]) == ("bob", "qr")
+    lead.refresh()
+    assert not lead.attendance.is_in("bob")
+    (interval,) = lead.attendance.intervals("bob")
+    assert interval.end == fake_clock.now() == interval.start + timedelta(minutes=90)
+
+
+def test_checking_out_twice_is_harmless(client: TestClient, lead: Session, hq: str, fake_clock: FakeClock) -> None:
+    identify(client, hq, email="bob@example.org")
+    fake_clock.advance(timedelta(minutes=10))
+    data, _ = leave(client, hq)
+    after_one = kinds(lead.store)
+    fake_clock.advance(timedelta(minutes=5))
+    retried = client.post(f"/p/{hq}/check-out", data=data)  # the same form again: a retry, stored once
+    assert retried.status_code == 303 and retried.headers["location"].endswith("done=checkout")
+    _, again = leave(client, hq)  # a fresh press (another tab): they are out already
+    assert again.status_code == 409
+    assert "You were not checked in, so there was nothing to check out." in again.text
+    assert "You are checked out (since 08:10)." in again.text  # the first check-out's time stands
+    assert kinds(lead.store) == after_one
+
+
+def test_they_can_check_in_again_after_leaving(
+    client: TestClient, lead: Session, hq: str, fake_clock: FakeClock
+) -> None:
+    identify(client, hq, email="bob@example.org")
+    fake_clock.advance(timedelta(minutes=10))
+    data, _ = leave(client, hq)
+    fake_clock.advance(timedelta(minutes=10))
+    response = client.post(f"/p/{hq}/check-in", data=form_of(client, f"/p/{hq}"))
+    page = client.get(response.headers["location"])
+    assert "You are checked in (at 08:20)." in page.text and "I’m leaving" in page.text
+    # A late retry of the earlier check-out is that check-out, landed already: it does not end the new stay.
+    assert client.post(f"/p/{hq}/check-out", data=data).status_code == 303
+    lead.refresh()
+    assert lead.attendance.is_in("bob", "qr")
+    assert [(iv.start, iv.end) for iv in lead.attendance.intervals("bob")] == [
+        (fake_clock.now() - timedelta(minutes=20), fake_clock.now() - timedelta(minutes=10)),
+        (fake_clock.now(), None),
+    ]
+
+
+def test_leaving_when_a_facilitator_checked_them_out_says_so(client: TestClient, lead: Session, hq: str) -> None:
+    identify(client, hq, email="bob@example.org")
+    data = form_of(client, f"/p/{hq}")  # the page still shows "I'm leaving"
+    lead.check_out("bob", "facilitator")
+    before = kinds(lead.store)
+    response = client.post(f"/p/{hq}/check-out", data=data)
+    assert response.status_code == 409 and 'role="alert">You were not checked in' in response.text
+    assert kinds(lead.store) == before
+
+
+def test_leaving_needs_an_identity(client: TestClient, lead: Session, hq: str) -> None:
+    identify(client, hq, email="bob@example.org")
+    stranger = TestClient(client.app, follow_redirects=False)
+    before = kinds(lead.store)
+    _, response = leave(stranger, hq)
+    assert response.status_code == 303 and "done" not in response.headers["location"]
+    assert kinds(lead.store) == before
+    lead.refresh()
+    assert lead.attendance.is_in("bob")
+
+
+def test_leaving_in_french(client: TestClient, hq: str) -> None:
+    data = form_of(client, f"/p/{hq}?lang=fr", email="bob@example.org", code="")
+    page = client.get(client.post(f"/p/{hq}/identify?lang=fr", data=data).headers["location"])
+    assert "Je pars" in page.text and "Vous partez ?" in page.text
+    _, response = leave(client, hq, lang="fr")
+    page = client.get(response.headers["location"])
+    assert "Votre départ est enregistré (depuis 08:00)." in page.text
+    assert 'role="status"' in page.text and "Enregistrer ma présence" in page.text
+
+
 # -- CSRF and size ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("route", ["identify", "check-in", "reflect", "join-request", "forget"])
+@pytest.mark.parametrize("route", ["identify", "check-in", "check-out", "reflect", "join-request", "forget"])
 def test_a_missing_or_wrong_csrf_token_is_refused(client: TestClient, lead: Session, hq: str, route: str) -> None:
     identify(client, hq, email="bob@example.org")
     good = form_of(client, f"/p/{hq}", email="bob@example.org", text="hi", answering="reflect/write", name="X")

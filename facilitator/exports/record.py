@@ -26,6 +26,7 @@ STATE_KINDS = (
     ev.RUN_CREATED,
     ev.PROGRAMME_LOADED,
     ev.DAY_OPENED,
+    ev.DAY_CLOSED,
     ev.STEP_ENTERED,
     ev.TIMER_PAUSED,
     ev.TIMER_RESUMED,
@@ -36,7 +37,7 @@ ATTENDANCE_KINDS = (
     ev.PARTICIPANT_UPDATED,
     ev.ATTENDANCE_MARKED,
 )  # not location.link: no table needs a link's history, and a flaky link has thousands of changes
-_LEAVING = frozenset({ev.STEP_ENTERED, ev.DAY_OPENED})
+_LEAVING = frozenset({ev.STEP_ENTERED, ev.DAY_OPENED, ev.DAY_CLOSED})
 
 
 @dataclass(frozen=True)

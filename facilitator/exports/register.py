@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from facilitator import events as ev
@@ -21,13 +21,12 @@ from facilitator.events import Event
 from facilitator.exports.record import Record
 from facilitator.exports.snapshot import Snapshot
 from facilitator.exports.tables import BOOL, DATE, DATETIME, INT, MINUTES, SHARE, Column, Table
+from facilitator.gender import NOT_STATED, category
 from facilitator.participants import Participant
-
-NOT_STATED = "not stated"
 
 
 def gender_of(person: Participant) -> str:
-    return (person.gender or "").strip().lower() or NOT_STATED
+    return category(person.gender)
 
 
 @dataclass(frozen=True)
@@ -53,8 +52,8 @@ class _Seen:
         self.spans = register.spans(pid)
         self.intervals = register.attendance.intervals(pid)
         self.starts = [iv.start for iv in self.intervals]
-        # Where each interval's span stops counting: its end, now, or the midnight after it began.
-        self.stops = [min(iv.until(register.now), _midnight_after(iv.start, register.tz)) for iv in self.intervals]
+        # Where each interval's span stops counting: its end, now, or its day's end (Register.stop).
+        self.stops = [register.stop(iv) for iv in self.intervals]
         self.longest = max((stop - iv.start for iv, stop in zip(self.intervals, self.stops, strict=True)), default=None)
 
     def within(self, begin: datetime, end: datetime) -> list[Span]:
@@ -81,8 +80,8 @@ class _Seen:
             if until > begin:
                 if iv.source not in sources:
                     sources.append(iv.source)
-                if iv.end is None and until >= touching[-1][1]:
-                    last_out = None  # never checked out: the span ends only because the day (or now) does
+                if iv.end is None and until >= touching[-1][1] and until >= self.register.now:
+                    last_out = None  # never checked out, and still counting: in now
         sources.sort(key=lambda source: _SOURCE_ORDER.get(source, 9))
         return Window(touching[0][0], last_out, "+".join(sources))
 
@@ -112,10 +111,6 @@ def _touching(spans: Sequence[Span], window: Sequence[Span]) -> list[Span]:
                 break
             k += 1
     return found
-
-
-def _midnight_after(moment: datetime, tz: tzinfo) -> datetime:
-    return datetime.combine(moment.astimezone(tz).date() + timedelta(days=1), time(), tzinfo=tz)
 
 
 _SOURCE_ORDER = {"facilitator": 0, "qr": 1, "zoom": 2, "teams": 3}
@@ -286,10 +281,16 @@ class Attendance:
                 here = [row for row in today if location is None or row.person.location == location]
                 statuses = [row.status for row in here]
                 attended = sum(1 for s in statuses if s in ("present", "late"))
-                total = sum((row.attended for row in here), timedelta())
+                excused = statuses.count("excused")
+                # Minutes of attendees only: an excused person's few minutes must not raise the average.
+                total = sum((row.attended for row in here if row.status in ("present", "late")), timedelta())
                 expected = (
                     counts[location].expected if location is not None else sum(c.expected for c in counts.values())
                 )
+                # As Moodle reports it: excused people are left out of the rate, not counted absent. The people
+                # who could have come are the workshop's expected figure, or the roster where more registered,
+                # so attended + excused never exceeds it and the rate stays within 0..1.
+                could_come = max(expected, len(here)) - excused
                 out.append(
                     (
                         day,
@@ -299,7 +300,7 @@ class Attendance:
                         expected,
                         attended,
                         *(statuses.count(s) for s in ("present", "late", "excused", "absent")),
-                        attended / len(here) if here else None,
+                        attended / could_come if could_come > 0 else None,
                         minutes(total),
                         minutes(total / attended) if attended else None,
                     )
@@ -332,6 +333,7 @@ class Attendance:
             for gender in sorted({gender_of(row.person) for row in today}, key=lambda g: (g == NOT_STATED, g)):
                 mine = [row for row in today if gender_of(row.person) == gender]
                 came = sum(1 for row in mine if row.status in ("present", "late"))
+                could_come = len(mine) - sum(1 for row in mine if row.status == "excused")  # excused: apart
                 out.append(
                     (
                         day,
@@ -339,7 +341,7 @@ class Attendance:
                         len(mine),
                         came,
                         came / attended_today if attended_today else None,
-                        came / len(mine) if mine else None,
+                        came / could_come if could_come > 0 else None,
                     )
                 )
         return out

@@ -2,17 +2,19 @@
 
 A step's actual time is the wall time of its visits (as the pace panel counts it); its run time leaves
 out the pauses; it overran by however much its run time passed its planned duration plus its extensions.
-Nothing in the log closes a day, so a day's last visit ends when the next step or day is entered, or at
-midnight in the workshop's time zone, whichever is first (as attendance counts it).
+A day's last visit ends when the next step or day is entered, or at the day's end (facilitator.days: on the
+record, or inferred for a day left open, never later than the workshop's midnight), whichever is first, as
+attendance counts it. A day whose end was inferred says so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from facilitator.attendance import minutes
+from facilitator.days import midnight_after
 from facilitator.exports.record import Record, VisitTimer
 from facilitator.exports.tables import BOOL, DATE, DATETIME, MINUTES, Column, Table
 from facilitator.pace import day_pace
@@ -60,6 +62,7 @@ class DayRun:
     rehearsal: bool
     drift: timedelta | None  # positive: behind plan; None: not started
     status: str
+    end_inferred: bool | None = None  # the day was left open and its end inferred; None: not ended
 
 
 class Timeline:
@@ -68,11 +71,15 @@ class Timeline:
         programme = record.programme
         tz = record.workshop_tz
         visits: dict[tuple[date, str, str], list[tuple[Visit, datetime | None, VisitTimer]]] = {}
+        ends = record.register.ends
         for index, visit in enumerate(record.state.visits):
             end = visit.left_at
-            midnight = datetime.combine(visit.entered_at.astimezone(tz).date() + timedelta(days=1), time(), tz)
-            if end is not None or record.now >= midnight:
-                end = min(end or midnight, midnight)
+            cap = midnight_after(visit.entered_at, tz)
+            day_end = ends.end(visit.day)
+            if day_end is not None:
+                cap = max(visit.entered_at, min(cap, day_end.at))
+            if end is not None or record.now >= cap or day_end is not None:
+                end = min(end or cap, cap)
             timer = record.visit_timers.get(index, VisitTimer())
             visits.setdefault((visit.day, visit.exercise, visit.step), []).append((visit, end, timer))
         self.steps: list[StepRun] = []
@@ -154,16 +161,19 @@ class Timeline:
         if not run:
             return DayRun(day, title, scheduled, planned, None, None, False, None, "not started")
         first = min(s.actual_start for s in run if s.actual_start is not None)
-        live = record.state.day == day and any(s.status == "running" for s in run)
+        day_end = record.register.ends.end(day)
+        live = day_end is None and record.state.day == day and any(s.status == "running" for s in run)
         rehearsal = first.astimezone(tz).date() != day
         if live:
             pace = day_pace(record.state, day, record.now)
             assert pace is not None
             return DayRun(day, title, scheduled, planned, first, None, pace.rehearsal, pace.drift, "running")
         # A finished day: how much later than planned it ended (a rehearsal is measured from its first step).
-        end = max(s.actual_end for s in run if s.actual_end is not None)
+        end = day_end.at if day_end is not None else max(s.actual_end for s in run if s.actual_end is not None)
         start = first if rehearsal else scheduled
-        return DayRun(day, title, scheduled, planned, first, end, rehearsal, end - (start + planned), "done")
+        inferred = day_end.inferred if day_end is not None else False
+        drift = end - (start + planned)
+        return DayRun(day, title, scheduled, planned, first, end, rehearsal, drift, "done", inferred)
 
     def steps_table(self) -> Table:
         def rows() -> Iterator[tuple[object, ...]]:
@@ -221,6 +231,7 @@ class Timeline:
                     minutes(d.planned),
                     minutes(d.drift) if d.drift is not None else None,
                     d.rehearsal,
+                    d.end_inferred,
                 )
 
         columns = (
@@ -234,5 +245,6 @@ class Timeline:
             Column("planned_minutes", MINUTES),
             Column("drift_minutes", MINUTES),
             Column("rehearsal", BOOL),
+            Column("end_inferred", BOOL),
         )
         return Table("timeline_days", "Timeline: drift of each day", columns, rows())

@@ -46,6 +46,7 @@ DRIVER_ACTIONS = frozenset({"next_step", "previous_step", "toggle_pause", "adjus
 TEAM_WRITES = frozenset({"log_reflection", "ask_control", "hand_control", "take_control", "send_note"})
 POLL_SECONDS = 0.05
 RELOAD_SECONDS = 1.0  # how often the workshop's files are checked for edits
+CALENDAR_SECONDS = 5.0  # how often a day left open, or a new day dated today, is looked for
 ATTENDANCE_KINDS = frozenset(
     {
         ev.PARTICIPANT_ADDED,
@@ -54,6 +55,7 @@ ATTENDANCE_KINDS = frozenset(
         ev.ATTENDANCE_CHECKED_OUT,
         ev.ATTENDANCE_MARKED,
         ev.LOCATION_LINK,
+        ev.DAY_CLOSED,  # who is present ends with the day
     }
 )
 
@@ -390,6 +392,8 @@ class FacilitatorApp(App[None]):
         if state.visits:
             self._announce_resume(state)
         self.set_interval(self.poll_seconds, self._poll)
+        await self._keep_calendar()
+        self.set_interval(CALENDAR_SECONDS, self._keep_calendar)
         from facilitator.tui.requests_screen import watch_join_requests
 
         self.join_requests = watch_join_requests(self)
@@ -414,6 +418,27 @@ class FacilitatorApp(App[None]):
             with contextlib.suppress(StoreError):  # busy at exit: the row goes stale within seconds
                 await self.run_db(lambda s: presence.leave(s.store, lead.connection))
         await asyncio.get_running_loop().run_in_executor(None, self.db.close)
+
+    # -- the calendar: days that end and the day dated today ------------------------------------------
+
+    async def _keep_calendar(self) -> None:
+        """Write down the end of any day left open, and, driving, open the day dated today (facilitator.days).
+
+        Run at start and every few seconds, so the workshop's midnight passing is noticed while the app runs.
+        """
+
+        def upkeep(session: Session) -> tuple[SessionState, AttendanceSnapshot | None] | None:
+            changed = bool(session.close_overdue_days())
+            if session.role != OBSERVER and session.open_today() is not None:
+                changed = True
+            return (session.state, self.read_attendance(session)) if changed else None
+
+        try:
+            result = await self.run_db(upkeep)
+        except (InputError, StoreError):  # not driving after all, or a failing disk: the next round tries again
+            return
+        if result is not None:
+            self._show(*result)
 
     # -- presence and live reload --------------------------------------------------------------------
 
@@ -494,10 +519,30 @@ class FacilitatorApp(App[None]):
     # -- actions -------------------------------------------------------------------------------------
 
     async def action_next_step(self) -> None:
-        await self.command(Session.next_step)
+        await self.stepping(lambda confirmed: lambda s: s.next_step(confirmed=confirmed))
 
     async def action_previous_step(self) -> None:
-        await self.command(Session.previous_step)
+        await self.stepping(lambda confirmed: lambda s: s.previous_step(confirmed=confirmed))
+
+    async def stepping(self, make: Callable[[bool], Callable[[Session], object]]) -> None:
+        """Run a command that enters a step; when that would reopen a closed day or carry a day over to
+        another date, ask the driver first (facilitator.days.reopening) and run it again if they say yes."""
+        from facilitator.session import NeedsConfirmation
+        from facilitator.tui.choice import YES, Choice
+
+        try:
+            await self.attempt(make(False))
+        except NeedsConfirmation as exc:
+
+            def answered(answer: str | None) -> None:
+                if answer == YES:
+                    self.run_worker(self.command(make(True)), exclusive=True, group="step")
+
+            self.push_screen(Choice("Go back to an earlier day?", str(exc), "enter the step"), answered)
+        except InputError as exc:
+            self.notify("\n".join(exc.lines()), severity="error", markup=False)
+        except StoreError as exc:
+            self.show_store_error(exc)
 
     async def action_toggle_pause(self) -> None:
         await self.command(lambda s: s.resume() if s.state.timer and s.state.timer.paused else s.pause())
@@ -507,7 +552,11 @@ class FacilitatorApp(App[None]):
 
     def jump_to(self, day: str, exercise: str, step: str) -> None:
         on = date.fromisoformat(day)
-        self.run_worker(self.command(lambda s: s.enter_step(exercise, step, on=on)), exclusive=True, group="jump")
+
+        def make(confirmed: bool) -> Callable[[Session], object]:
+            return lambda s: s.enter_step(exercise, step, on=on, confirmed=confirmed)
+
+        self.run_worker(self.stepping(make), exclusive=True, group="jump")
 
     def action_jump(self) -> None:
         from facilitator.tui.pickers import JumpScreen
@@ -521,6 +570,35 @@ class FacilitatorApp(App[None]):
 
     def open_day(self, on: date) -> None:
         self.run_worker(self.command(lambda s: s.open_day(on)), exclusive=True, group="day")
+
+    def close_day(self) -> None:
+        self.run_worker(self.command(Session.close_day), exclusive=True, group="day")
+
+    async def action_quit(self) -> None:
+        """Leave the app; the driver leaving after the day's last step is offered to close the day first."""
+        state = self.state
+        timeline = state.day_timeline()
+        last = bool(timeline) and state.current is not None and state.current == timeline[-1]
+        if not (self.driving and last and state.day not in state.closed):
+            self.exit()
+            return
+        from facilitator.tui.choice import NO, YES, Choice
+
+        async def close_and_quit() -> None:
+            await self.command(Session.close_day)
+            self.exit()
+
+        def answered(answer: str | None) -> None:
+            if answer == YES:
+                self.run_worker(close_and_quit(), exclusive=True, group="day")
+            elif answer == NO:
+                self.exit()
+
+        text = (
+            "This is the day's last step. Close the day now, so its record ends here? Left open, it is closed "
+            "later at the end its pace forecast gave at your last action."
+        )
+        self.push_screen(Choice("Close the day?", text, "close the day and quit", "quit, leave it open"), answered)
 
     def action_log_reflection(self) -> None:
         from facilitator.tui.reflection_form import ReflectionForm
@@ -581,9 +659,10 @@ class FacilitatorApp(App[None]):
         return self.refusal(action) is None
 
     def _team_changed(self, old: SessionState, new: SessionState) -> None:
-        from facilitator.tui.team_notices import team_notices
+        from facilitator.tui.team_notices import day_notices, team_notices
 
-        for notice in team_notices(old, new, me=self.actor, role=self.role, notes_after=self._notes_seen):
+        notices = team_notices(old, new, me=self.actor, role=self.role, notes_after=self._notes_seen)
+        for notice in [*day_notices(old, new), *notices]:
             self.notify(notice.text, title=notice.title, severity=notice.severity, markup=False, timeout=8)  # type: ignore[arg-type]
         self._notes_seen = max(self._notes_seen, new.last_seq)
         if (old.driver, old.control_requests) != (new.driver, new.control_requests):
@@ -671,6 +750,7 @@ def binding_owners() -> list[tuple[str, type[DOMNode]]]:
     """Where each group of keys works, and the class that binds them, in the order help lists them."""
     from facilitator.tui.agenda import AgendaView
     from facilitator.tui.attendance_screen import AttendanceScreen, ConfirmEveryone
+    from facilitator.tui.choice import Choice
     from facilitator.tui.control_picker import ConfirmTakeover, ControlPicker
     from facilitator.tui.help_screen import HelpScreen
     from facilitator.tui.note_form import NoteForm
@@ -691,6 +771,7 @@ def binding_owners() -> list[tuple[str, type[DOMNode]]]:
         ("Everyone-present confirmation", ConfirmEveryone),
         ("Participant form", ParticipantForm),
         ("Jump and day pickers", JumpScreen),
+        ("Questions (close the day, go back to an earlier day)", Choice),
         ("QR code", QrScreen),
         ("Hand-control picker", ControlPicker),
         ("Take-control confirmation", ConfirmTakeover),

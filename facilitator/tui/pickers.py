@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from facilitator.days import workshop_tz
 from facilitator.text import printable
 
 if TYPE_CHECKING:
@@ -113,19 +114,35 @@ class DayScreen(_Picker):
         days = self.query_one("#days", OptionList)
         if programme is None:
             return
+        offset = 0
+        if state.day is not None and state.day not in state.closed and any(v.day == state.day for v in state.visits):
+            # The driver's end of the day, on the record: first, as it is what the end of a day calls for.
+            label = f"■ Close the day ({state.day:%a %d %b}) now: its record ends here"
+            days.add_option(Option(Text(label, style="bold"), id=CLOSE_DAY))
+            offset = 1
+        tz = workshop_tz(programme)
         for day in programme.workshop.days:
             minutes = int(programme.planned_duration(day).total_seconds() // 60)
             visited = any(v.day == day.date for v in state.visits)
             mark = "▶" if day.date == state.day else "✓" if visited else "·"
-            label = f"{mark} {day.date:%a %d %b}  {day.title}  ({len(programme.timeline(day))} steps, {minutes} min)"
+            close = state.closed.get(day.date)
+            ended = f"  closed {close.at.astimezone(tz):%H:%M}" if close is not None else ""
+            label = (
+                f"{mark} {day.date:%a %d %b}  {day.title}  ({len(programme.timeline(day))} steps, {minutes} min){ended}"
+            )
             days.add_option(Option(Text(printable(label), no_wrap=True, overflow="ellipsis"), id=day.date.isoformat()))
         current = [d.date for d in programme.workshop.days].index(state.day) if state.day else 0
-        days.highlighted = current
+        days.highlighted = current + offset
         days.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         from datetime import date
 
-        if event.option.id:
+        if event.option.id == CLOSE_DAY:
+            self.lead_app.close_day()
+        elif event.option.id:
             self.lead_app.open_day(date.fromisoformat(event.option.id))
         self.dismiss()
+
+
+CLOSE_DAY = "close-day"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
+from facilitator.days import workshop_tz
 from facilitator.roles import drives
 from facilitator.state import SessionState
 from facilitator.text import printable
@@ -33,3 +35,27 @@ def team_notices(old: SessionState, new: SessionState, *, me: str, role: str, no
         if note.seq > notes_after and (note.to == me or (note.to is None and driving)) and note.sender != me:
             found.append(Notice(f"{printable(note.sender)} → you: {printable(note.text)}", "Note", "warning"))
     return found
+
+
+def day_notices(old: SessionState, new: SessionState) -> list[Notice]:
+    """What a new state says about the days: one opened, one closed (and whether its end was inferred)."""
+    programme = new.programme
+    if programme is None or old.last_seq == 0:
+        return []  # the first read of the run: nothing has changed in front of anyone
+    tz = workshop_tz(programme)
+    found: list[Notice] = []
+    for day, close in new.closed.items():
+        if old.closed.get(day) != close:
+            at = close.at.astimezone(tz)
+            why = " It was left open: that is where its pace forecast ended at the team's last action." * close.inferred
+            found.append(Notice(f"{_title(new, day)} closed at {at:%H:%M}.{why}", "Day closed"))
+    if new.day is not None and new.day != old.day:
+        found.append(Notice(f"{_title(new, new.day)} is open.", "Day"))
+    return found
+
+
+def _title(state: SessionState, day: date) -> str:
+    assert state.programme is not None
+    days = [d.date for d in state.programme.workshop.days]
+    number = f"Day {days.index(day) + 1}, " if day in days else ""
+    return f"{number}{day:%a %d %b}"

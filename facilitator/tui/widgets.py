@@ -177,8 +177,14 @@ class PaceView(Ticking):
         if state.programme is None:
             return Text()
         day = state.day or state.programme.workshop.days[0].date
-        pace = day_pace(state, day, now)
         self.set_class(False, "warning")
+        close = state.closed.get(day)
+        if close is not None:
+            tz = state.programme.workshop.timezone
+            how = " (inferred: left open)" if close.inferred else ""
+            text = Text(f"Day closed at {local_time(close.at, tz):%H:%M}{how}", style="bold")
+            return text.append(" · d opens another day", style="dim")
+        pace = day_pace(state, day, now)
         if pace is None:
             return Text()
         tz = state.programme.workshop.timezone

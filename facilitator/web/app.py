@@ -1,8 +1,9 @@
 """The participant page's routes (Starlette), on one :class:`~facilitator.participant_page.Desk` on one thread.
 
 Routes: ``/`` (type the code from the screen), ``/p/{token}`` (identify, then check-in state, the current
-prompt and a reflection form), ``POST /p/{token}/identify | check-in | reflect | join-request | forget``,
-``/p/{token}/now.json`` (the current prompt, for the page's optional script), ``/healthz``, ``/static/...``.
+prompt and a reflection form), ``POST /p/{token}/identify | check-in | check-out | reflect | join-request
+| forget``, ``/p/{token}/now.json`` (the current prompt, for the page's optional script), ``/healthz``,
+``/static/...``.
 
 Nothing personal goes in a URL: the token names a location and a day, never a person; who the participant
 is lives in a signed cookie. Every POST needs the CSRF token of the cookie's nonce and redirects on success
@@ -262,6 +263,7 @@ class ParticipantPage:
             return None
         t = catalogue.CATALOGUES[lang]
         checkin = desk.checked_in(grant, participant_id)
+        checkout = desk.checked_out(grant, participant_id) if checkin is None else None
         prompt = desk.prompt()
         notes = {
             Anonymity.ANONYMOUS: t["anonymous_note"],
@@ -272,6 +274,7 @@ class ParticipantPage:
             "location": desk.location_name(grant.location),
             "name": person.name,
             "checkin": checkin,
+            "checkout": checkout,
             "prompt": prompt,
             "anonymity_note": notes[prompt.anonymity],
             "participant_chooses": prompt.anonymity is Anonymity.PARTICIPANT_CHOOSES,
@@ -320,11 +323,13 @@ class ParticipantPage:
                 request_error=extra.get("request_error"),
                 request_sent=done == "request",
             )
-        checkin = context.pop("checkin")
-        status_line = None
+        checkin, checkout = context.pop("checkin"), context.pop("checkout")
+        status_line = left_line = None
         if checkin is not None:
             key = "checked_in_now" if done == "checkin" else "checked_in_already"
             status_line = t[key].format(time=checkin.local_time)
+        elif checkout is not None:
+            left_line = t["checked_out"].format(time=checkout.local_time)
         return self.render(
             request,
             "participant.html",
@@ -334,6 +339,8 @@ class ParticipantPage:
             token=token,
             sid=new_submission_id(),
             status_line=status_line,
+            left_line=left_line,
+            leave_error=extra.get("leave_error"),
             sent=done == "reflection",
             notice=extra.get("notice"),
             error=extra.get("error"),
@@ -421,6 +428,35 @@ class ParticipantPage:
         if done is None:
             return self.message(request, visitor, "link_invalid_heading", 404)
         return self.back(request, token, "checkin" if done else None)
+
+    async def check_out(self, request: Request) -> Response:
+        """The "I'm leaving" button: the check-in route's rules (CSRF, identity, submission id), the other way."""
+        token = request.path_params["token"]
+        checked = await self.checked_form(request)
+        if isinstance(checked, Response):
+            return checked
+        fields, visitor = checked
+        sid = self.submission(fields)
+
+        def work(desk: Desk) -> tuple[tokens.Grant | None, str]:
+            grant = desk.grant(token)
+            if grant is None:
+                return None, "invalid"
+            who = self.identified(visitor, grant)
+            if who is None or desk.participant(who) is None:
+                return grant, "anonymous"
+            return grant, "done" if desk.check_out(grant, who, sid) is not None else "not-in"
+
+        grant, outcome = await self.desks.run(work)
+        if grant is None:
+            return self.message(request, visitor, "link_invalid_heading", 404)
+        if outcome == "anonymous":
+            return self.back(request, token)
+        if outcome == "done":
+            return self.back(request, token, "checkout")
+        # Nothing written: the page as it is, saying why (a second tab, or a facilitator checked them out).
+        t = catalogue.CATALOGUES[self.language(request)]
+        return await self.show(request, token, visitor, status=409, grant=grant, leave_error=t["not_in_to_leave"])
 
     async def reflect(self, request: Request) -> Response:
         token = request.path_params["token"]
@@ -548,6 +584,7 @@ def create_app(
         Route("/p/{token}/now.json", page.now_json, methods=["GET"]),
         Route("/p/{token}/identify", page.identify, methods=["POST"]),
         Route("/p/{token}/check-in", page.check_in, methods=["POST"]),
+        Route("/p/{token}/check-out", page.check_out, methods=["POST"]),
         Route("/p/{token}/reflect", page.reflect, methods=["POST"]),
         Route("/p/{token}/join-request", page.join_request, methods=["POST"]),
         Route("/p/{token}/forget", page.forget, methods=["POST"]),

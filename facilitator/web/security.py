@@ -210,6 +210,15 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def same_secret(expected: str, given: str) -> bool:
+    """Whether ``given`` is ``expected``, in constant time, whatever characters a forged request put in it.
+
+    Compared as bytes: hmac.compare_digest refuses a str with non-ASCII characters (a TypeError, so a 500).
+    ``surrogatepass``: a str decoded from a request may hold lone surrogates, which plain UTF-8 refuses.
+    """
+    return hmac.compare_digest(expected.encode("utf-8", "surrogatepass"), given.encode("utf-8", "surrogatepass"))
+
+
 @dataclass(frozen=True)
 class Visitor:
     """What the cookie says: the form nonce, and who the participant is for which day (if identified)."""
@@ -232,11 +241,12 @@ class CookieJar:
         return f"{body}.{mac}"
 
     def read(self, value: str | None) -> Visitor | None:
-        if not value or value.count(".") != 1 or len(value) > 1024:
+        # A cookie we signed is base64 and a dot: anything else (non-ASCII included) is nobody's.
+        if not value or not value.isascii() or value.count(".") != 1 or len(value) > 1024:
             return None
         body, mac = value.split(".")
         expected = _b64(hmac.new(self.key, body.encode(), hashlib.sha256).digest())
-        if not hmac.compare_digest(expected, mac):
+        if not same_secret(expected, mac):
             return None
         try:
             data = json.loads(_unb64(body))
@@ -250,8 +260,7 @@ class CookieJar:
     def csrf_ok(self, visitor: Visitor | None, token: object) -> bool:
         if visitor is None or not isinstance(token, str):
             return False
-        # As bytes: compare_digest refuses a str with non-ASCII characters (a TypeError, so a 500, for a forged form).
-        return hmac.compare_digest(self.csrf(visitor).encode(), token.encode("utf-8", "surrogateescape"))
+        return same_secret(self.csrf(visitor), token)
 
 
 def new_nonce() -> str:

@@ -1,0 +1,45 @@
+"""A modal yes/no (or yes/no/cancel) question, before an act that changes the record in a way the driver may
+not expect: y answers "yes", n "no" (or cancels when the question has no "no"), escape cancels."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from facilitator.text import printable
+
+YES = "yes"
+NO = "no"
+
+
+class Choice(ModalScreen[str | None]):
+    """Dismisses with YES, NO, or None (cancelled: nothing happens). The text says in words what each key does."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer('yes')", "Yes", id="choice-yes", tooltip="Do what the question says"),
+        Binding("n", "answer('no')", "No", id="choice-no", tooltip="The question's other answer, or cancel"),
+        Binding("escape", "answer", "Cancel", id="choice-cancel", tooltip="Change nothing"),
+    ]
+
+    def __init__(self, title: str, text: str, yes: str, no: str | None = None) -> None:
+        super().__init__()
+        self.question = title
+        self.text = text
+        self.yes = yes
+        self.no = no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="choice"):
+            yield Static(Text(printable(self.question), style="bold"), classes="title")
+            yield Static(Text(printable(self.text)), id="choice-text")
+            keys = f"y: {self.yes}   " + (f"n: {self.no}   escape: cancel" if self.no else "n or escape: cancel")
+            yield Static(Text(printable(keys), style="bold"), id="choice-keys")
+
+    def action_answer(self, value: str | None = None) -> None:
+        self.dismiss(NO if value == NO and self.no else YES if value == YES else None)

@@ -1,0 +1,400 @@
+"""Days that end (facilitator.days): on the record, or inferred for a day left open, and every figure clipped to them.
+
+The tiny workshop runs in Juba (UTC+2): day 1 on Mon 22 Aug from 09:00 (07:00 UTC), warm-up (10m + 15m) then
+reflect (5m + 10m), 40 minutes planned; day 2 on Tue 23 Aug, reflect only, 15 minutes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from facilitator import days
+from facilitator import events as ev
+from facilitator.attendance import Register, minutes
+from facilitator.clock import FakeClock, from_text
+from facilitator.problems import InputError
+from facilitator.script_models import Programme
+from facilitator.session import NeedsConfirmation, Session
+from facilitator.store import Store
+from tests.conftest import TINY_PROGRAMME
+
+DAY1 = date(2022, 8, 22)
+DAY2 = date(2022, 8, 23)
+MIN = timedelta(minutes=1)
+
+
+def utc(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+
+
+@pytest.fixture
+def run(tmp_path: Path, tiny_programme: Programme) -> Iterator[tuple[Session, FakeClock]]:
+    clock = FakeClock(utc(DAY1, 6, 50))  # 08:50 in Juba, ten minutes before day 1 starts
+    store = Store.create(tmp_path / "run.db", tiny_programme, actor="lead", clock=clock)
+    session = Session(store, actor="lead")
+    session.announce()
+    for pid, location in (("amina", "juba"), ("bea", "juba"), ("carl", "hq")):
+        session.add_participant(pid.title(), f"{pid}@example.org", location, participant_id=pid)
+    try:
+        yield session, clock
+    finally:
+        store.close()
+
+
+def closes(session: Session) -> list[tuple[str, datetime, bool]]:
+    return [
+        (e.payload["day"], from_text(e.payload["at"]), e.payload["inferred"])
+        for e in session.store.events()
+        if e.kind == ev.DAY_CLOSED
+    ]
+
+
+def register(session: Session, now: datetime) -> Register:
+    session.refresh()
+    return Register(session.state, session.attendance, now)
+
+
+# -- the fold ---------------------------------------------------------------------------------------------
+
+
+def test_closing_a_day_ends_its_last_visit_and_leaves_no_step_current(run: tuple[Session, FakeClock]) -> None:
+    s, clock = run
+    clock.advance(10 * MIN)  # 07:00
+    s.next_step()
+    clock.advance(12 * MIN)
+    s.close_day()  # 07:12, by the driver
+    state = s.state
+    assert closes(s) == [("2022-08-22", utc(DAY1, 7, 12), False)]
+    assert state.visits[-1].left_at == utc(DAY1, 7, 12)
+    assert (state.day, state.exercise, state.step, state.timer) == (DAY1, None, None, None)
+    assert state.closed[DAY1].by == "lead" and not state.closed[DAY1].inferred
+    with pytest.raises(Exception, match="closed already"):
+        s.close_day()
+
+
+def test_a_step_of_a_closed_day_is_entered_only_when_confirmed_and_reopens_it(
+    run: tuple[Session, FakeClock],
+) -> None:
+    s, clock = run
+    clock.advance(10 * MIN)
+    s.next_step()
+    clock.advance(5 * MIN)
+    s.close_day()
+    clock.advance(5 * MIN)
+    with pytest.raises(NeedsConfirmation, match=r"Day 1 \(Mon 22 Aug\) was closed at 09:05 on Mon 22 Aug"):
+        s.next_step()
+    assert s.state.step is None  # nothing written
+    s.next_step(confirmed=True)
+    assert s.state.step == "intro" and DAY1 not in s.state.closed
+    # The stretch while the day was closed is not part of it.
+    spans = register(s, clock.now()).day_spans(DAY1)
+    assert spans == [(utc(DAY1, 7), utc(DAY1, 7, 5)), (utc(DAY1, 7, 10), utc(DAY1, 7, 10))]
+
+
+# -- five mornings ------------------------------------------------------------------------------------------
+
+
+def test_the_next_morning_closes_the_day_left_open_at_its_forecast_and_opens_the_day_dated_today(
+    run: tuple[Session, FakeClock],
+) -> None:
+    s, clock = run
+    s.check_in("amina")  # 06:50, never checked out
+    clock.advance(10 * MIN)
+    s.next_step()  # 07:00 intro (10m)
+    clock.advance(12 * MIN)
+    s.next_step()  # 07:12 pairs (15m); then 5m + 10m to come: the forecast end is 07:42
+    clock.advance(3 * MIN)
+    s.adjust(5 * MIN)  # 07:15, the team's last action: pairs now ends 07:32, the day 07:47
+    assert days.day_end(s.state, DAY1, clock.now()) is None  # still running
+
+    clock.advance(utc(DAY1, 21, 59) - clock.now())  # 23:59 in Juba: not left open yet
+    assert days.overdue(s.state, clock.now()) == []
+    clock.advance(utc(DAY2, 5, 55) - clock.now())  # 07:55 the next morning
+    assert [(e.day, e.at, e.inferred) for e in days.overdue(s.state, clock.now())] == [(DAY1, utc(DAY1, 7, 47), True)]
+    assert len(s.close_overdue_days()) == 1
+    assert s.close_overdue_days() == []  # once
+    assert closes(s) == [("2022-08-22", utc(DAY1, 7, 47), True)]
+
+    opened = s.open_today()
+    assert opened is not None and opened.payload == {"day": "2022-08-23", "auto": True}
+    assert s.open_today() is None
+    s.next_step()
+    assert (s.state.day, s.state.exercise, s.state.step) == (DAY2, "reflect", "write")
+    assert all(v.day == DAY2 for v in s.state.visits if v.entered_at >= utc(DAY2, 0))
+
+    figures = register(s, clock.now())
+    assert figures.day_spans(DAY1) == [(utc(DAY1, 7), utc(DAY1, 7, 47))]
+    assert figures.by_day("amina")[DAY1] == 47 * MIN  # not until midnight
+    assert not figures.is_present("amina")  # Monday's check-in does not carry over to Tuesday
+
+
+def test_a_day_left_for_another_is_closed_by_the_driver_at_that_moment(run: tuple[Session, FakeClock]) -> None:
+    s, clock = run
+    clock.advance(10 * MIN)
+    s.next_step()
+    clock.advance(20 * MIN)
+    s.open_day(DAY2)  # 07:20: a rehearsal runs day 2 next, on the same date
+    assert closes(s) == [("2022-08-22", utc(DAY1, 7, 20), False)]
+    assert s.state.day == DAY2
+
+
+def test_n_on_a_later_date_does_not_carry_day_1_over_without_confirming(
+    tmp_path: Path, tiny_programme: Programme
+) -> None:
+    """A workshop with no day dated today (a rehearsal over two dates): n asks first, and says why."""
+    clock = FakeClock(utc(date(2026, 3, 2), 7))
+    with Store.create(tmp_path / "run.db", tiny_programme, actor="lead", clock=clock) as store:
+        s = Session(store, actor="lead")
+        s.open_day(DAY1)
+        s.next_step()
+        clock.advance(timedelta(days=1))
+        assert s.open_today() is None  # 3 March is no day of this workshop
+        with pytest.raises(NeedsConfirmation, match=r"was closed at 09:40 on Mon 02 Mar \(inferred"):
+            s.next_step()  # ended at its inferred end (07:00 + 10m + the day's 30m to come) once midnight passed
+        assert s.close_overdue_days()  # what the app does when it starts
+        s.next_step(confirmed=True)
+        assert s.state.step == "intro"
+
+
+# -- attendance ----------------------------------------------------------------------------------------------
+
+
+def test_a_check_in_left_open_is_closed_on_the_record_at_its_day_s_end(run: tuple[Session, FakeClock]) -> None:
+    s, clock = run
+    clock.advance(10 * MIN)
+    s.check_in("bea")  # 07:00
+    s.next_step()
+    clock.advance(30 * MIN)
+    s.close_day()  # 07:30
+    clock.advance(utc(DAY2, 6, 55) - clock.now())
+    s.open_today()
+    s.check_in("bea")  # the next morning
+    outs = [e for e in s.store.events() if e.kind == ev.ATTENDANCE_CHECKED_OUT]
+    assert [(e.payload["participant"], from_text(e.payload["at"])) for e in outs] == [("bea", utc(DAY1, 7, 30))]
+
+
+def test_everyone_present_counts_people_still_in_from_an_earlier_day_as_not_in(
+    run: tuple[Session, FakeClock],
+) -> None:
+    s, clock = run
+    s.check_in("amina")
+    clock.advance(10 * MIN)
+    s.next_step()
+    clock.advance(utc(DAY2, 6, 55) - clock.now())
+    s.close_overdue_days()
+    s.open_today()
+    written = s.everyone_present("juba")
+    assert sorted((e.kind, e.payload["participant"]) for e in written) == [
+        (ev.ATTENDANCE_CHECKED_IN, "amina"),
+        (ev.ATTENDANCE_CHECKED_IN, "bea"),
+        (ev.ATTENDANCE_CHECKED_OUT, "amina"),
+    ]
+    out = next(e for e in written if e.kind == ev.ATTENDANCE_CHECKED_OUT)
+    assert from_text(out.payload["at"]) == utc(DAY1, 7, 40)  # day 1's inferred end: 07:00 + its 40 planned minutes
+    assert s.everyone_present("juba") == []  # both in today now
+
+
+def test_old_run_files_without_day_ends_give_figures_within_the_clock(run: tuple[Session, FakeClock]) -> None:
+    """The log of an older version: day 1 never closed, the day-2 check-in's automatic check-out 24 h late."""
+    s, clock = run
+    s.check_in("carl")  # 06:50
+    clock.advance(10 * MIN)
+    s.next_step()
+    clock.advance(utc(DAY2, 7) - clock.now())
+    # Written by hand as the old code did: no day.closed, day 2 opened, the check-out at Tuesday's midnight.
+    s.store.append(ev.DAY_OPENED, {"day": "2022-08-23"}, actor="lead")
+    out = {"participant": "carl", "at": "2022-08-22T22:00:00.000000Z", "source": "facilitator"}
+    s.store.append(ev.ATTENDANCE_CHECKED_OUT, out, actor="lead")
+    figures = register(s, clock.now())
+    end = figures.ends.end(DAY1)
+    assert end is not None and (end.at, end.inferred, end.recorded) == (utc(DAY1, 7, 40), True, False)
+    assert figures.by_day("carl") == {DAY1: 40 * MIN}
+    assert figures.certificate("carl").attended_share == pytest.approx(40 / 55)
+
+
+def test_minutes_an_attendee_gets_never_exceed_the_day(run: tuple[Session, FakeClock]) -> None:
+    s, clock = run
+    s.check_in("amina")
+    clock.advance(10 * MIN)
+    s.next_step()
+    clock.advance(90 * MIN)  # the step runs long; nobody closes the day
+    figures = register(s, utc(DAY2, 12))
+    span = sum((b - a for a, b in figures.day_spans(DAY1)), timedelta())
+    assert span == 40 * MIN and figures.by_day("amina")[DAY1] == span
+    assert minutes(figures.certificate("amina").attended) == 40
+
+
+# -- whatever the team does, no figure exceeds the clock ------------------------------------------------------
+
+THREE_DAYS = {
+    **TINY_PROGRAMME,
+    "workshop": {
+        **TINY_PROGRAMME["workshop"],
+        "days": [
+            {"date": "2022-08-22", "start": "09:00", "agenda": ["warm-up", "reflect"]},
+            {"date": "2022-08-23", "start": "09:00", "agenda": ["reflect"]},
+            {"date": "2022-08-24", "start": "09:00", "agenda": ["warm-up"]},
+        ],
+    },
+}
+PEOPLE = ("amina", "bea", "carl")
+ACTIONS = st.one_of(
+    st.tuples(st.sampled_from(["next", "previous", "pause", "resume", "extend", "close", "overdue", "today"])),
+    st.tuples(st.just("open"), st.sampled_from([DAY1, DAY2, date(2022, 8, 24)])),
+    st.tuples(st.sampled_from(["in", "out", "qr-in"]), st.sampled_from(PEOPLE)),
+    st.tuples(st.just("everyone"), st.sampled_from(["hq", "juba"])),
+)
+# Minutes between actions: mostly a few, sometimes a night (so days are left open and mornings come).
+GAPS = st.one_of(st.integers(0, 40), st.sampled_from([180, 600, 1000]))
+
+
+def _act(s: Session, action: tuple[object, ...]) -> None:
+    name = action[0]
+    if name in ("next", "previous"):
+        (s.next_step if name == "next" else s.previous_step)(confirmed=True)
+    elif name == "pause":
+        s.pause()
+    elif name == "resume":
+        s.resume()
+    elif name == "extend":
+        s.adjust(5 * MIN)
+    elif name == "close":
+        s.close_day()
+    elif name == "overdue":
+        s.close_overdue_days()
+    elif name == "today":
+        s.open_today()
+    elif name == "open":
+        s.open_day(action[1])  # type: ignore[arg-type]
+    elif name in ("in", "qr-in"):
+        s.check_in(str(action[1]), source="qr" if name == "qr-in" else "facilitator")
+    elif name == "out":
+        s.check_out(str(action[1]))
+    else:
+        s.everyone_present(str(action[1]))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=st.lists(st.tuples(GAPS, ACTIONS), min_size=1, max_size=30), later=st.integers(0, 3000))
+def test_per_day_minutes_shares_and_intervals_stay_within_their_days(
+    steps: list[tuple[int, tuple[object, ...]]], later: int
+) -> None:
+    clock = FakeClock(utc(DAY1, 6, 30))
+    with tempfile.TemporaryDirectory() as folder:
+        programme = Programme.model_validate(THREE_DAYS)
+        with Store.create(Path(folder) / "run.db", programme, actor="lead", clock=clock) as store:
+            s = Session(store, actor="lead")
+            s.announce()
+            for pid, location in zip(PEOPLE, ("juba", "juba", "hq"), strict=True):
+                s.add_participant(pid.title(), f"{pid}@example.org", location, participant_id=pid)
+            for gap, action in steps:
+                clock.advance(gap * MIN)
+                with contextlib.suppress(InputError):  # refusals (nothing to close, not in...) are fine here
+                    _act(s, action)
+            # Any moment later, from a fresh read of the log (as an export, or another process, would see it).
+            now = clock.now() + later * MIN
+            fresh = Session(store, actor="reader", role="observer")
+            figures = Register(fresh.state, fresh.attendance, now)
+            tz = days.workshop_tz(programme)
+            for day in {v.day for v in fresh.state.visits}:
+                span = sum((b - a for a, b in figures.day_spans(day)), timedelta())
+                end = figures.ends.end(day)
+                for block in figures.blocks:
+                    if block.day == day and end is not None:
+                        assert block.end <= end.at and not block.running
+                if end is not None:
+                    last = fresh.state.last_actions.get(day)
+                    if last is not None and end.inferred:
+                        assert end.at <= days.midnight_after(last.at, tz)
+                for pid in PEOPLE:
+                    assert figures.by_day(pid).get(day, timedelta()) <= span
+            for pid in PEOPLE:
+                certificate = figures.certificate(pid)
+                assert 0 <= certificate.attended_share <= 1
+                for start, stop in figures.spans(pid):
+                    assert stop <= days.midnight_after(start, tz)
+                    # Once every day run on its date has ended, nobody is counted there after the last end.
+                    on = start.astimezone(tz).date()
+                    ran = {v.day for v in fresh.state.visits if v.entered_at.astimezone(tz).date() == on}
+                    ends = [figures.ends.end(day) for day in ran]
+                    if ran and all(e is not None for e in ends):
+                        last_end = max(e.at for e in ends if e is not None)
+                        assert start >= last_end or stop <= last_end
+
+
+# -- the analysts' tables ------------------------------------------------------------------------------------
+
+ANALYST_QUERY = """
+SELECT day, location, gender, COUNT(*) FILTER (WHERE status IN ('present', 'late')) AS attended,
+       ROUND(SUM(minutes), 1) AS minutes
+FROM attendance_days GROUP BY day, location, gender ORDER BY day, location, gender
+"""
+
+
+def test_closing_a_day_writes_the_attendance_tables_that_answer_one_query(
+    run: tuple[Session, FakeClock],
+) -> None:
+    s, clock = run
+    s.edit_participant("amina", gender="Femme")
+    s.edit_participant("bea", gender="F")
+    s.edit_participant("carl", gender="homme")
+    s.check_in("amina")  # 06:50
+    clock.advance(10 * MIN)
+    s.next_step()  # 07:00
+    clock.advance(5 * MIN)
+    s.check_in("bea")  # 07:05, late by the tiny workshop's grace? (10 minutes: no)
+    clock.advance(25 * MIN)
+    s.check_out("bea")  # 07:30
+    s.close_day()  # 07:30
+    conn = s.store.conn
+    days_table = "SELECT day, status, started_utc, ended_utc, end_inferred, actual_minutes FROM days"
+    assert conn.execute(days_table).fetchall() == [
+        ("2022-08-22", "ended", "2022-08-22T07:00:00.000000Z", "2022-08-22T07:30:00.000000Z", 0, 30.0),
+        ("2022-08-23", "not started", None, None, None, 0.0),
+    ]
+    assert conn.execute(ANALYST_QUERY).fetchall() == [
+        ("2022-08-22", "hq", "male", 0, 0.0),
+        ("2022-08-22", "juba", "female", 2, 55.0),  # amina 30 (the day's span), bea 25
+    ]
+    assert conn.execute(
+        "SELECT participant_id, source, start_utc, end_utc, checked_out, minutes FROM attendance_intervals"
+        " ORDER BY participant_id"
+    ).fetchall() == [
+        ("amina", "facilitator", "2022-08-22T06:50:00.000000Z", "2022-08-22T07:30:00.000000Z", 0, 30.0),
+        ("bea", "facilitator", "2022-08-22T07:05:00.000000Z", "2022-08-22T07:30:00.000000Z", 1, 25.0),
+    ]
+
+
+def test_attendance_refresh_closes_a_day_left_open_and_fills_the_tables(
+    tmp_path: Path, tiny_programme: Programme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from facilitator.cli import main
+    from facilitator.clock import ScaledClock
+
+    clock = FakeClock(utc(DAY1, 7))
+    db = tmp_path / "run.db"
+    with Store.create(db, tiny_programme, actor="lead", clock=clock) as store:
+        s = Session(store, actor="lead")
+        s.add_participant("Amina", "amina@example.org", "juba", participant_id="amina", gender="femme")
+        s.check_in("amina")
+        s.next_step()  # 07:00, and nobody touches the run again
+    later = ScaledClock([(0.0, utc(DAY2, 12))], 1.0)  # the next day, on the run's clock
+    monkeypatch.setenv("FACILITATOR_CLOCK", later.to_env())
+    result = CliRunner().invoke(main, ["attendance", "refresh", "--db", str(db), "--as", "analyst"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "closed 2022-08-22 at 2022-08-22T07:40:00.000000Z (inferred: it was left open)",
+        "attendance tables up to date: 2 days, 1 ended",
+    ]
+    with Store.open(db) as store:
+        assert store.conn.execute(ANALYST_QUERY).fetchall() == [("2022-08-22", "juba", "female", 1, 40.0)]

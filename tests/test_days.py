@@ -398,3 +398,25 @@ def test_attendance_refresh_closes_a_day_left_open_and_fills_the_tables(
     ]
     with Store.open(db) as store:
         assert store.conn.execute(ANALYST_QUERY).fetchall() == [("2022-08-22", "juba", "female", 1, 40.0)]
+
+
+def test_the_export_marks_an_inferred_end_and_shows_days_to_come_as_not_run(
+    run: tuple[Session, FakeClock], tmp_path: Path
+) -> None:
+    import csv
+
+    from facilitator.exports.run import export
+
+    s, clock = run
+    s.check_in("amina")
+    clock.advance(10 * MIN)
+    s.next_step()  # 07:00, then the day is left open
+    out = tmp_path / "out"
+    export(s.store.path, out, formats=("csv", "md"), now=utc(DAY2, 5))  # the next morning, before day 2 starts
+    with (out / "timeline_days.csv").open(encoding="utf-8-sig") as f:
+        rows = [(r["day"], r["status"], r["actual_end_utc"], r["end_inferred"]) for r in csv.DictReader(f)]
+    assert rows == [
+        ("2022-08-22", "done", "2022-08-22T07:40:00Z", "yes"),
+        ("2022-08-23", "not started", "", ""),
+    ]
+    assert "| 40 min | 0 min, end inferred |" in (out / "report.md").read_text()

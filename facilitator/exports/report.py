@@ -117,7 +117,9 @@ def build(
         day_charts.append(
             {
                 "day": day,
-                "drift": _signed(day.drift) if day.drift is not None else "not started",
+                "drift": (_signed(day.drift) + (", end inferred" if day.end_inferred else ""))
+                if day.drift is not None
+                else "not started",
                 "planned": round(minutes(day.planned)),
                 "overruns": sum(1 for s in steps if s.overrun > timedelta()),
                 "chart": svg.timeline_chart(title, bars) if any(b.actual for b in bars) else None,

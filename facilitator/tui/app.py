@@ -392,7 +392,8 @@ class FacilitatorApp(App[None]):
         if state.visits:
             self._announce_resume(state)
         self.set_interval(self.poll_seconds, self._poll)
-        await self._keep_calendar()
+        # Not awaited either: the first frame shows the run as it is; a day opened or closed follows at once.
+        self.run_worker(self._keep_calendar(), group="calendar")
         self.set_interval(CALENDAR_SECONDS, self._keep_calendar)
         from facilitator.tui.requests_screen import watch_join_requests
 

@@ -96,8 +96,18 @@ def check(path: Path) -> None:
     show_default=True,
     help="Which file kind to describe.",
 )
-def schema(kind: str) -> None:
-    """Print the JSON Schema of the script files, for editors that validate YAML as you type."""
+@click.argument("what", required=False, type=click.Choice(["scripts", "events"]), default="scripts")
+def schema(kind: str, what: str) -> None:
+    """Print the JSON Schema of the script files, for editors that validate YAML as you type.
+
+    `facilitator schema events` prints instead the schema of every event kind's payload, for readers of the
+    record (`events.payload` in the run database, `events.jsonl` in an export).
+    """
+    if what == "events":
+        from facilitator.events import schema as events_schema
+
+        click.echo(json.dumps(events_schema(), indent=2))
+        return
     from facilitator.schema import script_schema
 
     click.echo(json.dumps(script_schema(kind), indent=2))

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from facilitator import events as ev
 from facilitator import projections
 from facilitator.clock import Clock, default_clock, to_text
-from facilitator.events import EVENT_COLUMNS, Event
+from facilitator.events import EVENT_COLUMNS, Event, validate
 from facilitator.filesystems import filesystem_type, is_network_filesystem
 from facilitator.problems import DiskFault, InputError, StoreError, display_path
 from facilitator.schema_steps import APPLICATION_ID, MIGRATION_SET, SCHEMA_VERSION, STEPS
@@ -345,6 +345,7 @@ class Store:
         rows = []
         events = []
         for offset, (kind, payload) in enumerate(items, start=1):
+            validate(kind, payload)
             body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
             event_id = secrets.token_hex(16)
             rows.append((highest + offset, event_id, at, actor, kind, body))
@@ -364,6 +365,7 @@ class Store:
             existing = conn.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?", (event_id,)).fetchone()
             if existing is not None:
                 return Event.from_row(existing)
+        validate(kind, payload)  # a payload its kind does not describe is a bug: it never reaches the log
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
         now = self.clock.now()
         (seq,) = conn.execute(

@@ -153,7 +153,7 @@ def test_a_replayed_event_id_is_stored_once(run_store: Store, fake_clock: FakeCl
     assert rows == [(first.seq,)]
     assert len(run_store.events()) == 2
     # the next new event follows on directly: the replays used up no seq
-    assert run_store.append("note.sent", {}, actor="lead").seq == first.seq + 1
+    assert run_store.append("note.sent", {"text": "hi"}, actor="lead").seq == first.seq + 1
 
 
 def test_a_replayed_event_does_not_update_the_derived_tables_twice(run_store: Store, fake_clock: FakeClock) -> None:
@@ -254,11 +254,11 @@ def test_an_append_gives_up_with_a_store_error_when_the_lock_is_never_released(
     locked = threading.Event()
     holder = hold_write_lock(run_store.path, 0.8, locked)
     with pytest.raises(StoreError, match="still busy"):
-        run_store.append("note.sent", {}, actor="lead")
+        run_store.append("note.sent", {"text": "hi"}, actor="lead")
     holder.join()
     assert not run_store.conn.in_transaction
     assert len(run_store.events()) == 1
-    run_store.append("note.sent", {}, actor="lead")  # and works again once the lock is free
+    run_store.append("note.sent", {"text": "hi"}, actor="lead")  # and works again once the lock is free
     assert len(run_store.events()) == 2
 
 
@@ -307,7 +307,7 @@ def test_a_run_from_an_older_schema_is_migrated_when_opened(tmp_path: Path, tiny
             store.conn.execute(
                 "INSERT OR REPLACE INTO events (id, at, actor, kind, payload) VALUES ('first', 'x', 'x', 'x', '{}')"
             )
-        store.append("note.sent", {}, actor="lead")
+        store.append("note.sent", {"text": "hi"}, actor="lead")
         assert store.events()[0].id == "first"
 
 
@@ -793,23 +793,24 @@ def test_the_light_list_of_schema_steps_matches_the_migrations() -> None:
 
 def test_append_many_commits_all_or_nothing(run_store: Store) -> None:
     before = len(run_store.events())
-    appended = run_store.append_many([("note.sent", {"n": 1}), ("note.sent", {"n": 2})], actor="lead")
-    assert [e.payload["n"] for e in appended] == [1, 2]
+    appended = run_store.append_many([("note.sent", {"text": "1"}), ("note.sent", {"text": "2"})], actor="lead")
+    assert [e.payload["text"] for e in appended] == ["1", "2"]
     assert appended[1].seq == appended[0].seq + 1
-    with pytest.raises(TypeError):
+    with pytest.raises(ev.BadEvent):
         # The second item cannot be stored: the first, already inserted in the transaction, goes too.
-        run_store.append_many([("note.sent", {"n": 3}), ("note.sent", {"n": object()})], actor="lead")
+        items = [("note.sent", {"text": "3"}), ("note.sent", {"text": "4", "to": 4})]
+        run_store.append_many(items, actor="lead", event_ids=["three", "four"])
     assert len(run_store.events()) == before + 2
 
 
 def test_a_bulk_append_numbers_and_projects_exactly_like_single_appends(run_store: Store) -> None:
-    run_store.append("note.sent", {"n": 0}, actor="lead")
+    run_store.append("note.sent", {"text": "0"}, actor="lead")
     people = [
         (ev.PARTICIPANT_ADDED, {"participant": f"p{i}", "name": f"Person {i}", "email": f"p{i}@example.org",
                                 "location": "hq"})
         for i in range(250)
     ]  # fmt: skip
-    appended = run_store.append_many([*people, ("note.sent", {"n": 1})], actor="lead")
+    appended = run_store.append_many([*people, ("note.sent", {"text": "1"})], actor="lead")
     seqs = [e.seq for e in run_store.events()]
     assert seqs == list(range(1, len(seqs) + 1))
     assert [e.seq for e in appended] == seqs[-251:]
@@ -820,5 +821,5 @@ def test_a_bulk_append_numbers_and_projects_exactly_like_single_appends(run_stor
     assert len(bulk) == 250
     run_store.rebuild_derived()  # one event at a time, as a replay does
     assert run_store.conn.execute(query).fetchall() == bulk
-    after = run_store.append("note.sent", {"n": 2}, actor="lead")
+    after = run_store.append("note.sent", {"text": "2"}, actor="lead")
     assert after.seq == seqs[-1] + 1

@@ -18,6 +18,7 @@ import pytest
 from facilitator import events as ev
 from facilitator.script_models import Programme
 from facilitator.store import Store
+from tests.helpers.writer import KIND
 
 pytestmark = pytest.mark.slow
 
@@ -71,14 +72,14 @@ def test_four_processes_appending_concurrently_lose_and_duplicate_nothing(
         assert store.integrity_check() == "ok"
     assert len(events) == 1 + 4 * 250
     assert events[0].kind == ev.RUN_CREATED
-    appended = [e for e in events if e.kind == "test.appended"]
+    appended = [e for e in events if e.kind == KIND]
     ids = Counter(e.id for e in appended)
     assert set(ids) == {f"w{k}-{n}" for k in range(4) for n in range(250)}
     assert max(ids.values()) == 1
     seqs = [e.seq for e in events]
     assert seqs == list(range(1, len(events) + 1))  # strictly increasing, and no gaps either
     for prefix in writers:  # each writer's events are in the order it appended them
-        mine = [e.payload["n"] for e in appended if e.actor == prefix]
+        mine = [int(e.payload["text"]) for e in appended if e.actor == prefix]
         assert mine == list(range(250))
     # the writers really interleaved (otherwise this test proves nothing about concurrency)
     runs = sum(1 for a, b in itertools.pairwise(appended) if a.actor != b.actor)
@@ -120,7 +121,7 @@ def test_kill_9_on_writers_never_loses_an_acknowledged_event(tmp_path: Path, tin
     assert all(acknowledged)
     with Store.open(db) as store:
         assert store.integrity_check() == "ok"
-        after = store.append("test.appended", {"after": "kills"}, actor="lead", event_id="after-kills")
+        after = store.append(KIND, {"text": "after the kills"}, actor="lead", event_id="after-kills")
         events = store.events()
     assert events[-1] == after
     seqs = [e.seq for e in events]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from facilitator.store import Store
 
-KIND = "test.appended"
+KIND = "note.sent"  # any kind of the catalogue will do; a note carries free text: the writer's number
 
 
 def say(line: str) -> None:
@@ -32,7 +32,7 @@ def main(argv: list[str]) -> int:
             sys.stdin.readline()
         numbers = range(count) if count > 0 else itertools.count()
         for n in numbers:
-            event = store.append(KIND, {"writer": prefix, "n": n}, actor=prefix, event_id=f"{prefix}-{n}")
+            event = store.append(KIND, {"text": str(n)}, actor=prefix, event_id=f"{prefix}-{n}")
             say(event.id)
     return 0
 

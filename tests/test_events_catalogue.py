@@ -1,0 +1,78 @@
+"""The event catalogue: every kind typed, every append checked against it, its reference in the README."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from facilitator import event_reference
+from facilitator import events as ev
+from facilitator.cli import main
+from facilitator.clock import FakeClock
+from facilitator.script_models import Programme
+from facilitator.store import Store
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_the_readme_event_reference_is_the_catalogue() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert event_reference.replaced(text) == text, "run: .venv/bin/python -m facilitator.event_reference"
+    for kind in ev.CATALOGUE:
+        assert f"| `{kind}` |" in text
+
+
+def test_every_kind_constant_is_in_the_catalogue() -> None:
+    constants = {
+        value for name, value in vars(ev).items() if name.isupper() and isinstance(value, str) and "." in value
+    }
+    assert constants == set(ev.CATALOGUE)
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload", "message"),
+    [
+        ("step.entred", {"day": "2022-08-22"}, "'step.entred' is not an event kind"),
+        (ev.STEP_ENTERED, {"day": "2022-08-22", "exercise": "x"}, "step\n  Field required"),
+        (ev.STEP_ENTERED, {"day": "22/08/2022", "exercise": "x", "step": "y"}, "Invalid isoformat string"),
+        (ev.ATTENDANCE_CHECKED_IN, {"participant": "p", "at": "yesterday"}, "Invalid isoformat string"),
+        (ev.ATTENDANCE_CHECKED_IN, {"participant": "p", "at": "2022-08-22T07:00:00Z", "source": "fax"}, "source"),
+        (ev.TIMER_ADJUSTED, {"seconds": 60, "minutes": 1}, "minutes\n  Extra inputs are not permitted"),
+        (ev.LOCATION_LINK, {"location": "hq", "status": "up"}, "status"),
+    ],
+)
+def test_a_payload_its_kind_does_not_describe_never_reaches_the_log(
+    tmp_path: Path, tiny_programme: Programme, kind: str, payload: dict[str, object], message: str
+) -> None:
+    with Store.create(tmp_path / "run.db", tiny_programme, actor="lead", clock=FakeClock()) as store:
+        before = store.events()
+        with pytest.raises(ev.BadEvent, match=message.replace("(", r"\(")):
+            store.append(kind, payload, actor="lead")
+        with pytest.raises(ev.BadEvent):
+            store.append_many([(ev.TIMER_PAUSED, {}), (kind, payload)], actor="lead")
+        assert store.events() == before
+
+
+def test_payloads_as_this_and_earlier_versions_wrote_them_read_typed() -> None:
+    checked_in = ev.Event(1, "e1", FakeClock().now(), "lead", ev.ATTENDANCE_CHECKED_IN, {
+        "participant": "p1", "at": "2022-08-22T07:00:00.000000Z", "source": "zoom", "location": "hq"
+    })  # fmt: skip
+    data = checked_in.data
+    assert isinstance(data, ev.AttendanceCheckedIn) and (data.participant, data.source) == ("p1", "zoom")
+    joined = ev.Event(2, "e2", FakeClock().now(), "amina", ev.FACILITATOR_JOINED, {"role": "co", "from": "10.0.0.7"})
+    assert isinstance(joined.data, ev.FacilitatorJoined) and joined.data.from_ == "10.0.0.7"
+    assert ev.Event(3, "e3", FakeClock().now(), "x", "poll.opened", {"any": 1}).data is None  # a newer kind
+
+
+def test_schema_events_prints_every_kind() -> None:
+    result = CliRunner().invoke(main, ["schema", "events"])
+    assert result.exit_code == 0
+    printed = json.loads(result.output)
+    assert set(printed["kinds"]) == set(ev.CATALOGUE)
+    assert printed["kinds"]["day.closed"]["required"] == ["day", "at", "inferred"]
+    assert "from" in printed["kinds"]["control.taken"]["properties"]
+    scripts = json.loads(CliRunner().invoke(main, ["schema", "--kind", "workshop"]).output)
+    assert scripts["title"] == "Workshop"  # the script schema stays the default

@@ -15,8 +15,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import zoneinfo
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -73,8 +72,9 @@ class Prompt:
     anonymity: Anonymity
 
 
-class BatchingSession(Session):
-    """A :class:`Session` whose commands, inside :meth:`batch`, are committed together in one transaction.
+class Batch:
+    """Where the participant page's session writes (its :class:`~facilitator.session.Outbox`): inside
+    :meth:`batch`, the commands' events are committed together in one transaction.
 
     A commit waits for the disk (fsync, synchronous=FULL): a few milliseconds, most of the cost of a check-in.
     A burst of phones is many independent commands at once, so the web app runs those waiting in one batch
@@ -82,17 +82,30 @@ class BatchingSession(Session):
     commands see the state from before it; :meth:`flush` commits early for one that must see its own write.
     """
 
-    def __init__(self, store: Store, **kwargs: Any) -> None:
-        super().__init__(store, **kwargs)
+    def __init__(self, store: Store, *, actor: str, committed: Callable[[], object]) -> None:
+        self.store = store
+        self.actor = actor
+        self.committed = committed  # called after each commit, so the session folds in what was written
         self._pending: list[tuple[str, dict[str, Any], str]] | None = None
-        self._next_event_id: str | None = None
 
-    @contextmanager
-    def batch(self) -> Iterator[None]:
+    def append(self, kind: str, payload: dict[str, Any], *, actor: str, event_id: str | None = None) -> Event:
+        if self._pending is None:
+            return self.store.append(kind, payload, actor=actor, event_id=event_id)
+        if actor != self.actor:
+            raise ValueError(f"a batch writes as {self.actor}, not {actor}")
+        event_id = event_id or secrets.token_hex(16)
+        self._pending.append((kind, payload, event_id))
+        # Not yet in the log: seq 0 until the batch commits (its caller is answered only after that).
+        return Event(0, event_id, self.store.clock.now(), actor, kind, payload)
+
+    def __enter__(self) -> Batch:
         self._pending = []
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         try:
-            yield
-            self.flush()
+            if kind is None:
+                self.flush()
         finally:
             self._pending = None
 
@@ -104,46 +117,16 @@ class BatchingSession(Session):
         written = self.store.append_many(
             [(kind, payload) for kind, payload, _ in pending], actor=self.actor, event_ids=[i for *_, i in pending]
         )
-        self.refresh()
+        self.committed()
         return written
-
-    def check_out(
-        self,
-        participant_id: str,
-        source: str = "facilitator",
-        at: datetime | None = None,
-        *,
-        event_id: str | None = None,
-    ) -> Event | None:
-        """:meth:`Session.check_out`, with the ``event_id`` that :meth:`Session.check_in` takes.
-
-        A participant's retried check-out must land once and be recognised as theirs, like their check-in;
-        Session.check_out has no ``event_id`` yet, so the id is handed to the one event it appends.
-        """
-        self._next_event_id = event_id
-        try:
-            return super().check_out(participant_id, source, at)
-        finally:
-            self._next_event_id = None
-
-    def _append(
-        self, kind: str, payload: dict[str, Any], event_id: str | None = None, *, driver_only: bool = False
-    ) -> Event:
-        event_id, self._next_event_id = event_id or self._next_event_id, None
-        if self._pending is None or driver_only:
-            return super()._append(kind, payload, event_id, driver_only=driver_only)
-        self._not_observer()
-        event_id = event_id or secrets.token_hex(16)
-        self._pending.append((kind, payload, event_id))
-        # Not yet in the log: seq 0 until the batch commits (its caller is answered only after that).
-        return Event(0, event_id, self.store.clock.now(), self.actor, kind, payload)
 
 
 class Desk:
     """The participant page's one :class:`Session` (role ``co``, actor ``participant-page``) and its rules."""
 
     def __init__(self, store: Store, *, actor: str = ACTOR) -> None:
-        self.session = BatchingSession(store, actor=actor, role=CO)
+        self.batch = Batch(store, actor=actor, committed=self.refresh)
+        self.session = Session(store, actor=actor, role=CO, outbox=self.batch)
         self.settings = tokens.load_settings(store)
         self._codes: dict[str, list[str]] = {}
         self._emails: dict[str, str] = {}

@@ -10,7 +10,7 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from facilitator import days, presence
 from facilitator import events as ev
@@ -32,10 +32,14 @@ from facilitator.roles import (
 )
 from facilitator.script_models import Anonymity, Programme, did_you_mean
 from facilitator.state import SessionState, fold
-from facilitator.store import Store
+from facilitator.store import Store, Transaction
 
 MAX_REFLECTION_CHARS = 4000
 REFLECTION_SOURCES = ("facilitator", "qr")
+
+
+class Outbox(Protocol):
+    def append(self, kind: str, payload: dict[str, Any], *, actor: str, event_id: str | None = None) -> Event: ...
 
 
 class Session:
@@ -52,8 +56,12 @@ class Session:
         role: str = LEAD,
         location: str | None = None,
         own_location_only: bool = False,
+        outbox: Outbox | None = None,
     ) -> None:
         self.store = store
+        # Where the commands that need no decision under the write lock are written: the store itself, or a
+        # batch that commits many at once (the participant page's, facilitator.participant_page.Batch).
+        self.outbox: Outbox = outbox or store
         self.actor = actor
         self.role = check_role(role)
         if own_location_only and location is None:
@@ -86,7 +94,7 @@ class Session:
             self._not_observer()
         if not driver_only:
             self.refresh()
-            event = self.store.append(kind, payload, actor=self.actor, event_id=event_id)
+            event = self.outbox.append(kind, payload, actor=self.actor, event_id=event_id)
             self.refresh()
             return event
         return self._drive(lambda latest: [(kind, payload)], event_id)[-1]
@@ -99,17 +107,17 @@ class Session:
         """
         self._not_observer()
 
-        def work(conn: Any) -> list[Event]:
-            latest = fold(Store._events(conn, after=self.state.last_seq), self.state)
+        def work(tx: Transaction) -> list[Event]:
+            latest = fold(tx.events(after=self.state.last_seq), self.state)
             if not self._drives(latest):
                 raise NotAllowed(self._not_driving_message(latest))
             made = items(latest)
             return [
-                self.store._insert(conn, kind, payload, self.actor, event_id if i == len(made) - 1 else None)
+                tx.append(kind, payload, actor=self.actor, event_id=event_id if i == len(made) - 1 else None)
                 for i, (kind, payload) in enumerate(made)
             ]
 
-        written: list[Event] = self.store.write(work)
+        written: list[Event] = self.store.transaction(work)
         self.refresh()
         self._after_closes(written)
         return written
@@ -190,13 +198,13 @@ class Session:
             raise InputError("you are driving already")
         previous = self.state.driver
 
-        def work(conn: Any) -> Event:
-            latest = fold(Store._events(conn, after=self.state.last_seq), self.state)
+        def work(tx: Transaction) -> Event:
+            latest = fold(tx.events(after=self.state.last_seq), self.state)
             if latest.driver != previous:
                 raise NotAllowed(f"control has just passed to {latest.driver}")
             now = (clock or SystemClock()).now()
             host = presence.this_host()
-            for row in conn.execute(*_driver_rows(presence.COLUMNS, previous)):
+            for row in tx.query(*_driver_rows(presence.COLUMNS, previous)):
                 seen = presence.Presence.from_row(row)
                 gone = now - seen.last_seen >= after or (seen.host == host and not presence.pid_alive(seen.pid))
                 if not gone:
@@ -204,9 +212,9 @@ class Session:
                     raise NotAllowed(
                         f"{seen.actor} is still connected (last seen {silent} s ago); ask them for control instead"
                     )
-            return self.store._insert(conn, ev.CONTROL_TAKEN, {"from": previous}, self.actor, None)
+            return tx.append(ev.CONTROL_TAKEN, {"from": previous}, actor=self.actor)
 
-        event = self.store.write(work)
+        event = self.store.transaction(work)
         self.refresh()
         return event
 
@@ -272,14 +280,14 @@ class Session:
         if self.state.programme is None or not days.overdue(self.state, now):
             return []
 
-        def work(conn: Any) -> list[Event]:
-            latest = fold(Store._events(conn, after=self.state.last_seq), self.state)
+        def work(tx: Transaction) -> list[Event]:
+            latest = fold(tx.events(after=self.state.last_seq), self.state)
             return [
-                self.store._insert(conn, ev.DAY_CLOSED, _close_payload(end.day, end.at, True), self.actor, None)
+                tx.append(ev.DAY_CLOSED, _close_payload(end.day, end.at, True), actor=self.actor)
                 for end in days.overdue(latest, now)
             ]
 
-        written: list[Event] = self.store.write(work)
+        written: list[Event] = self.store.transaction(work)
         self.refresh()
         self._after_closes(written)
         return written
@@ -495,8 +503,18 @@ class Session:
             payload["location"] = location
         return self._append(ev.ATTENDANCE_CHECKED_IN, payload, event_id=event_id)
 
-    def check_out(self, participant_id: str, source: str = "facilitator", at: datetime | None = None) -> Event | None:
-        """Check a participant out; None (nothing written) when they are not in on that source's channel."""
+    def check_out(
+        self,
+        participant_id: str,
+        source: str = "facilitator",
+        at: datetime | None = None,
+        *,
+        event_id: str | None = None,
+    ) -> Event | None:
+        """Check a participant out; None (nothing written) when they are not in on that source's channel.
+
+        ``event_id`` makes a retried submission (the participant page's) land once.
+        """
         self._not_observer()
         self._check_source(source)
         when = self._moment(at)
@@ -506,7 +524,9 @@ class Session:
         if not self.attendance.is_in(participant_id, source):
             return None
         return self._append(
-            ev.ATTENDANCE_CHECKED_OUT, {"participant": participant_id, "at": to_text(when), "source": source}
+            ev.ATTENDANCE_CHECKED_OUT,
+            {"participant": participant_id, "at": to_text(when), "source": source},
+            event_id=event_id,
         )
 
     def everyone_present(self, location: str, source: str = "facilitator") -> list[Event]:
@@ -674,17 +694,17 @@ class Session:
             decided["participant"] = None
         items.append((ev.PARTICIPANT_REQUEST_DECIDED, decided))
 
-        def work(conn: Any) -> list[Event]:
+        def work(tx: Transaction) -> list[Event]:
             # Checked again under the write lock: two facilitators approving at once must add one person.
-            taken = conn.execute(
+            taken = tx.query(
                 "SELECT 1 FROM events WHERE kind = ? AND seq > ? AND json_extract(payload, '$.request') = ?",
                 (ev.PARTICIPANT_REQUEST_DECIDED, self.state.last_seq, request_id),
-            ).fetchone()
-            if taken is not None:
+            )
+            if taken:
                 raise InputError("request: already decided by another facilitator")
-            return [self.store._insert(conn, kind, payload, self.actor, None) for kind, payload in items]
+            return [tx.append(kind, payload, actor=self.actor) for kind, payload in items]
 
-        written: list[Event] = self.store.write(work)
+        written: list[Event] = self.store.transaction(work)
         self.refresh()
         return written
 

@@ -298,6 +298,12 @@ class Store:
         except sqlite3.OperationalError as exc:
             raise _classify(exc, display_path(self.path), self.path) from exc
 
+    def transaction(self, work: Callable[[Transaction], T]) -> T:
+        """Run ``work`` holding the write lock (``BEGIN IMMEDIATE``): what it reads of the log is the latest, and
+        what it appends is committed with it, all or nothing. ``work`` may be run again while another writer
+        holds the lock, so it must not act outside the transaction."""
+        return self.write(lambda conn: work(Transaction(self, conn)))
+
     def append(
         self,
         kind: str,
@@ -459,6 +465,26 @@ def _migrate(conn: sqlite3.Connection, name: str) -> None:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     immediate(conn, work, name)
+
+
+class Transaction:
+    """The write lock, held (:meth:`Store.transaction`): a command reads what is new and decides, then appends."""
+
+    def __init__(self, store: Store, conn: sqlite3.Connection) -> None:
+        self._store = store
+        self._conn = conn
+
+    def events(self, after: int) -> list[Event]:
+        """Events with ``seq`` greater than ``after``, oldest first, as committed by anyone until now."""
+        return Store._events(self._conn, after)
+
+    def append(self, kind: str, payload: dict[str, Any], *, actor: str, event_id: str | None = None) -> Event:
+        """Append one event (as :meth:`Store.append`, a known ``event_id`` returning the stored event)."""
+        return self._store._insert(self._conn, kind, payload, actor, event_id)
+
+    def query(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read inside the transaction (all fetched: a half-read cursor would hold the lock open)."""
+        return list(self._conn.execute(sql, parameters).fetchall())
 
 
 def immediate(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T], name: str) -> T:

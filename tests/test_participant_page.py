@@ -203,7 +203,7 @@ def test_a_retried_check_out_is_stored_once_even_after_checking_in_again(
 def test_two_copies_of_a_check_out_in_one_batch_land_once(run: tuple[Session, Desk]) -> None:
     _, desk = run
     desk.check_in(HQ, "bob", "a" * 32)
-    with desk.session.batch():
+    with desk.batch:
         desk.check_out(HQ, "bob", "b" * 32)
         desk.check_out(HQ, "bob", "b" * 32)
     assert [e.kind for e in desk.store.events()].count(ev.ATTENDANCE_CHECKED_OUT) == 1

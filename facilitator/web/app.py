@@ -64,8 +64,8 @@ FAILED_IDENTIFICATIONS = (0.2, 30.0)
 class DeskThread:
     """The desk and its SQLite connection live on one thread; requests hand it work and await the answer.
 
-    The thread takes all the work waiting and runs it as one batch (:class:`BatchingSession`): the writes of
-    a burst of phones share one commit, and each request is answered only once its write is committed.
+    The thread takes all the work waiting and runs it as one batch (facilitator.participant_page.Batch): the
+    writes of a burst of phones share one commit, and each request is answered only once its write is committed.
     """
 
     MAX_BATCH = 256
@@ -99,7 +99,7 @@ class DeskThread:
         results: list[tuple[Future[Any], Any, BaseException | None]] = []
         try:
             desk = self._open()
-            with desk.session.batch():
+            with desk.batch:
                 for work, future in batch:
                     try:
                         results.append((future, work(desk), None))

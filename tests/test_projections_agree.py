@@ -1,0 +1,107 @@
+"""The SQL tables organisers query and the Python folds the screens show are the same views of the log.
+
+Random valid runs, made through the session engine: whatever the team did, the derived tables
+(``step_visits``, ``reflections``, ``participants``) hold exactly what the folds (SessionState, Roster) say.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from facilitator.clock import FakeClock, from_text
+from facilitator.problems import InputError
+from facilitator.script_models import Programme
+from facilitator.session import Session
+from facilitator.store import Store
+from tests.conftest import TINY_PROGRAMME
+
+PEOPLE = ("amina", "bea")
+TEXTS = st.text(alphabet="abcé [=]", min_size=1, max_size=12).filter(str.strip)
+ACTIONS = st.one_of(
+    st.tuples(st.sampled_from(["next", "previous", "close", "overdue", "today", "day2", "pause", "resume"])),
+    st.tuples(st.just("reflect"), TEXTS, st.booleans()),
+    st.tuples(st.sampled_from(["edit", "retract", "hide", "show"]), st.integers(0, 5), TEXTS),
+    st.tuples(st.just("rename"), st.sampled_from(PEOPLE), TEXTS),
+    st.tuples(st.just("walk-in"), TEXTS),
+)
+GAPS = st.one_of(st.integers(0, 30), st.just(900))
+
+
+def _act(s: Session, action: tuple[Any, ...], logged: list[str]) -> None:
+    name = action[0]
+    if name == "next":
+        s.next_step(confirmed=True)
+    elif name == "previous":
+        s.previous_step(confirmed=True)
+    elif name == "close":
+        s.close_day()
+    elif name == "overdue":
+        s.close_overdue_days()
+    elif name == "today":
+        s.open_today()
+    elif name == "day2":
+        s.open_day(s.programme.workshop.days[1].date)
+    elif name == "pause":
+        s.pause()
+    elif name == "resume":
+        s.resume()
+    elif name == "reflect":
+        event = s.log_reflection(action[1], participant="Amina" if action[2] else None, consent=action[2])
+        logged.append(event.payload["reflection"])
+    elif name in ("edit", "retract", "hide", "show") and logged:
+        target = logged[action[1] % len(logged)]
+        if name == "edit":
+            s.edit_reflection(target, text=action[2])
+        elif name == "retract":
+            s.retract_reflection(target)
+        else:
+            s.hide_reflection(target, hidden=name == "hide")
+    elif name == "rename":
+        s.edit_participant(action[1], name=action[2])
+    elif name == "walk-in":
+        s.add_participant(action[1], f"{abs(hash(action[1]))}@example.org", "juba")
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=st.lists(st.tuples(GAPS, ACTIONS), max_size=25))
+def test_the_derived_tables_hold_what_the_folds_say(steps: list[tuple[int, tuple[Any, ...]]]) -> None:
+    clock = FakeClock(datetime(2022, 8, 22, 6, 50, tzinfo=UTC))
+    with tempfile.TemporaryDirectory() as folder:
+        programme = Programme.model_validate(TINY_PROGRAMME)
+        with Store.create(Path(folder) / "run.db", programme, actor="lead", clock=clock) as store:
+            s = Session(store, actor="lead")
+            s.announce()
+            for pid in PEOPLE:
+                s.add_participant(pid.title(), f"{pid}@example.org", "juba", participant_id=pid)
+            logged: list[str] = []
+            for gap, action in steps:
+                clock.advance(timedelta(minutes=gap))
+                with contextlib.suppress(InputError):
+                    _act(s, action, logged)
+            fresh = Session(store, actor="reader", role="observer")
+            state, roster = fresh.state, fresh.attendance.roster
+            conn = store.conn
+
+            visits = conn.execute("SELECT day, exercise, step, entered_at, left_at FROM step_visits ORDER BY seq")
+            assert [
+                (day, exercise, step, from_text(entered), from_text(left) if left else None)
+                for day, exercise, step, entered, left in visits.fetchall()
+            ] == [(v.day.isoformat(), v.exercise, v.step, v.entered_at, v.left_at) for v in state.visits]
+
+            rows = conn.execute(
+                "SELECT id, text, participant, consent, retracted_at IS NOT NULL, hidden FROM reflections ORDER BY seq"
+            ).fetchall()
+            assert rows == [
+                (r.id, r.text, r.participant, int(r.consent), int(r.retracted), int(r.hidden))
+                for r in state.reflections.values()
+            ]
+
+            people = conn.execute("SELECT id, name, email, location FROM participants ORDER BY seq").fetchall()
+            assert people == [(p.id, p.name, p.email, p.location) for p in roster.by_id.values()]

@@ -34,35 +34,36 @@ ACTIONS = st.one_of(
 GAPS = st.one_of(st.integers(0, 30), st.just(900))
 
 
+SIMPLE: dict[str, Any] = {
+    "next": lambda s: s.next_step(confirmed=True),
+    "previous": lambda s: s.previous_step(confirmed=True),
+    "close": Session.close_day,
+    "overdue": Session.close_overdue_days,
+    "today": Session.open_today,
+    "day2": lambda s: s.open_day(s.programme.workshop.days[1].date),
+    "pause": Session.pause,
+    "resume": Session.resume,
+}
+
+
+def _on_reflection(s: Session, name: str, target: str, text: str) -> None:
+    if name == "edit":
+        s.edit_reflection(target, text=text)
+    elif name == "retract":
+        s.retract_reflection(target)
+    else:
+        s.hide_reflection(target, hidden=name == "hide")
+
+
 def _act(s: Session, action: tuple[Any, ...], logged: list[str]) -> None:
     name = action[0]
-    if name == "next":
-        s.next_step(confirmed=True)
-    elif name == "previous":
-        s.previous_step(confirmed=True)
-    elif name == "close":
-        s.close_day()
-    elif name == "overdue":
-        s.close_overdue_days()
-    elif name == "today":
-        s.open_today()
-    elif name == "day2":
-        s.open_day(s.programme.workshop.days[1].date)
-    elif name == "pause":
-        s.pause()
-    elif name == "resume":
-        s.resume()
+    if name in SIMPLE:
+        SIMPLE[name](s)
     elif name == "reflect":
         event = s.log_reflection(action[1], participant="Amina" if action[2] else None, consent=action[2])
         logged.append(event.payload["reflection"])
     elif name in ("edit", "retract", "hide", "show") and logged:
-        target = logged[action[1] % len(logged)]
-        if name == "edit":
-            s.edit_reflection(target, text=action[2])
-        elif name == "retract":
-            s.retract_reflection(target)
-        else:
-            s.hide_reflection(target, hidden=name == "hide")
+        _on_reflection(s, name, logged[action[1] % len(logged)], action[2])
     elif name == "rename":
         s.edit_participant(action[1], name=action[2])
     elif name == "walk-in":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,14 +14,25 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from facilitator import events as ev
-from facilitator.attendance import Attendance, Interval, Register, blocks, merge_spans, overlap
+from facilitator.attendance import (
+    Attendance,
+    Block,
+    Interval,
+    LocationCount,
+    Register,
+    blocks,
+    merge_spans,
+    minutes,
+    overlap,
+)
 from facilitator.clock import FakeClock, to_text
 from facilitator.events import Event
 from facilitator.problems import InputError
 from facilitator.script_models import Programme
 from facilitator.session import Session
-from facilitator.state import SessionState, Visit
+from facilitator.state import LastAction, SessionState, Timer, Visit
 from facilitator.store import Store
+from tests.conftest import TINY_PROGRAMME
 
 DAY1 = date(2022, 8, 22)
 DAY2 = date(2022, 8, 23)
@@ -349,10 +361,16 @@ def snapshot(attendance: Attendance) -> tuple[object, ...]:
 
 def test_check_in_and_out_through_the_session(session: Session, fake_clock: FakeClock) -> None:
     start = fake_clock.now()
-    assert session.check_in("amina") is not None
+    checked_in = session.check_in("amina")
+    assert checked_in is not None and checked_in.kind == ev.ATTENDANCE_CHECKED_IN
+    assert checked_in.payload == {"participant": "amina", "at": to_text(start), "source": "facilitator"}
+    assert session.attendance.open_since("amina", "facilitator") == start
     assert session.check_in("amina", source="qr") is None  # already in
     fake_clock.advance(timedelta(minutes=20))
-    assert session.check_out("amina") is not None
+    checked_out = session.check_out("amina")
+    assert checked_out is not None and checked_out.kind == ev.ATTENDANCE_CHECKED_OUT
+    assert checked_out.payload == {"participant": "amina", "at": to_text(fake_clock.now()), "source": "facilitator"}
+    assert not session.attendance.is_in("amina")
     assert session.check_out("amina") is None
     earlier = start - timedelta(minutes=30)
     session.check_in("kofi", source="zoom", at=earlier, location="juba")
@@ -377,7 +395,12 @@ def test_marks_and_links_through_the_session(session: Session, fake_clock: FakeC
     assert session.attendance.mark("amina", DAY1) == "excused"
     session.mark("amina", DAY1, None)
     assert session.attendance.mark("amina", DAY1) is None
-    assert session.set_link("juba", "connected") is not None
+    linked = session.set_link("juba", "connected")
+    assert linked is not None and (linked.kind, linked.payload) == (
+        ev.LOCATION_LINK,
+        {"location": "juba", "status": "connected"},
+    )
+    assert session.attendance.link_status("juba") == "connected"
     assert session.set_link("juba", "connected") is None
     fake_clock.advance(60)
     session.set_link("juba", "dropped")
@@ -425,11 +448,16 @@ def test_walk_ins_are_added_and_edited(session: Session, run_store: Store) -> No
     event = session.add_participant(" Nyakim Gatwech ", "nyakim@example.org", "juba", gender="female", code="")
     person = session.attendance.roster.by_id[event.payload["participant"]]
     assert (person.name, person.source, person.gender, person.code) == ("Nyakim Gatwech", "walk-in", "female", None)
-    assert session.edit_participant(person.id, location="hq", gender=None, name="Nyakim Gatwech") is not None
-    assert run_store.events()[-1].payload["changes"] == {"location": "hq", "gender": None}
+    edited = session.edit_participant(person.id, location="hq", gender=None, name="Nyakim Gatwech")
+    assert edited is not None and edited.kind == ev.PARTICIPANT_UPDATED
+    assert edited.payload == {"participant": person.id, "changes": {"location": "hq", "gender": None}}
+    assert run_store.events()[-1] == edited
     assert session.edit_participant(person.id, location="hq") is None
-    assert session.edit_participant("amina", email="AMINA@example.org") is not None  # a person may fix their own case
-    assert session.attendance.roster.by_id[person.id].location == "hq"
+    fixed = session.edit_participant("amina", email="AMINA@example.org")  # a person may fix their own case
+    assert fixed is not None and fixed.payload["changes"] == {"email": "AMINA@example.org"}
+    assert session.attendance.roster.by_id["amina"].email == "AMINA@example.org"
+    moved = session.attendance.roster.by_id[person.id]
+    assert (moved.location, moved.gender, moved.name) == ("hq", None, "Nyakim Gatwech")
 
 
 def test_the_fold_after_reopening_equals_the_fold_before(
@@ -462,11 +490,189 @@ def test_another_process_sees_check_ins_on_refresh(session: Session, run_store: 
 
 
 def test_a_check_in_left_open_since_yesterday_does_not_swallow_todays(session: Session, fake_clock: FakeClock) -> None:
-    assert session.check_in("amina") is not None
+    yesterday = session.check_in("amina")
+    assert yesterday is not None and yesterday.payload["at"] == to_text(fake_clock.now())
     assert session.check_in("amina") is None  # the same day: already in
     fake_clock.advance(timedelta(days=1))
     today = session.check_in("amina")
     assert today is not None, "today's check-in was taken for a repeat of yesterday's"
+    assert today.payload == {"participant": "amina", "at": to_text(fake_clock.now()), "source": "facilitator"}
     closed, opened = session.attendance.intervals("amina")
     midnight = datetime(2022, 8, 23, tzinfo=ZoneInfo(session.programme.workshop.timezone))
     assert closed.end == midnight and opened.start == fake_clock.now() and opened.end is None
+
+
+# -- mutants that survived (issue 26): each test below fails when one of them is put back ------------------
+
+
+def test_a_backdated_stretch_joins_only_the_stretches_it_overlaps() -> None:
+    log = Log().person("amina")
+    for start, end in ((0, 10), (20, 30), (50, 60)):
+        log.inn("amina", t(start), "zoom").out("amina", t(end), "zoom")
+    log.inn("amina", t(15), "zoom").out("amina", t(25), "zoom")  # back-dated: overlaps 20-30 only
+    log.inn("amina", t(42), "zoom").out("amina", t(45), "zoom")  # back-dated: overlaps nothing
+    attendance = log.fold()
+    assert spans(attendance, "amina") == [(t(0), t(10)), (t(15), t(30)), (t(42), t(45)), (t(50), t(60))]
+    register = Register(
+        state(Programme.model_validate(TINY_PROGRAMME), (DAY1, "warm-up", t(0), t(60))), attendance, t(60)
+    )
+    assert register.by_day("amina") == {DAY1: timedelta(minutes=10 + 15 + 3 + 10)}
+
+
+def test_a_backdated_check_in_and_the_stretch_it_joins_keep_the_location_it_gave() -> None:
+    log = Log().person("amina")
+    log.inn("amina", t(30), "teams").out("amina", t(60), "teams")
+    log.inn("amina", t(10), "teams", location="juba")  # back-dated, before the stretch on record
+    attendance = log.fold()
+    assert attendance.intervals("amina")[0] == Interval(t(10), None, "teams", "juba")
+    assert attendance.open_since("amina", "teams") == t(10)
+    log.out("amina", t(40), "teams")  # overlaps 30-60: one stretch 10-60, where the check-in said
+    assert log.fold().intervals("amina") == [Interval(t(10), t(60), "teams", "juba")]
+
+
+def test_no_outage_without_a_drop() -> None:
+    log = Log()
+    log.add(ev.LOCATION_LINK, {"location": "juba", "status": "connected"}, at=t(0))
+    assert log.fold().outages("juba", t(30)) == []
+    log.add(ev.LOCATION_LINK, {"location": "juba", "status": "connected"}, at=t(5))  # said twice
+    log.add(ev.LOCATION_LINK, {"location": "juba", "status": "dropped"}, at=t(10))
+    log.add(ev.LOCATION_LINK, {"location": "juba", "status": "dropped"}, at=t(12))  # still the same outage
+    log.add(ev.LOCATION_LINK, {"location": "juba", "status": "connected"}, at=t(20))
+    assert log.fold().outages("juba", t(30)) == [(t(10), t(20))]
+    assert log.fold().outages("hq", t(30)) == []
+
+
+def test_present_until_the_instant_of_check_out_and_not_at_it(tiny_programme: Programme) -> None:
+    log = Log().person("amina").inn("amina", t(0)).out("amina", t(30))
+    register = Register(state(tiny_programme, (DAY1, "warm-up", t(0), None)), log.fold(), t(40))
+    assert register.is_present("amina", t(0)) and register.is_present("amina", t(30) - timedelta(microseconds=1))
+    assert not register.is_present("amina", t(30))
+    assert not register.is_present("amina", t(0) - timedelta(microseconds=1))
+    assert register.counts(at=t(30))["hq"].present == 0 and register.counts(at=t(29))["hq"].present == 1
+
+
+def test_counts_name_their_location() -> None:
+    log = Log().person("a").person("d", "juba").inn("a", t(0)).inn("d", t(0), location="hq")
+    counts = Register(state(Programme.model_validate(TINY_PROGRAMME)), log.fold(), t(10)).counts()
+    assert counts == {
+        "hq": LocationCount("hq", present=2, expected=4, registered=1),
+        "juba": LocationCount("juba", present=0, expected=3, registered=1),
+    }
+
+
+def test_arrivals_exactly_at_the_bounds_of_the_curve_count(tiny_programme: Programme) -> None:
+    log = Log().person("a").person("b").person("c")
+    log.inn("a", t(10), "zoom").out("a", t(10), "zoom")  # in and out at the same instant: still an arrival
+    log.inn("b", t(20)).inn("c", t(25))
+    register = Register(state(tiny_programme), log.fold(), t(20))  # now: b arrives this very instant
+    assert register.arrivals("hq", since=t(10)) == [(t(10), 1), (t(20), 2)]
+    assert register.arrivals("hq", since=t(10), until=t(25)) == [(t(10), 1), (t(20), 2), (t(25), 3)]
+    assert register.arrivals("hq", since=t(11), until=t(25)) == [(t(20), 1), (t(25), 2)]
+
+
+def test_a_block_runs_only_while_its_last_visit_is_open_on_a_day_not_over(tiny_programme: Programme) -> None:
+    run = state(
+        tiny_programme,
+        (DAY1, "warm-up", t(0), t(10)),
+        (DAY1, "reflect", t(10), t(20)),
+        (DAY1, "warm-up", t(20), None),
+    )
+    warm_up, reflect = blocks(run, t(32))
+    assert warm_up == Block(DAY1, "warm-up", ((t(0), t(10)), (t(20), t(32))), running=True)
+    assert reflect == Block(DAY1, "reflect", ((t(10), t(20)),), running=False)
+    assert blocks(state(tiny_programme, (DAY1, "warm-up", t(0), t(10))), t(32))[0].running is False
+
+
+def test_a_day_left_open_ends_its_blocks_at_its_forecast_not_at_midnight(tiny_programme: Programme) -> None:
+    day2 = t(24 * 60)
+    run = replace(
+        state(tiny_programme, (DAY1, "warm-up", t(0), day2), (DAY2, "reflect", day2, None)),
+        # the team's last action on day 1: entering its first step (10m), then 15m + 5m + 10m planned
+        last_actions={DAY1: LastAction(t(0), "warm-up", "intro", Timer(t(0), timedelta(minutes=10)))},
+    )
+    assert blocks(run, t(30, day2))[0] == Block(DAY1, "warm-up", ((t(0), t(40)),), running=False)
+    log = Log().person("amina").inn("amina", t(0))  # never checked out
+    register = Register(run, log.fold(), t(30, day2))
+    assert register.by_day("amina")[DAY1] == timedelta(minutes=40)
+    assert register.spans("amina") == [(t(0), t(40))]
+
+
+def test_minutes_of_a_duration() -> None:
+    assert minutes(timedelta(hours=1, minutes=30)) == 90.0
+    assert minutes(timedelta(seconds=90)) == 1.5
+
+
+def test_a_check_in_or_out_with_no_source_is_the_facilitator_s() -> None:
+    log = Log().person("amina")
+    log.add(ev.ATTENDANCE_CHECKED_IN, {"participant": "amina", "at": to_text(t(0))})
+    attendance = log.fold()
+    assert attendance.intervals("amina") == [Interval(t(0), None, "facilitator")]
+    assert attendance.is_in("amina", "qr")  # the facilitator's and the page's share the room's channel
+    log.add(ev.ATTENDANCE_CHECKED_OUT, {"participant": "amina", "at": to_text(t(30))})
+    assert log.fold().intervals("amina") == [Interval(t(0), t(30), "facilitator")]
+
+
+def test_the_fold_keeps_join_requests_and_its_position() -> None:
+    assert Attendance().last_seq == 0
+    log = Log()
+    request = {"request": "r1", "name": "Nyakim", "email": "n@example.org", "location": "juba"}
+    log.add(ev.PARTICIPANT_REQUESTED, request, at=t(3))
+    attendance = log.fold()
+    assert [(r.id, r.name, r.location, r.at) for r in attendance.requests.pending()] == [("r1", "Nyakim", "juba", t(3))]
+    assert attendance.last_seq == 1
+    log.add(ev.ATTENDANCE_MARKED, {"participant": "amina", "day": "2022-08-22", "status": None})  # nothing to clear
+    log.add(ev.LOCATION_LINK, {"location": "juba", "status": "up"})  # not a link status: ignored
+    log.add("something.from.the.future", {"location": "juba", "status": "connected"})
+    attendance = log.fold()
+    assert attendance.last_seq == 4 and attendance.marks == {}
+    assert attendance.link_status("juba") == "not-joined" and attendance.link_history("juba") == []
+    assert attendance.link_history("hq") == []
+
+
+def test_a_register_needs_the_programme() -> None:
+    with pytest.raises(AssertionError, match=r"^a run always starts with its programme$"):
+        Register(SessionState(), Attendance(), t(0))
+
+
+def test_someone_on_a_report_but_not_on_the_roster_counts_nowhere(tiny_programme: Programme) -> None:
+    log = Log().person("a").inn("a", t(0)).inn("stranger", t(0), "zoom")  # no location, no roster entry
+    register = Register(state(tiny_programme), log.fold(), t(10))
+    assert not register.is_present("stranger") and register.is_present("a")
+    assert {loc: c.present for loc, c in register.counts().items()} == {"hq": 1, "juba": 0}
+    assert register.arrivals("hq") == [(t(0), 1)]
+    assert register.counts()["juba"].registered == 0  # nobody on the roster there
+
+
+def test_certificates_name_their_participant_in_roster_order(tiny_programme: Programme) -> None:
+    log = Log().person("kofi").person("amina").inn("amina", t(0))
+    register = Register(state(tiny_programme, (DAY1, "warm-up", t(0), t(40))), log.fold(), t(60))
+    certificates = register.certificates()
+    assert [(c.participant, c.attended) for c in certificates] == [
+        ("kofi", timedelta()),
+        ("amina", timedelta(minutes=40)),
+    ]
+    assert register.certificate("amina").participant == "amina"
+    assert register.day_spans(DAY2) == []  # not started
+
+
+def test_stretches_that_only_touch_stay_apart_with_their_own_locations(tiny_programme: Programme) -> None:
+    log = Log().person("amina")
+    log.inn("amina", t(10), "zoom", location="hq").out("amina", t(20), "zoom")
+    log.inn("amina", t(30), "zoom", location="juba").out("amina", t(40), "zoom")
+    log.inn("amina", t(20), "zoom", location="juba").out("amina", t(25), "zoom")  # starts where 10-20 ended
+    log.inn("amina", t(26), "zoom", location="hq").out("amina", t(30), "zoom")  # ends where 30-40 starts
+    attendance = log.fold()
+    assert attendance.intervals("amina") == [
+        Interval(t(10), t(20), "zoom", "hq"),
+        Interval(t(20), t(25), "zoom", "juba"),
+        Interval(t(26), t(30), "zoom", "hq"),
+        Interval(t(30), t(40), "zoom", "juba"),
+    ]
+    register = Register(state(tiny_programme, (DAY1, "warm-up", t(0), None)), attendance, t(50))
+    where = {m: register.counts(at=t(m)) for m in (15, 22, 28, 35)}
+    assert [(m, c["hq"].present, c["juba"].present) for m, c in where.items()] == [
+        (15, 1, 0),
+        (22, 0, 1),
+        (28, 1, 0),
+        (35, 0, 1),
+    ]

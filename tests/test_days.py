@@ -23,6 +23,7 @@ from facilitator.clock import FakeClock, from_text
 from facilitator.problems import InputError
 from facilitator.script_models import Programme
 from facilitator.session import NeedsConfirmation, Session
+from facilitator.state import DayClose, LastAction, SessionState, Timer, Visit
 from facilitator.store import Store
 from tests.conftest import TINY_PROGRAMME
 
@@ -420,3 +421,161 @@ def test_the_export_marks_an_inferred_end_and_shows_days_to_come_as_not_run(
         ("2022-08-23", "not started", "", ""),
     ]
     assert "| 40 min | 0 min, end inferred |" in (out / "report.md").read_text()
+
+
+# -- the days of a state, case by case (mutation testing, issue 26) -------------------------------------------
+#
+# States made by hand: visits, the team's last actions and the closes on record, as the fold leaves them.
+
+JUBA_MIDNIGHT_22 = utc(DAY1, 22)  # 00:00 on Tue 23 Aug in Juba
+JUBA_MIDNIGHT_23 = utc(DAY2, 22)
+
+
+def day_state(
+    *visits: tuple[date, str, datetime, datetime | None],
+    actions: dict[date, tuple[datetime, str, str, Timer]] | None = None,
+    closed: dict[date, DayClose] | None = None,
+    current: date | None = None,
+    opened: tuple[date, ...] = (),
+) -> SessionState:
+    """Visits ``(day, "exercise/step", entered, left)``; the current day is the last visit's unless given."""
+    return SessionState(
+        programme=Programme.model_validate(TINY_PROGRAMME),
+        visits=tuple(Visit(d, *key.split("/"), entered, left) for d, key, entered, left in visits),
+        day=current or (visits[-1][0] if visits else None),
+        last_actions={d: LastAction(*action) for d, action in (actions or {}).items()},
+        closed=closed or {},
+        opened=frozenset(opened),
+    )
+
+
+def test_a_day_closed_on_the_record_ends_there_as_recorded() -> None:
+    state = day_state((DAY1, "warm-up/intro", utc(DAY1, 7), None), closed={DAY1: DayClose(utc(DAY1, 8), False, "lead")})
+    assert days.day_end(state, DAY1, utc(DAY1, 9)) == days.DayEnd(DAY1, utc(DAY1, 8), inferred=False, recorded=True)
+    assert days.overdue(state, utc(DAY1, 9)) == []  # on the record already
+
+
+def test_a_day_left_for_another_on_the_same_date_ends_at_once_not_at_midnight() -> None:
+    action = (utc(DAY1, 7), "warm-up", "intro", Timer(utc(DAY1, 7), 10 * MIN))
+    state = day_state(
+        (DAY1, "warm-up/intro", utc(DAY1, 7), utc(DAY1, 7, 10)),
+        (DAY2, "reflect/write", utc(DAY1, 7, 10), None),
+        actions={DAY1: action, DAY2: (utc(DAY1, 7, 10), "reflect", "write", Timer(utc(DAY1, 7, 10), 5 * MIN))},
+    )
+    # Day 1 is not current: left open at 07:10, before its forecast (07:40) and its midnight.
+    assert days.day_end(state, DAY1, utc(DAY1, 7, 20)) == days.DayEnd(DAY1, utc(DAY1, 7, 10), True, False)
+    assert days.day_end(state, DAY2, utc(DAY1, 7, 20)) is None  # current, running
+
+
+def test_a_day_runs_until_the_midnight_after_its_last_action_not_at_it() -> None:
+    entered = utc(DAY1, 7)
+    state = day_state(
+        (DAY1, "warm-up/intro", entered, None), actions={DAY1: (entered, "warm-up", "intro", Timer(entered, 10 * MIN))}
+    )
+    assert days.day_end(state, DAY1, JUBA_MIDNIGHT_22 - timedelta(microseconds=1)) is None
+    assert days.day_end(state, DAY1, JUBA_MIDNIGHT_22) == days.DayEnd(DAY1, utc(DAY1, 7, 40), True, False)
+
+
+def test_a_late_pause_after_midnight_keeps_the_day_running_into_the_next_date() -> None:
+    """Day 1's step entered at 23:50 in Juba and paused at 00:05: its last action is on the 23rd."""
+    entered, paused = utc(DAY1, 21, 50), utc(DAY1, 22, 5)
+    timer = Timer(entered, 10 * MIN, paused_since=paused)
+    state = day_state((DAY1, "warm-up/intro", entered, None), actions={DAY1: (paused, "warm-up", "intro", timer)})
+    morning = utc(DAY2, 6)
+    assert days.day_end(state, DAY1, morning) is None  # runs until the midnight after the pause
+    assert days.reopening(state, DAY1, morning) == (
+        "Day 1 (Mon 22 Aug) ran on Mon 22 Aug. Entering one of its steps today (Tue 23 Aug) continues it on a second"
+        " date, and its record then runs over both."
+    )
+    # Once left open, it ends at its forecast at the pause (00:05 + 0 left + 30 minutes to come), not at the
+    # midnight after its step was entered.
+    assert days.inferred_end(state, DAY1) == utc(DAY1, 22, 35)
+    assert days.day_end(state, DAY1, JUBA_MIDNIGHT_23) == days.DayEnd(DAY1, utc(DAY1, 22, 35), True, False)
+
+
+def test_without_last_actions_a_day_goes_by_its_last_visit() -> None:
+    """States made without the team's last actions (as attendance tests make them): the last visit's entry."""
+    late = (
+        (DAY1, "warm-up/intro", utc(DAY1, 20), utc(DAY1, 21)),
+        (DAY1, "warm-up/pairs", utc(DAY1, 21), utc(DAY1, 22, 30)),
+        (DAY1, "reflect/write", utc(DAY1, 22, 30), None),  # 00:30 on the 23rd in Juba
+    )
+    state = day_state(*late)
+    assert days.day_end(state, DAY1, utc(DAY2, 5)) is None  # runs until the midnight after 00:30
+    assert days.forecast_end(state, DAY1) is None
+    assert days.inferred_end(state, DAY1) == JUBA_MIDNIGHT_23
+    early = day_state((DAY1, "warm-up/intro", utc(DAY1, 7), None))
+    assert days.day_end(early, DAY1, utc(DAY2, 5)) == days.DayEnd(DAY1, JUBA_MIDNIGHT_22, True, False)
+    assert days.day_end(early, DAY1, utc(DAY1, 21)) is None
+    assert days.day_end(day_state(current=DAY1), DAY1, utc(DAY1, 9)) is None  # opened, never entered
+
+
+def test_the_forecast_of_a_step_taken_out_of_the_script_is_that_step_alone() -> None:
+    entered = utc(DAY1, 7)
+    state = day_state(
+        (DAY1, "warm-up/gone", entered, None), actions={DAY1: (entered, "warm-up", "gone", Timer(entered, 10 * MIN))}
+    )
+    assert days.forecast_end(state, DAY1) == utc(DAY1, 7, 10)
+
+
+def test_a_closed_day_says_how_it_was_closed_when_a_step_of_it_would_reopen_it() -> None:
+    visit = (DAY1, "warm-up/intro", utc(DAY1, 7), utc(DAY1, 7, 5))
+    by_driver = day_state(visit, closed={DAY1: DayClose(utc(DAY1, 7, 5), False, "lead")})
+    assert days.reopening(by_driver, DAY1, utc(DAY1, 8)) == (
+        "Day 1 (Mon 22 Aug) was closed at 09:05 on Mon 22 Aug. Entering one of its steps reopens it."
+    )
+    inferred = day_state(visit, closed={DAY1: DayClose(utc(DAY1, 7, 5), True, "lead")})
+    assert days.reopening(inferred, DAY1, utc(DAY1, 8)) == (
+        "Day 1 (Mon 22 Aug) was closed at 09:05 on Mon 22 Aug (inferred: the day was left open)."
+        " Entering one of its steps reopens it."
+    )
+    gone = date(2022, 9, 1)  # a day taken out of the script since
+    removed = day_state(
+        (gone, "warm-up/intro", utc(gone, 7), utc(gone, 7, 5)), closed={gone: DayClose(utc(gone, 7, 5), False, "lead")}
+    )
+    assert days.reopening(removed, gone, utc(gone, 8)) == (
+        "The day of Thu 01 Sep was closed at 09:05 on Thu 01 Sep. Entering one of its steps reopens it."
+    )
+    assert days.reopening(day_state(), DAY1, utc(DAY1, 8)) is None  # not started
+
+
+def test_the_day_dated_today_is_the_workshop_s_local_date() -> None:
+    programme = Programme.model_validate(TINY_PROGRAMME)
+    assert days.today(programme, utc(DAY1, 21, 59)) == DAY1
+    assert days.today(programme, utc(DAY1, 22)) == DAY2  # midnight in Juba, still the 22nd in UTC
+    assert days.local_date(utc(DAY1, 23), programme) == DAY2
+
+
+def test_the_day_to_open_is_today_s_unless_it_was_opened_or_is_current() -> None:
+    morning = utc(DAY2, 6)
+    assert days.to_open(day_state((DAY1, "warm-up/intro", utc(DAY1, 7), None), opened=(DAY1,)), morning) == DAY2
+    opened_then_left = day_state((DAY1, "warm-up/intro", utc(DAY2, 5), None), opened=(DAY1, DAY2))
+    assert days.to_open(opened_then_left, morning) is None  # opened already, then day 1 taken up again
+    assert days.to_open(day_state(current=DAY2), morning) is None
+    assert days.to_open(day_state(), utc(date(2022, 9, 1), 6)) is None  # no day of the workshop
+
+
+def test_an_interval_stops_at_the_end_of_the_days_run_on_its_local_date() -> None:
+    """Day 1 closed at 23:00 in Juba; day 2 rehearsed from 00:15 that night (22:15 UTC, still the 22nd in UTC)."""
+    state = day_state(
+        (DAY1, "warm-up/intro", utc(DAY1, 6), utc(DAY1, 21)),
+        (DAY2, "reflect/write", utc(DAY1, 22, 15), None),
+        closed={DAY1: DayClose(utc(DAY1, 21), False, "lead")},
+    )
+    ends = days.DayEnds(state, utc(DAY1, 22, 30))
+    assert ends.cutoff(utc(DAY1, 6, 30)) == utc(DAY1, 21)  # a check-in on the 22nd: day 1's end
+    assert ends.cutoff(utc(DAY1, 21)) == utc(DAY1, 21)  # at that very end: a stretch of nothing
+    assert ends.clip(utc(DAY1, 21), utc(DAY1, 21, 30)) == utc(DAY1, 21)
+    # A check-in at 00:20 on the 23rd belongs to the 23rd, whose day 2 is still running: its midnight.
+    assert ends.cutoff(utc(DAY1, 22, 20)) == JUBA_MIDNIGHT_23
+
+
+def test_a_check_in_after_midnight_is_not_cut_by_the_day_before_it_in_utc() -> None:
+    """Day 1 ran late, closed at 01:00 in Juba on the 23rd: a check-in at 00:30 on the 23rd is the 23rd's."""
+    state = day_state(
+        (DAY1, "warm-up/intro", utc(DAY1, 6), utc(DAY1, 23)),
+        closed={DAY1: DayClose(utc(DAY1, 23), False, "lead")},
+    )
+    ends = days.DayEnds(state, utc(DAY2, 6))
+    assert ends.cutoff(utc(DAY1, 6, 30)) == JUBA_MIDNIGHT_22  # never past the midnight after it began
+    assert ends.cutoff(utc(DAY1, 22, 30)) == JUBA_MIDNIGHT_23

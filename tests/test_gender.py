@@ -117,6 +117,12 @@ def test_a_spelling_is_shown_safely() -> None:
     assert describe_applied(applied) == 'gender: "\\u202eF" -> female (1 row), "\\"M\\"" -> male (1 row)'
 
 
+def test_an_accented_spelling_is_shown_as_typed_not_as_an_escape() -> None:
+    """An organiser reads "Féminin", not "F\\u00e9minin": only control and bidi characters are escaped."""
+    applied = mapping_applied(["Féminin", "Mâle"])
+    assert describe_applied(applied) == 'gender: "Féminin" -> female (1 row), "Mâle" -> male (1 row)'
+
+
 def test_nothing_mapped_describes_as_none() -> None:
     assert mapping_applied(["female", "male", "non-binary", "Other", None, ""]) == {}
     assert describe_applied({}) is None

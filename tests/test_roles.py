@@ -122,7 +122,8 @@ def test_a_co_does_the_room_s_work(team: Team) -> None:
     amina.set_link("juba", "connected")
     amina.log_reflection("We learnt a lot")
     amina.send_note("five more minutes")
-    assert amina.request_control() is not None
+    asked = amina.request_control()
+    assert asked is not None and (asked.kind, asked.actor) == (ev.CONTROL_REQUESTED, "amina")
     state = saved(team.db)
     assert state.notes[-1].text == "five more minutes" and state.control_requests == ("amina",)
     assert amina.attendance.is_in("chol", "facilitator")
@@ -176,7 +177,9 @@ def test_a_co_limited_to_their_own_location(team: Team) -> None:
         with pytest.raises(NotAllowed, match=r"^location: you work for juba only, not hq$"):
             refused()
     unlimited = team.join("bob", location="juba")
-    assert unlimited.check_in("ben") is not None
+    checked_in = unlimited.check_in("ben")
+    assert checked_in is not None and (checked_in.kind, checked_in.actor) == (ev.ATTENDANCE_CHECKED_IN, "bob")
+    assert checked_in.payload["participant"] == "ben" and unlimited.attendance.is_in("ben")
 
 
 def test_a_location_limit_needs_a_known_location(db: Path, fake_clock: FakeClock) -> None:
@@ -197,7 +200,8 @@ def test_a_location_limit_needs_a_known_location(db: Path, fake_clock: FakeClock
 def test_asking_twice_or_while_driving_writes_nothing(team: Team) -> None:
     lead, amina = team.join("lead", LEAD), team.join("amina")
     assert lead.request_control() is None
-    assert amina.request_control() is not None
+    asked = amina.request_control()
+    assert asked is not None and (asked.kind, asked.actor) == (ev.CONTROL_REQUESTED, "amina")
     assert amina.request_control() is None
     assert amina.state.control_requests == ("amina",)
 
@@ -208,13 +212,17 @@ def test_the_driver_hands_control_to_a_co_who_then_drives(team: Team) -> None:
     bob.request_control()
     lead.hand_control("amina")
     assert lead.state.driver == "amina" and lead.state.control_requests == ("bob",)
-    assert amina.next_step() is not None
+    stepped = amina.next_step()
+    assert stepped is not None and (stepped.kind, stepped.actor) == (ev.STEP_ENTERED, "amina")
+    assert (amina.state.exercise, amina.state.step) == ("reflect", "write")
     with pytest.raises(NotAllowed, match=r"^amina is driving: ask for control first$"):
         lead.next_step()
     with pytest.raises(NotAllowed, match="amina is driving"):
         lead.hand_control("bob")  # only the driver hands control on
     amina.hand_control("lead")
-    assert lead.next_step() is not None
+    stepped = lead.next_step()
+    assert stepped is not None and (stepped.kind, stepped.actor) == (ev.STEP_ENTERED, "lead")
+    assert (lead.state.driver, lead.state.exercise, lead.state.step) == ("lead", "reflect", "share")
 
 
 def test_handing_control_to_nobody_an_observer_or_yourself_is_refused(team: Team) -> None:
@@ -239,7 +247,9 @@ def test_the_driver_declines_a_request(team: Team) -> None:
     assert lead.state.control_requests == () and lead.state.driver == "lead"
     with pytest.raises(InputError, match="amina has not asked for control"):
         lead.decline_control("amina")
-    assert amina.request_control() is not None  # may ask again
+    again = amina.request_control()  # may ask again
+    assert again is not None and again.kind == ev.CONTROL_REQUESTED
+    assert lead.refresh() and lead.state.control_requests == ("amina",)
 
 
 def test_a_handover_between_a_refresh_and_a_command_counts(team: Team) -> None:
@@ -252,7 +262,8 @@ def test_a_handover_between_a_refresh_and_a_command_counts(team: Team) -> None:
     other_lead.hand_control("amina")
     with pytest.raises(NotAllowed, match="amina is driving"):
         lead.enter_step("reflect", "write")  # no refresh of its own before the write: the lock catches it
-    assert amina.enter_step("reflect", "write") is not None  # stale too, and allowed: it drives now
+    entered = amina.enter_step("reflect", "write")  # stale too, and allowed: it drives now
+    assert (entered.kind, entered.actor, entered.payload["step"]) == (ev.STEP_ENTERED, "amina", "write")
     assert saved(team.db).step == "write"
 
 
@@ -276,7 +287,10 @@ def test_take_control_after_the_driver_s_heartbeat_expires(team: Team, fake_cloc
     fake_clock.advance(timedelta(seconds=2))
     event = amina.take_control(after=timedelta(seconds=10), clock=fake_clock)
     assert event.kind == ev.CONTROL_TAKEN and event.payload == {"from": "lead"}
-    assert amina.driving and amina.next_step() is not None
+    assert amina.driving and amina.state.control_requests == ()
+    stepped = amina.next_step()
+    assert stepped is not None and (stepped.kind, stepped.actor) == (ev.STEP_ENTERED, "amina")
+    assert (amina.state.exercise, amina.state.step) == ("reflect", "write")
     with pytest.raises(NotAllowed, match="amina is driving"):
         lead.next_step()
     with pytest.raises(InputError, match="you are driving already"):

@@ -317,13 +317,31 @@ def test_a_run_from_an_older_schema_is_migrated_when_opened(tmp_path: Path, tiny
 def drive(session: Session, clock: FakeClock) -> None:
     """A morning and the start of an afternoon: steps, pauses, adjustments, reflections, edits, retractions."""
     locations = [loc.id for loc in session.programme.workshop.locations]
-    for _ in range(3):
-        assert session.next_step() is not None
+
+    def did(event: ev.Event | None, kind: str, payload: dict[str, Any]) -> None:
+        """A command wrote one event of ``kind`` with ``payload``, and the session's state has taken it in."""
+        assert event is not None, f"expected {kind}, nothing was written"
+        assert (event.kind, event.payload) == (kind, payload)
+        assert session.state.last_seq == event.seq
+
+    def timer() -> Any:
+        assert session.state.timer is not None
+        return session.state.timer
+
+    first_day = session.programme.workshop.days[0]
+    timeline = [(p.exercise.id, p.step.id) for p in session.programme.timeline(first_day)]
+    for exercise, step in timeline[:3]:
+        entered = {"day": first_day.date.isoformat(), "exercise": exercise, "step": step}
+        did(session.next_step(), ev.STEP_ENTERED, entered)
+        assert (session.state.exercise, session.state.step, timer().entered_at) == (exercise, step, clock.now())
         clock.advance(timedelta(minutes=7))
-    assert session.pause() is not None
+    did(session.pause(), ev.TIMER_PAUSED, {})
+    assert timer().paused_since == clock.now()
     clock.advance(timedelta(minutes=4))
-    assert session.resume() is not None
-    assert session.adjust(timedelta(minutes=5)) is not None
+    did(session.resume(), ev.TIMER_RESUMED, {})
+    assert (timer().paused_since, timer().paused_total) == (None, timedelta(minutes=4))
+    did(session.adjust(timedelta(minutes=5)), ev.TIMER_ADJUSTED, {"seconds": 300})
+    assert timer().adjustment == timedelta(minutes=5)
     clock.advance(timedelta(minutes=2))
     kept = session.log_reflection("Gender analysis starts with who is in the room.", location=locations[0])
     edited = session.log_reflection(
@@ -333,14 +351,22 @@ def drive(session: Session, clock: FakeClock) -> None:
     clock.advance(timedelta(seconds=45))
     session.edit_reflection(edited.payload["reflection"], text="Budgets are policy statements", consent=False)
     session.retract_reflection(retracted.payload["reflection"])
-    assert session.next_step() is not None
-    assert session.previous_step() is not None
-    assert session.adjust(timedelta(minutes=-3)) is not None
-    assert session.pause() is not None
+    fourth, third = timeline[3], timeline[2]
+    day = first_day.date.isoformat()
+    did(session.next_step(), ev.STEP_ENTERED, {"day": day, "exercise": fourth[0], "step": fourth[1]})
+    did(session.previous_step(), ev.STEP_ENTERED, {"day": day, "exercise": third[0], "step": third[1]})
+    assert (session.state.exercise, session.state.step) == third
+    did(session.adjust(timedelta(minutes=-3)), ev.TIMER_ADJUSTED, {"seconds": -180})
+    assert timer().adjustment == timedelta(minutes=-3)  # a fresh timer: the earlier extension is gone
+    did(session.pause(), ev.TIMER_PAUSED, {})
+    assert timer().paused
     clock.advance(timedelta(minutes=1))
-    second_day = session.programme.workshop.days[1].date
-    session.open_day(second_day)
-    assert session.next_step() is not None
+    second_day = session.programme.workshop.days[1]
+    session.open_day(second_day.date)
+    day_two = session.programme.timeline(second_day)[0]
+    entered = {"day": second_day.date.isoformat(), "exercise": day_two.exercise.id, "step": day_two.step.id}
+    did(session.next_step(), ev.STEP_ENTERED, entered)
+    assert (session.state.day, session.state.step) == (second_day.date, day_two.step.id)
     clock.advance(timedelta(minutes=12))
     session.log_reflection("Day two starts well", location=locations[1], reflection_id="day-two")
     assert kept.payload["reflection"] in session.state.reflections
@@ -492,7 +518,15 @@ def test_an_unknown_migration_of_another_set_is_not_mistaken_for_a_newer_schema(
         "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('plugin', 'm999_other', 'now')"
     )
     conn.close()
-    Store.open(path).close()
+    with Store.open(path) as store:  # opens, reads and writes as usual
+        assert store.programme() == tiny_programme
+        assert store.conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+        written = store.append("note.sent", {"text": "still works"}, actor="lead")
+        assert [e.seq for e in store.events()][-1] == written.seq
+    conn = raw(path)
+    others = conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'plugin'").fetchall()
+    conn.close()
+    assert others == [("m999_other",)]  # the other set's row is left alone
 
 
 @pytest.mark.parametrize("action", ["open", "create"])

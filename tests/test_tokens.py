@@ -68,7 +68,8 @@ def test_a_forged_token_signed_with_another_secret_grants_nothing(
 ) -> None:
     forger = tokens.PageSettings(secret=b"\x00" * 32, rotate=settings.rotate, grace=settings.grace)
     forged = tokens.issue(forger, tiny_programme, "hq", fake_clock.now())
-    assert verify(forger, tiny_programme, forged.code, fake_clock.now()) is not None  # it is well-formed
+    well_formed = verify(forger, tiny_programme, forged.code, fake_clock.now())
+    assert well_formed == tokens.Grant("hq", date(2022, 8, 22))
     assert verify(settings, tiny_programme, forged.code, fake_clock.now()) is None
 
 
@@ -104,7 +105,7 @@ def test_tokens_rotate_and_the_previous_one_works_only_for_the_grace_period(
     assert verify(settings, tiny_programme, first.code, fake_clock.now()) == tokens.Grant("hq", first.day)
     fake_clock.advance(timedelta(seconds=1))
     assert verify(settings, tiny_programme, first.code, fake_clock.now()) is None  # grace over
-    assert verify(settings, tiny_programme, second.code, fake_clock.now()) is not None
+    assert verify(settings, tiny_programme, second.code, fake_clock.now()) == tokens.Grant("hq", date(2022, 8, 22))
 
 
 def test_a_token_two_periods_old_is_refused(
@@ -121,7 +122,8 @@ def test_a_token_expires_at_the_end_of_its_day_even_within_the_grace(
     late = JUBA_MIDNIGHT - timedelta(minutes=10)
     token = tokens.issue(settings, tiny_programme, "hq", late)
     assert token.valid_until == JUBA_MIDNIGHT  # the day's last period ends at midnight
-    assert verify(settings, tiny_programme, token.code, JUBA_MIDNIGHT - timedelta(seconds=1)) is not None
+    last_second = JUBA_MIDNIGHT - timedelta(seconds=1)
+    assert verify(settings, tiny_programme, token.code, last_second) == tokens.Grant("hq", date(2022, 8, 22))
     assert verify(settings, tiny_programme, token.code, JUBA_MIDNIGHT + timedelta(minutes=1)) is None
 
 
@@ -149,11 +151,12 @@ def test_periods_are_counted_in_real_time_across_a_daylight_saving_change(run_st
     while moment < datetime(2022, 3, 27, 21, 0, tzinfo=UTC):
         token = tokens.issue(settings, programme, "hq", moment)
         assert moment < token.valid_until <= moment + timedelta(minutes=30), moment
-        assert verify(settings, programme, token.code, moment) is not None, moment
+        assert verify(settings, programme, token.code, moment) == tokens.Grant("hq", date(2022, 3, 27)), moment
         boundary = token.valid_until
         if boundary < datetime(2022, 3, 27, 22, 0, tzinfo=UTC):
             # Just after the period ends, the old token is still accepted (grace) and a new one is issued.
-            assert verify(settings, programme, token.code, boundary + timedelta(minutes=4)) is not None, moment
+            grace = boundary + timedelta(minutes=4)
+            assert verify(settings, programme, token.code, grace) == tokens.Grant("hq", date(2022, 3, 27)), moment
             assert tokens.issue(settings, programme, "hq", boundary).code != token.code
         moment += timedelta(minutes=17)
 
@@ -207,23 +210,76 @@ def test_settings_round_trip_and_defaults(run_store: Store) -> None:
     assert tokens.load_settings(run_store) == saved
 
 
+NOT_AN_ADDRESS = "public-url: {!r} is not an address like https://checkin.example.org"
+NO_USER = "public-url: must not carry a user name or password"
+
+
 @pytest.mark.parametrize(
     ("rotate", "grace", "url", "message"),
     [
-        (timedelta(seconds=30), timedelta(0), "http://x.example", "rotate"),
-        (timedelta(minutes=10), timedelta(minutes=11), "http://x.example", "grace"),
-        (timedelta(minutes=10), timedelta(minutes=-1), "http://x.example", "grace"),
-        (timedelta(minutes=10), timedelta(0), "ftp://x.example", "public-url"),
-        (timedelta(minutes=10), timedelta(0), "x.example", "public-url"),
-        (timedelta(minutes=10), timedelta(0), "https://x.example/?a=1", "public-url"),
-        (timedelta(minutes=10), timedelta(0), "https://user:pw@x.example", "public-url"),
-        (timedelta(minutes=10), timedelta(0), "https://x.example:port", "public-url"),
+        (timedelta(seconds=59), timedelta(0), "http://x.example", "rotate: tokens may rotate at most once a minute"),
+        (timedelta(minutes=10), timedelta(minutes=11), "http://x.example", "grace: must be between 0 and the rotation period"),  # noqa: E501
+        (timedelta(minutes=10), timedelta(minutes=-1), "http://x.example", "grace: must be between 0 and the rotation period"),  # noqa: E501
+        (timedelta(minutes=10), timedelta(0), "ftp://x.example", NOT_AN_ADDRESS.format("ftp://x.example")),
+        (timedelta(minutes=10), timedelta(0), "x.example", NOT_AN_ADDRESS.format("x.example")),
+        (timedelta(minutes=10), timedelta(0), "", NOT_AN_ADDRESS.format("")),
+        (timedelta(minutes=10), timedelta(0), "https://x.example/?a=1", NOT_AN_ADDRESS.format("https://x.example/?a=1")),
+        (timedelta(minutes=10), timedelta(0), "https://user:pw@x.example", NO_USER),
+        (timedelta(minutes=10), timedelta(0), "https://user@x.example", NO_USER),
+        (timedelta(minutes=10), timedelta(0), "https://:pw@x.example", NO_USER),
+        (timedelta(minutes=10), timedelta(0), "https://x.example:port", NOT_AN_ADDRESS.format("https://x.example:port")),
     ],
-)
+)  # fmt: skip
 def test_bad_settings_are_refused_and_nothing_changes(
     run_store: Store, rotate: timedelta, grace: timedelta, url: str, message: str
 ) -> None:
     before = tokens.load_settings(run_store)
-    with pytest.raises(InputError, match=message):
+    with pytest.raises(InputError) as refused:
         tokens.save_settings(run_store, rotate=rotate, grace=grace, public_url=url)
+    assert str(refused.value) == message
     assert tokens.load_settings(run_store) == before
+
+
+def test_the_limits_themselves_are_allowed(run_store: Store) -> None:
+    """Once a minute is the fastest rotation, and a grace may last the whole rotation period."""
+    saved = tokens.save_settings(
+        run_store, rotate=timedelta(minutes=1), grace=timedelta(minutes=1), public_url="https://c.example.org/INBOX/"
+    )
+    assert (saved.rotate, saved.grace, saved.public_url) == (
+        timedelta(minutes=1),
+        timedelta(minutes=1),
+        "https://c.example.org/INBOX",
+    )
+    token = tokens.issue(saved, Programme.model_validate(TINY_PROGRAMME), "hq", datetime(2022, 8, 22, 12, tzinfo=UTC))
+    assert token.url(saved.public_url) == f"https://c.example.org/INBOX/p/{token.code}"
+
+
+def test_a_rotation_that_does_not_divide_the_day_still_ends_the_last_token_at_midnight(
+    run_store: Store, tiny_programme: Programme
+) -> None:
+    settings = tokens.save_settings(
+        run_store, rotate=timedelta(minutes=7), grace=timedelta(minutes=1), public_url="https://c.example.org"
+    )
+    late = JUBA_MIDNIGHT - timedelta(minutes=3)  # 1437 minutes into the day: its last period began at 1435
+    token = tokens.issue(settings, tiny_programme, "juba", late)
+    assert (token.day, token.valid_until) == (date(2022, 8, 22), JUBA_MIDNIGHT)
+    assert tokens.issue(settings, tiny_programme, "juba", late - timedelta(minutes=3)).valid_until == (
+        JUBA_MIDNIGHT - timedelta(minutes=5)
+    )
+
+
+def test_reading_the_settings_of_a_run_takes_no_write_lock(
+    settings: tokens.PageSettings, run_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the secret exists, loading the settings only reads: it works while another process writes."""
+    import sqlite3
+
+    from facilitator import store as store_module
+
+    monkeypatch.setattr(store_module, "WRITE_DEADLINE_S", 0.2)
+    writer = sqlite3.connect(run_store.path, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        assert tokens.load_settings(run_store) == settings
+    finally:
+        writer.close()

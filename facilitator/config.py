@@ -66,6 +66,18 @@ class Config(BaseModel):
     facilitators: dict[str, TeamMember] = Field(default_factory=dict, description="login to team member")
 
 
+# Binding ids of the three confirmation dialogs that became one question (facilitator.tui.choice): a config
+# file written for them keeps working, and remaps the question's key.
+RENAMED_BINDINGS = {
+    "confirm-everyone": "choice-yes",
+    "confirm-retract": "choice-yes",
+    "confirm-takeover": "choice-yes",
+    "cancel-everyone": "choice-no",
+    "keep-reflection": "choice-no",
+    "cancel-takeover": "choice-no",
+}
+
+
 def config_path() -> Path:
     if explicit := os.environ.get("FACILITATOR_CONFIG"):
         return Path(explicit)
@@ -94,6 +106,9 @@ def load_config(path: Path | None = None, *, binding_ids: frozenset[str] = froze
             Problem(name, 0, field_path(tuple(e["loc"])), e["msg"].removeprefix("Value error, ")) for e in exc.errors()
         ]
         raise InputError(problems) from None
+    if any(old in config.keys for old in RENAMED_BINDINGS):
+        renamed = {RENAMED_BINDINGS.get(binding_id, binding_id): keys for binding_id, keys in config.keys.items()}
+        config = config.model_copy(update={"keys": renamed})
     problems = []
     for binding_id, keys in config.keys.items():
         if binding_ids and binding_id not in binding_ids:

@@ -461,3 +461,12 @@ def test_join_refuses_a_missing_database(tmp_path: Path) -> None:
 
 def test_tiny_programme_has_the_locations_these_tests_use(tiny_programme: Programme) -> None:
     assert [loc.id for loc in tiny_programme.workshop.locations] == ["hq", "juba"]
+
+
+def test_a_config_naming_the_old_confirmation_ids_keeps_working(tmp_path: Path) -> None:
+    from facilitator.tui.app import binding_ids
+
+    path = tmp_path / "config.toml"
+    path.write_text('[keys]\nconfirm-takeover = "j"\ncancel-everyone = "k"\n', encoding="utf-8")
+    config = load_config(path, binding_ids=binding_ids())
+    assert config.keys == {"choice-yes": "j", "choice-no": "k"}

@@ -257,6 +257,23 @@ async def test_keys_can_be_remapped_by_binding_id(demo_db: Path) -> None:
         assert app.state.step == "welcome"
 
 
+async def test_help_and_key_bars_show_the_remapped_keys(demo_db: Path) -> None:
+    config = Config(keys={"next": "j,right", "help": "?,f1", "reflections-back": "b,escape"})
+    app = FacilitatorApp(db_path=demo_db, actor="lead", clock=FakeClock(ON_THE_DAY), config=config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        rows = {row[2]: row[0] for row in app.screen.rows}
+        assert rows["next"] == "j, →"
+        assert rows["help"] == "?, f1"
+        assert rows["previous"] == "p, ←"  # not remapped: as bound
+        await pilot.press("escape", "R")
+        await settle(pilot)
+        bar = str(app.screen.query_one("#reflections-keys").render())
+        assert bar.startswith(" b Back")
+
+
 async def test_the_command_palette_offers_every_action(demo_db: Path) -> None:
     app = FacilitatorApp(db_path=demo_db, actor="lead", clock=FakeClock(ON_THE_DAY))
     async with app.run_test(size=(100, 30)) as pilot:

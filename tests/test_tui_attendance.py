@@ -22,7 +22,8 @@ from facilitator.scripts import load_workshop
 from facilitator.session import Session
 from facilitator.store import Store
 from facilitator.tui.app import FacilitatorApp, binding_ids
-from facilitator.tui.attendance_screen import AttendanceScreen, ConfirmEveryone, sparkline
+from facilitator.tui.attendance_screen import AttendanceScreen, sparkline
+from facilitator.tui.choice import Choice
 from facilitator.tui.lead_screen import LeadScreen
 from facilitator.tui.participant_form import ParticipantForm
 from facilitator.tui.roster_table import RosterTable
@@ -235,8 +236,9 @@ async def test_everyone_present_asks_first_and_cancel_does_nothing(tmp_path: Pat
         await go_to(pilot, "p12")
         await pilot.press("A")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmEveryone)
-        assert "5 people are not checked in" in static_text(app, "#confirm-everyone-text")
+        assert isinstance(app.screen, Choice)
+        assert app.screen.question == "Everyone at UNMISS (South Sudan) is present?"
+        assert "5 people are not checked in" in static_text(app, "#choice-text")
         await pilot.press("n")
         await settle(pilot)
         assert isinstance(app.screen, AttendanceScreen)
@@ -444,7 +446,7 @@ async def test_edit_changes_only_what_changed(tmp_path: Path) -> None:
 def test_every_attendance_binding_has_an_id_and_a_tooltip() -> None:
     from textual.binding import Binding
 
-    for owner in (AttendanceScreen, ConfirmEveryone, ParticipantForm):
+    for owner in (AttendanceScreen, Choice, ParticipantForm):
         for binding in owner.BINDINGS:
             assert isinstance(binding, Binding) and binding.id and binding.tooltip, binding
     assert {"attendance", "attendance-toggle", "attendance-everyone", "attendance-walk-in"} <= binding_ids()

@@ -24,9 +24,10 @@ from facilitator.session import Session
 from facilitator.state import SessionState, fold
 from facilitator.store import Store
 from facilitator.tui.app import FacilitatorApp
+from facilitator.tui.choice import Choice
 from facilitator.tui.lead_screen import LeadScreen
 from facilitator.tui.reflection_form import ReflectionForm, participant_names
-from facilitator.tui.reflections_screen import ConfirmRetract, ReflectionsScreen
+from facilitator.tui.reflections_screen import ReflectionsScreen
 from tests.conftest import TINY_PROGRAMME
 from tests.tools import with_session
 
@@ -464,7 +465,8 @@ async def test_retract_asks_first_hides_the_row_and_t_shows_it_again(tmp_path: P
         await pilot.press("down")  # c
         await pilot.press("x")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmRetract)
+        assert isinstance(app.screen, Choice)
+        assert app.screen.question == "Retract this reflection?"
         await pilot.press("n")
         await pilot.pause()
         assert row_ids(app) == ["d", "c", "b", "a"]

@@ -14,12 +14,14 @@ from textual.pilot import Pilot
 
 from facilitator import presence
 from facilitator.clock import FakeClock
+from facilitator.config import Config
 from facilitator.scripts import load_workshop
 from facilitator.session import Session
 from facilitator.state import SessionState, fold
 from facilitator.store import Store
 from facilitator.tui.app import FacilitatorApp, binding_ids
-from facilitator.tui.control_picker import ConfirmTakeover, ControlPicker
+from facilitator.tui.choice import Choice
+from facilitator.tui.control_picker import ControlPicker
 from facilitator.tui.lead_screen import LeadScreen
 from facilitator.tui.note_form import NoteForm
 from facilitator.tui.team_panel import TeamLine, TeamPanel
@@ -94,7 +96,7 @@ async def until(pilot: Pilot[None], predicate: Callable[[], bool], timeout: floa
 async def ready(pilot: Pilot[None]) -> None:
     app = pilot.app
     assert isinstance(app, FacilitatorApp)
-    await until(pilot, lambda: isinstance(app.screen, LeadScreen) and app._lead is not None)
+    await until(pilot, lambda: isinstance(app.screen, LeadScreen) and app.live.presence is not None)
     await settle(pilot)
 
 
@@ -144,6 +146,23 @@ async def test_a_co_s_driving_keys_say_who_drives_and_move_nothing(demo_db: Path
         footer = {binding.binding.action for binding in app.screen.active_bindings.values()}
         assert "next_step" not in footer and "hand_control" not in footer
         assert {"ask_control", "send_note", "toggle_team", "log_reflection"} <= footer
+
+
+async def test_a_remapped_driving_key_says_who_drives_too(demo_db: Path, clock: FakeClock) -> None:
+    lead_moves(demo_db, clock, 1)
+    app = co_app(demo_db, clock, config=Config(keys={"next": "j", "pause": "x,?"}))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        for key in ("j", "x"):
+            app.clear_notifications()
+            await pilot.press(key)
+            await settle(pilot)
+            assert messages(app) == ["lead is driving: press c to ask for control"], key
+        app.clear_notifications()
+        await pilot.press("n")  # no longer the key of "next": nothing to say
+        await settle(pilot)
+        assert messages(app) == []
+        assert app.keymap == {"next": "j", "pause": "x,question_mark"}
 
 
 async def test_an_observer_only_looks(demo_db: Path, clock: FakeClock) -> None:
@@ -260,7 +279,8 @@ async def test_take_control_is_refused_while_the_driver_is_live_and_allowed_once
             await until(cp, lambda: co.state.driver == "lead")
             await cp.press("T")
             await settle(cp)
-            assert isinstance(co.screen, ConfirmTakeover)
+            assert isinstance(co.screen, Choice)
+            assert co.screen.question == "Take control from lead?"
             await cp.press("y")
             await settle(cp)
             assert any("lead is still connected" in m for m in messages(co))
@@ -309,7 +329,7 @@ async def test_the_presence_panel_shows_who_is_connected_and_drops_dead_processe
         assert [row[0] for row in panel.rows] == ["lead ▶", "amina", "bob"]
         clock.advance(timedelta(seconds=7))
         for app in (lead, co):  # their heartbeats, which run every two seconds
-            await app._heartbeat()
+            await app.live.heartbeat()
         await panel.reload()
         assert [row[0] for row in panel.rows] == ["lead ▶", "amina"]
         # Nothing changed: nothing is repainted (a slow link gets no bytes).
@@ -317,7 +337,7 @@ async def test_the_presence_panel_shows_who_is_connected_and_drops_dead_processe
         update = panel.update
         monkeypatch.setattr(panel, "update", lambda *args, **kwargs: painted.append(update(*args, **kwargs)))
         for app in (lead, co):
-            await app._heartbeat()
+            await app.live.heartbeat()
         await panel.reload()
         await panel.reload()
         assert painted == []
@@ -339,7 +359,8 @@ async def test_a_co_limited_to_their_location_is_refused_elsewhere(demo_db: Path
 
 async def test_the_team_keys_have_ids_and_the_palette_offers_them(demo_db: Path, clock: FakeClock) -> None:
     assert {"ask-control", "hand-control", "take-control", "note", "who"} <= binding_ids()
-    assert {"hand-over", "decline-control", "close-control", "confirm-takeover", "cancel-takeover"} <= binding_ids()
+    assert {"hand-over", "decline-control", "close-control"} <= binding_ids()
+    assert {"choice-yes", "choice-no", "choice-cancel"} <= binding_ids()  # the take-control question's keys
     assert "cancel-note" in binding_ids()
     app = lead_app(demo_db, clock)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.text import Text
@@ -24,10 +24,8 @@ from textual.strip import Strip
 from facilitator.pace import StepProgress, day_progress
 from facilitator.state import SessionState
 from facilitator.text import printable
+from facilitator.tui.live import LiveApp, live_app
 from facilitator.tui.widgets import minutes_text
-
-if TYPE_CHECKING:
-    from facilitator.tui.app import FacilitatorApp
 
 MARKS = {"done": "✓", "current": "▶", "upcoming": "·"}
 
@@ -70,8 +68,8 @@ class AgendaView(ScrollView, can_focus=True):
         self.rows: list[Row] = []
 
     @property
-    def lead_app(self) -> FacilitatorApp:
-        return cast("FacilitatorApp", self.app)
+    def lead_app(self) -> LiveApp:
+        return live_app(self)
 
     def on_mount(self) -> None:
         self.watch(self.app, "state", self.show)

@@ -1,150 +1,54 @@
 """The lead facilitator's app. The database lives on its own thread; the app holds the folded state.
 
 Every command runs on the database thread, commits, and only then hands the new state back, so what
-the screen shows has always been written. Other processes' changes arrive by polling ``data_version``.
+the screen shows has always been written. Other processes' changes arrive from the live-run client
+(:class:`~facilitator.tui.live_run.LiveRun`, which polls ``data_version``) as messages.
+
+This is the one module that knows the screens: it composes them, passes each what it needs (the forms a
+screen opens, the help screen's list of keys) and imports them lazily, for start-up time. Screens and
+widgets see the app through :class:`~facilitator.tui.live.LiveApp`, never this class.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
-import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import Binding, BindingType, Keymap
 from textual.dom import DOMNode
 from textual.reactive import var
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
-from facilitator import events as ev
 from facilitator import presence
-from facilitator.attendance import Attendance, LocationCount, Register
 from facilitator.clock import Clock, SystemClock, default_clock
 from facilitator.config import Config
 from facilitator.presence import Presence
 from facilitator.problems import InputError, StoreError
 from facilitator.roles import DEFAULT_TAKEOVER_AFTER, LEAD, OBSERVER, drives
 from facilitator.session import Session
-from facilitator.session_thread import SessionThread
 from facilitator.state import SessionState
 from facilitator.text import printable
+from facilitator.tui.keys import normalize_keymap
+from facilitator.tui.live_run import POLL_SECONDS, LiveRun, Reading
+from facilitator.tui.snapshot import AttendanceSnapshot, PersonRow
 
 if TYPE_CHECKING:
     from facilitator.reload import Reload, SourceWatcher
+    from facilitator.tui.live import LiveApp
     from facilitator.tui.requests_screen import RequestWatch
 
 T = TypeVar("T")
 # What only the driver may do (the keys n, p, space, +, -, [, ], g, d), and what else observers may not.
 DRIVER_ACTIONS = frozenset({"next_step", "previous_step", "toggle_pause", "adjust", "jump", "change_day"})
 TEAM_WRITES = frozenset({"log_reflection", "ask_control", "hand_control", "take_control", "send_note"})
-POLL_SECONDS = 0.05
 RELOAD_SECONDS = 1.0  # how often the workshop's files are checked for edits
 CALENDAR_SECONDS = 5.0  # how often a day left open, or a new day dated today, is looked for
-ATTENDANCE_KINDS = frozenset(
-    {
-        ev.PARTICIPANT_ADDED,
-        ev.PARTICIPANT_UPDATED,
-        ev.ATTENDANCE_CHECKED_IN,
-        ev.ATTENDANCE_CHECKED_OUT,
-        ev.ATTENDANCE_MARKED,
-        ev.LOCATION_LINK,
-        ev.DAY_CLOSED,  # who is present ends with the day
-    }
-)
-
-
-@dataclass(frozen=True, slots=True)
-class PersonRow:
-    """One participant as the attendance screen shows them (raw text: screens pass it through printable)."""
-
-    id: str
-    name: str
-    email: str
-    location: str
-    role: str | None
-    organisation: str | None
-    gender: str | None
-    present: bool  # there now, by any source
-    status: str  # for the snapshot's day: present, late, excused, absent; "" before the day has started
-    attended_share: float = 0.0  # of the planned minutes of all days (Register.certificate), 0.62 for 62%
-    eligible: bool = False  # the certificate: attended_share reaches the workshop's certificate_share
-
-
-@dataclass(frozen=True)
-class AttendanceSnapshot:
-    """What the attendance screen and the location strip show, computed on the database thread.
-
-    Immutable: the event loop only reads it; a new one replaces it when anything it shows changed.
-    """
-
-    day: date | None
-    people: Mapping[str, PersonRow]  # roster order
-    counts: Mapping[str, LocationCount]
-    links: Mapping[str, str]
-    arrivals: Mapping[str, tuple[datetime, ...]]  # first arrival of each person at each location that day
-    since: datetime | None  # the start of the day's arrivals (midnight, workshop time)
-
-
-def attendance_snapshot(state: SessionState, attendance: Attendance, now: datetime) -> AttendanceSnapshot | None:
-    """Build the snapshot from the folds; one Register for everyone (O(people), no per-row queries)."""
-    programme = state.programme
-    if programme is None:
-        return None
-    workshop = programme.workshop
-    tz = zoneinfo.ZoneInfo(workshop.timezone)
-    days = [d.date for d in workshop.days]
-    today = now.astimezone(tz).date()
-    day = state.day or (today if today in days else days[0] if days else None)
-    register = Register(state, attendance, now)
-    started = day is not None and bool(register.day_spans(day))
-    people: dict[str, PersonRow] = {}
-    for person in attendance.roster.by_id.values():
-        certificate = register.certificate(person.id)
-        if day is None:
-            status = ""
-        elif started:
-            status = register.status(person.id, day)
-        else:
-            status = attendance.mark(person.id, day) or ""
-        people[person.id] = PersonRow(
-            person.id,
-            person.name,
-            person.email,
-            person.location,
-            person.role,
-            person.organisation,
-            person.gender,
-            register.is_present(person.id),
-            status,
-            certificate.attended_share,
-            certificate.eligible,
-        )
-    since = datetime.combine(day, datetime.min.time(), tzinfo=tz) if day is not None else None
-    firsts: dict[str, dict[str, datetime]] = {}
-    for pid in attendance.participants():
-        known = attendance.roster.by_id.get(pid)
-        home = known.location if known is not None else None
-        for interval in attendance.intervals(pid):
-            where = interval.location or home
-            if where is None or interval.start > now or (since is not None and interval.start < since):
-                continue
-            firsts.setdefault(where, {}).setdefault(pid, interval.start)
-    arrivals = {loc.id: tuple(sorted(firsts.get(loc.id, {}).values())) for loc in workshop.locations}
-    return AttendanceSnapshot(
-        day=day,
-        people=people,
-        counts=register.counts(),
-        links={loc.id: attendance.link_status(loc.id) for loc in workshop.locations},
-        arrivals=arrivals,
-        since=since,
-    )
 
 
 class FacilitatorApp(App[None]):
@@ -263,69 +167,84 @@ class FacilitatorApp(App[None]):
         # Heartbeats are real time, even in a rehearsal whose clock runs faster (facilitator.clock.ScaledClock).
         self.presence_clock = presence_clock or SystemClock()
         self._notes_seen = 0
-        self.db = SessionThread(
-            db_path, actor=actor, clock=self.clock, role=role, location=location, own_location_only=own_location_only
+        # The database thread, the poll of what other processes commit, and this process's presence row.
+        self.live = LiveRun(
+            db_path,
+            actor=actor,
+            clock=self.clock,
+            role=role,
+            location=location,
+            own_location_only=own_location_only,
+            poll_seconds=poll_seconds,
         )
-        self.poll_seconds = poll_seconds
-        self._data_version: int | None = None
+        self.live.presence = lead  # claimed by the command line (or on mount)
+        self.db = self.live.db
+        self._attendance_seq = -1  # the state's last_seq when the attendance shown was read
         self.commands_in_flight = 0
         self.store_fault: str | None = None  # the database's last refusal, shown until a command succeeds
-        self._polling = False
         self.reload_seconds = reload_seconds
-        self._lead = lead  # this process's presence row, claimed by the command line (or on mount)
         self._watcher: SourceWatcher | None = None
         self._reloading = False
-        # Touched only on the database thread: what the last attendance snapshot was computed from.
-        self._snapshot_seq = -1
-        self._snapshot_key: tuple[object, ...] | None = None
         self.qr_location: str | None = None  # the location the QR screen showed last, which q opens again
         self.join_requests: RequestWatch | None = None
+        # The keymap as Textual applies it, kept here for what shows keys (help, key bars) and looks them up.
+        self.keymap: Mapping[str, str] = {}
         if self.config.keys:
             self.set_keymap(self.config.keys)
 
-    # -- the database thread -------------------------------------------------------------------------
+    def set_keymap(self, keymap: Keymap) -> None:
+        self.keymap = normalize_keymap(keymap)
+        super().set_keymap(keymap)
+
+    def update_keymap(self, keymap: Keymap) -> None:
+        self.keymap = {**self.keymap, **normalize_keymap(keymap)}
+        super().update_keymap(keymap)
+
+    # -- the database thread and what it reads ------------------------------------------------------
 
     async def run_db(self, command: Callable[[Session], T]) -> T:
         """Run ``command`` on the database thread without blocking the screen."""
-        return await asyncio.wrap_future(self.db.submit(command))
+        return await self.live.run_db(command)
 
-    def read_attendance(self, session: Session) -> AttendanceSnapshot | None:
-        """On the database thread: a new snapshot when anything it shows changed since the last one, else None."""
-        state = session.state
-        day_visits = [v.entered_at for v in state.visits if v.day == state.day]
-        key = (id(state.programme), state.day, min(day_visits, default=None))
-        if key == self._snapshot_key and state.last_seq == self._snapshot_seq:
-            return None
-        changed = key != self._snapshot_key or any(
-            e.kind in ATTENDANCE_KINDS for e in session.store.events(after=max(self._snapshot_seq, 0))
-        )
-        self._snapshot_seq = state.last_seq
-        if not changed:
-            return None
-        self._snapshot_key = key
-        return attendance_snapshot(state, session.attendance, self.clock.now())
-
-    def _show(self, state: SessionState, attendance: AttendanceSnapshot | None) -> None:
-        if attendance is not None:
-            self.attendance = attendance  # first: whatever redraws on the state sees the new counts
+    def _show(self, reading: Reading) -> None:
+        state, attendance = reading
+        if attendance is not None:  # first: whatever redraws on the state sees the new counts
+            self._show_attendance(attendance, state.last_seq)
         previous = self.state
         self.state = state
         self._team_changed(previous, state)
 
+    def _show_attendance(self, snapshot: AttendanceSnapshot, seq: int) -> None:
+        self.attendance = snapshot
+        self._attendance_seq = seq
+
+    def on_live_run_attendance_changed(self, message: LiveRun.AttendanceChanged) -> None:
+        if message.seq >= self._attendance_seq:  # not one a command of this app has already bettered
+            self._show_attendance(message.snapshot, message.seq)
+
+    def on_live_run_state_changed(self, message: LiveRun.StateChanged) -> None:
+        if message.state.last_seq > self.state.last_seq:  # not one a command of this app has already bettered
+            self._show(Reading(message.state, None))
+
+    def on_live_run_store_failed(self, message: LiveRun.StoreFailed) -> None:
+        """The poll could not read: keep showing the last state, say so once; the poll goes on."""
+        if str(message.error) != self.store_fault:
+            self.show_store_error(message.error)
+
     async def attempt(self, command: Callable[[Session], T]) -> T:
         """Run a session command and show the state it committed; its InputError is raised to the caller."""
 
-        def run_and_read(session: Session) -> tuple[T, SessionState, AttendanceSnapshot | None]:
+        def run_and_read(session: Session) -> tuple[T, Reading]:
             try:
                 result = command(session)
             finally:
-                snapshot = self.read_attendance(session)
-            return result, session.state, snapshot
+                reading = self.live.read(session)
+            return result, reading
 
         self.commands_in_flight += 1
         try:
-            result, state, snapshot = await self.run_db(run_and_read)
-            self._show(state, snapshot)
+            result, reading = await self.run_db(run_and_read)
+            self._show(reading)
             self._store_recovered()
             return result
         finally:
@@ -350,48 +269,24 @@ class FacilitatorApp(App[None]):
             self.store_fault = None
             self.notify("Saving works again.", timeout=5)
 
-    async def _poll(self) -> None:
-        """Fold in what other processes committed: a cheap data_version check, then the new events."""
-        if self._polling:
-            return
-        self._polling = True
-        try:
-
-            def check(session: Session) -> tuple[int, SessionState | None, AttendanceSnapshot | None]:
-                version = session.store.data_version()
-                if version == self._data_version or not session.refresh():
-                    return version, None, None
-                return version, session.state, self.read_attendance(session)
-
-            try:
-                version, changed, snapshot = await self.run_db(check)
-            except StoreError as exc:  # a failing disk: keep showing the last state, say so once, poll again
-                if str(exc) != self.store_fault:
-                    self.show_store_error(exc)
-                return
-            self._data_version = version
-            if changed is not None:
-                self._show(changed, snapshot)
-        finally:
-            self._polling = False
-
     # -- life cycle ----------------------------------------------------------------------------------
 
     async def on_mount(self) -> None:
         from facilitator.tui.lead_screen import LeadScreen
 
-        state, snapshot = await self.run_db(self._join)
+        reading = await self.run_db(self._join)
+        state = reading.state
         self._notes_seen = state.last_seq  # notes sent before this process opened are not popped up again
         programme = state.programme
         if programme is not None:
             self.title = printable(programme.workshop.title)
             self.sub_title = printable(programme.workshop.organiser)
-        self._show(state, snapshot)
+        self._show(reading)
         await self.push_screen(LeadScreen())
         gc.freeze()  # what start-up built lives as long as the app: later collections need not walk it
         if state.visits:
             self._announce_resume(state)
-        self.set_interval(self.poll_seconds, self._poll)
+        self.live.start(self)
         # Not awaited either: the first frame shows the run as it is; a day opened or closed follows at once.
         self.run_worker(self._keep_calendar(), group="calendar")
         self.set_interval(CALENDAR_SECONDS, self._keep_calendar)
@@ -401,11 +296,11 @@ class FacilitatorApp(App[None]):
         # Not awaited: the first frame does not wait for the presence write.
         self.run_worker(self._start_presence_and_reload(state), group="presence")
 
-    def _join(self, session: Session) -> tuple[SessionState, AttendanceSnapshot | None]:
+    def _join(self, session: Session) -> Reading:
         """On the database thread: record that this person joined (as lead, co or observer), then read the run."""
         if session.state.programme is not None:
             session.announce(address=self.address)
-        return session.state, self.read_attendance(session)
+        return self.live.read(session)
 
     def _announce_resume(self, state: SessionState) -> None:
         current = state.current
@@ -414,11 +309,7 @@ class FacilitatorApp(App[None]):
         self.notify(f"Session resumed at {printable(where)}.{paused}", title="Resumed", markup=False, timeout=8)
 
     async def on_unmount(self) -> None:
-        lead = self._lead
-        if lead is not None:
-            with contextlib.suppress(StoreError):  # busy at exit: the row goes stale within seconds
-                await self.run_db(lambda s: presence.leave(s.store, lead.connection))
-        await asyncio.get_running_loop().run_in_executor(None, self.db.close)
+        await self.live.close()
 
     # -- the calendar: days that end and the day dated today ------------------------------------------
 
@@ -428,26 +319,27 @@ class FacilitatorApp(App[None]):
         Run at start and every few seconds, so the workshop's midnight passing is noticed while the app runs.
         """
 
-        def upkeep(session: Session) -> tuple[SessionState, AttendanceSnapshot | None] | None:
+        def upkeep(session: Session) -> Reading | None:
             changed = bool(session.close_overdue_days())
             if session.role != OBSERVER and session.open_today() is not None:
                 changed = True
-            return (session.state, self.read_attendance(session)) if changed else None
+            return self.live.read(session) if changed else None
 
         try:
             result = await self.run_db(upkeep)
         except (InputError, StoreError):  # not driving after all, or a failing disk: the next round tries again
             return
         if result is not None:
-            self._show(*result)
+            self._show(result)
 
     # -- presence and live reload --------------------------------------------------------------------
 
     async def _start_presence_and_reload(self, state: SessionState) -> None:
         """Hold the lead's place with a heartbeat, and watch the workshop's files for edits."""
-        connection = self._lead.connection if self._lead else None
+        held = self.live.presence
+        connection = held.connection if held else None
         try:
-            self._lead = await self.run_db(
+            row = await self.run_db(
                 lambda s: presence.claim(
                     s.store,
                     actor=self.actor,
@@ -459,10 +351,10 @@ class FacilitatorApp(App[None]):
                 )
             )
         except presence.LeadActive as exc:
-            self._lead = None
+            self.live.presence = None
             self.exit(return_code=2, message="\n".join(exc.lines()))
             return
-        self.set_interval(presence.HEARTBEAT_SECONDS, self._heartbeat)
+        self.live.keep_alive(row, clock=self.presence_clock)
         if state.source:
             # Watching needs the YAML loader; set it up after the first frame so start-up does not wait.
             self.call_after_refresh(self._start_watching, Path(state.source))
@@ -472,13 +364,6 @@ class FacilitatorApp(App[None]):
 
         self._watcher = await asyncio.to_thread(SourceWatcher, source)
         self.set_interval(self.reload_seconds, self._check_source)
-
-    async def _heartbeat(self) -> None:
-        lead = self._lead
-        if lead is None:
-            return
-        with contextlib.suppress(StoreError):  # busy for long: the next beat comes before the row goes stale
-            await self.run_db(lambda s: presence.heartbeat(s.store, lead, clock=self.presence_clock))
 
     async def _check_source(self) -> None:
         """Reload the script when its files changed: read them off the event loop, record on the db thread."""
@@ -607,9 +492,10 @@ class FacilitatorApp(App[None]):
         self.push_screen(ReflectionForm())
 
     def action_show_reflections(self) -> None:
+        from facilitator.tui.reflection_form import ReflectionForm
         from facilitator.tui.reflections_screen import ReflectionsScreen
 
-        self.push_screen(ReflectionsScreen())
+        self.push_screen(ReflectionsScreen(edit_form=lambda reflection: ReflectionForm(editing=reflection)))
 
     def action_toggle_bell(self) -> None:
         self.config = self.config.model_copy(update={"bell": not self.config.bell})
@@ -619,7 +505,13 @@ class FacilitatorApp(App[None]):
         from facilitator.tui.attendance_screen import AttendanceScreen
 
         if not isinstance(self.screen, AttendanceScreen):
-            self.push_screen(AttendanceScreen())
+            self.push_screen(AttendanceScreen(participant_form=self._participant_form))
+
+    @staticmethod
+    def _participant_form(editing: PersonRow | None, location: str | None) -> ModalScreen[str | None]:
+        from facilitator.tui.participant_form import ParticipantForm
+
+        return ParticipantForm(editing=editing, location=location)
 
     def action_show_qr(self) -> None:
         from facilitator.tui.qr_screen import QrScreen
@@ -691,15 +583,17 @@ class FacilitatorApp(App[None]):
         self.run_worker(decline(), group="control")
 
     def action_take_control(self) -> None:
-        from facilitator.tui.control_picker import ConfirmTakeover
+        from facilitator.tui.choice import YES, Choice
 
-        def answered(yes: bool | None) -> None:
-            if yes:
+        def answered(answer: str | None) -> None:
+            if answer == YES:
                 after = self.takeover_after
                 command = partial(Session.take_control, after=after, clock=self.presence_clock)
                 self.run_worker(self._team_command(command), group="control")
 
-        self.push_screen(ConfirmTakeover(self.state.driver), answered)
+        who = self.state.driver or "the lead"
+        text = "Only when their process has gone (no heartbeat): while they are connected, ask with c instead."
+        self.push_screen(Choice(f"Take control from {who}?", text, "take control"), answered)
 
     def action_send_note(self) -> None:
         from facilitator.tui.note_form import NoteForm
@@ -736,7 +630,7 @@ class FacilitatorApp(App[None]):
         from facilitator.tui.help_screen import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(binding_owners()))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every action of the app in the command palette (ctrl+p), described as in the help screen."""
@@ -750,16 +644,16 @@ class FacilitatorApp(App[None]):
 def binding_owners() -> list[tuple[str, type[DOMNode]]]:
     """Where each group of keys works, and the class that binds them, in the order help lists them."""
     from facilitator.tui.agenda import AgendaView
-    from facilitator.tui.attendance_screen import AttendanceScreen, ConfirmEveryone
+    from facilitator.tui.attendance_screen import AttendanceScreen
     from facilitator.tui.choice import Choice
-    from facilitator.tui.control_picker import ConfirmTakeover, ControlPicker
+    from facilitator.tui.control_picker import ControlPicker
     from facilitator.tui.help_screen import HelpScreen
     from facilitator.tui.note_form import NoteForm
     from facilitator.tui.participant_form import ParticipantForm
     from facilitator.tui.pickers import JumpScreen
     from facilitator.tui.qr_screen import QrScreen
     from facilitator.tui.reflection_form import ReflectionForm
-    from facilitator.tui.reflections_screen import ConfirmRetract, ReflectionsScreen
+    from facilitator.tui.reflections_screen import ReflectionsScreen
     from facilitator.tui.requests_screen import RequestsScreen
 
     return [
@@ -767,15 +661,12 @@ def binding_owners() -> list[tuple[str, type[DOMNode]]]:
         ("Agenda", AgendaView),
         ("Reflection form", ReflectionForm),
         ("Reflections screen", ReflectionsScreen),
-        ("Retract confirmation", ConfirmRetract),
         ("Attendance screen", AttendanceScreen),
-        ("Everyone-present confirmation", ConfirmEveryone),
         ("Participant form", ParticipantForm),
         ("Jump and day pickers", JumpScreen),
-        ("Questions (close the day, go back to an earlier day)", Choice),
+        ("Questions (retract, everyone present, take control, close the day, an earlier day)", Choice),
         ("QR code", QrScreen),
         ("Hand-control picker", ControlPicker),
-        ("Take-control confirmation", ConfirmTakeover),
         ("Note to the driver", NoteForm),
         ("Join requests", RequestsScreen),
         ("Help", HelpScreen),
@@ -787,3 +678,7 @@ def binding_ids() -> frozenset[str]:
     return frozenset(
         b.id for _, owner in binding_owners() for b in owner.BINDINGS if isinstance(b, Binding) and b.id is not None
     )
+
+
+if TYPE_CHECKING:
+    _IS_LIVE_APP: type[LiveApp] = FacilitatorApp  # mypy: the app is what its screens and widgets expect

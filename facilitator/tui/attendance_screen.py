@@ -1,6 +1,6 @@
 """The attendance screen (``a``): the roster by location, filtered as you type, checked in with one key.
 
-Everything it shows comes from the app's :class:`~facilitator.tui.app.AttendanceSnapshot`, computed on the
+Everything it shows comes from the app's :class:`~facilitator.tui.snapshot.AttendanceSnapshot`, computed on the
 database thread; the event loop only filters a list in memory and draws the visible lines (a
 :class:`~facilitator.tui.roster_table.RosterTable`), so it stays instant with thousands of people. Names
 and the rest come from spreadsheets and the door: every cell is a plain ``Text`` passed through
@@ -9,27 +9,32 @@ and the rest come from spreadsheets and the door: every cell is a plain ``Text``
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input, Static
 
 from facilitator.attendance import LINK_STATUSES
 from facilitator.pace import local_time
 from facilitator.script_models import Location
 from facilitator.session import Session
 from facilitator.text import printable
-from facilitator.tui.reflections_screen import KeyBar
+from facilitator.tui.choice import YES, Choice
+from facilitator.tui.keys import KeyBar
+from facilitator.tui.live import LiveApp, live_app
 from facilitator.tui.roster_table import RosterTable
 
 if TYPE_CHECKING:
-    from facilitator.tui.app import AttendanceSnapshot, FacilitatorApp, PersonRow
+    from facilitator.tui.snapshot import AttendanceSnapshot, PersonRow
+
+    # The form that adds a walk-in (editing None, at a location) or edits someone: dismissed with their id once saved.
+    ParticipantFormFactory = Callable[[PersonRow | None, str | None], ModalScreen[str | None]]
 
 WIDE = 110
 SPARK = "▁▂▃▄▅▆▇█"
@@ -81,47 +86,6 @@ def haystack(row: PersonRow) -> str:
     return f"{row.name}\n{row.email}\n{row.location}\n{row.role or ''}".casefold()
 
 
-class ConfirmEveryone(ModalScreen[bool]):
-    """Yes or no before checking in everyone at a location who is not in yet."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Check in", id="confirm-everyone", tooltip="Check them all in"),
-        Binding("n,escape", "answer(False)", "Cancel", id="cancel-everyone", tooltip="Check nobody in"),
-    ]
-
-    def __init__(self, location: str, name: str, missing: int) -> None:
-        super().__init__()
-        self.location = location
-        self.location_name = name
-        self.missing = missing
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-everyone-box"):
-            title = Text("Everyone at ", style="bold")
-            title.append(printable(self.location_name), style="bold")
-            title.append(" is present?", style="bold")
-            yield Static(title, classes="title")
-            people = "person is" if self.missing == 1 else "people are"
-            yield Static(
-                f"{self.missing} {people} not checked in there yet; each gets a check-in now.",
-                markup=False,
-                id="confirm-everyone-text",
-            )
-            with Horizontal(id="confirm-everyone-buttons"):
-                yield Button("Check in (y)", variant="success", id="everyone-yes")
-                yield Button("Cancel (n)", variant="primary", id="everyone-no")
-
-    def on_mount(self) -> None:
-        self.query_one("#everyone-no", Button).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss(event.button.id == "everyone-yes")
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
-
-
 class AttendanceScreen(Screen[None]):
     """The roster grouped by location, with today's status, check-ins, marks, walk-ins and links."""
 
@@ -163,8 +127,12 @@ class AttendanceScreen(Screen[None]):
         Binding("slash", "search", "Filter", id="attendance-filter", tooltip="Filter by name, e-mail, location, role"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, participant_form: ParticipantFormFactory) -> None:
+        """``participant_form(editing, location)``: the form that adds a walk-in (editing None, at ``location``)
+        or edits someone on the roster, dismissed with their id once saved (the app passes the participant form).
+        """
         super().__init__()
+        self.participant_form = participant_form
         self._snapshot: AttendanceSnapshot | None = None
         self._terms: list[str] = []
         self._order: list[str] = []  # every participant id, grouped by location, by name
@@ -176,8 +144,8 @@ class AttendanceScreen(Screen[None]):
         self._counts_key: tuple[object, ...] | None = None
 
     @property
-    def lead_app(self) -> FacilitatorApp:
-        return cast("FacilitatorApp", self.app)
+    def lead_app(self) -> LiveApp:
+        return live_app(self)
 
     # -- building ------------------------------------------------------------------------------------
 
@@ -470,24 +438,26 @@ class AttendanceScreen(Screen[None]):
         programme = self.lead_app.state.programme
         names = {loc.id: loc.name for loc in programme.workshop.locations} if programme else {}
 
-        def answered(yes: bool | None) -> None:
-            if yes:
+        def answered(answer: str | None) -> None:
+            if answer == YES:
                 self._run(self.lead_app.command(lambda s: s.everyone_present(location)))
 
-        self.app.push_screen(ConfirmEveryone(location, names.get(location, location), missing), answered)
+        people = "person is" if missing == 1 else "people are"
+        question = Choice(
+            f"Everyone at {names.get(location, location)} is present?",
+            f"{missing} {people} not checked in there yet; each gets a check-in now.",
+            "check them all in",
+        )
+        self.app.push_screen(question, answered)
 
     def action_walk_in(self) -> None:
-        from facilitator.tui.participant_form import ParticipantForm
-
         person = self.highlighted()
-        self.app.push_screen(ParticipantForm(location=person.location if person else None), self._saved)
+        self.app.push_screen(self.participant_form(None, person.location if person else None), self._saved)
 
     def action_edit(self) -> None:
-        from facilitator.tui.participant_form import ParticipantForm
-
         person = self.highlighted()
         if person is not None:
-            self.app.push_screen(ParticipantForm(editing=person), self._saved)
+            self.app.push_screen(self.participant_form(person, None), self._saved)
 
     def _saved(self, pid: str | None) -> None:
         """After the form: put the cursor on the person added or edited, if the filter shows them."""

@@ -7,16 +7,12 @@ where the day goes on. It takes no room while there is nothing to say.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from rich.text import Text
 from textual.widgets import Static
 
 from facilitator.state import SessionState
 from facilitator.text import printable
-
-if TYPE_CHECKING:
-    from facilitator.tui.app import FacilitatorApp
+from facilitator.tui.live import live_app
 
 MAX_PROBLEM_LINES = 4
 
@@ -29,7 +25,7 @@ class Banner(Static):
         self.watch(self.app, "state", lambda _: self.refresh_banner())
 
     def refresh_banner(self) -> None:
-        app = cast("FacilitatorApp", self.app)
+        app = live_app(self)
         text = banner_text(app.script_problems, app.state)
         self.set_class(bool(app.script_problems), "-problems")
         self.display = bool(text)

@@ -1,8 +1,10 @@
-"""Handing control over (``h``, the driver) and taking it when the driver's process has gone (``T``)."""
+"""Handing control over (``h``, the driver): who may take the seat, those who asked first.
+
+(Taking control when the driver's process has gone, ``T``, is a question: a Choice the app asks.)"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,9 +18,7 @@ from facilitator import presence
 from facilitator.roles import CO, LEAD, OBSERVER
 from facilitator.state import SessionState
 from facilitator.text import printable
-
-if TYPE_CHECKING:
-    from facilitator.tui.app import FacilitatorApp
+from facilitator.tui.live import LiveApp, live_app
 
 
 def candidates(state: SessionState, me: str) -> list[tuple[str, bool]]:
@@ -38,8 +38,8 @@ class ControlPicker(ModalScreen[None]):
     ]
 
     @property
-    def lead_app(self) -> FacilitatorApp:
-        return cast("FacilitatorApp", self.app)
+    def lead_app(self) -> LiveApp:
+        return live_app(self)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="control-picker"):
@@ -107,29 +107,3 @@ class ControlPicker(ModalScreen[None]):
             self.notify(f"{printable(name)} has not asked for control.", markup=False, timeout=3)
             return
         self.lead_app.decline_control(name)
-
-
-class ConfirmTakeover(ModalScreen[bool]):
-    """Yes or no before taking the driver's seat from a driver whose process has gone."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Take control", id="confirm-takeover", tooltip="Take control now"),
-        Binding("n,escape", "answer(False)", "Cancel", id="cancel-takeover", tooltip="Leave control where it is"),
-    ]
-
-    def __init__(self, driver: str | None) -> None:
-        super().__init__()
-        self.driver = driver
-
-    def compose(self) -> ComposeResult:
-        who = printable(self.driver) if self.driver else "the lead"
-        with Vertical(id="confirm-takeover"):
-            yield Static(Text(f"Take control from {who}? y/n", style="bold"), classes="title")
-            yield Static(
-                "Only when their process has gone (no heartbeat): while they are connected, ask with c instead.",
-                markup=False,
-                classes="hint",
-            )
-
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.table import Table
@@ -9,10 +10,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from facilitator.config import config_path
+from facilitator.tui.live import live_app
 
 
 def _keys_text(keys: str) -> str:
@@ -25,16 +28,23 @@ def _keys_text(keys: str) -> str:
 
 
 class HelpScreen(ModalScreen[None]):
+    """Every key of ``owners``, section by section: (where the keys work, the class that binds them).
+
+    The app passes its list (:func:`facilitator.tui.app.binding_owners`); this screen imports no other screen.
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "dismiss", "Close", id="close-help")]
+
+    def __init__(self, owners: Sequence[tuple[str, type[DOMNode]]]) -> None:
+        super().__init__()
+        self.owners = owners
 
     @property
     def rows(self) -> list[tuple[str, str, str]]:
         """(keys, what they do, binding id) for every binding, screen by screen, with the user's remapping."""
-        from facilitator.tui.app import binding_owners
-
-        keymap = self.app._keymap
+        keymap = live_app(self).keymap
         rows: list[tuple[str, str, str]] = []
-        for section, owner in binding_owners():
+        for section, owner in self.owners:
             rows.append(("", section, ""))
             for binding in owner.BINDINGS:
                 if isinstance(binding, Binding) and binding.id:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,9 +13,7 @@ from textual.widgets import Input, Static
 
 from facilitator.roles import MAX_NOTE_CHARS
 from facilitator.text import printable
-
-if TYPE_CHECKING:
-    from facilitator.tui.app import FacilitatorApp
+from facilitator.tui.live import LiveApp, live_app
 
 
 class NoteForm(ModalScreen[None]):
@@ -24,8 +22,8 @@ class NoteForm(ModalScreen[None]):
     ]
 
     @property
-    def lead_app(self) -> FacilitatorApp:
-        return cast("FacilitatorApp", self.app)
+    def lead_app(self) -> LiveApp:
+        return live_app(self)
 
     def compose(self) -> ComposeResult:
         driver = self.lead_app.state.driver

@@ -8,7 +8,7 @@ participant's id once saved, or None when cancelled.
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -20,10 +20,11 @@ from textual.widgets import Button, Input, Label, Select, Static
 from facilitator.problems import InputError
 from facilitator.session import Session
 from facilitator.text import printable
-from facilitator.tui.reflection_form import location_label
+from facilitator.tui.live import LiveApp, live_app
+from facilitator.tui.parts import location_label
 
 if TYPE_CHECKING:
-    from facilitator.tui.app import FacilitatorApp, PersonRow
+    from facilitator.tui.snapshot import PersonRow
 
 TEXT_FIELDS = (
     ("name", "Name", "full name"),
@@ -50,8 +51,8 @@ class ParticipantForm(ModalScreen[str | None]):
         self._saving = False
 
     @property
-    def lead_app(self) -> FacilitatorApp:
-        return cast("FacilitatorApp", self.app)
+    def lead_app(self) -> LiveApp:
+        return live_app(self)
 
     def compose(self) -> ComposeResult:
         programme = self.lead_app.state.programme

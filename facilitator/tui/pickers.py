@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual import events
@@ -16,17 +16,15 @@ from textual.widgets.option_list import Option
 
 from facilitator.days import workshop_tz
 from facilitator.text import printable
-
-if TYPE_CHECKING:
-    from facilitator.tui.app import FacilitatorApp
+from facilitator.tui.live import LiveApp, live_app
 
 
 class _Picker(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Close", id="close-picker")]
 
     @property
-    def lead_app(self) -> FacilitatorApp:
-        return cast("FacilitatorApp", self.app)
+    def lead_app(self) -> LiveApp:
+        return live_app(self)
 
 
 class JumpScreen(_Picker):

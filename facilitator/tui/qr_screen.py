@@ -6,7 +6,7 @@ and the code to type for people who cannot scan.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,11 +18,9 @@ from facilitator.pace import local_time
 from facilitator.qr import Link
 from facilitator.script_models import Location
 from facilitator.text import printable
+from facilitator.tui.keys import KeyBar
+from facilitator.tui.live import LiveApp, live_app
 from facilitator.tui.qr_widget import LocationQr, link_fetcher
-from facilitator.tui.reflections_screen import KeyBar
-
-if TYPE_CHECKING:
-    from facilitator.tui.app import FacilitatorApp
 
 
 class QrScreen(Screen[str]):
@@ -39,8 +37,8 @@ class QrScreen(Screen[str]):
         self._wanted = location
 
     @property
-    def lead_app(self) -> FacilitatorApp:
-        return cast("FacilitatorApp", self.app)
+    def lead_app(self) -> LiveApp:
+        return live_app(self)
 
     @property
     def locations(self) -> list[Location]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -19,13 +19,12 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
-from facilitator.script_models import Anonymity, Location, Programme, Step
+from facilitator.script_models import Anonymity, Programme, Step
 from facilitator.session import MAX_REFLECTION_CHARS
 from facilitator.state import Reflection, SessionState
 from facilitator.text import printable
-
-if TYPE_CHECKING:
-    from facilitator.tui.app import FacilitatorApp
+from facilitator.tui.live import LiveApp, live_app
+from facilitator.tui.parts import location_label, step_of
 
 ANONYMITY_HINTS = {
     Anonymity.ANONYMOUS: "not asked: anonymous prompt",
@@ -48,17 +47,6 @@ def participant_names(state: SessionState, extra: Iterable[str] = ()) -> list[st
             seen.add(name.strip().casefold())
             names.append(printable(name.strip()))
     return names
-
-
-def location_label(location: Location) -> Text:
-    return Text(printable(f"{location.id.upper()} · {location.name}"))
-
-
-def step_of(programme: Programme | None, exercise: str | None, step: str | None) -> Step | None:
-    if programme is None or exercise is None or step is None:
-        return None
-    found = programme.exercise_by_id.get(exercise)
-    return next((s for s in found.steps if s.id == step), None) if found else None
 
 
 def anonymity_for(programme: Programme | None, step: Step | None) -> Anonymity:
@@ -109,8 +97,8 @@ class ReflectionForm(ModalScreen[str | None]):
         self._opened_on: tuple[str | None, str | None] | None = None
 
     @property
-    def lead_app(self) -> FacilitatorApp:
-        return cast("FacilitatorApp", self.app)
+    def lead_app(self) -> LiveApp:
+        return live_app(self)
 
     # -- building ------------------------------------------------------------------------------------
 

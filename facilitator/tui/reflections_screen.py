@@ -5,42 +5,33 @@ Reflection text comes from strangers: every cell is a plain ``Text`` cut to one 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.content import Content
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static
+from textual.widgets import Checkbox, DataTable, Input, Select, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from facilitator.pace import local_time
 from facilitator.script_models import Programme
 from facilitator.state import Reflection, SessionState
 from facilitator.text import printable
-from facilitator.tui.reflection_form import ReflectionForm, location_label, step_of
-
-if TYPE_CHECKING:
-    from facilitator.tui.app import FacilitatorApp
+from facilitator.tui.choice import YES, Choice
+from facilitator.tui.keys import KeyBar
+from facilitator.tui.live import LiveApp, live_app
+from facilitator.tui.parts import location_label, one_line, step_of
 
 RETRACTED_STYLE = "dim strike"
 HIDDEN_STYLE = "dim italic"
 CELL_PADDING = 1
 WIDE = 110
-
-
-def one_line(text: str, width: int, style: str = "") -> Text:
-    """``text`` as one literal line of at most ``width`` cells, ending in an ellipsis when cut."""
-    # Cut long texts early: a 10,000-character reflection needs no more than a line's worth of Text.
-    flat = " ".join(printable(text[: max(width, 1) * 4]).split())
-    line = Text(flat, style=style, no_wrap=True, overflow="ellipsis", end="")
-    line.truncate(max(width, 1), overflow="ellipsis")
-    return line
+RETRACT_HINT = "It stays in the record and in the log; t shows retracted reflections."
 
 
 @dataclass(frozen=True)
@@ -108,67 +99,6 @@ def exercise_choices(programme: Programme) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-KEY_NAMES = {"escape": "esc", "slash": "/", "enter": "⏎", "question_mark": "?", "right": "→", "left": "←"}
-
-
-class KeyBar(Static):
-    """Keys in one clickable line, as the user has mapped them.
-
-    Textual's Footer would list every app binding too, and building it costs about half a second on a
-    slow machine each time this screen opens.
-    """
-
-    def __init__(self, bindings: list[tuple[str, Binding]], *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.bindings = bindings
-
-    def on_mount(self) -> None:
-        keymap: dict[str, str] = getattr(self.app, "_keymap", {})
-        parts: list[str | tuple[str, str]] = []
-        for namespace, binding in self.bindings:
-            keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
-            first = keys.split(",")[0].strip()
-            parts.append((f" {KEY_NAMES.get(first, first)} ", f"bold $accent @click={namespace}.{binding.action}"))
-            parts.append(f"{binding.description} ")
-        self.update(Content.assemble(*parts))
-
-
-class ConfirmRetract(ModalScreen[bool]):
-    """Yes or no before retracting: the reflection stays in the log either way."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Retract", id="confirm-retract"),
-        Binding("n,escape", "answer(False)", "Keep", id="keep-reflection"),
-    ]
-
-    def __init__(self, reflection: Reflection) -> None:
-        super().__init__()
-        self.reflection = reflection
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-retract"):
-            yield Static(Text("Retract this reflection?", style="bold"), classes="title")
-            yield Static(one_line(self.reflection.text, 60), id="confirm-text")
-            yield Static(
-                "It stays in the record and in the log; t shows retracted reflections.",
-                markup=False,
-                classes="hint",
-            )
-            with Horizontal(id="confirm-buttons"):
-                yield Button("Retract (y)", variant="error", id="confirm-yes")
-                yield Button("Keep (n)", variant="primary", id="confirm-no")
-
-    def on_mount(self) -> None:
-        self.query_one("#confirm-no", Button).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss(event.button.id == "confirm-yes")
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
-
-
 class ReflectionsScreen(Screen[None]):
     """The run's reflections with filters by day, exercise, location and text; follows the log live."""
 
@@ -187,8 +117,10 @@ class ReflectionsScreen(Screen[None]):
         Binding("slash", "search", "Search", id="reflections-search"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, edit_form: Callable[[Reflection], ModalScreen[str | None]]) -> None:
+        """``edit_form(reflection)``: the form that edits a reflection (the app passes the reflection form)."""
         super().__init__()
+        self.edit_form = edit_form
         self.filters = Filters()
         self._programme: Programme | None = None
         self._reflections: Mapping[str, Reflection] | None = None
@@ -196,8 +128,8 @@ class ReflectionsScreen(Screen[None]):
         self._shown: list[Reflection] = []
 
     @property
-    def lead_app(self) -> FacilitatorApp:
-        return cast("FacilitatorApp", self.app)
+    def lead_app(self) -> LiveApp:
+        return live_app(self)
 
     def _filter_options(self, programme: Programme | None) -> dict[str, list[tuple[Text, str]]]:
         """The choices of each filter, from the script as it is now."""
@@ -436,7 +368,7 @@ class ReflectionsScreen(Screen[None]):
         if reflection.retracted:
             self.notify("A retracted reflection cannot be edited.", severity="warning", timeout=4)
             return
-        self.app.push_screen(ReflectionForm(editing=reflection))
+        self.app.push_screen(self.edit_form(reflection))
 
     def action_retract(self) -> None:
         reflection = self.highlighted()
@@ -446,11 +378,12 @@ class ReflectionsScreen(Screen[None]):
             self.notify("This reflection is already retracted.", severity="warning", timeout=4)
             return
 
-        def answered(yes: bool | None) -> None:
-            if yes:
+        def answered(answer: str | None) -> None:
+            if answer == YES:
                 self.run_worker(self._retract(reflection.id), group="retract")
 
-        self.app.push_screen(ConfirmRetract(reflection), answered)
+        text = f"{one_line(reflection.text, 60).plain}\n\n{RETRACT_HINT}"
+        self.app.push_screen(Choice("Retract this reflection?", text, "retract", cancel="keep"), answered)
 
     async def _retract(self, reflection_id: str) -> None:
         app = self.lead_app

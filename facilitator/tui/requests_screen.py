@@ -6,10 +6,10 @@ e-mails come from strangers: every cell is a plain ``Text``, never markup.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import Any, ClassVar, cast
 
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
@@ -20,10 +20,9 @@ from facilitator.problems import InputError, StoreError
 from facilitator.session import Session
 from facilitator.state import SessionState
 from facilitator.text import printable
-from facilitator.tui.reflections_screen import KeyBar, one_line
-
-if TYPE_CHECKING:
-    from facilitator.tui.app import FacilitatorApp
+from facilitator.tui.keys import KeyBar
+from facilitator.tui.live import LiveApp, live_app
+from facilitator.tui.parts import one_line
 
 Pending = tuple[JoinRequest, ...]
 COLUMNS = (("when", "When", 9), ("name", "Name", 22), ("email", "E-mail", 28), ("location", "Loc.", 8))  # 75 cells
@@ -38,8 +37,9 @@ def read_pending(session: Session) -> Pending:
 class RequestWatch:
     """Tells the facilitator, once per request, that someone asks to be added."""
 
-    def __init__(self, app: FacilitatorApp) -> None:
+    def __init__(self, app: App[Any]) -> None:
         self.app = app
+        self.live = cast("LiveApp", app)
         self._seen: set[str] | None = None  # None until the first read: requests already waiting are announced together
         self._seq = -1
         self._reading = False
@@ -51,7 +51,7 @@ class RequestWatch:
     async def check(self) -> None:
         self._reading = True
         try:
-            seq, pending = await self.app.run_db(lambda s: (s.state.last_seq, read_pending(s)))
+            seq, pending = await self.live.run_db(lambda s: (s.state.last_seq, read_pending(s)))
         except StoreError:
             return  # a failing disk: the app's poll says so; the next change of state tries again
         finally:
@@ -61,8 +61,8 @@ class RequestWatch:
         self._seen = (self._seen or set()) | {r.id for r in pending}
         if fresh:
             self._announce(fresh)
-        if seq != self.app.state.last_seq:  # more arrived while we read
-            self.state_changed(self.app.state)
+        if seq != self.live.state.last_seq:  # more arrived while we read
+            self.state_changed(self.live.state)
 
     def _announce(self, fresh: list[JoinRequest]) -> None:
         if len(fresh) == 1:
@@ -74,7 +74,7 @@ class RequestWatch:
         self.app.notify(message, title="Join request", markup=False, timeout=10)
 
 
-def watch_join_requests(app: FacilitatorApp) -> RequestWatch:
+def watch_join_requests(app: App[Any]) -> RequestWatch:
     """Start following the run's join requests (for as long as the app runs)."""
     watch = RequestWatch(app)
     app.watch(app, "state", watch.state_changed)
@@ -96,8 +96,8 @@ class RequestsScreen(Screen[None]):
         self._deciding: set[str] = set()
 
     @property
-    def lead_app(self) -> FacilitatorApp:
-        return cast("FacilitatorApp", self.app)
+    def lead_app(self) -> LiveApp:
+        return live_app(self)
 
     def compose(self) -> ComposeResult:
         yield Static(id="requests-status")
@@ -175,13 +175,13 @@ class RequestsScreen(Screen[None]):
             try:
                 await app.attempt(lambda s: s.decide_request(request.id, approve))
             except InputError as exc:  # decided meanwhile by someone else, an e-mail added since, a role
-                app.notify("\n".join(exc.lines()), severity="error", markup=False)
+                self.app.notify("\n".join(exc.lines()), severity="error", markup=False)
                 return
             except StoreError as exc:  # a full or read-only disk: nothing was decided
-                app.notify(printable(str(exc)), title="Not saved", severity="error", markup=False)
+                self.app.notify(printable(str(exc)), title="Not saved", severity="error", markup=False)
                 return
             verdict = "added to the roster" if approve else "declined"
-            app.notify(f"{printable(request.name)}: {verdict}.", markup=False, timeout=4)
+            self.app.notify(f"{printable(request.name)}: {verdict}.", markup=False, timeout=4)
         finally:
             self._deciding.discard(request.id)
             await self.reload()

@@ -3,14 +3,13 @@
 It shows the current step as participants may see it: title, their text, the reflection prompt, a large
 timer and the locations' clocks, with room for the participant page's QR code. It never shows facilitator
 notes, the roster, notes between facilitators or reflections of any kind. It writes no events: its session
-is an observer's, so a stray command would be refused by the core. It follows whoever drives by polling
-``data_version`` like the lead's app, and repaints only what changed (the timer once a second).
+is an observer's, so a stray command would be refused by the core. It follows whoever drives through the
+same live-run client as the lead's app (:class:`~facilitator.tui.live_run.LiveRun`: a ``data_version`` poll,
+then a message), and repaints only what changed (the timer once a second).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,17 +25,15 @@ from textual.widgets import Digits, Static
 from facilitator import presence
 from facilitator.clock import Clock, default_clock
 from facilitator.pace import city, local_time
-from facilitator.presence import Presence
 from facilitator.problems import StoreError
 from facilitator.roles import OBSERVER
 from facilitator.session import Session
-from facilitator.session_thread import SessionThread
 from facilitator.state import SessionState
 from facilitator.text import printable, reflow
+from facilitator.tui.live_run import POLL_SECONDS, LiveRun
 from facilitator.tui.widgets import AMBER_SHARE, RED_SHARE, clock_text, pack
 
 T = TypeVar("T")
-POLL_SECONDS = 0.05  # as the lead's app polls (facilitator.tui.app.POLL_SECONDS)
 WIDE = 110  # from this width the clocks name each location in full
 ROOM = "room"  # the presence role of a room view, so the team's presence panel lists it
 
@@ -214,12 +211,12 @@ class RoomApp(App[None]):
         super().__init__()
         self.clock = clock or default_clock()
         self.actor = actor
-        self.db = SessionThread(db_path, actor=actor, clock=self.clock, role=OBSERVER)  # it only ever reads
-        self.poll_seconds = poll_seconds
-        self._data_version: int | None = None
-        self._polling = False
+        # It only ever reads (an observer's session), and needs no attendance: it shows nobody's.
+        self.live = LiveRun(
+            db_path, actor=actor, clock=self.clock, role=OBSERVER, poll_seconds=poll_seconds, attendance=False
+        )
+        self.db = self.live.db
         self._claim_presence = claim_presence
-        self._presence: Presence | None = None
         self.location = location  # the location whose participant-page QR code the view shows, if any
 
     def compose(self) -> ComposeResult:
@@ -234,7 +231,7 @@ class RoomApp(App[None]):
         yield RoomClocks(id="room-clocks")
 
     async def run_db(self, command: Callable[[Session], T]) -> T:
-        return await asyncio.wrap_future(self.db.submit(command))
+        return await self.live.run_db(command)
 
     async def on_mount(self) -> None:
         state = await self.run_db(lambda s: s.state)
@@ -247,7 +244,7 @@ class RoomApp(App[None]):
             fetch = link_fetcher(self.run_db, self.clock)
             qr = LocationQr(self.location, fetch=fetch, now=self.clock.now, compact=True, id="room-qr-code")
             await self.query_one("#room-qr").mount(qr)
-        self.set_interval(self.poll_seconds, self._poll)
+        self.live.start(self)
         if self._claim_presence:
             self.run_worker(self._hold_presence(), group="presence")
 
@@ -255,46 +252,17 @@ class RoomApp(App[None]):
         for widget in self.query(StateText):
             widget.refresh_from(state)
 
-    async def _poll(self) -> None:
-        """Fold in what the driver and the others committed: a data_version check, then the new events."""
-        if self._polling:
-            return
-        self._polling = True
-        try:
-
-            def check(session: Session) -> tuple[int, SessionState | None]:
-                version = session.store.data_version()
-                if version == self._data_version or not session.refresh():
-                    return version, None
-                return version, session.state
-
-            version, changed = await self.run_db(check)
-            self._data_version = version
-            if changed is not None:
-                self.state = changed
-        finally:
-            self._polling = False
+    def on_live_run_state_changed(self, message: LiveRun.StateChanged) -> None:
+        if message.state.last_seq > self.state.last_seq:
+            self.state = message.state
 
     async def _hold_presence(self) -> None:
         """A non-exclusive presence row in the role "room", kept alive by a heartbeat."""
         try:
-            self._presence = await self.run_db(
-                lambda s: presence.claim(s.store, actor=self.actor, role=ROOM, exclusive=False)
-            )
+            row = await self.run_db(lambda s: presence.claim(s.store, actor=self.actor, role=ROOM, exclusive=False))
         except StoreError:
             return  # the database is busy for long: the view still works, it is just not listed
-        self.set_interval(presence.HEARTBEAT_SECONDS, self._heartbeat)
-
-    async def _heartbeat(self) -> None:
-        me = self._presence
-        if me is None:
-            return
-        with contextlib.suppress(StoreError):
-            await self.run_db(lambda s: presence.heartbeat(s.store, me))
+        self.live.keep_alive(row)
 
     async def on_unmount(self) -> None:
-        me = self._presence
-        if me is not None:
-            with contextlib.suppress(StoreError):
-                await self.run_db(lambda s: presence.leave(s.store, me.connection))
-        await asyncio.get_running_loop().run_in_executor(None, self.db.close)
+        await self.live.close()

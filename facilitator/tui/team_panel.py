@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import datetime
-from typing import TYPE_CHECKING, cast
 
 from rich.table import Table
 from rich.text import Text
@@ -22,9 +21,7 @@ from facilitator.presence import Presence
 from facilitator.roles import drives
 from facilitator.state import SessionState
 from facilitator.text import printable
-
-if TYPE_CHECKING:
-    from facilitator.tui.app import FacilitatorApp
+from facilitator.tui.live import live_app
 
 REFRESH_SECONDS = 2.0
 SEEN_NOW_SECONDS = 5  # a heartbeat comes every two seconds: anything this fresh is "now" (and repaints nothing)
@@ -61,7 +58,7 @@ class TeamLine(Static):
         self.watch(self.app, "state", lambda _: self.refresh_line())
 
     def refresh_line(self) -> None:
-        app = cast("FacilitatorApp", self.app)
+        app = live_app(self)
         line = team_line(app.state, me=app.actor, role=app.role)
         self.display = line is not None
         if line is not None and line.markup != self._shown:  # the same line again: no repaint
@@ -129,7 +126,7 @@ class TeamPanel(Static):
     async def reload(self) -> None:
         if not self.display or self._reading:
             return
-        app = cast("FacilitatorApp", self.app)
+        app = live_app(self)
         self._reading = True
         try:
             live = await app.run_db(lambda s: presence.present(s.store, clock=app.presence_clock))

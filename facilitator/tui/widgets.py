@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual.widgets import Static
@@ -11,9 +11,7 @@ from textual.widgets import Static
 from facilitator.pace import city, day_pace, local_time
 from facilitator.state import SessionState
 from facilitator.text import printable, reflow
-
-if TYPE_CHECKING:
-    from facilitator.tui.app import FacilitatorApp
+from facilitator.tui.live import LiveApp, live_app
 
 AMBER_SHARE = 0.2
 RED_SHARE = 0.05
@@ -34,8 +32,8 @@ class StateView:
     """Mixin: call :meth:`show` whenever the app's session state changes."""
 
     @property
-    def lead_app(self) -> FacilitatorApp:
-        return cast("FacilitatorApp", self.app)  # type: ignore[attr-defined]
+    def lead_app(self) -> LiveApp:
+        return live_app(self)  # type: ignore[arg-type]
 
     def on_mount(self) -> None:
         self.watch(self.app, "state", self.show)  # type: ignore[attr-defined]
@@ -61,7 +59,7 @@ class Ticking(Static):
         self.tick()
 
     def tick(self) -> None:
-        text = self.compose_text(cast("FacilitatorApp", self.app).clock.now())
+        text = self.compose_text(live_app(self).clock.now())
         if text != self._last:
             self._last = text
             self.update(text, layout=self.resizes)
@@ -118,7 +116,7 @@ class TimerView(Ticking):
     resizes = False  # one line in a box of fixed height: every second's repaint is this line alone
 
     def compose_text(self, now: datetime) -> Text:
-        state = cast("FacilitatorApp", self.app).state
+        state = live_app(self).state
         timer = state.timer
         self.set_class(False, "amber", "red", "over")
         if timer is None:
@@ -154,12 +152,11 @@ class TimerView(Ticking):
         before = self._remaining_positive()
         super().tick()
         after = self._remaining_positive()
-        app = cast("FacilitatorApp", self.app)
-        if before and after is False and app.config.bell:
-            app.bell()
+        if before and after is False and live_app(self).config.bell:
+            self.app.bell()
 
     def _remaining_positive(self) -> bool | None:
-        app = cast("FacilitatorApp", self.app)
+        app = live_app(self)
         timer = app.state.timer
         if timer is None or timer.paused:
             return None
@@ -173,7 +170,7 @@ class PaceView(Ticking):
     """How far the day runs ahead of or behind plan, and when it will end."""
 
     def compose_text(self, now: datetime) -> Text:
-        state = cast("FacilitatorApp", self.app).state
+        state = live_app(self).state
         if state.programme is None:
             return Text()
         day = state.day or state.programme.workshop.days[0].date
@@ -220,7 +217,7 @@ class LocationStrip(Ticking):
         self.watch(self.app, "attendance", lambda _: self.tick(), init=False)
 
     def compose_text(self, now: datetime) -> Text:
-        app = cast("FacilitatorApp", self.app)
+        app = live_app(self)
         state = app.state
         if state.programme is None:
             return Text()

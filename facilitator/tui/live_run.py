@@ -1,0 +1,163 @@
+"""The live-run client: an app's end of the run's database, shared by the lead's app and the room view.
+
+It owns the database thread (:class:`~facilitator.session_thread.SessionThread`), and follows what other
+processes commit: every ``POLL_SECONDS`` a ``PRAGMA data_version`` check (microseconds), and only when that
+moved, the new events folded on the database thread. What changed reaches the app as Textual messages,
+posted in this order: :class:`LiveRun.AttendanceChanged` (who is present, when it changed), then
+:class:`LiveRun.StateChanged`, so whatever redraws on the state already sees the new counts; a database that
+refuses to be read says so with :class:`LiveRun.StoreFailed`. It also keeps this process's presence row alive
+with a heartbeat, and removes it when the app closes.
+
+A state comes with its ``last_seq``: an app shows a polled state only when it is newer than what it shows
+(a command of its own may have shown a later one while the message waited in the queue).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple, TypeVar
+
+from textual.message import Message
+from textual.message_pump import MessagePump
+
+from facilitator import presence
+from facilitator.clock import Clock
+from facilitator.presence import Presence
+from facilitator.problems import StoreError
+from facilitator.session import Session
+from facilitator.session_thread import SessionThread
+from facilitator.state import SessionState
+from facilitator.tui.snapshot import AttendanceReader, AttendanceSnapshot
+
+T = TypeVar("T")
+POLL_SECONDS = 0.05  # a commit of another process is seen within about this long (bench/propagation.py)
+
+
+class Reading(NamedTuple):
+    """What the database thread read: the state, and a new attendance snapshot if anything it shows changed."""
+
+    state: SessionState
+    attendance: AttendanceSnapshot | None
+
+
+class LiveRun:
+    """The database thread, the poll of the store and the presence heartbeat of one app."""
+
+    class StateChanged(Message):
+        """Other processes committed events: the state folded with them."""
+
+        def __init__(self, state: SessionState) -> None:
+            super().__init__()
+            self.state = state
+
+    class AttendanceChanged(Message):
+        """Who is present changed: the new snapshot, read at the state's ``seq``."""
+
+        def __init__(self, snapshot: AttendanceSnapshot, seq: int) -> None:
+            super().__init__()
+            self.snapshot = snapshot
+            self.seq = seq
+
+    class StoreFailed(Message):
+        """The poll could not read the store (a failing disk); it goes on polling."""
+
+        def __init__(self, error: StoreError) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(
+        self,
+        db_path: Path,
+        *,
+        actor: str,
+        clock: Clock,
+        role: str,
+        location: str | None = None,
+        own_location_only: bool = False,
+        poll_seconds: float = POLL_SECONDS,
+        attendance: bool = True,
+    ) -> None:
+        self.db = SessionThread(
+            db_path, actor=actor, clock=clock, role=role, location=location, own_location_only=own_location_only
+        )
+        self.clock = clock
+        self.poll_seconds = poll_seconds
+        # Touched only on the database thread: what the last attendance snapshot was computed from.
+        self._attendance = AttendanceReader() if attendance else None
+        self._data_version: int | None = None
+        self._polling = False
+        self._app: MessagePump | None = None
+        self.presence: Presence | None = None  # this process's presence row, once claimed
+        self._presence_clock: Clock | None = None
+
+    # -- the database thread -------------------------------------------------------------------------
+
+    async def run_db(self, command: Callable[[Session], T]) -> T:
+        """Run ``command`` on the database thread without blocking the event loop."""
+        return await asyncio.wrap_future(self.db.submit(command))
+
+    def read(self, session: Session) -> Reading:
+        """On the database thread: the state, and the attendance snapshot if it changed since the last read."""
+        reader = self._attendance
+        return Reading(session.state, reader.read(session, self.clock.now()) if reader is not None else None)
+
+    # -- following the run ---------------------------------------------------------------------------
+
+    def start(self, app: MessagePump) -> None:
+        """Poll every ``poll_seconds`` from now on, posting what changed to ``app``."""
+        self._app = app
+        app.set_interval(self.poll_seconds, self.poll)
+
+    async def poll(self) -> None:
+        """Fold in what other processes committed: a cheap data_version check, then the new events."""
+        if self._polling or self._app is None:
+            return
+        self._polling = True
+        try:
+
+            def check(session: Session) -> tuple[int, Reading | None]:
+                version = session.store.data_version()
+                if version == self._data_version or not session.refresh():
+                    return version, None
+                return version, self.read(session)
+
+            try:
+                version, reading = await self.run_db(check)
+            except StoreError as exc:  # a failing disk: the app keeps showing the last state; poll again
+                self._app.post_message(self.StoreFailed(exc))
+                return
+            self._data_version = version
+            if reading is not None:
+                if reading.attendance is not None:
+                    self._app.post_message(self.AttendanceChanged(reading.attendance, reading.state.last_seq))
+                self._app.post_message(self.StateChanged(reading.state))
+        finally:
+            self._polling = False
+
+    # -- presence ------------------------------------------------------------------------------------
+
+    def keep_alive(self, row: Presence, *, clock: Clock | None = None) -> None:
+        """Hold ``row`` with a heartbeat every ``presence.HEARTBEAT_SECONDS``, on ``clock`` (real time by default)."""
+        assert self._app is not None, "start() first"
+        self.presence = row
+        self._presence_clock = clock
+        self._app.set_interval(presence.HEARTBEAT_SECONDS, self.heartbeat)
+
+    async def heartbeat(self) -> None:
+        row = self.presence
+        if row is None:
+            return
+        clock = self._presence_clock
+        with contextlib.suppress(StoreError):  # busy for long: the next beat comes before the row goes stale
+            await self.run_db(lambda s: presence.heartbeat(s.store, row, clock=clock))
+
+    async def close(self) -> None:
+        """Leave the presence row (a clean exit) and close the database thread."""
+        row = self.presence
+        if row is not None:
+            with contextlib.suppress(StoreError):  # busy at exit: the row goes stale within seconds
+                await self.run_db(lambda s: presence.leave(s.store, row.connection))
+        await asyncio.get_running_loop().run_in_executor(None, self.db.close)

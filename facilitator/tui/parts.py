@@ -1,0 +1,31 @@
+"""Small pieces several screens share: one literal line of text, a location's label, a step by its ids.
+
+Text from scripts and people is never markup here: every piece is a plain ``Text`` passed through ``printable``.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from facilitator.script_models import Location, Programme, Step
+from facilitator.text import printable
+
+
+def one_line(text: str, width: int, style: str = "") -> Text:
+    """``text`` as one literal line of at most ``width`` cells, ending in an ellipsis when cut."""
+    # Cut long texts early: a 10,000-character reflection needs no more than a line's worth of Text.
+    flat = " ".join(printable(text[: max(width, 1) * 4]).split())
+    line = Text(flat, style=style, no_wrap=True, overflow="ellipsis", end="")
+    line.truncate(max(width, 1), overflow="ellipsis")
+    return line
+
+
+def location_label(location: Location) -> Text:
+    return Text(printable(f"{location.id.upper()} · {location.name}"))
+
+
+def step_of(programme: Programme | None, exercise: str | None, step: str | None) -> Step | None:
+    if programme is None or exercise is None or step is None:
+        return None
+    found = programme.exercise_by_id.get(exercise)
+    return next((s for s in found.steps if s.id == step), None) if found else None

@@ -1,0 +1,143 @@
+"""What the attendance screen and the location strip show of who is present: data, built on the database thread.
+
+Plain data and the functions that build it; no screen, no app. The live-run client
+(:mod:`facilitator.tui.live_run`) reads a new :class:`AttendanceSnapshot` after each change that touches
+attendance, and the app hands it to every screen through its ``attendance`` reactive.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from facilitator import events as ev
+from facilitator.attendance import Attendance, LocationCount, Register
+from facilitator.session import Session
+from facilitator.state import SessionState
+
+ATTENDANCE_KINDS = frozenset(
+    {
+        ev.PARTICIPANT_ADDED,
+        ev.PARTICIPANT_UPDATED,
+        ev.ATTENDANCE_CHECKED_IN,
+        ev.ATTENDANCE_CHECKED_OUT,
+        ev.ATTENDANCE_MARKED,
+        ev.LOCATION_LINK,
+        ev.DAY_CLOSED,  # who is present ends with the day
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    """One participant as the attendance screen shows them (raw text: screens pass it through printable)."""
+
+    id: str
+    name: str
+    email: str
+    location: str
+    role: str | None
+    organisation: str | None
+    gender: str | None
+    present: bool  # there now, by any source
+    status: str  # for the snapshot's day: present, late, excused, absent; "" before the day has started
+    attended_share: float = 0.0  # of the planned minutes of all days (Register.certificate), 0.62 for 62%
+    eligible: bool = False  # the certificate: attended_share reaches the workshop's certificate_share
+
+
+@dataclass(frozen=True)
+class AttendanceSnapshot:
+    """What the attendance screen and the location strip show, computed on the database thread.
+
+    Immutable: the event loop only reads it; a new one replaces it when anything it shows changed.
+    """
+
+    day: date | None
+    people: Mapping[str, PersonRow]  # roster order
+    counts: Mapping[str, LocationCount]
+    links: Mapping[str, str]
+    arrivals: Mapping[str, tuple[datetime, ...]]  # first arrival of each person at each location that day
+    since: datetime | None  # the start of the day's arrivals (midnight, workshop time)
+
+
+def attendance_snapshot(state: SessionState, attendance: Attendance, now: datetime) -> AttendanceSnapshot | None:
+    """Build the snapshot from the folds; one Register for everyone (O(people), no per-row queries)."""
+    programme = state.programme
+    if programme is None:
+        return None
+    workshop = programme.workshop
+    tz = zoneinfo.ZoneInfo(workshop.timezone)
+    days = [d.date for d in workshop.days]
+    today = now.astimezone(tz).date()
+    day = state.day or (today if today in days else days[0] if days else None)
+    register = Register(state, attendance, now)
+    started = day is not None and bool(register.day_spans(day))
+    people: dict[str, PersonRow] = {}
+    for person in attendance.roster.by_id.values():
+        certificate = register.certificate(person.id)
+        if day is None:
+            status = ""
+        elif started:
+            status = register.status(person.id, day)
+        else:
+            status = attendance.mark(person.id, day) or ""
+        people[person.id] = PersonRow(
+            person.id,
+            person.name,
+            person.email,
+            person.location,
+            person.role,
+            person.organisation,
+            person.gender,
+            register.is_present(person.id),
+            status,
+            certificate.attended_share,
+            certificate.eligible,
+        )
+    since = datetime.combine(day, datetime.min.time(), tzinfo=tz) if day is not None else None
+    firsts: dict[str, dict[str, datetime]] = {}
+    for pid in attendance.participants():
+        known = attendance.roster.by_id.get(pid)
+        home = known.location if known is not None else None
+        for interval in attendance.intervals(pid):
+            where = interval.location or home
+            if where is None or interval.start > now or (since is not None and interval.start < since):
+                continue
+            firsts.setdefault(where, {}).setdefault(pid, interval.start)
+    arrivals = {loc.id: tuple(sorted(firsts.get(loc.id, {}).values())) for loc in workshop.locations}
+    return AttendanceSnapshot(
+        day=day,
+        people=people,
+        counts=register.counts(),
+        links={loc.id: attendance.link_status(loc.id) for loc in workshop.locations},
+        arrivals=arrivals,
+        since=since,
+    )
+
+
+class AttendanceReader:
+    """On the database thread: a new snapshot when anything it shows changed since the last one, else None.
+
+    Touched only on the database thread: it remembers what the last snapshot was computed from.
+    """
+
+    def __init__(self) -> None:
+        self._seq = -1
+        self._key: tuple[object, ...] | None = None
+
+    def read(self, session: Session, now: datetime) -> AttendanceSnapshot | None:
+        state = session.state
+        day_visits = [v.entered_at for v in state.visits if v.day == state.day]
+        key = (id(state.programme), state.day, min(day_visits, default=None))
+        if key == self._key and state.last_seq == self._seq:
+            return None
+        changed = key != self._key or any(
+            e.kind in ATTENDANCE_KINDS for e in session.store.events(after=max(self._seq, 0))
+        )
+        self._seq = state.last_seq
+        if not changed:
+            return None
+        self._key = key
+        return attendance_snapshot(state, session.attendance, now)

@@ -24,10 +24,10 @@ from pathlib import Path
 from figures import emit
 from sqlite_utils import Database
 
-from facilitator.clock import SystemClock, to_text
-from facilitator.migrations import migrations
-from facilitator.script_models import Programme
-from facilitator.store import Store
+from facilitator.record.clock import SystemClock, to_text
+from facilitator.record.migrations import migrations
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
 
 GOAL = 0.5
 KIND = "timer.adjusted"  # a typical small event
@@ -116,7 +116,7 @@ def repetition(folder: Path, n: int, programme: Programme, batch: int = BATCH) -
 
 def measure(n: int = 2000, repeats: int = 5, folder: Path | None = None) -> Result:
     """``repeats`` repetitions of ``n`` events each way, each on fresh files in ``folder`` (default: temp)."""
-    from facilitator.scripts import load_workshop
+    from facilitator.script.loading import load_workshop
 
     programme = load_workshop(EXERCISES).programme
     raw: list[float] = []

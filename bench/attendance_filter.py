@@ -33,9 +33,9 @@ ROLES = ["Planning Officer", "Budget Officer", "Gender Affairs Officer", "Civil 
 
 
 def _seed(db: Path, people: int) -> None:
-    from facilitator import events as ev
-    from facilitator.clock import to_text
-    from facilitator.store import Store
+    from facilitator.record import events as ev
+    from facilitator.record.clock import to_text
+    from facilitator.record.store import Store
 
     with Store.open(db) as store:
         locations = [loc.id for loc in _programme().workshop.locations]
@@ -64,7 +64,7 @@ def _seed(db: Path, people: int) -> None:
 
 
 def _programme() -> Any:
-    from facilitator.scripts import load_workshop
+    from facilitator.script.loading import load_workshop
 
     return load_workshop(Path(__file__).resolve().parent.parent / "exercises").programme
 
@@ -82,8 +82,8 @@ async def _measure(db: Path) -> tuple[list[float], list[float], int]:  # noqa: P
     from textual.widgets import Input
 
     from facilitator.tui.app import FacilitatorApp
-    from facilitator.tui.attendance_screen import AttendanceScreen
-    from facilitator.tui.roster_table import RosterTable
+    from facilitator.tui.screens.attendance import AttendanceScreen
+    from facilitator.tui.widgets.roster_table import RosterTable
 
     app = FacilitatorApp(db_path=db, actor="bench")
     samples: list[float] = []
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> float:
     args = parser.parse_args(argv)
     if args.quick:
         args.people = 1000
-    from facilitator.store import Store
+    from facilitator.record.store import Store
 
     with tempfile.TemporaryDirectory() as scratch:
         db = Path(scratch) / "run.db"

@@ -39,11 +39,11 @@ from typing import Any
 
 from figures import emit
 
-from facilitator import events as ev
-from facilitator.clock import FakeClock, to_text
-from facilitator.script_models import Programme
-from facilitator.scripts import load_workshop
-from facilitator.store import Store
+from facilitator.record import events as ev
+from facilitator.record.clock import FakeClock, to_text
+from facilitator.record.store import Store
+from facilitator.script.loading import load_workshop
+from facilitator.script.models import Programme
 
 ISSUE = 7
 TIME_GOAL = 2.0
@@ -236,7 +236,7 @@ def database(scale: float, rebuild: bool) -> Path:
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from facilitator.clock import SystemClock
+from facilitator.record.clock import SystemClock
 from facilitator.exports.run import export
 db, out = Path(sys.argv[1]), Path(sys.argv[2])
 started = time.perf_counter()

@@ -40,9 +40,9 @@ def _workshop(folder: Path, steps: int) -> None:
 async def _measure(db: Path, steps: int, pauses: int = 50) -> tuple[list[float], list[float]]:
     from textual import events
 
-    from facilitator.clock import FakeClock
+    from facilitator.record.clock import FakeClock
     from facilitator.tui.app import FacilitatorApp
-    from facilitator.tui.widgets import StepView, TimerView
+    from facilitator.tui.widgets.panels import StepView, TimerView
 
     app = FacilitatorApp(db_path=db, actor="bench", clock=FakeClock())
     samples: list[float] = []
@@ -97,8 +97,8 @@ def main(argv: list[str] | None = None) -> float:
     pauses = 50
     if args.quick:
         args.steps, pauses = 40, 10
-    from facilitator.scripts import load_workshop
-    from facilitator.store import Store
+    from facilitator.record.store import Store
+    from facilitator.script.loading import load_workshop
 
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)

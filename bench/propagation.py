@@ -52,9 +52,9 @@ def _poll_until(changed: Callable[[], None], seen_enough: Callable[[], bool]) ->
 
 def follow_session(db: Path, changes: int) -> list[float]:
     """A follower of the run: data_version, then Session.refresh; the delay of every step change, in seconds."""
-    from facilitator import events as ev
-    from facilitator.session import Session
-    from facilitator.store import Store
+    from facilitator.live.session import Session
+    from facilitator.record import events as ev
+    from facilitator.record.store import Store
 
     store = Store.open(db)
     session = Session(store, actor="follower", role="observer")
@@ -133,9 +133,9 @@ def _pause(rng: random.Random) -> None:
 
 
 def run_session(folder: Path, changes: int, count: int, seed: int) -> list[float]:
-    from facilitator.scripts import load_workshop
-    from facilitator.session import Session
-    from facilitator.store import Store
+    from facilitator.live.session import Session
+    from facilitator.record.store import Store
+    from facilitator.script.loading import load_workshop
 
     db = folder / "run.db"
     Store.create(db, load_workshop(REPO / "exercises").programme, actor="driver").close()

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/roster_import.py [--n 10000] [--repeats 5] [--dir DIR] [--quick]
 
-The import side is ``facilitator.roster_import.import_roster`` on a fresh run of the demo workshop:
+The import side is ``facilitator.attendance.roster_import.import_roster`` on a fresh run of the demo workshop:
 read and decode the file, parse and check every row, fold the run's roster, plan, and append one
 ``participant.added`` event per person in one transaction (each event also updates the derived
 ``participants`` table). The baseline is sqlite-utils ``insert_all`` of the same rows, as dicts already
@@ -32,11 +32,11 @@ from pathlib import Path
 from figures import emit
 from sqlite_utils import Database
 
-from facilitator import events as ev
-from facilitator.clock import SystemClock, to_text
-from facilitator.roster_import import import_roster
-from facilitator.script_models import Programme
-from facilitator.store import Store
+from facilitator.attendance.roster_import import import_roster
+from facilitator.record import events as ev
+from facilitator.record.clock import SystemClock, to_text
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
 
 GOAL = 3.0
 EXERCISES = Path(__file__).resolve().parent.parent / "exercises"
@@ -126,7 +126,7 @@ def time_insert_all(folder: Path, rows: list[dict[str, str]]) -> float:
 
 
 def measure(n: int = 10_000, repeats: int = 5, folder: Path | None = None) -> Result:
-    from facilitator.scripts import load_workshop
+    from facilitator.script.loading import load_workshop
 
     programme = load_workshop(EXERCISES).programme
     rows = roster_rows(n, [location.id for location in programme.workshop.locations])

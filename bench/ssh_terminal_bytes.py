@@ -41,9 +41,9 @@ def _through_ssh(argv: list[str], marker: bytes, seconds: float) -> tuple[float,
 
 
 def measure(seconds: float) -> dict[str, float]:
-    from facilitator.scripts import load_workshop
-    from facilitator.session import Session
-    from facilitator.store import Store
+    from facilitator.live.session import Session
+    from facilitator.record.store import Store
+    from facilitator.script.loading import load_workshop
     from tests.sshd import FACILITATOR, Sshd
 
     with tempfile.TemporaryDirectory() as scratch:

@@ -34,8 +34,8 @@ def measure(rounds: int) -> tuple[list[float], list[float]]:
     facilitator = str(Path(python).parent / "facilitator")
     with tempfile.TemporaryDirectory() as scratch:
         db = Path(scratch) / "run.db"
-        from facilitator.scripts import load_workshop
-        from facilitator.store import Store
+        from facilitator.record.store import Store
+        from facilitator.script.loading import load_workshop
 
         Store.create(db, load_workshop(REPO / "exercises").programme, actor="bench").close()
         bare = [python, str(REPO / "bench" / "bare_app.py")]

@@ -24,8 +24,8 @@ GOAL_BYTES_PER_SECOND = 2048
 def measure(seconds: float) -> dict[str, float]:
     python = sys.executable
     facilitator = str(Path(python).parent / "facilitator")
-    from facilitator.scripts import load_workshop
-    from facilitator.store import Store
+    from facilitator.record.store import Store
+    from facilitator.script.loading import load_workshop
 
     with tempfile.TemporaryDirectory() as scratch:
         db = Path(scratch) / "run.db"

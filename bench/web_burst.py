@@ -42,10 +42,10 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.figures import emit
-from facilitator import events as ev
-from facilitator import tokens
-from facilitator.session import Session
-from facilitator.store import Store
+from facilitator.live.session import Session
+from facilitator.participant_page import tokens
+from facilitator.record import events as ev
+from facilitator.record.store import Store
 
 EXERCISES = Path(__file__).resolve().parent.parent / "exercises"
 GOAL_RATE = 1000.0
@@ -85,7 +85,7 @@ def raw_commit_rate(folder: Path, n: int = 2000) -> float:
 
 def prepare(db: Path, people: int) -> str:
     """A run of the demo workshop with ``people`` participants, on a reflection step; its first location's token."""
-    from facilitator.scripts import load_workshop
+    from facilitator.script.loading import load_workshop
 
     programme = load_workshop(EXERCISES).programme
     with Store.create(db, programme, actor="bench") as store:

@@ -18,7 +18,7 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 from facilitator.problems import InputError, Problem, StoreError, display_path
 
 if TYPE_CHECKING:
-    from facilitator.store import Store  # imported where used: start-up stays cheap
+    from facilitator.record.store import Store  # imported where used: start-up stays cheap
 
 DEFAULT_DB = "workshop.db"
 
@@ -67,7 +67,7 @@ def main() -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 def check(path: Path) -> None:
     """Validate a workshop folder or file: a summary per day, or every problem, one per line."""
-    from facilitator.scripts import load_workshop
+    from facilitator.script.loading import load_workshop
 
     loaded = load_workshop(path)
     programme = loaded.programme
@@ -104,18 +104,18 @@ def schema(kind: str, what: str) -> None:
     record (`events.payload` in the run database, `events.jsonl` in an export).
     """
     if what == "events":
-        from facilitator.events import schema as events_schema
+        from facilitator.record.events import schema as events_schema
 
         click.echo(json.dumps(events_schema(), indent=2))
         return
-    from facilitator.schema import script_schema
+    from facilitator.script.schema import script_schema
 
     click.echo(json.dumps(script_schema(kind), indent=2))
 
 
 def _create_run(path: Path, db: Path, actor: str) -> None:
-    from facilitator.scripts import load_workshop
-    from facilitator.store import Store
+    from facilitator.record.store import Store
+    from facilitator.script.loading import load_workshop
 
     loaded = load_workshop(path)
     _print_warnings(loaded.warnings)
@@ -134,9 +134,9 @@ def init(path: Path, db: Path, actor: str) -> None:
 
 def _open_app(db: Path, actor: str, team: dict[str, Any] | None = None) -> None:
     """Open the app as the lead, or with ``team`` (FacilitatorApp's role, location, ... ) as a co or observer."""
-    from facilitator import presence
     from facilitator.config import load_config
-    from facilitator.store import Store
+    from facilitator.record.store import Store
+    from facilitator.team import presence
 
     team = team or {}
     role = team.get("role", presence.LEAD)
@@ -184,10 +184,10 @@ def join(
     from datetime import timedelta
 
     from facilitator.config import load_config
-    from facilitator.identity import resolve
-    from facilitator.roles import CO, DEFAULT_TAKEOVER_AFTER, JOIN_ROLES
-    from facilitator.session import Session
-    from facilitator.store import Store
+    from facilitator.live.session import Session
+    from facilitator.record.store import Store
+    from facilitator.team.identity import resolve
+    from facilitator.team.roles import CO, DEFAULT_TAKEOVER_AFTER, JOIN_ROLES
 
     if role is not None and role not in JOIN_ROLES:
         raise InputError(f"--role: {role!r} is not one of {', '.join(JOIN_ROLES)} (the lead opens the run with `run`)")
@@ -214,8 +214,8 @@ def join(
 
 def _leave(db: Path, connection: str) -> None:
     """Remove the lead's presence row (the app does so on exit too; this covers a failed start)."""
-    from facilitator import presence
-    from facilitator.store import Store
+    from facilitator.record.store import Store
+    from facilitator.team import presence
 
     # If the database went away or stays busy, the row goes stale within seconds anyway.
     with contextlib.suppress(InputError, StoreError), Store.open(db) as store:
@@ -257,8 +257,8 @@ def demo(folder: Path | None, actor: str) -> None:
     workshop = copy_demo(folder)
     db = workshop.parent / DEFAULT_DB
     if not db.exists():
-        from facilitator.roster_import import import_roster
-        from facilitator.store import Store
+        from facilitator.attendance.roster_import import import_roster
+        from facilitator.record.store import Store
 
         _create_run(workshop, db, actor)
         with Store.open(db) as store:  # the demo's sixty fictional participants, so attendance has people
@@ -273,12 +273,12 @@ def demo(folder: Path | None, actor: str) -> None:
 @click.option("--location", default=None, help="Show this location's QR code for the participant page.")
 def present(db: Path, actor: str, location: str | None) -> None:
     """Open the room view to share into the video call: the step, its timer, the clocks; nothing private."""
-    from facilitator.store import Store
+    from facilitator.record.store import Store
 
     with Store.open(db) as store:  # a bad database is refused with one clear line before the screen takes over
         if location is not None:
-            from facilitator.script_models import did_you_mean
-            from facilitator.state import fold
+            from facilitator.live.state import fold
+            from facilitator.script.models import did_you_mean
 
             programme = fold(store.events()).programme
             ids = [loc.id for loc in programme.workshop.locations] if programme else []
@@ -288,7 +288,7 @@ def present(db: Path, actor: str, location: str | None) -> None:
                 )
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         raise InputError("the room view needs a terminal (run it in a terminal, not with its output redirected)")
-    from facilitator.tui.room_view import RoomApp
+    from facilitator.tui.screens.room import RoomApp
 
     RoomApp(db_path=db, actor=actor, location=location).run()
 
@@ -302,8 +302,8 @@ def present(db: Path, actor: str, location: str | None) -> None:
 @click.option("--grace", default="5m", show_default=True, help="How long the previous token still works.")
 def serve(*, db: Path, host: str, port: int, public_url: str | None, rotate: str, grace: str) -> None:
     """Serve the participant page: check-in and reflections from phones, through the QR codes."""
-    from facilitator.durations import DurationError, parse_duration
-    from facilitator.web.server import serve as run_server
+    from facilitator.participant_page.web.server import serve as run_server
+    from facilitator.script.durations import DurationError, parse_duration
 
     durations = {}
     for name, text in (("rotate", rotate), ("grace", grace)):
@@ -342,10 +342,10 @@ def import_report(file: Path, db: Path, location: str, dry_run: bool, actor: str
     Times are read in the location's time zone unless the report states one. Importing the same
     report again records nothing new.
     """
-    from facilitator.call_reports import read_report, reconcile, summary
-    from facilitator.participants import Roster
-    from facilitator.script_models import did_you_mean
-    from facilitator.store import Store
+    from facilitator.attendance.call_reports import read_report, reconcile, summary
+    from facilitator.attendance.roster import Roster
+    from facilitator.record.store import Store
+    from facilitator.script.models import did_you_mean
 
     with Store.open(db) as store:
         workshop = store.programme().workshop
@@ -379,8 +379,8 @@ def refresh_attendance(db: Path, actor: str) -> None:
     then rewrites the tables from the whole record, on the run's clock. Days close on their own while
     the app runs; this is for a run file nobody has opened since its last day.
     """
-    from facilitator.clock import default_clock
-    from facilitator.store import Store
+    from facilitator.record.clock import default_clock
+    from facilitator.record.store import Store
 
     with Store.open(db, clock=default_clock()) as store:
         closed, days = _refresh_attendance_tables(store, actor)
@@ -392,9 +392,9 @@ def refresh_attendance(db: Path, actor: str) -> None:
 
 def _refresh_attendance_tables(store: Store, actor: str) -> tuple[list[str], list[tuple[str, str]]]:
     """Close overdue days and rewrite the analysts' tables; say which days were closed, and each day's status."""
-    from facilitator import attendance_tables
-    from facilitator.roles import OBSERVER
-    from facilitator.session import Session
+    from facilitator.live import attendance_tables
+    from facilitator.live.session import Session
+    from facilitator.team.roles import OBSERVER
 
     session = Session(store, actor=actor, role=OBSERVER)
     written = session.close_overdue_days()
@@ -420,8 +420,8 @@ def roster_import(csv_path: Path, db: Path, dry_run: bool, actor: str) -> None:
     All or nothing: any bad row, and nothing changes. People already in the run are matched by e-mail
     and updated; people not in the file are left alone.
     """
-    from facilitator.roster_import import import_roster
-    from facilitator.store import Store
+    from facilitator.attendance.roster_import import import_roster
+    from facilitator.record.store import Store
 
     with Store.open(db) as store:
         result = import_roster(store, csv_path, actor=actor, dry_run=dry_run)
@@ -446,9 +446,9 @@ def export_command(db: Path, out: Path, formats: str, anonymise: bool) -> None:
     Safe while the session is live: the export reads one consistent snapshot and never blocks the
     facilitators. The raw event log (events.jsonl) is always written.
     """
-    from facilitator.clock import default_clock
     from facilitator.exports.progress import for_stderr
     from facilitator.exports.run import export, parse_formats
+    from facilitator.record.clock import default_clock
 
     wanted = parse_formats(formats)
     # The run's clock: a rehearsal on a simulated one (FACILITATOR_CLOCK) exported mid-run shows the days to

@@ -5,7 +5,7 @@ bell = true
 [keys]
 next = "n,right,j"
 previous = "p,left,k"
-[facilitators.amina]          # a login (or --as / FACILITATOR_AS) and who it is (facilitator.identity)
+[facilitators.amina]          # a login (or --as / FACILITATOR_AS) and who it is (facilitator.team.identity)
 name = "Amina Diallo"
 location = "unmiss"
 role = "co"
@@ -22,7 +22,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from facilitator.problems import InputError, Problem, display_path, field_path
-from facilitator.script_models import did_you_mean
+from facilitator.script.models import did_you_mean
 
 KEY_LIST = re.compile(r"^[a-z0-9_+\-]+(,[a-z0-9_+\-]+)*$")
 
@@ -66,7 +66,7 @@ class Config(BaseModel):
     facilitators: dict[str, TeamMember] = Field(default_factory=dict, description="login to team member")
 
 
-# Binding ids of the three confirmation dialogs that became one question (facilitator.tui.choice): a config
+# Binding ids of the three confirmation dialogs that became one question (facilitator.tui.modals.choice): a config
 # file written for them keeps working, and remaps the question's key.
 RENAMED_BINDINGS = {
     "confirm-everyone": "choice-yes",

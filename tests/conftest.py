@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from facilitator.clock import FakeClock
-from facilitator.script_models import Programme
-from facilitator.store import Store
+from facilitator.record.clock import FakeClock
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_FOLDER = REPO / "exercises"
@@ -70,7 +70,7 @@ def tiny_programme() -> Programme:
 @pytest.fixture(scope="session")
 def demo_programme() -> Programme:
     """The bundled five-day demo workshop, loaded once per test session."""
-    from facilitator.scripts import load_workshop
+    from facilitator.script.loading import load_workshop
 
     return load_workshop(DEMO_FOLDER).programme
 

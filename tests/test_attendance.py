@@ -13,25 +13,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from facilitator import events as ev
-from facilitator.attendance import (
-    Attendance,
-    Block,
-    Interval,
-    LocationCount,
-    Register,
-    blocks,
-    merge_spans,
-    minutes,
-    overlap,
-)
-from facilitator.clock import FakeClock, to_text
-from facilitator.events import Event
+from facilitator.attendance.intervals import Attendance, Interval, merge_spans, minutes, overlap
+from facilitator.live.register import Block, LocationCount, Register, blocks
+from facilitator.live.session import Session
+from facilitator.live.state import LastAction, SessionState, Timer, Visit
 from facilitator.problems import InputError
-from facilitator.script_models import Programme
-from facilitator.session import Session
-from facilitator.state import LastAction, SessionState, Timer, Visit
-from facilitator.store import Store
+from facilitator.record import events as ev
+from facilitator.record.clock import FakeClock, to_text
+from facilitator.record.events import Event
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
 from tests.conftest import TINY_PROGRAMME
 
 DAY1 = date(2022, 8, 22)
@@ -308,7 +299,7 @@ def test_check_in_and_out_never_make_overlapping_intervals(ops: list[tuple[str, 
 def test_minutes_attended_never_exceed_the_block(
     ops: list[tuple[str, str, int]], steps: list[int], now_minute: int
 ) -> None:
-    from facilitator.script_models import Programme as P
+    from facilitator.script.models import Programme as P
     from tests.conftest import TINY_PROGRAMME
 
     programme = P.model_validate(TINY_PROGRAMME)

@@ -1,6 +1,6 @@
 """``facilitator attendance import-report``: Zoom and Teams reports matched to the roster as check-ins.
 
-The report files are written here in the layouts the services export (see facilitator/call_reports.py);
+The report files are written here in the layouts the services export (see facilitator/attendance/call_reports.py);
 the run is the bundled demo workshop with the people of exercises/roster.csv. Good imports go through
 click in-process; every malformed input goes through the installed console script in a subprocess
 (all at once, in threads), and must give exact problem lines, exit 2 and an untouched database.
@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from facilitator import events as ev
-from facilitator.call_reports import merge_intervals, name_candidates, normalise_name, read_report
+from facilitator.attendance.call_reports import merge_intervals, name_candidates, normalise_name, read_report
 from facilitator.cli import main
-from facilitator.scripts import load_workshop
-from facilitator.store import Store
+from facilitator.record import events as ev
+from facilitator.record.store import Store
+from facilitator.script.loading import load_workshop
 
 REPO = Path(__file__).resolve().parent.parent
 FACILITATOR = Path(sys.executable).parent / "facilitator"

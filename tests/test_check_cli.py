@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from facilitator.scripts import load_workshop
+from facilitator.script.loading import load_workshop
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "exercises"

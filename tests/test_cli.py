@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from facilitator.events import RUN_CREATED
-from facilitator.participants import Roster
-from facilitator.store import Store
+from facilitator.attendance.roster import Roster
+from facilitator.record.events import RUN_CREATED
+from facilitator.record.store import Store
 
 DEMO = Path(__file__).resolve().parent.parent / "exercises"
 FACILITATOR = [sys.executable, "-m", "facilitator"]

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from facilitator.clock import CLOCK_ENV, ScaledClock, SystemClock, default_clock
 from facilitator.problems import InputError
+from facilitator.record.clock import CLOCK_ENV, ScaledClock, SystemClock, default_clock
 
 MORNING = datetime(2022, 8, 22, 7, 0, tzinfo=UTC)
 

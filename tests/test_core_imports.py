@@ -43,7 +43,12 @@ def core_modules() -> list[str]:
 
 def test_core_modules_are_found() -> None:
     modules = core_modules()
-    assert {"facilitator.scripts", "facilitator.script_models", "facilitator.store", "facilitator.cli"} <= set(modules)
+    assert {
+        "facilitator.script.loading",
+        "facilitator.script.models",
+        "facilitator.record.store",
+        "facilitator.cli",
+    } <= set(modules)
     assert not any(name.startswith("facilitator.tui") for name in modules)
 
 
@@ -84,4 +89,4 @@ def test_the_command_line_starts_without_textual(args: tuple[str, ...]) -> None:
     modules = imported_by(*args)
     assert not {m for m in modules if m == "textual" or m.startswith("textual.")}
     if args[0] == "check":
-        assert "facilitator.scripts" in modules
+        assert "facilitator.script.loading" in modules

@@ -1,4 +1,4 @@
-"""Days that end (facilitator.days): on the record, or inferred for a day left open, and every figure clipped to them.
+"""Days that end (facilitator.live.days): on the record, or inferred for a day left open, every figure clipped to them.
 
 The tiny workshop runs in Juba (UTC+2): day 1 on Mon 22 Aug from 09:00 (07:00 UTC), warm-up (10m + 15m) then
 reflect (5m + 10m), 40 minutes planned; day 2 on Tue 23 Aug, reflect only, 15 minutes.
@@ -16,15 +16,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from facilitator import days
-from facilitator import events as ev
-from facilitator.attendance import Register, minutes
-from facilitator.clock import FakeClock, from_text
+from facilitator.attendance.intervals import minutes
+from facilitator.live import days
+from facilitator.live.register import Register
+from facilitator.live.session import NeedsConfirmation, Session
+from facilitator.live.state import DayClose, LastAction, SessionState, Timer, Visit
 from facilitator.problems import InputError
-from facilitator.script_models import Programme
-from facilitator.session import NeedsConfirmation, Session
-from facilitator.state import DayClose, LastAction, SessionState, Timer, Visit
-from facilitator.store import Store
+from facilitator.record import events as ev
+from facilitator.record.clock import FakeClock, from_text
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
 from tests.conftest import TINY_PROGRAMME
 
 DAY1 = date(2022, 8, 22)
@@ -380,7 +381,7 @@ def test_attendance_refresh_closes_a_day_left_open_and_fills_the_tables(
     from click.testing import CliRunner
 
     from facilitator.cli import main
-    from facilitator.clock import ScaledClock
+    from facilitator.record.clock import ScaledClock
 
     clock = FakeClock(utc(DAY1, 7))
     db = tmp_path / "run.db"

@@ -21,13 +21,13 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from facilitator.clock import FakeClock
+from facilitator.live.session import Session
 from facilitator.problems import DiskFault, StoreError
-from facilitator.script_models import Programme
-from facilitator.session import Session
-from facilitator.store import Store
+from facilitator.record.clock import FakeClock
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
 from facilitator.tui.app import FacilitatorApp
-from facilitator.tui.widgets import StepView
+from facilitator.tui.widgets.panels import StepView
 from tests.tools import Tmux, wait_for
 
 pytestmark = pytest.mark.slow

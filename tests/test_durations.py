@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from facilitator.durations import MAX_DURATION, DurationError, format_duration, parse_duration
+from facilitator.script.durations import MAX_DURATION, DurationError, format_duration, parse_duration
 
 MAX_SECONDS = int(MAX_DURATION.total_seconds())
 valid_durations = st.integers(min_value=1, max_value=MAX_SECONDS).map(lambda s: timedelta(seconds=s))

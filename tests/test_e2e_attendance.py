@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from facilitator.attendance import Attendance
-from facilitator.store import Store
+from facilitator.attendance.intervals import Attendance
+from facilitator.record.store import Store
 from tests.tools import BIN, Tmux
 
 DEMO = Path(__file__).resolve().parent.parent / "exercises"

@@ -5,7 +5,7 @@ HTTP, ``facilitator export``) reads the same simulated time from ``FACILITATOR_C
 a morning of the workshop passes in seconds. Between mornings nothing runs: the day that runs next is found
 by the app itself from the calendar, and a day left open is closed on the record, at its inferred end, by
 the first process that notices (here the next morning's app, which starts before any phone checks in).
-Expected ends are computed here from the log, independently of ``facilitator.days``: the pace forecast at
+Expected ends are computed here from the log, independently of ``facilitator.live.days``: the pace forecast at
 the team's last action, capped at the workshop's midnight.
 """
 
@@ -29,16 +29,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from facilitator import events as ev
-from facilitator import tokens
-from facilitator.attendance import Attendance, Register
-from facilitator.clock import CLOCK_ENV, FakeClock, ScaledClock, to_text
-from facilitator.events import Event
-from facilitator.script_models import PlannedStep, Programme
-from facilitator.scripts import load_workshop
-from facilitator.session import Session
-from facilitator.state import fold
-from facilitator.store import Store
+from facilitator.attendance.intervals import Attendance
+from facilitator.live.register import Register
+from facilitator.live.session import Session
+from facilitator.live.state import fold
+from facilitator.participant_page import tokens
+from facilitator.record import events as ev
+from facilitator.record.clock import CLOCK_ENV, FakeClock, ScaledClock, to_text
+from facilitator.record.events import Event
+from facilitator.record.store import Store
+from facilitator.script.loading import load_workshop
+from facilitator.script.models import PlannedStep, Programme
 from tests.conftest import DEMO_FOLDER
 from tests.tools import BIN, Tmux, free_port, healthy, wait_for
 
@@ -130,7 +131,7 @@ def closes(events: list[Event]) -> dict[str, list[Event]]:
 
 @dataclass
 class Replay:
-    """The driver's step as this test replays it (independently of facilitator.state / facilitator.days)."""
+    """The driver's step as this test replays it (independently of facilitator.live.state / facilitator.live.days)."""
 
     day: date
     exercise: str

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from facilitator.state import fold
-from facilitator.store import Store
+from facilitator.live.state import fold
+from facilitator.record.store import Store
 from tests.tools import Tmux
 
 

@@ -19,13 +19,13 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from facilitator.clock import FakeClock, SystemClock
-from facilitator.script_models import Programme
-from facilitator.session import Session
-from facilitator.state import SessionState, fold
-from facilitator.store import Store
+from facilitator.live.session import Session
+from facilitator.live.state import SessionState, fold
+from facilitator.record.clock import FakeClock, SystemClock
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
 from facilitator.tui.app import FacilitatorApp
-from facilitator.tui.widgets import StepView, TimerView
+from facilitator.tui.widgets.panels import StepView, TimerView
 from tests.tools import Tmux, wait_for
 
 DEMO = Path(__file__).resolve().parent.parent / "exercises"

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from facilitator import presence
-from facilitator.attendance import Attendance
-from facilitator.state import SessionState, fold
-from facilitator.store import Store
+from facilitator.attendance.intervals import Attendance
+from facilitator.live.state import SessionState, fold
+from facilitator.record.store import Store
+from facilitator.team import presence
 from tests.sshd import Sshd, sshd_fixture  # noqa: F401  (the sshd fixture)
 from tests.tools import BIN, Tmux, wait_for
 

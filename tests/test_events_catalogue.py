@@ -8,19 +8,19 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from facilitator import event_reference
-from facilitator import events as ev
 from facilitator.cli import main
-from facilitator.clock import FakeClock
-from facilitator.script_models import Programme
-from facilitator.store import Store
+from facilitator.record import event_reference
+from facilitator.record import events as ev
+from facilitator.record.clock import FakeClock
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def test_the_readme_event_reference_is_the_catalogue() -> None:
     text = README.read_text(encoding="utf-8")
-    assert event_reference.replaced(text) == text, "run: .venv/bin/python -m facilitator.event_reference"
+    assert event_reference.replaced(text) == text, "run: .venv/bin/python -m facilitator.record.event_reference"
     for kind in ev.CATALOGUE:
         assert f"| `{kind}` |" in text
 

@@ -7,7 +7,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from facilitator.script_models import Programme
+from facilitator.script.models import Programme
 from tests.test_export_run import ROSTER, WALK_IN, read_csv, run_export
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from facilitator.script_models import Programme
+from facilitator.script.models import Programme
 from tests.test_export_run import build_run
 
 pytestmark = pytest.mark.slow

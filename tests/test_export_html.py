@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import sync_playwright
 
-from facilitator.script_models import Programme
+from facilitator.script.models import Programme
 from tests.test_export_run import XSS, run_export
 from tests.tools import require
 

@@ -12,9 +12,9 @@ import pytest
 
 from facilitator.exports.progress import Silent
 from facilitator.exports.run import export
-from facilitator.script_models import Programme
-from facilitator.session import Session
-from facilitator.store import Store
+from facilitator.live.session import Session
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
 from tests.test_export_run import build_run, read_csv
 
 pytestmark = pytest.mark.slow
@@ -42,7 +42,7 @@ def test_a_write_during_the_export_commits_at_once_and_stays_out_of_it(
     db, clock, _ = build_run(tmp_path, tiny_programme)
     with Store.open(db) as store:
         before = len(store.events())
-    monkeypatch.setattr("facilitator.store.WRITE_DEADLINE_S", 0.5)
+    monkeypatch.setattr("facilitator.record.store.WRITE_DEADLINE_S", 0.5)
     hook = WriteMidway(db, clock)
     export(db, tmp_path / "out", formats=["csv"], now=clock.now(), progress=hook)
     assert hook.written == 1
@@ -58,8 +58,8 @@ WRITER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from facilitator.session import Session
-    from facilitator.store import Store
+    from facilitator.live.session import Session
+    from facilitator.record.store import Store
 
     db, seconds = Path(sys.argv[1]), float(sys.argv[2])
     with Store.open(db) as store:

@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from facilitator import tokens
-from facilitator.call_reports import read_report, reconcile
-from facilitator.clock import FakeClock
+from facilitator.attendance.call_reports import read_report, reconcile
+from facilitator.attendance.roster import Roster
+from facilitator.attendance.roster_import import import_roster
 from facilitator.exports.run import FORMATS, export
-from facilitator.participants import Roster
-from facilitator.roster_import import import_roster
-from facilitator.script_models import Programme
-from facilitator.session import Session
-from facilitator.store import Store
+from facilitator.live.session import Session
+from facilitator.participant_page import tokens
+from facilitator.record.clock import FakeClock
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
 
 DAY1 = date(2022, 8, 22)
 DAY2 = date(2022, 8, 23)

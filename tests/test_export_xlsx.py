@@ -8,7 +8,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from facilitator.script_models import Programme
+from facilitator.script.models import Programme
 from tests.test_export_run import WALK_IN, XSS, run_export
 
 

@@ -17,13 +17,13 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from facilitator import events as ev
-from facilitator.call_reports import read_report, reconcile
-from facilitator.participants import Roster
+from facilitator.attendance.call_reports import read_report, reconcile
+from facilitator.attendance.roster import Roster
+from facilitator.attendance.roster_import import import_roster
 from facilitator.problems import InputError
-from facilitator.roster_import import import_roster
-from facilitator.script_models import Programme
-from facilitator.store import Store
+from facilitator.record import events as ev
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
 from tests.conftest import TINY_PROGRAMME
 
 FUZZ = settings(

@@ -20,14 +20,14 @@ from rich.console import Console
 from rich.text import Text
 from textual.strip import Strip
 
-from facilitator.clock import FakeClock
+from facilitator.live.session import Session
 from facilitator.problems import InputError
-from facilitator.script_models import Programme
-from facilitator.session import Session
-from facilitator.store import Store
+from facilitator.record.clock import FakeClock
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
 from facilitator.text import printable
 from facilitator.tui.app import FacilitatorApp
-from facilitator.tui.reflections_screen import one_line
+from facilitator.tui.screens.reflections import one_line
 from tests.conftest import TINY_PROGRAMME
 
 FUZZ = settings(max_examples=200, deadline=None)

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from facilitator.problems import InputError
-from facilitator.scripts import Loaded, load_workshop
+from facilitator.script.loading import Loaded, load_workshop
 
 TIME_LIMIT_S = 20.0
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -18,12 +18,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from facilitator import tokens
-from facilitator.clock import FakeClock
-from facilitator.script_models import Programme
-from facilitator.session import Session
-from facilitator.store import Store
-from facilitator.web.app import create_app
+from facilitator.live.session import Session
+from facilitator.participant_page import tokens
+from facilitator.participant_page.web.app import create_app
+from facilitator.record.clock import FakeClock
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
 from tests.conftest import TINY_PROGRAMME
 from tests.test_web_routes import field, identify
 

@@ -10,10 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from facilitator import events as ev
-from facilitator.clock import FakeClock
-from facilitator.exports.run import export
-from facilitator.gender import (
+from facilitator.attendance.gender import (
     FEMALE,
     MALE,
     NON_BINARY,
@@ -23,10 +20,13 @@ from facilitator.gender import (
     mapping_applied,
     normalise_gender,
 )
-from facilitator.participants import Roster
-from facilitator.script_models import Programme
-from facilitator.session import Session
-from facilitator.store import Store
+from facilitator.attendance.roster import Roster
+from facilitator.exports.run import export
+from facilitator.live.session import Session
+from facilitator.record import events as ev
+from facilitator.record.clock import FakeClock
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
 
 WRITTEN = {
     FEMALE: [

@@ -1,4 +1,4 @@
-"""The participant page's core (facilitator.participant_page.Desk) and the join-request commands of Session."""
+"""The participant page's core (facilitator.participant_page.desk.Desk) and the join-request commands of Session."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ from typing import Any
 
 import pytest
 
-from facilitator import events as ev
-from facilitator import tokens
-from facilitator.clock import FakeClock
-from facilitator.participant_page import Desk, PromptChanged
+from facilitator.live.session import Session
+from facilitator.participant_page import tokens
+from facilitator.participant_page.desk import Desk, PromptChanged
 from facilitator.problems import InputError
-from facilitator.roles import OBSERVER, NotAllowed
-from facilitator.script_models import Programme
-from facilitator.session import Session
-from facilitator.store import Store
+from facilitator.record import events as ev
+from facilitator.record.clock import FakeClock
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
+from facilitator.team.roles import OBSERVER, NotAllowed
 from tests.conftest import TINY_PROGRAMME
 
 DAY1 = date(2022, 8, 22)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from facilitator import events as ev
-from facilitator.participants import Roster
-from facilitator.store import Store
+from facilitator.attendance.roster import Roster
+from facilitator.record import events as ev
+from facilitator.record.store import Store
 
 
 def test_roster_follows_additions_and_updates(run_store: Store) -> None:

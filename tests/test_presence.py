@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from facilitator import presence
-from facilitator.clock import FakeClock, to_text
-from facilitator.presence import LeadActive, Presence
-from facilitator.script_models import Programme
-from facilitator.store import Store
+from facilitator.record.clock import FakeClock, to_text
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
+from facilitator.team import presence
+from facilitator.team.presence import LeadActive, Presence
 from facilitator.tui.app import FacilitatorApp
 
 FACILITATOR = [sys.executable, "-m", "facilitator"]
@@ -24,8 +24,8 @@ FACILITATOR = [sys.executable, "-m", "facilitator"]
 HOLDER = """
 import sys, time
 from pathlib import Path
-from facilitator import presence
-from facilitator.store import Store
+from facilitator.team import presence
+from facilitator.record.store import Store
 with Store.open(Path(sys.argv[1])) as store:
     lead = presence.claim(store, actor="amina")
     print("ready", flush=True)

@@ -15,11 +15,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from facilitator.clock import FakeClock, from_text
+from facilitator.live.session import Session
 from facilitator.problems import InputError
-from facilitator.script_models import Programme
-from facilitator.session import Session
-from facilitator.store import Store
+from facilitator.record.clock import FakeClock, from_text
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
 from tests.conftest import TINY_PROGRAMME
 
 PEOPLE = ("amina", "bea")

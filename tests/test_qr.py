@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from facilitator.qr import (
+from facilitator.participant_page.qr import (
     HALF_BLOCKS,
     QUIET_ZONE,
     fitting_scale,
@@ -25,9 +25,9 @@ from facilitator.qr import (
     render,
     scaled,
 )
-from facilitator.scripts import load_workshop
-from facilitator.store import Store
-from facilitator.tokens import load_settings, save_settings, verify
+from facilitator.participant_page.tokens import load_settings, save_settings, verify
+from facilitator.record.store import Store
+from facilitator.script.loading import load_workshop
 from tests.tools import BIN, Tmux, require
 
 DEMO = Path(__file__).resolve().parent.parent / "exercises"
@@ -139,7 +139,7 @@ def test_half_blocks_draw_two_rows_per_line_and_read_back() -> None:
 
 def test_rendering_does_not_import_qrcode_at_start_up() -> None:
     """The core module loads without the qrcode library; it is imported when a code is drawn."""
-    code = "import sys, facilitator.qr; print('qrcode' in sys.modules)"
+    code = "import sys, facilitator.participant_page.qr; print('qrcode' in sys.modules)"
     result = subprocess.run([str(BIN / "python"), "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
 

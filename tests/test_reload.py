@@ -12,17 +12,17 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from facilitator import events as ev
-from facilitator.clock import FakeClock
-from facilitator.reload import SourceWatcher, Status, reload_workshop
-from facilitator.scripts import load_workshop
-from facilitator.session import Session
-from facilitator.state import fold
-from facilitator.store import Store
-from facilitator.tui.agenda import AgendaView
+from facilitator.live.reload import SourceWatcher, Status, reload_workshop
+from facilitator.live.session import Session
+from facilitator.live.state import fold
+from facilitator.record import events as ev
+from facilitator.record.clock import FakeClock
+from facilitator.record.store import Store
+from facilitator.script.loading import load_workshop
 from facilitator.tui.app import FacilitatorApp
-from facilitator.tui.banner import Banner
-from facilitator.tui.widgets import StepView
+from facilitator.tui.widgets.agenda import AgendaView
+from facilitator.tui.widgets.banner import Banner
+from facilitator.tui.widgets.panels import StepView
 
 WORKSHOP = """\
 title: Reload workshop
@@ -191,7 +191,7 @@ def test_an_exercise_file_added_to_the_folder_is_noticed(session: Session, folde
     assert "extra" in session.programme.exercise_by_id
 
 
-# -- where the session stands after a new version (the rule in facilitator.state) ------------------------
+# -- where the session stands after a new version (the rule in facilitator.live.state) ------------------------
 
 
 def test_the_current_step_keeps_its_place_by_id_when_steps_are_reordered(

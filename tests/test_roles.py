@@ -1,4 +1,4 @@
-"""Who may do what in a run (facilitator.roles, enforced by Session), with a fake clock and one SQLite file.
+"""Who may do what in a run (facilitator.team.roles, enforced by Session), with a fake clock and one SQLite file.
 
 Each person is a Session on their own connection, as each SSH login is its own process.
 """
@@ -15,17 +15,17 @@ from typing import TypeVar
 
 import pytest
 
-from facilitator import events as ev
-from facilitator import presence
-from facilitator.clock import FakeClock
 from facilitator.config import Config, load_config
-from facilitator.identity import resolve, ssh_client
+from facilitator.live.session import Session
+from facilitator.live.state import SessionState, fold
 from facilitator.problems import InputError
-from facilitator.roles import CO, LEAD, OBSERVER, NotAllowed, drives
-from facilitator.script_models import Programme
-from facilitator.session import Session
-from facilitator.state import SessionState, fold
-from facilitator.store import Store
+from facilitator.record import events as ev
+from facilitator.record.clock import FakeClock
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
+from facilitator.team import presence
+from facilitator.team.identity import resolve, ssh_client
+from facilitator.team.roles import CO, LEAD, OBSERVER, NotAllowed, drives
 
 FACILITATOR = [sys.executable, "-m", "facilitator"]
 T = TypeVar("T")

@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from facilitator import presence
-from facilitator.clock import FakeClock
-from facilitator.script_models import Programme
-from facilitator.session import Session
-from facilitator.store import Store
-from facilitator.tui.room_view import ROOM, RoomApp, RoomStep, RoomText
+from facilitator.live.session import Session
+from facilitator.record.clock import FakeClock
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
+from facilitator.team import presence
+from facilitator.tui.screens.room import ROOM, RoomApp, RoomStep, RoomText
 from tests.conftest import TINY_PROGRAMME
 from tests.tools import Tmux, with_session
 

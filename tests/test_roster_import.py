@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 
-from facilitator import events as ev
-from facilitator.participants import Roster
+from facilitator.attendance.roster import Roster
+from facilitator.attendance.roster_import import MAX_BYTES, import_roster
 from facilitator.problems import InputError
-from facilitator.roster_import import MAX_BYTES, import_roster
-from facilitator.script_models import Programme
-from facilitator.store import Store
+from facilitator.record import events as ev
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "exercises"

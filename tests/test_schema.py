@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from facilitator.yaml_source import load_yaml
+from facilitator.script.yaml_source import load_yaml
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "exercises"

@@ -18,11 +18,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from facilitator import scripts, yaml_source
 from facilitator.problems import InputError, Problem, display_path, field_path
-from facilitator.script_models import Day, Programme, Step
-from facilitator.scripts import load_workshop
-from facilitator.yaml_source import SourceDoc, load_yaml, parse_yaml
+from facilitator.script import loading as scripts
+from facilitator.script import yaml_source
+from facilitator.script.loading import load_workshop
+from facilitator.script.models import Day, Programme, Step
+from facilitator.script.yaml_source import SourceDoc, load_yaml, parse_yaml
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "exercises"

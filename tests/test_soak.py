@@ -31,15 +31,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from facilitator import events as ev
-from facilitator import tokens
-from facilitator.attendance import Attendance
-from facilitator.clock import CLOCK_ENV, ScaledClock
-from facilitator.events import Event
-from facilitator.script_models import Programme
-from facilitator.session import Session
-from facilitator.state import fold
-from facilitator.store import Store
+from facilitator.attendance.intervals import Attendance
+from facilitator.live.session import Session
+from facilitator.live.state import fold
+from facilitator.participant_page import tokens
+from facilitator.record import events as ev
+from facilitator.record.clock import CLOCK_ENV, ScaledClock
+from facilitator.record.events import Event
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
 from tests.conftest import DEMO_FOLDER
 from tests.soak.actor import summary
 from tests.tools import BIN, free_port

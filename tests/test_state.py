@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from facilitator import events as ev
-from facilitator.clock import FakeClock, to_text
-from facilitator.events import Event
+from facilitator.live.session import Session
+from facilitator.live.state import DayClose, LastAction, Note, RemovedStep, SessionState, Timer, Visit, apply, fold
 from facilitator.problems import InputError
-from facilitator.script_models import Programme
-from facilitator.session import Session
-from facilitator.state import DayClose, LastAction, Note, RemovedStep, SessionState, Timer, Visit, apply, fold
-from facilitator.store import Store
+from facilitator.record import events as ev
+from facilitator.record.clock import FakeClock, to_text
+from facilitator.record.events import Event
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
 
 T0 = datetime(2022, 8, 22, 7, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
@@ -523,7 +523,7 @@ def test_the_run_remembers_where_it_came_from(tiny_programme: Programme) -> None
     assert (bare.source, bare.digest) == (None, "")
 
 
-# -- the team's last action on each day (facilitator.days infers a day's end from it) ---------------------
+# -- the team's last action on each day (facilitator.live.days infers a day's end from it) ---------------------
 
 
 def test_the_last_action_of_each_day_is_its_latest_step_pause_resume_or_extension(log: Log) -> None:

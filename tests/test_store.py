@@ -23,18 +23,18 @@ from typing import Any
 import pytest
 from sqlite_utils import Database
 
-from facilitator import events as ev
-from facilitator import filesystems
-from facilitator import store as store_module
-from facilitator.clock import FakeClock, to_text
-from facilitator.filesystems import filesystem_type, is_network_filesystem
-from facilitator.migrations import migrations
+from facilitator.live.session import Session
+from facilitator.live.state import SessionState, fold
 from facilitator.problems import InputError
-from facilitator.schema_steps import APPLICATION_ID, SCHEMA_VERSION, STEPS
-from facilitator.script_models import Programme
-from facilitator.session import Session
-from facilitator.state import SessionState, fold
-from facilitator.store import Store, StoreError
+from facilitator.record import events as ev
+from facilitator.record import filesystems
+from facilitator.record import store as store_module
+from facilitator.record.clock import FakeClock, to_text
+from facilitator.record.filesystems import filesystem_type, is_network_filesystem
+from facilitator.record.migrations import migrations
+from facilitator.record.schema_steps import APPLICATION_ID, SCHEMA_VERSION, STEPS
+from facilitator.record.store import Store, StoreError
+from facilitator.script.models import Programme
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -588,8 +588,8 @@ UNPRIVILEGED_SCRIPT = textwrap.dedent(
     import sys
     from pathlib import Path
     from facilitator.problems import InputError
-    from facilitator.script_models import Programme
-    from facilitator.store import Store
+    from facilitator.script.models import Programme
+    from facilitator.record.store import Store
 
     programme = Programme.model_validate_json(sys.stdin.read())
     locked, shared = Path(sys.argv[1]), Path(sys.argv[2])
@@ -629,7 +629,9 @@ def python_for(uid: int) -> str:
     pytest.skip(message)  # a developer machine without a shared Python, outside CI
 
 
-IMPORTS_OF_THE_SCRIPT = "facilitator.store, facilitator.script_models, facilitator.problems, facilitator.migrations"
+IMPORTS_OF_THE_SCRIPT = (
+    "facilitator.record.store, facilitator.script.models, facilitator.problems, facilitator.record.migrations"
+)
 
 
 def readable_copy_of_imports(folder: Path) -> Path:

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from facilitator import events as ev
-from facilitator.script_models import Programme
-from facilitator.store import Store
+from facilitator.record import events as ev
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
 from tests.helpers.writer import KIND
 
 pytestmark = pytest.mark.slow

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from facilitator import presence
-from facilitator.scripts import load_workshop
-from facilitator.session import Session
-from facilitator.state import fold
-from facilitator.store import Store
+from facilitator.live.session import Session
+from facilitator.live.state import fold
+from facilitator.record.store import Store
+from facilitator.script.loading import load_workshop
+from facilitator.team import presence
 from tests.tools import Tmux, wait_for
 
 pytestmark = pytest.mark.slow
@@ -31,8 +31,8 @@ DEMO = Path(__file__).resolve().parent.parent / "exercises"
 WATCHER = """
 import sys, time
 from pathlib import Path
-from facilitator.session import Session
-from facilitator.store import Store
+from facilitator.live.session import Session
+from facilitator.record.store import Store
 
 db, name, steps, people = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 with Store.open(db) as store:

@@ -1,4 +1,4 @@
-"""The participant page's signed, rotating, per-location per-day tokens (facilitator.tokens), on a fake clock."""
+"""The participant page's signed, rotating, per-location per-day tokens (participant_page.tokens), on a fake clock."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from facilitator import tokens
-from facilitator.clock import FakeClock
+from facilitator.participant_page import tokens
 from facilitator.problems import InputError
-from facilitator.script_models import Programme
-from facilitator.store import Store
+from facilitator.record.clock import FakeClock
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
 from tests.conftest import TINY_PROGRAMME
 
 # The tiny programme's zone is Africa/Juba (UTC+2): the fake clock's 12:00 UTC is 14:00 there.
@@ -274,7 +274,7 @@ def test_reading_the_settings_of_a_run_takes_no_write_lock(
     """Once the secret exists, loading the settings only reads: it works while another process writes."""
     import sqlite3
 
-    from facilitator import store as store_module
+    from facilitator.record import store as store_module
 
     monkeypatch.setattr(store_module, "WRITE_DEADLINE_S", 0.2)
     writer = sqlite3.connect(run_store.path, isolation_level=None)

@@ -10,18 +10,18 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets._header import HeaderTitle
 
-from facilitator.clock import FakeClock
 from facilitator.config import Config
-from facilitator.scripts import load_workshop
-from facilitator.session import Session
-from facilitator.state import SessionState, fold
-from facilitator.store import Store
-from facilitator.tui.agenda import AgendaView
+from facilitator.live.session import Session
+from facilitator.live.state import SessionState, fold
+from facilitator.record.clock import FakeClock
+from facilitator.record.store import Store
+from facilitator.script.loading import load_workshop
 from facilitator.tui.app import FacilitatorApp, binding_ids
-from facilitator.tui.help_screen import HelpScreen
-from facilitator.tui.lead_screen import LeadScreen
-from facilitator.tui.pickers import DayScreen, JumpScreen
-from facilitator.tui.widgets import LocationStrip, PaceView, ReflectionsFeed, StepView, TimerView
+from facilitator.tui.modals.pickers import DayScreen, JumpScreen
+from facilitator.tui.screens.help import HelpScreen
+from facilitator.tui.screens.lead import LeadScreen
+from facilitator.tui.widgets.agenda import AgendaView
+from facilitator.tui.widgets.panels import LocationStrip, PaceView, ReflectionsFeed, StepView, TimerView
 
 DEMO = Path(__file__).resolve().parent.parent / "exercises"
 # 08:00 in New York on the first day of the demo: the run happens on its scheduled date.

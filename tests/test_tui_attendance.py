@@ -15,19 +15,19 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
-from facilitator import events as ev
-from facilitator.attendance import Attendance
-from facilitator.clock import FakeClock
-from facilitator.scripts import load_workshop
-from facilitator.session import Session
-from facilitator.store import Store
+from facilitator.attendance.intervals import Attendance
+from facilitator.live.session import Session
+from facilitator.record import events as ev
+from facilitator.record.clock import FakeClock
+from facilitator.record.store import Store
+from facilitator.script.loading import load_workshop
 from facilitator.tui.app import FacilitatorApp, binding_ids
-from facilitator.tui.attendance_screen import AttendanceScreen, sparkline
-from facilitator.tui.choice import Choice
-from facilitator.tui.lead_screen import LeadScreen
-from facilitator.tui.participant_form import ParticipantForm
-from facilitator.tui.roster_table import RosterTable
-from facilitator.tui.widgets import LocationStrip
+from facilitator.tui.modals.choice import Choice
+from facilitator.tui.modals.participant_form import ParticipantForm
+from facilitator.tui.screens.attendance import AttendanceScreen, sparkline
+from facilitator.tui.screens.lead import LeadScreen
+from facilitator.tui.widgets.panels import LocationStrip
+from facilitator.tui.widgets.roster_table import RosterTable
 from tests.tools import with_session
 
 DEMO = Path(__file__).resolve().parent.parent / "exercises"

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from facilitator import events as ev
-from facilitator.clock import FakeClock, from_text
-from facilitator.script_models import Programme
-from facilitator.session import Session
-from facilitator.store import Store
+from facilitator.live.session import Session
+from facilitator.record import events as ev
+from facilitator.record.clock import FakeClock, from_text
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
 from facilitator.tui.app import FacilitatorApp
-from facilitator.tui.choice import Choice
-from facilitator.tui.pickers import DayScreen
-from facilitator.tui.widgets import PaceView
+from facilitator.tui.modals.choice import Choice
+from facilitator.tui.modals.pickers import DayScreen
+from facilitator.tui.widgets.panels import PaceView
 from tests.test_tui import saved_state, settle, text
 
 DAY1 = date(2022, 8, 22)

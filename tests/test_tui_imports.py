@@ -99,7 +99,7 @@ def test_the_graph_sees_lazy_and_type_checking_imports() -> None:
     graph = import_graph()
     assert "facilitator.tui.app" in graph
     # The app imports the lead screen inside on_mount (start-up time), which the graph must still see.
-    assert "facilitator.tui.lead_screen" in graph["facilitator.tui.app"]
+    assert "facilitator.tui.screens.lead" in graph["facilitator.tui.app"]
 
 
 def test_the_finder_finds_a_cycle() -> None:
@@ -132,9 +132,13 @@ def screen_modules() -> set[str]:
 def test_only_the_app_wires_screens_together() -> None:
     """A screen opens another by what the app passed it (or the one generic question, Choice), not by import."""
     screens = screen_modules()
-    assert {"facilitator.tui.attendance_screen", "facilitator.tui.pickers", "facilitator.tui.choice"} <= screens
+    assert {
+        "facilitator.tui.screens.attendance",
+        "facilitator.tui.modals.pickers",
+        "facilitator.tui.modals.choice",
+    } <= screens
     graph = import_graph()
-    allowed = {"facilitator.tui.choice"}
+    allowed = {"facilitator.tui.modals.choice"}
     wiring = {
         module: sorted((targets & screens) - allowed)
         for module, targets in graph.items()

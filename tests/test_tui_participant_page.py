@@ -15,26 +15,26 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
-from facilitator import events as ev
-from facilitator.attendance import Attendance
-from facilitator.clock import FakeClock
-from facilitator.qr import render
-from facilitator.script_models import Programme
-from facilitator.scripts import load_workshop
-from facilitator.session import Session
-from facilitator.state import SessionState, fold
-from facilitator.store import Store
-from facilitator.tokens import issue, load_settings, save_settings, verify
-from facilitator.tui import qr_widget
+from facilitator.attendance.intervals import Attendance
+from facilitator.live.session import Session
+from facilitator.live.state import SessionState, fold
+from facilitator.participant_page.qr import render
+from facilitator.participant_page.tokens import issue, load_settings, save_settings, verify
+from facilitator.record import events as ev
+from facilitator.record.clock import FakeClock
+from facilitator.record.store import Store
+from facilitator.script.loading import load_workshop
+from facilitator.script.models import Programme
 from facilitator.tui.app import FacilitatorApp
-from facilitator.tui.attendance_screen import AttendanceScreen
-from facilitator.tui.lead_screen import LeadScreen
-from facilitator.tui.qr_screen import QrScreen
-from facilitator.tui.qr_widget import LocationQr, QrCode
-from facilitator.tui.reflections_screen import ReflectionsScreen
-from facilitator.tui.requests_screen import RequestsScreen
-from facilitator.tui.room_view import RoomApp
-from facilitator.tui.widgets import ReflectionsFeed
+from facilitator.tui.screens.attendance import AttendanceScreen
+from facilitator.tui.screens.lead import LeadScreen
+from facilitator.tui.screens.qr import QrScreen
+from facilitator.tui.screens.reflections import ReflectionsScreen
+from facilitator.tui.screens.requests import RequestsScreen
+from facilitator.tui.screens.room import RoomApp
+from facilitator.tui.widgets import qr as qr_widget
+from facilitator.tui.widgets.panels import ReflectionsFeed
+from facilitator.tui.widgets.qr import LocationQr, QrCode
 from tests.conftest import DEMO_FOLDER, TINY_PROGRAMME
 from tests.tools import with_session
 

@@ -16,18 +16,18 @@ from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input, Select, Static, TextArea
 
-from facilitator import events as ev
-from facilitator.clock import FakeClock
-from facilitator.script_models import Programme
-from facilitator.scripts import load_workshop
-from facilitator.session import Session
-from facilitator.state import SessionState, fold
-from facilitator.store import Store
+from facilitator.live.session import Session
+from facilitator.live.state import SessionState, fold
+from facilitator.record import events as ev
+from facilitator.record.clock import FakeClock
+from facilitator.record.store import Store
+from facilitator.script.loading import load_workshop
+from facilitator.script.models import Programme
 from facilitator.tui.app import FacilitatorApp
-from facilitator.tui.choice import Choice
-from facilitator.tui.lead_screen import LeadScreen
-from facilitator.tui.reflection_form import ReflectionForm, participant_names
-from facilitator.tui.reflections_screen import ReflectionsScreen
+from facilitator.tui.modals.choice import Choice
+from facilitator.tui.modals.reflection_form import ReflectionForm, participant_names
+from facilitator.tui.screens.lead import LeadScreen
+from facilitator.tui.screens.reflections import ReflectionsScreen
 from tests.conftest import TINY_PROGRAMME
 from tests.tools import with_session
 

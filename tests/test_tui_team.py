@@ -12,20 +12,20 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from facilitator import presence
-from facilitator.clock import FakeClock
 from facilitator.config import Config
-from facilitator.scripts import load_workshop
-from facilitator.session import Session
-from facilitator.state import SessionState, fold
-from facilitator.store import Store
+from facilitator.live.session import Session
+from facilitator.live.state import SessionState, fold
+from facilitator.record.clock import FakeClock
+from facilitator.record.store import Store
+from facilitator.script.loading import load_workshop
+from facilitator.team import presence
 from facilitator.tui.app import FacilitatorApp, binding_ids
-from facilitator.tui.choice import Choice
-from facilitator.tui.control_picker import ControlPicker
-from facilitator.tui.lead_screen import LeadScreen
-from facilitator.tui.note_form import NoteForm
-from facilitator.tui.team_panel import TeamLine, TeamPanel
-from facilitator.tui.widgets import StepView
+from facilitator.tui.modals.choice import Choice
+from facilitator.tui.modals.control_picker import ControlPicker
+from facilitator.tui.modals.note_form import NoteForm
+from facilitator.tui.screens.lead import LeadScreen
+from facilitator.tui.widgets.panels import StepView
+from facilitator.tui.widgets.team_panel import TeamLine, TeamPanel
 
 DEMO = Path(__file__).resolve().parent.parent / "exercises"
 ON_THE_DAY = datetime(2022, 8, 22, 12, 0, tzinfo=UTC)

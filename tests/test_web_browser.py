@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from facilitator import events as ev
-from facilitator import tokens
-from facilitator.script_models import Programme
-from facilitator.session import Session
-from facilitator.store import Store
+from facilitator.live.session import Session
+from facilitator.participant_page import tokens
+from facilitator.record import events as ev
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
 from tests.tools import free_port, healthy, require, wait_for
 
 if TYPE_CHECKING:

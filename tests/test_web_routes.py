@@ -12,14 +12,14 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from facilitator import events as ev
-from facilitator import tokens
-from facilitator.clock import FakeClock
-from facilitator.script_models import Programme
-from facilitator.session import Session
-from facilitator.store import Store
-from facilitator.web.app import create_app
-from facilitator.web.security import CookieJar, Visitor
+from facilitator.live.session import Session
+from facilitator.participant_page import tokens
+from facilitator.participant_page.web.app import create_app
+from facilitator.participant_page.web.security import CookieJar, Visitor
+from facilitator.record import events as ev
+from facilitator.record.clock import FakeClock
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
 
 DAY1 = date(2022, 8, 22)
 SCRIPT = "<script>alert('x')</script>[bold red]boom[/] \x1b[2J <b>bold</b> &amp;"

@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from facilitator import tokens
-from facilitator.script_models import Programme
-from facilitator.store import Store
+from facilitator.participant_page import tokens
+from facilitator.record.store import Store
+from facilitator.script.models import Programme
 from tests.tools import free_port, wait_for
 
 pytestmark = pytest.mark.slow

@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from facilitator.clock import FakeClock
-from facilitator.session import Session
-from facilitator.store import Store
+from facilitator.live.session import Session
+from facilitator.record.clock import FakeClock
+from facilitator.record.store import Store
 
 BIN = Path(sys.executable).parent
 

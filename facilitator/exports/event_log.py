@@ -12,10 +12,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from facilitator import events as ev
 from facilitator.exports.progress import Progress
 from facilitator.exports.pseudonyms import WITHHELD, Pseudonyms
 from facilitator.exports.snapshot import Snapshot
+from facilitator.record import events as ev
 
 FILE = "events.jsonl"
 LINES = 1000  # per write: a line can be long (a whole script), and memory must stay flat

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from facilitator.participants import Roster
+from facilitator.attendance.roster import Roster
 
 WITHHELD = "withheld"
 

@@ -14,13 +14,14 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from facilitator import events as ev
-from facilitator.attendance import Attendance, Register
+from facilitator.attendance.intervals import Attendance
 from facilitator.exports.progress import Progress
 from facilitator.exports.pseudonyms import Pseudonyms
 from facilitator.exports.snapshot import Snapshot
-from facilitator.script_models import Location, Programme
-from facilitator.state import SessionState, Timer, apply
+from facilitator.live.register import Register
+from facilitator.live.state import SessionState, Timer, apply
+from facilitator.record import events as ev
+from facilitator.script.models import Location, Programme
 
 STATE_KINDS = (
     ev.RUN_CREATED,

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from facilitator.clock import from_text
+from facilitator.attendance.roster import Participant
 from facilitator.exports.pseudonyms import WITHHELD
 from facilitator.exports.record import Record
 from facilitator.exports.snapshot import Snapshot
 from facilitator.exports.tables import BOOL, DATE, DATETIME, Column, Table
-from facilitator.participants import Participant
+from facilitator.record.clock import from_text
 
 ANONYMOUS = "anonymous"
 _COLUMNS = (

@@ -1,6 +1,6 @@
 """The attendance register: per participant and day, per participant and block, per location, by gender.
 
-Every figure comes from :class:`facilitator.attendance.Register` (the same one the attendance screen
+Every figure comes from :class:`facilitator.live.register.Register` (the same one the attendance screen
 shows); this module only lays it out in rows. Only days that have started are listed: a day not run yet
 has nothing to report, and listing everyone as absent from it would mislead.
 """
@@ -13,16 +13,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from facilitator import events as ev
-from facilitator.attendance import Attendance as AttendanceFold
-from facilitator.attendance import Certificate, Register, Span, minutes, overlap
-from facilitator.clock import from_text
-from facilitator.events import Event
+from facilitator.attendance.gender import NOT_STATED, category
+from facilitator.attendance.intervals import Attendance as AttendanceFold
+from facilitator.attendance.intervals import Span, minutes, overlap
+from facilitator.attendance.roster import Participant
 from facilitator.exports.record import Record
 from facilitator.exports.snapshot import Snapshot
 from facilitator.exports.tables import BOOL, DATE, DATETIME, INT, MINUTES, SHARE, Column, Table
-from facilitator.gender import NOT_STATED, category
-from facilitator.participants import Participant
+from facilitator.live.register import Certificate, Register
+from facilitator.record import events as ev
+from facilitator.record.clock import from_text
+from facilitator.record.events import Event
 
 
 def gender_of(person: Participant) -> str:

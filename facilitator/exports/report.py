@@ -13,12 +13,12 @@ from datetime import UTC, date, timedelta
 from pathlib import Path
 from typing import Any
 
-from facilitator.attendance import minutes
+from facilitator.attendance.gender import NOT_STATED
+from facilitator.attendance.intervals import minutes
 from facilitator.exports import svg
 from facilitator.exports.reflections import Quote
 from facilitator.exports.register import Attendance, gender_of
 from facilitator.exports.timeline import Timeline
-from facilitator.gender import NOT_STATED
 
 TEMPLATES = Path(__file__).parent / "templates"
 QUOTES_PER_DAY = 2

@@ -100,7 +100,7 @@ def export(
     progress: Progress | None = None,
 ) -> Result:
     """Export the run in ``db`` into the folder ``out`` (created if needed); return what was written."""
-    from facilitator.store import Store
+    from facilitator.record.store import Store
 
     progress = progress or Silent()
     check_out_folder(out)

@@ -15,9 +15,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from facilitator.events import EVENT_COLUMNS, Event
-from facilitator.script_models import Programme
-from facilitator.store import read_programme
+from facilitator.record.events import EVENT_COLUMNS, Event
+from facilitator.record.store import read_programme
+from facilitator.script.models import Programme
 
 CHUNK = 5000  # rows per fetchmany: memory stays flat however long the log is
 READ_BUSY_TIMEOUT_MS = 5000  # a reader waits only while SQLite rebuilds the WAL index, which is brief

@@ -2,7 +2,7 @@
 
 A step's actual time is the wall time of its visits (as the pace panel counts it); its run time leaves
 out the pauses; it overran by however much its run time passed its planned duration plus its extensions.
-A day's last visit ends when the next step or day is entered, or at the day's end (facilitator.days: on the
+A day's last visit ends when the next step or day is entered, or at the day's end (facilitator.live.days: on the
 record, or inferred for a day left open, never later than the workshop's midnight), whichever is first, as
 attendance counts it. A day whose end was inferred says so.
 """
@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from facilitator.attendance import minutes
-from facilitator.days import midnight_after
+from facilitator.attendance.intervals import minutes
 from facilitator.exports.record import Record, VisitTimer
 from facilitator.exports.tables import BOOL, DATE, DATETIME, MINUTES, Column, Table
-from facilitator.pace import day_pace
-from facilitator.state import Visit
+from facilitator.live.days import midnight_after
+from facilitator.live.pace import day_pace
+from facilitator.live.state import Visit
 
 
 @dataclass(frozen=True)

@@ -25,23 +25,23 @@ from textual.dom import DOMNode
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 
-from facilitator import presence
-from facilitator.clock import Clock, SystemClock, default_clock
 from facilitator.config import Config
-from facilitator.presence import Presence
+from facilitator.live.session import Session
+from facilitator.live.state import SessionState
 from facilitator.problems import InputError, StoreError
-from facilitator.roles import DEFAULT_TAKEOVER_AFTER, LEAD, OBSERVER, drives
-from facilitator.session import Session
-from facilitator.state import SessionState
+from facilitator.record.clock import Clock, SystemClock, default_clock
+from facilitator.team import presence
+from facilitator.team.presence import Presence
+from facilitator.team.roles import DEFAULT_TAKEOVER_AFTER, LEAD, OBSERVER, drives
 from facilitator.text import printable
 from facilitator.tui.keys import normalize_keymap
 from facilitator.tui.live_run import POLL_SECONDS, LiveRun, Reading
 from facilitator.tui.snapshot import AttendanceSnapshot, PersonRow
 
 if TYPE_CHECKING:
-    from facilitator.reload import Reload, SourceWatcher
+    from facilitator.live.reload import Reload, SourceWatcher
     from facilitator.tui.live import LiveApp
-    from facilitator.tui.requests_screen import RequestWatch
+    from facilitator.tui.screens.requests import RequestWatch
 
 T = TypeVar("T")
 # What only the driver may do (the keys n, p, space, +, -, [, ], g, d), and what else observers may not.
@@ -115,7 +115,7 @@ class FacilitatorApp(App[None]):
             show=False,
             tooltip="People asking from the participant page to be added to the roster: approve or decline",
         ),
-        # The team (facilitator.roles): asking for and handing over control, notes to the driver, who is here.
+        # The team (facilitator.team.roles): asking for and handing over control, notes to the driver, who is here.
         Binding("c", "ask_control", "Ask control", id="ask-control", tooltip="Ask the driver for control"),
         Binding("h", "hand_control", "Hand over", id="hand-control", tooltip="Hand control to another facilitator"),
         Binding(
@@ -164,7 +164,7 @@ class FacilitatorApp(App[None]):
         self.location = location
         self.takeover_after = takeover_after
         self.address = address  # where this person connects from ($SSH_CONNECTION), recorded when joining
-        # Heartbeats are real time, even in a rehearsal whose clock runs faster (facilitator.clock.ScaledClock).
+        # Heartbeats are real time, even in a rehearsal whose clock runs faster (facilitator.record.clock.ScaledClock).
         self.presence_clock = presence_clock or SystemClock()
         self._notes_seen = 0
         # The database thread, the poll of what other processes commit, and this process's presence row.
@@ -272,7 +272,7 @@ class FacilitatorApp(App[None]):
     # -- life cycle ----------------------------------------------------------------------------------
 
     async def on_mount(self) -> None:
-        from facilitator.tui.lead_screen import LeadScreen
+        from facilitator.tui.screens.lead import LeadScreen
 
         reading = await self.run_db(self._join)
         state = reading.state
@@ -290,7 +290,7 @@ class FacilitatorApp(App[None]):
         # Not awaited either: the first frame shows the run as it is; a day opened or closed follows at once.
         self.run_worker(self._keep_calendar(), group="calendar")
         self.set_interval(CALENDAR_SECONDS, self._keep_calendar)
-        from facilitator.tui.requests_screen import watch_join_requests
+        from facilitator.tui.screens.requests import watch_join_requests
 
         self.join_requests = watch_join_requests(self)
         # Not awaited: the first frame does not wait for the presence write.
@@ -314,7 +314,7 @@ class FacilitatorApp(App[None]):
     # -- the calendar: days that end and the day dated today ------------------------------------------
 
     async def _keep_calendar(self) -> None:
-        """Write down the end of any day left open, and, driving, open the day dated today (facilitator.days).
+        """Write down the end of any day left open, and, driving, open the day dated today (facilitator.live.days).
 
         Run at start and every few seconds, so the workshop's midnight passing is noticed while the app runs.
         """
@@ -360,7 +360,7 @@ class FacilitatorApp(App[None]):
             self.call_after_refresh(self._start_watching, Path(state.source))
 
     async def _start_watching(self, source: Path) -> None:
-        from facilitator.reload import SourceWatcher
+        from facilitator.live.reload import SourceWatcher
 
         self._watcher = await asyncio.to_thread(SourceWatcher, source)
         self.set_interval(self.reload_seconds, self._check_source)
@@ -371,7 +371,7 @@ class FacilitatorApp(App[None]):
         if watcher is None or self._reloading:
             return
         self._reloading = True
-        from facilitator.reload import apply_check
+        from facilitator.live.reload import apply_check
 
         try:
             checked = await asyncio.to_thread(watcher.check)
@@ -390,7 +390,7 @@ class FacilitatorApp(App[None]):
         self._show_reload(result, state, watcher.source)
 
     def _show_reload(self, result: Reload, state: SessionState, source: Path) -> None:
-        from facilitator.reload import Status
+        from facilitator.live.reload import Status
 
         self.script_problems = result.problems
         if result.status is Status.MISSING:
@@ -412,9 +412,9 @@ class FacilitatorApp(App[None]):
 
     async def stepping(self, make: Callable[[bool], Callable[[Session], object]]) -> None:
         """Run a command that enters a step; when that would reopen a closed day or carry a day over to
-        another date, ask the driver first (facilitator.days.reopening) and run it again if they say yes."""
-        from facilitator.session import NeedsConfirmation
-        from facilitator.tui.choice import YES, Choice
+        another date, ask the driver first (facilitator.live.days.reopening) and run it again if they say yes."""
+        from facilitator.live.session import NeedsConfirmation
+        from facilitator.tui.modals.choice import YES, Choice
 
         try:
             await self.attempt(make(False))
@@ -445,12 +445,12 @@ class FacilitatorApp(App[None]):
         self.run_worker(self.stepping(make), exclusive=True, group="jump")
 
     def action_jump(self) -> None:
-        from facilitator.tui.pickers import JumpScreen
+        from facilitator.tui.modals.pickers import JumpScreen
 
         self.push_screen(JumpScreen())
 
     def action_change_day(self) -> None:
-        from facilitator.tui.pickers import DayScreen
+        from facilitator.tui.modals.pickers import DayScreen
 
         self.push_screen(DayScreen())
 
@@ -468,7 +468,7 @@ class FacilitatorApp(App[None]):
         if not (self.driving and last and state.day not in state.closed):
             self.exit()
             return
-        from facilitator.tui.choice import NO, YES, Choice
+        from facilitator.tui.modals.choice import NO, YES, Choice
 
         async def close_and_quit() -> None:
             await self.command(Session.close_day)
@@ -487,13 +487,13 @@ class FacilitatorApp(App[None]):
         self.push_screen(Choice("Close the day?", text, "close the day and quit", "quit, leave it open"), answered)
 
     def action_log_reflection(self) -> None:
-        from facilitator.tui.reflection_form import ReflectionForm
+        from facilitator.tui.modals.reflection_form import ReflectionForm
 
         self.push_screen(ReflectionForm())
 
     def action_show_reflections(self) -> None:
-        from facilitator.tui.reflection_form import ReflectionForm
-        from facilitator.tui.reflections_screen import ReflectionsScreen
+        from facilitator.tui.modals.reflection_form import ReflectionForm
+        from facilitator.tui.screens.reflections import ReflectionsScreen
 
         self.push_screen(ReflectionsScreen(edit_form=lambda reflection: ReflectionForm(editing=reflection)))
 
@@ -502,19 +502,19 @@ class FacilitatorApp(App[None]):
         self.notify("Bell on at zero" if self.config.bell else "Bell off", timeout=3)
 
     def action_attendance(self) -> None:
-        from facilitator.tui.attendance_screen import AttendanceScreen
+        from facilitator.tui.screens.attendance import AttendanceScreen
 
         if not isinstance(self.screen, AttendanceScreen):
             self.push_screen(AttendanceScreen(participant_form=self._participant_form))
 
     @staticmethod
     def _participant_form(editing: PersonRow | None, location: str | None) -> ModalScreen[str | None]:
-        from facilitator.tui.participant_form import ParticipantForm
+        from facilitator.tui.modals.participant_form import ParticipantForm
 
         return ParticipantForm(editing=editing, location=location)
 
     def action_show_qr(self) -> None:
-        from facilitator.tui.qr_screen import QrScreen
+        from facilitator.tui.screens.qr import QrScreen
 
         def closed(location: str | None) -> None:
             self.qr_location = location or self.qr_location
@@ -523,12 +523,12 @@ class FacilitatorApp(App[None]):
             self.push_screen(QrScreen(self.qr_location), closed)
 
     def action_join_requests(self) -> None:
-        from facilitator.tui.requests_screen import RequestsScreen
+        from facilitator.tui.screens.requests import RequestsScreen
 
         if not isinstance(self.screen, RequestsScreen):
             self.push_screen(RequestsScreen())
 
-    # -- the team: control, notes, presence (facilitator.roles) --------------------------------------
+    # -- the team: control, notes, presence (facilitator.team.roles) --------------------------------------
 
     @property
     def driving(self) -> bool:
@@ -567,7 +567,7 @@ class FacilitatorApp(App[None]):
             self.notify(f"Asked {printable(self.state.driver or 'the lead')} for control.", markup=False, timeout=4)
 
     def action_hand_control(self) -> None:
-        from facilitator.tui.control_picker import ControlPicker
+        from facilitator.tui.modals.control_picker import ControlPicker
 
         if not isinstance(self.screen, ControlPicker):
             self.push_screen(ControlPicker())
@@ -583,7 +583,7 @@ class FacilitatorApp(App[None]):
         self.run_worker(decline(), group="control")
 
     def action_take_control(self) -> None:
-        from facilitator.tui.choice import YES, Choice
+        from facilitator.tui.modals.choice import YES, Choice
 
         def answered(answer: str | None) -> None:
             if answer == YES:
@@ -596,7 +596,7 @@ class FacilitatorApp(App[None]):
         self.push_screen(Choice(f"Take control from {who}?", text, "take control"), answered)
 
     def action_send_note(self) -> None:
-        from facilitator.tui.note_form import NoteForm
+        from facilitator.tui.modals.note_form import NoteForm
 
         if not isinstance(self.screen, NoteForm):
             self.push_screen(NoteForm())
@@ -621,13 +621,13 @@ class FacilitatorApp(App[None]):
         return None
 
     def action_toggle_team(self) -> None:
-        from facilitator.tui.team_panel import TeamPanel
+        from facilitator.tui.widgets.team_panel import TeamPanel
 
         for panel in self.screen.query(TeamPanel):
             panel.toggle()
 
     def action_help(self) -> None:
-        from facilitator.tui.help_screen import HelpScreen
+        from facilitator.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(binding_owners()))
@@ -643,18 +643,18 @@ class FacilitatorApp(App[None]):
 
 def binding_owners() -> list[tuple[str, type[DOMNode]]]:
     """Where each group of keys works, and the class that binds them, in the order help lists them."""
-    from facilitator.tui.agenda import AgendaView
-    from facilitator.tui.attendance_screen import AttendanceScreen
-    from facilitator.tui.choice import Choice
-    from facilitator.tui.control_picker import ControlPicker
-    from facilitator.tui.help_screen import HelpScreen
-    from facilitator.tui.note_form import NoteForm
-    from facilitator.tui.participant_form import ParticipantForm
-    from facilitator.tui.pickers import JumpScreen
-    from facilitator.tui.qr_screen import QrScreen
-    from facilitator.tui.reflection_form import ReflectionForm
-    from facilitator.tui.reflections_screen import ReflectionsScreen
-    from facilitator.tui.requests_screen import RequestsScreen
+    from facilitator.tui.modals.choice import Choice
+    from facilitator.tui.modals.control_picker import ControlPicker
+    from facilitator.tui.modals.note_form import NoteForm
+    from facilitator.tui.modals.participant_form import ParticipantForm
+    from facilitator.tui.modals.pickers import JumpScreen
+    from facilitator.tui.modals.reflection_form import ReflectionForm
+    from facilitator.tui.screens.attendance import AttendanceScreen
+    from facilitator.tui.screens.help import HelpScreen
+    from facilitator.tui.screens.qr import QrScreen
+    from facilitator.tui.screens.reflections import ReflectionsScreen
+    from facilitator.tui.screens.requests import RequestsScreen
+    from facilitator.tui.widgets.agenda import AgendaView
 
     return [
         ("Main screen", FacilitatorApp),

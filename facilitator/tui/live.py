@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 if TYPE_CHECKING:
     from textual.message_pump import MessagePump
 
-    from facilitator.clock import Clock
     from facilitator.config import Config
-    from facilitator.session import Session
-    from facilitator.state import SessionState
+    from facilitator.live.session import Session
+    from facilitator.live.state import SessionState
+    from facilitator.record.clock import Clock
     from facilitator.tui.snapshot import AttendanceSnapshot
 
 T = TypeVar("T")

@@ -1,6 +1,6 @@
 """The live-run client: an app's end of the run's database, shared by the lead's app and the room view.
 
-It owns the database thread (:class:`~facilitator.session_thread.SessionThread`), and follows what other
+It owns the database thread (:class:`~facilitator.live.session_thread.SessionThread`), and follows what other
 processes commit: every ``POLL_SECONDS`` a ``PRAGMA data_version`` check (microseconds), and only when that
 moved, the new events folded on the database thread. What changed reaches the app as Textual messages,
 posted in this order: :class:`LiveRun.AttendanceChanged` (who is present, when it changed), then
@@ -23,13 +23,13 @@ from typing import NamedTuple, TypeVar
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from facilitator import presence
-from facilitator.clock import Clock
-from facilitator.presence import Presence
+from facilitator.live.session import Session
+from facilitator.live.session_thread import SessionThread
+from facilitator.live.state import SessionState
 from facilitator.problems import StoreError
-from facilitator.session import Session
-from facilitator.session_thread import SessionThread
-from facilitator.state import SessionState
+from facilitator.record.clock import Clock
+from facilitator.team import presence
+from facilitator.team.presence import Presence
 from facilitator.tui.snapshot import AttendanceReader, AttendanceSnapshot
 
 T = TypeVar("T")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from facilitator.script_models import Location, Programme, Step
+from facilitator.script.models import Location, Programme, Step
 from facilitator.text import printable
 
 

@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from facilitator import events as ev
-from facilitator.attendance import Attendance, LocationCount, Register
-from facilitator.session import Session
-from facilitator.state import SessionState
+from facilitator.attendance.intervals import Attendance
+from facilitator.live.register import LocationCount, Register
+from facilitator.live.session import Session
+from facilitator.live.state import SessionState
+from facilitator.record import events as ev
 
 ATTENDANCE_KINDS = frozenset(
     {

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from facilitator.days import workshop_tz
-from facilitator.roles import drives
-from facilitator.state import SessionState
+from facilitator.live.days import workshop_tz
+from facilitator.live.state import SessionState
+from facilitator.team.roles import drives
 from facilitator.text import printable
 
 

@@ -13,7 +13,7 @@ import itertools
 import sys
 from pathlib import Path
 
-from facilitator.store import Store
+from facilitator.record.store import Store
 
 KIND = "note.sent"  # any kind of the catalogue will do; a note carries free text: the writer's number
 

@@ -26,13 +26,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from facilitator.attendance import Attendance
-from facilitator.events import Event
+from facilitator.attendance.intervals import Attendance
+from facilitator.live.session import Session
+from facilitator.live.state import SessionState
 from facilitator.problems import InputError, StoreError
-from facilitator.script_models import Anonymity
-from facilitator.session import Session
-from facilitator.state import SessionState
-from facilitator.store import Store
+from facilitator.record.events import Event
+from facilitator.record.store import Store
+from facilitator.script.models import Anonymity
 
 REFLECTIONS = (
     "Gender analysis has to start before the budget is drawn up.",

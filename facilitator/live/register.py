@@ -1,0 +1,266 @@
+"""What the attendance record adds up to, measured against the session as it actually ran.
+
+A *block* is one exercise of a day's agenda, running from the first step of it that was entered to when
+the day left its last step (an ongoing block ends "now"). A check-in counts for the day it was made on.
+Every day ends (facilitator.live.days): on the record, or, left open, at its inferred end, never later than
+the workshop's midnight. A step visit, and an interval, stops counting at its day's end: a person checked in
+on Monday and never checked out is not present after Monday's session closed, nor on Tuesday, and Monday's
+last step does not run all night.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from facilitator.attendance.intervals import Attendance, Interval, Span, merge_spans, overlap
+from facilitator.live.days import DayEnds, midnight_after
+from facilitator.live.state import SessionState, Visit
+
+
+@dataclass(frozen=True)
+class Block:
+    """One exercise of a day's agenda as it actually ran: the merged stretches of its step visits."""
+
+    day: date
+    exercise: str
+    segments: tuple[Span, ...]
+    running: bool  # its last visit is still open: the block ends "now"
+
+    @property
+    def start(self) -> datetime:
+        return self.segments[0][0]
+
+    @property
+    def end(self) -> datetime:
+        return self.segments[-1][1]
+
+    @property
+    def length(self) -> timedelta:
+        return sum((end - start for start, end in self.segments), timedelta())
+
+
+def blocks(state: SessionState, now: datetime, ends: DayEnds | None = None) -> list[Block]:
+    """Every block that has started, in the order it started.
+
+    A block is an exercise on a day: from the first of its steps entered on that day to when the day left
+    its last step. Going back to an exercise after another makes its block two stretches, so no time is
+    counted in two blocks. An open visit ends ``now``; no visit runs past its day's end (facilitator.live.days)
+    nor past the midnight (workshop time) after it was entered.
+    """
+    if state.programme is None:
+        return []
+    tz = zoneinfo.ZoneInfo(state.programme.workshop.timezone)
+    ends = ends or DayEnds(state, now)
+    grouped: dict[tuple[date, str], list[Visit]] = {}
+    for visit in state.visits:
+        grouped.setdefault((visit.day, visit.exercise), []).append(visit)
+    found = []
+    for (day, exercise), visits in grouped.items():
+        spans = []
+        running = False
+        day_end = ends.end(day)
+        for visit in visits:
+            end = visit.left_at if visit.left_at is not None else max(now, visit.entered_at)
+            capped = min(end, midnight_after(visit.entered_at, tz))
+            if day_end is not None:
+                capped = max(visit.entered_at, min(capped, day_end.at))
+            running = running or (visit.left_at is None and day_end is None and capped == end)
+            spans.append((visit.entered_at, capped))
+        found.append(Block(day, exercise, tuple(merge_spans(spans)), running))
+    return sorted(found, key=lambda block: block.start)
+
+
+# -- the register -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """Whether a participant has earned the certificate, with the figures behind it."""
+
+    participant: str
+    attended: timedelta  # over all days, clipped to the blocks as run
+    planned: timedelta  # planned length of all the workshop's days: the denominator
+    share: float  # the workshop's certificate_share
+    run: timedelta  # how long the blocks actually ran, for context
+
+    @property
+    def required(self) -> timedelta:
+        return self.planned * self.share
+
+    @property
+    def eligible(self) -> bool:
+        return self.attended >= self.required
+
+    @property
+    def attended_share(self) -> float:
+        """Share of the planned time attended, 0..1: time beyond the plan (days that ran over) does not count."""
+        return min(self.attended, self.planned) / self.planned if self.planned else 0.0
+
+
+@dataclass(frozen=True)
+class LocationCount:
+    location: str
+    present: int
+    expected: int  # the workshop's ``expected`` for the location; the people on the roster there if it sets none
+    registered: int  # the people on the roster there
+
+
+@dataclass
+class Register:
+    """What the attendance record adds up to at ``now``, measured against the session as it ran.
+
+    Build one per screen refresh or export (blocks are worked out once); every method is a pure function
+    of the state, the attendance fold and ``now``. Durations are :class:`~datetime.timedelta`; use
+    :func:`minutes` for a number of minutes.
+    """
+
+    state: SessionState
+    attendance: Attendance
+    now: datetime
+    blocks: list[Block] = field(init=False)
+
+    def __post_init__(self) -> None:
+        programme = self.state.programme
+        assert programme is not None, "a run always starts with its programme"
+        self.programme = programme
+        self.tz = zoneinfo.ZoneInfo(programme.workshop.timezone)
+        self.ends = DayEnds(self.state, self.now)
+        self.blocks = blocks(self.state, self.now, self.ends)
+        self._days: dict[date, list[Span]] = {}
+        for block in self.blocks:
+            self._days.setdefault(block.day, []).extend(block.segments)
+        self._days = {day: merge_spans(spans) for day, spans in self._days.items()}
+        self._spans: dict[str, list[Span]] = {}
+
+    def stop(self, interval: Interval) -> datetime:
+        """Where ``interval`` stops counting: its end, ``now`` while open, never past its day's end."""
+        return self.ends.clip(interval.start, interval.until(self.now))
+
+    def spans(self, participant: str) -> list[Span]:
+        """When ``participant`` was there, all sources merged; no interval runs past its day's end."""
+        cached = self._spans.get(participant)
+        if cached is None:
+            raw = []
+            for iv in self.attendance.intervals(participant):
+                raw.append((iv.start, self.stop(iv)))
+            cached = self._spans[participant] = merge_spans(raw)
+        return cached
+
+    def day_spans(self, day: date) -> list[Span]:
+        """When ``day``'s blocks ran (empty before its first step)."""
+        return self._days.get(day, [])
+
+    def by_block(self, participant: str) -> dict[tuple[date, str], timedelta]:
+        """Time attended in each block that has started, keyed by (day, exercise)."""
+        mine = self.spans(participant)
+        return {(b.day, b.exercise): overlap(mine, b.segments) for b in self.blocks}
+
+    def by_day(self, participant: str) -> dict[date, timedelta]:
+        """Time attended on each day that has started."""
+        mine = self.spans(participant)
+        return {day: overlap(mine, spans) for day, spans in self._days.items()}
+
+    def first_arrival(self, participant: str, day: date) -> datetime | None:
+        """When ``participant`` was first there while ``day`` ran (earlier than its start if they came early)."""
+        window = self.day_spans(day)
+        if not window:
+            return None
+        mine = self.spans(participant)
+        return next((s for s, e in mine if overlap([(s, e)], window) > timedelta()), None)
+
+    def status(self, participant: str, day: date) -> str:
+        """``present``, ``late``, ``excused`` or ``absent`` for ``day``; a facilitator's mark overrides.
+
+        Late: first there after the day's first block started plus the workshop's ``late_grace``. A day
+        that has not started yet gives ``absent`` unless marked.
+        """
+        marked = self.attendance.mark(participant, day)
+        if marked is not None:
+            return marked
+        arrival = self.first_arrival(participant, day)
+        if arrival is None:
+            return "absent"
+        start = self.day_spans(day)[0][0]
+        return "late" if arrival > start + self.programme.workshop.attendance.late_grace else "present"
+
+    def planned(self) -> timedelta:
+        return sum((self.programme.planned_duration(d) for d in self.programme.workshop.days), timedelta())
+
+    def certificate(self, participant: str) -> Certificate:
+        """Eligible when time attended over all days ≥ ``certificate_share`` × the planned length of all days.
+
+        The denominator is the plan (every day of the workshop, as scripted), not the time actually run: a
+        day that ran short does not lower the bar, and days not run yet count in full.
+        """
+        run = sum((end - start for spans in self._days.values() for start, end in spans), timedelta())
+        attended = sum(self.by_day(participant).values(), timedelta())
+        share = self.programme.workshop.attendance.certificate_share
+        return Certificate(participant, attended, self.planned(), share, run)
+
+    def certificates(self) -> list[Certificate]:
+        """One per participant on the roster, in roster order."""
+        return [self.certificate(pid) for pid in self.attendance.roster.by_id]
+
+    # -- locations -------------------------------------------------------------------------------------
+
+    def _location_of(self, participant: str, at: datetime) -> str | None:
+        """Where ``participant`` is at ``at``: the location of the latest interval covering it, else None."""
+        where: str | None = None
+        found = False
+        for iv in self.attendance.intervals(participant):
+            end = self.ends.clip(iv.start, iv.end if iv.end is not None else midnight_after(iv.start, self.tz))
+            if iv.start <= at < end:
+                found = True
+                where = iv.location
+        if not found:
+            return None
+        person = self.attendance.roster.by_id.get(participant)
+        return where or (person.location if person is not None else None)
+
+    def is_present(self, participant: str, at: datetime | None = None) -> bool:
+        return self._location_of(participant, at or self.now) is not None
+
+    def counts(self, at: datetime | None = None) -> dict[str, LocationCount]:
+        """Present and expected people per location of the workshop, at ``at`` (default ``now``).
+
+        A present person counts where their check-in said they were, else at their roster location.
+        """
+        at = at or self.now
+        roster = self.attendance.roster
+        present: dict[str, int] = {}
+        for pid in {*roster.by_id, *self.attendance.participants()}:
+            where = self._location_of(pid, at)
+            if where is not None:
+                present[where] = present.get(where, 0) + 1
+        registered = roster.counts()
+        out = {}
+        for location in self.programme.workshop.locations:
+            here = registered.get(location.id, 0)
+            out[location.id] = LocationCount(location.id, present.get(location.id, 0), location.expected or here, here)
+        return out
+
+    def arrivals(
+        self, location: str, since: datetime | None = None, until: datetime | None = None
+    ) -> list[tuple[datetime, int]]:
+        """How many people had arrived at ``location`` by each moment someone arrived: [(time, count), ...].
+
+        A person counts once, at their first check-in in [since, until] (default: up to ``now``) at that
+        location (their check-in's location, else their roster location); one already there at ``since``
+        counts at ``since``.
+        """
+        until = until or self.now
+        roster = self.attendance.roster
+        firsts = []
+        for pid in self.attendance.participants():
+            person = roster.by_id.get(pid)
+            home = person.location if person is not None else None
+            if since is not None and self._location_of(pid, since) == location:
+                firsts.append(since)
+                continue
+            for iv in self.attendance.intervals(pid):
+                if (since is None or iv.start >= since) and iv.start <= until and (iv.location or home) == location:
+                    firsts.append(iv.start)
+                    break
+        return [(at, n) for n, at in enumerate(sorted(firsts), start=1)]

@@ -1,0 +1,473 @@
+"""Session state as a pure fold of the event log: the same events always give the same state.
+
+Time is never ticked: a step's remaining time is computed from when it was entered, its pauses and its
+adjustments, against whatever clock the caller passes in.
+
+The script can change during the run (``programme.loaded``, see facilitator.live.reload). Steps are known by
+their stable ids, exercise id and step id, so the fold applies a new script like this:
+
+- The current step is kept when its exercise is still on the current day's agenda and still has a step
+  with its id, wherever they moved to; its timer keeps running, against the step's new duration.
+- Otherwise the current step was removed: no step is current any more (``current`` is None, the timer
+  stops showing) and ``removed`` remembers its title and where the day goes on. The room is still where
+  it was, so its visit stays open until the next step is entered. ``n`` then enters the first step that
+  followed the removed one in the old script and is still in the new one; if none is left, the step
+  after the last surviving one that preceded it; if none of those either, the day's first step. ``p``
+  enters the step before that place. Entering any step or opening a day forgets ``removed``.
+- A current day that is no longer in the workshop (its date was changed or it was taken out) is replaced
+  by the day now at its place in the list of days (the last day if there are fewer), and the current
+  step is looked for there, by the same rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from types import MappingProxyType
+from typing import Any
+
+from facilitator.record import events as ev
+from facilitator.record.clock import from_text
+from facilitator.record.events import Event
+from facilitator.script.models import PlannedStep, Programme
+
+StepKey = tuple[str, str]  # (exercise id, step id): how a step is known across versions of the script
+
+
+@dataclass(frozen=True)
+class Timer:
+    entered_at: datetime
+    planned: timedelta
+    adjustment: timedelta = timedelta()
+    paused_total: timedelta = timedelta()
+    paused_since: datetime | None = None
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_since is not None
+
+    @property
+    def allowed(self) -> timedelta:
+        return max(self.planned + self.adjustment, timedelta())
+
+    def elapsed(self, now: datetime) -> timedelta:
+        until = self.paused_since or now
+        return max(until - self.entered_at - self.paused_total, timedelta())
+
+    def remaining(self, now: datetime) -> timedelta:
+        """Time left; negative once the step runs over."""
+        return self.allowed - self.elapsed(now)
+
+
+@dataclass(frozen=True)
+class Visit:
+    day: date
+    exercise: str
+    step: str
+    entered_at: datetime
+    left_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Reflection:
+    id: str
+    text: str
+    day: date | None
+    exercise: str | None
+    step: str | None
+    prompt: str | None
+    participant: str | None
+    location: str | None
+    consent: bool
+    logged_at: datetime
+    logged_by: str
+    edited_at: datetime | None = None
+    retracted: bool = False
+    hidden: bool = False  # by a facilitator: kept on the record, left out of the feed, room view and quotes
+    source: str = "facilitator"  # "facilitator" (typed in a TUI) or "qr" (the participant page)
+    participant_id: str | None = None  # the roster's id, when the participant page knows who wrote it
+
+
+@dataclass(frozen=True)
+class RemovedStep:
+    """The current step, taken out of the script by a reload; where the day goes on from it."""
+
+    exercise: str
+    step: str
+    title: str
+    resume_at: StepKey | None  # the step ``n`` enters next; None: the removed step was the day's last
+
+
+@dataclass(frozen=True)
+class DayClose:
+    """A day's end on the record (``day.closed``): by the driver, or inferred for a day left open."""
+
+    at: datetime
+    inferred: bool
+    by: str
+
+
+@dataclass(frozen=True)
+class LastAction:
+    """The team's last recorded action on a day (a step entered, a pause, a resume, an extension).
+
+    A day left open is closed at the end its pace forecast gave at this moment (facilitator.live.days).
+    """
+
+    at: datetime
+    exercise: str
+    step: str
+    timer: Timer
+
+
+@dataclass(frozen=True)
+class Facilitator:
+    """A member of the facilitation team, as they last joined the run."""
+
+    name: str
+    role: str  # "lead" | "co" | "observer" (facilitator.team.roles)
+    location: str | None
+    joined_at: datetime
+    address: str | None = None  # where they connect from (the SSH client's address), if known
+
+
+@dataclass(frozen=True)
+class Note:
+    id: str
+    at: datetime
+    sender: str
+    to: str | None
+    text: str
+    seq: int = 0  # the event's, so a screen can show each note once
+
+
+@dataclass(frozen=True)
+class SessionState:
+    programme: Programme | None = None
+    source: str | None = None  # the workshop folder or file the run was created from, if recorded
+    digest: str = ""  # fingerprint of the source files of the current programme
+    removed: RemovedStep | None = None
+    day: date | None = None
+    exercise: str | None = None
+    step: str | None = None
+    timer: Timer | None = None
+    visits: tuple[Visit, ...] = ()
+    # The days: which have been opened or entered, the team's last action on each, and those closed on the record.
+    opened: frozenset[date] = frozenset()
+    last_actions: Mapping[date, LastAction] = field(default_factory=lambda: MappingProxyType({}))
+    closed: Mapping[date, DayClose] = field(default_factory=lambda: MappingProxyType({}))
+    reflections: Mapping[str, Reflection] = field(default_factory=lambda: MappingProxyType({}))
+    # The facilitation team: who drives, who has joined, who asked for control, the notes to the driver.
+    driver: str | None = None
+    facilitators: Mapping[str, Facilitator] = field(default_factory=lambda: MappingProxyType({}))
+    control_requests: tuple[str, ...] = ()  # waiting for the driver's answer, oldest first
+    notes: tuple[Note, ...] = ()
+    last_seq: int = 0
+
+    @property
+    def current(self) -> PlannedStep | None:
+        """The current step on its day's timeline."""
+        if self.programme is None or self.day is None or self.step is None:
+            return None
+        for planned in self.day_timeline():
+            if planned.exercise.id == self.exercise and planned.step.id == self.step:
+                return planned
+        return None
+
+    @property
+    def next_step(self) -> PlannedStep | None:
+        """The step after the current one on its day, or the day's first step when none is current."""
+        timeline = self.day_timeline()
+        if self.step is None and self.removed is not None:
+            resume_at = self.removed.resume_at
+            return next((p for p in timeline if (p.exercise.id, p.step.id) == resume_at), None)
+        if self.step is None:
+            return timeline[0] if timeline else None
+        keys = [(p.exercise.id, p.step.id) for p in timeline]
+        here = (self.exercise, self.step)
+        if here not in keys or keys.index(here) + 1 >= len(keys):
+            return None
+        return timeline[keys.index(here) + 1]
+
+    def index_without_current(self, keys: list[StepKey], offset: int) -> int:
+        """Where ``n`` (offset +1) or ``p`` (-1) goes in the day's ``keys`` when no step is current.
+
+        After a reload removed the current step, that is the place the day goes on from (see the module's
+        docstring); otherwise the day's first step. An index outside ``keys`` means there is nowhere to go.
+        """
+        if self.removed is None:
+            return 0
+        resume_at = self.removed.resume_at
+        at = keys.index(resume_at) if resume_at in keys else len(keys)
+        return at if offset > 0 else at - 1
+
+    def day_timeline(self) -> tuple[PlannedStep, ...]:
+        if self.programme is None or self.day is None:
+            return ()
+        return self.programme.timeline(self.programme.day(self.day))
+
+    def visible_reflections(self) -> list[Reflection]:
+        """Reflections neither retracted by their author's facilitator nor hidden by a moderator."""
+        return [r for r in self.reflections.values() if not r.retracted and not r.hidden]
+
+
+def _reflection_from(event: Event) -> Reflection:
+    p = event.payload
+    return Reflection(
+        id=p["reflection"],
+        text=p["text"],
+        day=date.fromisoformat(p["day"]) if p.get("day") else None,
+        exercise=p.get("exercise"),
+        step=p.get("step"),
+        prompt=p.get("prompt"),
+        participant=p.get("participant"),
+        location=p.get("location"),
+        consent=bool(p.get("consent")),
+        logged_at=event.at,
+        logged_by=event.actor,
+        source=p.get("source") or "facilitator",
+        participant_id=p.get("participant_id"),
+    )
+
+
+def _with_reflection(state: SessionState, reflection: Reflection) -> SessionState:
+    reflections = dict(state.reflections)
+    reflections[reflection.id] = reflection
+    return replace(state, reflections=MappingProxyType(reflections))
+
+
+def _close_last_visit(visits: tuple[Visit, ...], at: datetime) -> tuple[Visit, ...]:
+    if visits and visits[-1].left_at is None:
+        return (*visits[:-1], replace(visits[-1], left_at=at))
+    return visits
+
+
+def _enter(state: SessionState, event: Event, payload: Mapping[str, Any]) -> SessionState:
+    assert state.programme is not None
+    day = date.fromisoformat(payload["day"])
+    exercise = state.programme.exercise_by_id[payload["exercise"]]
+    step = next(s for s in exercise.steps if s.id == payload["step"])
+    visits = (
+        *_close_last_visit(state.visits, event.at),
+        Visit(day=day, exercise=exercise.id, step=step.id, entered_at=event.at),
+    )
+    timer = Timer(entered_at=event.at, planned=step.duration)
+    entered = replace(state, day=day, exercise=exercise.id, step=step.id, timer=timer, visits=visits)
+    closed = state.closed
+    if day in closed:  # entering a step of a closed day reopens it (the driver confirmed that)
+        closed = MappingProxyType({d: c for d, c in closed.items() if d != day})
+    return _acted(replace(entered, opened=state.opened | {day}, closed=closed), event.at)
+
+
+def _acted(state: SessionState, at: datetime) -> SessionState:
+    """Remember the team's action at ``at`` on the current step as its day's last one."""
+    if state.day is None or state.exercise is None or state.step is None or state.timer is None:
+        return state
+    actions = dict(state.last_actions)
+    actions[state.day] = LastAction(at, state.exercise, state.step, state.timer)
+    return replace(state, last_actions=MappingProxyType(actions))
+
+
+def _close_day(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionState:
+    """End ``p["day"]`` at ``p["at"]``: no visit of it runs later, and it has no current step any more."""
+    day = date.fromisoformat(p["day"])
+    at = from_text(p["at"]) if isinstance(p.get("at"), str) else event.at
+    visits = tuple(
+        replace(v, left_at=max(at, v.entered_at)) if v.day == day and (v.left_at is None or v.left_at > at) else v
+        for v in state.visits
+    )
+    closed = dict(state.closed)
+    closed[day] = DayClose(at=at, inferred=bool(p.get("inferred")), by=event.actor)
+    state = replace(state, visits=visits, closed=MappingProxyType(closed))
+    if state.day == day:
+        state = replace(state, exercise=None, step=None, timer=None, removed=None)
+    return state
+
+
+def _keys(programme: Programme, on: date) -> list[StepKey]:
+    try:
+        day = programme.day(on)
+    except KeyError:
+        return []
+    return [(p.exercise.id, p.step.id) for p in programme.timeline(day)]
+
+
+def _same_day(old: Programme, new: Programme, on: date) -> date:
+    """``on`` if the new script still has that day, else the day now at its place in the list of days."""
+    new_dates = [d.date for d in new.workshop.days]
+    if on in new_dates or not new_dates:
+        return on
+    old_dates = [d.date for d in old.workshop.days]
+    index = old_dates.index(on) if on in old_dates else 0
+    return new_dates[min(index, len(new_dates) - 1)]
+
+
+def _resume_at(old_keys: list[StepKey], index: int | None, new_keys: list[StepKey]) -> StepKey | None:
+    """The step the day goes on with when the step at ``old_keys[index]`` is gone (see the module docstring).
+
+    ``index`` itself is tried first (it is the removed step's first follower when re-anchoring).
+    """
+    if index is None or not new_keys:
+        return new_keys[0] if new_keys else None
+    for key in old_keys[index:]:
+        if key in new_keys:
+            return key
+    for key in reversed(old_keys[:index]):
+        if key in new_keys:
+            after = new_keys.index(key) + 1
+            return new_keys[after] if after < len(new_keys) else None
+    return new_keys[0]
+
+
+def _load_programme(state: SessionState, programme: Programme, digest: str) -> SessionState:
+    """Follow a new version of the script, keeping the current step by its ids where it still exists."""
+    old = state.programme
+    loaded = replace(state, programme=programme, digest=digest)
+    if old is None or state.day is None:
+        return loaded
+    day = _same_day(old, programme, state.day)
+    loaded = replace(loaded, day=day)
+    old_keys = _keys(old, state.day)
+    new_keys = _keys(programme, day)
+    if state.exercise is not None and state.step is not None:
+        here = (state.exercise, state.step)
+        if here in new_keys:
+            step = next(s for s in programme.exercise_by_id[here[0]].steps if s.id == here[1])
+            timer = replace(state.timer, planned=step.duration) if state.timer is not None else None
+            return replace(loaded, timer=timer)
+        old_step = state.current
+        title = old_step.step.title if old_step is not None else state.step
+        index = old_keys.index(here) + 1 if here in old_keys else None
+        removed = RemovedStep(here[0], here[1], title, _resume_at(old_keys, index, new_keys))
+        return replace(loaded, exercise=None, step=None, timer=None, removed=removed)
+    if state.removed is not None:
+        resume_at = state.removed.resume_at
+        if resume_at is not None and resume_at not in new_keys:
+            index = old_keys.index(resume_at) if resume_at in old_keys else None
+            loaded = replace(loaded, removed=replace(state.removed, resume_at=_resume_at(old_keys, index, new_keys)))
+    return loaded
+
+
+def apply(state: SessionState, event: Event) -> SessionState:
+    """The state after ``event``. Unknown kinds change nothing, so older code can read newer logs."""
+    p = event.payload
+    timer = state.timer
+    if event.kind == ev.RUN_CREATED:
+        state = replace(
+            state,
+            programme=Programme.model_validate(p["programme"]),
+            source=p.get("source"),
+            digest=p.get("digest", ""),
+        )
+    elif event.kind == ev.PROGRAMME_LOADED:
+        state = _load_programme(state, Programme.model_validate(p["programme"]), p.get("digest", ""))
+    elif event.kind == ev.DAY_OPENED:
+        day = date.fromisoformat(p["day"])
+        state = replace(
+            state,
+            day=day,
+            exercise=None,
+            step=None,
+            timer=None,
+            visits=_close_last_visit(state.visits, event.at),
+            removed=None,
+            opened=state.opened | {day},
+        )
+    elif event.kind == ev.DAY_CLOSED:
+        state = _close_day(state, event, p)
+    elif event.kind == ev.STEP_ENTERED:
+        state = replace(_enter(state, event, p), removed=None)
+    elif event.kind == ev.TIMER_PAUSED and timer is not None and not timer.paused:
+        state = _acted(replace(state, timer=replace(timer, paused_since=event.at)), event.at)
+    elif event.kind == ev.TIMER_RESUMED and timer is not None and timer.paused_since is not None:
+        paused_for = event.at - timer.paused_since
+        resumed = replace(timer, paused_since=None, paused_total=timer.paused_total + paused_for)
+        state = _acted(replace(state, timer=resumed), event.at)
+    elif event.kind == ev.TIMER_ADJUSTED and timer is not None:
+        adjusted = replace(timer, adjustment=timer.adjustment + timedelta(seconds=p["seconds"]))
+        state = _acted(replace(state, timer=adjusted), event.at)
+    elif event.kind in _REFLECTION_KINDS:
+        state = _reflection_event(state, event, p)
+    elif event.kind in _TEAM_KINDS:
+        state = _TEAM_KINDS[event.kind](state, event, p)
+    return replace(state, last_seq=event.seq)
+
+
+_REFLECTION_KINDS = frozenset(
+    {ev.REFLECTION_LOGGED, ev.REFLECTION_EDITED, ev.REFLECTION_RETRACTED, ev.REFLECTION_HIDDEN}
+)
+
+
+def _reflection_event(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionState:
+    known = state.reflections.get(p["reflection"])
+    if event.kind == ev.REFLECTION_LOGGED:
+        return state if known else _with_reflection(state, _reflection_from(event))
+    if known is None:
+        return state
+    if event.kind == ev.REFLECTION_EDITED:
+        changes: dict[str, Any] = {k: p[k] for k in ("text", "participant", "location") if k in p}
+        if "consent" in p:
+            changes["consent"] = bool(p["consent"])
+        return _with_reflection(state, replace(known, edited_at=event.at, **changes))
+    if event.kind == ev.REFLECTION_RETRACTED:
+        return _with_reflection(state, replace(known, retracted=True))
+    return _with_reflection(state, replace(known, hidden=bool(p["hidden"])))
+
+
+# The facilitation team's events: joins, the driver's seat changing hands, notes to the driver.
+
+
+def _joined(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionState:
+    facilitators = dict(state.facilitators)
+    facilitators[event.actor] = Facilitator(event.actor, p["role"], p.get("location"), event.at, p.get("from"))
+    # The lead drives at first; after that the seat moves only by handover or takeover.
+    driver = event.actor if state.driver is None and p["role"] == "lead" else state.driver
+    return replace(state, facilitators=MappingProxyType(facilitators), driver=driver)
+
+
+def _without_request(state: SessionState, who: str) -> tuple[str, ...]:
+    return tuple(r for r in state.control_requests if r != who)
+
+
+def _requested(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionState:
+    if event.actor == state.driver or event.actor in state.control_requests:
+        return state
+    return replace(state, control_requests=(*state.control_requests, event.actor))
+
+
+def _handed(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionState:
+    return replace(state, driver=p["to"], control_requests=_without_request(state, p["to"]))
+
+
+def _declined(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionState:
+    return replace(state, control_requests=_without_request(state, p["to"]))
+
+
+def _taken(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionState:
+    return replace(state, driver=event.actor, control_requests=_without_request(state, event.actor))
+
+
+def _noted(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionState:
+    note = Note(
+        id=p.get("note") or event.id, at=event.at, sender=event.actor, to=p.get("to"), text=p["text"], seq=event.seq
+    )
+    return replace(state, notes=(*state.notes, note))
+
+
+_TEAM_KINDS: Mapping[str, Callable[[SessionState, Event, Mapping[str, Any]], SessionState]] = MappingProxyType(
+    {
+        ev.FACILITATOR_JOINED: _joined,
+        ev.CONTROL_REQUESTED: _requested,
+        ev.CONTROL_HANDED: _handed,
+        ev.CONTROL_DECLINED: _declined,
+        ev.CONTROL_TAKEN: _taken,
+        ev.NOTE_SENT: _noted,
+    }
+)
+
+
+def fold(events: Iterable[Event], state: SessionState | None = None) -> SessionState:
+    for event in events:
+        state = apply(state or SessionState(), event)
+    return state or SessionState()

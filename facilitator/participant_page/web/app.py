@@ -1,0 +1,594 @@
+"""The participant page's routes (Starlette), on one :class:`~facilitator.participant_page.desk.Desk` on one thread.
+
+Routes: ``/`` (type the code from the screen), ``/p/{token}`` (identify, then check-in state, the current
+prompt and a reflection form), ``POST /p/{token}/identify | check-in | check-out | reflect | join-request
+| forget``, ``/p/{token}/now.json`` (the current prompt, for the page's optional script), ``/healthz``,
+``/static/...``.
+
+Nothing personal goes in a URL: the token names a location and a day, never a person; who the participant
+is lives in a signed cookie. Every POST needs the CSRF token of the cookie's nonce and redirects on success
+(so a reload never submits twice); every form also carries a submission id that becomes the event id, so a
+retried POST is stored once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Future
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from facilitator.live.session import MAX_REFLECTION_CHARS
+from facilitator.participant_page import tokens
+from facilitator.participant_page.desk import Desk, PromptChanged, day_end
+from facilitator.participant_page.web import catalogue
+from facilitator.participant_page.web.security import (
+    BODY_LIMIT,
+    COOKIE,
+    ASGIApp,
+    BodyLimit,
+    Buckets,
+    CookieJar,
+    RateLimit,
+    SecurityHeaders,
+    Visitor,
+    is_submission_id,
+    new_nonce,
+    new_submission_id,
+    retry_after,
+)
+from facilitator.problems import InputError
+from facilitator.record.clock import Clock
+from facilitator.record.store import Store
+from facilitator.script.models import Anonymity
+
+T = TypeVar("T")
+HERE = Path(__file__).resolve().parent
+MAX_FIELDS = 12
+# A room behind one address may mistype thirty times at once, then once every five seconds: trying the
+# codes of a roster one by one would take years.
+FAILED_IDENTIFICATIONS = (0.2, 30.0)
+
+
+class DeskThread:
+    """The desk and its SQLite connection live on one thread; requests hand it work and await the answer.
+
+    The thread takes all the work waiting and runs it as one batch (facilitator.participant_page.desk.Batch): the
+    writes of a burst of phones share one commit, and each request is answered only once its write is committed.
+    """
+
+    MAX_BATCH = 256
+
+    def __init__(self, db_path: Path, clock: Clock | None = None) -> None:
+        self._db_path = db_path
+        self._clock = clock
+        self._desk: Desk | None = None
+        self._queue: queue.SimpleQueue[tuple[Callable[[Desk], Any], Future[Any]]] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name="participant-page-db", daemon=True)
+        self._thread.start()
+        # Open now, so a bad database fails at start-up and the cookie key is known before the first request.
+        self.settings = self.call(lambda desk: desk.settings)
+
+    def _open(self) -> Desk:
+        if self._desk is None:
+            self._desk = Desk(Store.open(self._db_path, clock=self._clock))
+        return self._desk
+
+    def _serve(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < self.MAX_BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._run(batch)
+
+    def _run(self, batch: list[tuple[Callable[[Desk], Any], Future[Any]]]) -> None:
+        results: list[tuple[Future[Any], Any, BaseException | None]] = []
+        try:
+            desk = self._open()
+            with desk.batch:
+                for work, future in batch:
+                    try:
+                        results.append((future, work(desk), None))
+                    except Exception as exc:  # that request's own failure (bad input): the others go on
+                        results.append((future, None, exc))
+        except Exception as exc:  # the commit failed: nothing of the batch was written
+            results = [(future, None, exc) for _, future in batch]
+        for future, value, error in results:
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(value)
+
+    def _submit(self, work: Callable[[Desk], T]) -> Future[T]:
+        future: Future[T] = Future()
+        self._queue.put((work, future))
+        return future
+
+    def call(self, work: Callable[[Desk], T]) -> T:
+        """Run ``work`` on the desk's thread and wait (for callers that are not on the event loop)."""
+        return self._submit(work).result()
+
+    async def run(self, work: Callable[[Desk], T]) -> T:
+        return await asyncio.wrap_future(self._submit(work))
+
+    def close(self) -> None:
+        """Close the connection; the thread stays, and a later request opens it again."""
+
+        def _close(desk: Desk) -> None:
+            desk.store.close()
+            self._desk = None
+
+        if self._desk is not None:
+            self.call(_close)
+
+
+class ParticipantPage:
+    """The routes' handlers, sharing the desk thread, the cookie jar and the templates."""
+
+    def __init__(self, desks: DeskThread, failures: Buckets | None = None) -> None:
+        self.desks = desks
+        self.failures = failures  # failed identifications per client address: guessing e-mails or codes is slow
+        self.jar = CookieJar(desks.settings.secret)
+        self.templates = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(HERE / "templates"),
+            autoescape=True,  # participant text is data, never markup
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def language(self, request: Request) -> str:
+        return catalogue.choose(request.query_params.get("lang"), request.headers.get("accept-language"))
+
+    def render(
+        self,
+        request: Request,
+        template: str,
+        visitor: Visitor | None,
+        *,
+        page: str,
+        status: int = 200,
+        **context: Any,
+    ) -> Response:
+        """``template`` in the visitor's language, issuing the cookie (a form nonce) to a new visitor."""
+        lang = self.language(request)
+        other = next(code for code in catalogue.LANGUAGES if code != lang)
+        fresh = visitor is None
+        visitor = visitor or Visitor(new_nonce())
+        html = self.templates.get_template(template).render(
+            t=catalogue.CATALOGUES[lang],
+            lang=lang,
+            other_lang=other,
+            switch_url=f"{page}?lang={other}",
+            csrf=self.jar.csrf(visitor),
+            poll=context.pop("poll", None),
+            **context,
+        )
+        response = HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
+        if fresh:
+            self.set_cookie(request, response, visitor)
+        return response
+
+    def set_cookie(self, request: Request, response: Response, visitor: Visitor, max_age: int | None = None) -> None:
+        response.set_cookie(
+            COOKIE,
+            self.jar.sign(visitor),
+            max_age=max_age,
+            path="/",
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
+
+    def message(self, request: Request, visitor: Visitor | None, key: str, status: int, page: str = "/") -> Response:
+        t = catalogue.CATALOGUES[self.language(request)]
+        body_key = key.replace("_heading", "_body")
+        return self.render(
+            request,
+            "message.html",
+            visitor,
+            page=page,
+            status=status,
+            heading=t[key],
+            body=t.get(body_key, ""),
+            link=f"/?lang={self.language(request)}",
+            link_text=t["enter_again"],
+        )
+
+    def visitor_of(self, request: Request) -> Visitor | None:
+        return self.jar.read(request.cookies.get(COOKIE))
+
+    def identified(self, visitor: Visitor | None, grant: tokens.Grant) -> str | None:
+        if visitor is None or visitor.participant is None or visitor.day != grant.day.isoformat():
+            return None
+        return visitor.participant
+
+    def back(self, request: Request, token: str, done: str | None = None) -> Response:
+        query = f"?lang={self.language(request)}" + (f"&done={done}" if done else "")
+        return RedirectResponse(f"/p/{token}{query}", status_code=303)
+
+    async def checked_form(self, request: Request) -> tuple[dict[str, str], Visitor] | Response:
+        """The POSTed form, once its CSRF token matches the cookie; else the refusal to send."""
+        visitor = self.visitor_of(request)
+        try:
+            form = await request.form(max_files=0, max_fields=MAX_FIELDS)
+        except Exception:  # malformed or too many fields: python-multipart's errors vary by version
+            return PlainTextResponse("Bad form", status_code=400)
+        fields = {key: value for key, value in form.items() if isinstance(value, str)}
+        if visitor is None or not self.jar.csrf_ok(visitor, fields.get("csrf")):
+            return self.message(request, visitor, "session_expired_heading", 403)
+        return fields, visitor
+
+    def submission(self, fields: dict[str, str]) -> str | None:
+        sid = fields.get("sid")
+        return sid if is_submission_id(sid) else None
+
+    # -- pages -----------------------------------------------------------------------------------------
+
+    async def enter(self, request: Request) -> Response:
+        return self.render(request, "enter.html", self.visitor_of(request), page="/", error=None, code="")
+
+    async def go(self, request: Request) -> Response:
+        checked = await self.checked_form(request)
+        if isinstance(checked, Response):
+            return checked
+        fields, visitor = checked
+        code = tokens.normalise(fields.get("code", ""))
+        if code is None:
+            t = catalogue.CATALOGUES[self.language(request)]
+            return self.render(
+                request, "enter.html", visitor, page="/", status=400, error=t["enter_invalid"], code=fields.get("code")
+            )
+        return RedirectResponse(f"/p/{code}?lang={self.language(request)}", status_code=303)
+
+    def participant_context(
+        self, desk: Desk, grant: tokens.Grant, participant_id: str, lang: str
+    ) -> dict[str, Any] | None:
+        person = desk.participant(participant_id)
+        if person is None:
+            return None
+        t = catalogue.CATALOGUES[lang]
+        checkin = desk.checked_in(grant, participant_id)
+        checkout = desk.checked_out(grant, participant_id) if checkin is None else None
+        prompt = desk.prompt()
+        notes = {
+            Anonymity.ANONYMOUS: t["anonymous_note"],
+            Anonymity.NAMED: t["named_note"],
+            Anonymity.PARTICIPANT_CHOOSES: t["choose_note"],
+        }
+        return {
+            "location": desk.location_name(grant.location),
+            "name": person.name,
+            "checkin": checkin,
+            "checkout": checkout,
+            "prompt": prompt,
+            "anonymity_note": notes[prompt.anonymity],
+            "participant_chooses": prompt.anonymity is Anonymity.PARTICIPANT_CHOOSES,
+        }
+
+    async def show(
+        self,
+        request: Request,
+        token: str,
+        visitor: Visitor | None,
+        *,
+        status: int = 200,
+        grant: tokens.Grant | None = None,
+        **extra: Any,
+    ) -> Response:
+        """The page for ``token``: the participant's own page once identified, else the identify form."""
+        lang = self.language(request)
+        t = catalogue.CATALOGUES[lang]
+        done = request.query_params.get("done")
+
+        def work(desk: Desk) -> tuple[tokens.Grant | None, dict[str, Any] | None, str]:
+            found = grant or desk.grant(token)
+            if found is None:
+                return None, None, ""
+            who = self.identified(visitor, found)
+            context = self.participant_context(desk, found, who, lang) if who is not None else None
+            return found, context, desk.location_name(found.location)
+
+        found, context, location = await self.desks.run(work)
+        if found is None:
+            return self.message(request, visitor, "link_invalid_heading", 404)
+        page = f"/p/{token}"
+        if context is None:
+            return self.render(
+                request,
+                "identify.html",
+                visitor,
+                page=page,
+                status=status,
+                token=token,
+                location=location,
+                sid=new_submission_id(),
+                request_sid=new_submission_id(),
+                email=extra.get("email", ""),
+                error=extra.get("error"),
+                request_error=extra.get("request_error"),
+                request_sent=done == "request",
+            )
+        checkin, checkout = context.pop("checkin"), context.pop("checkout")
+        status_line = left_line = None
+        if checkin is not None:
+            key = "checked_in_now" if done == "checkin" else "checked_in_already"
+            status_line = t[key].format(time=checkin.local_time)
+        elif checkout is not None:
+            left_line = t["checked_out"].format(time=checkout.local_time)
+        return self.render(
+            request,
+            "participant.html",
+            visitor,
+            page=page,
+            status=status,
+            token=token,
+            sid=new_submission_id(),
+            status_line=status_line,
+            left_line=left_line,
+            leave_error=extra.get("leave_error"),
+            sent=done == "reflection",
+            notice=extra.get("notice"),
+            error=extra.get("error"),
+            text=extra.get("text", ""),
+            max_chars=MAX_REFLECTION_CHARS,
+            poll=f"/p/{token}/now.json",
+            **context,
+        )
+
+    async def page(self, request: Request) -> Response:
+        return await self.show(request, request.path_params["token"], self.visitor_of(request))
+
+    async def now_json(self, request: Request) -> Response:
+        token = request.path_params["token"]
+
+        def work(desk: Desk) -> dict[str, Any] | None:
+            if desk.grant(token) is None:
+                return None
+            prompt = desk.prompt()
+            return {"key": prompt.key, "text": prompt.text, "anonymity": str(prompt.anonymity)}
+
+        found = await self.desks.run(work)
+        if found is None:
+            return JSONResponse({"error": "unknown token"}, status_code=404)
+        return JSONResponse(found, headers={"cache-control": "no-store"})
+
+    async def identify(self, request: Request) -> Response:
+        token = request.path_params["token"]
+        checked = await self.checked_form(request)
+        if isinstance(checked, Response):
+            return checked
+        fields, visitor = checked
+        client = request.client.host if request.client else "?"
+        if self.failures is not None and (wait := self.failures.wait(client)):
+            response = self.message(request, visitor, "too_many_heading", 429, page=f"/p/{token}")
+            response.headers["retry-after"] = retry_after(wait)
+            return response
+        email, code, sid = fields.get("email", ""), fields.get("code", ""), self.submission(fields)
+
+        def work(desk: Desk) -> tuple[tokens.Grant | None, str | None, int | None]:
+            grant = desk.grant(token)
+            if grant is None:
+                return None, None, None
+            person = desk.identify(email, code)
+            if person is None:
+                return grant, None, None
+            desk.check_in(grant, person.id, sid)
+            # The identity is for the token's day: the cookie ends with it.
+            until = day_end(desk.programme, grant.day) - desk.now()
+            return grant, person.id, max(1, int(until.total_seconds()))
+
+        grant, participant, until = await self.desks.run(work)
+        if grant is None:
+            return self.message(request, visitor, "link_invalid_heading", 404)
+        if participant is None or until is None:
+            if self.failures is not None:
+                self.failures.take(client)
+            t = catalogue.CATALOGUES[self.language(request)]
+            # The same page, words and status whether the e-mail is unknown or its code wrong.
+            return await self.show(request, token, visitor, grant=grant, email=email[:254], error=t["no_match"])
+        response = self.back(request, token, "checkin")
+        # A new nonce with the new identity: a form token seen before signing in is worthless after.
+        self.set_cookie(request, response, Visitor(new_nonce(), participant, grant.day.isoformat()), until)
+        return response
+
+    async def check_in(self, request: Request) -> Response:
+        token = request.path_params["token"]
+        checked = await self.checked_form(request)
+        if isinstance(checked, Response):
+            return checked
+        fields, visitor = checked
+        sid = self.submission(fields)
+
+        def work(desk: Desk) -> bool | None:
+            grant = desk.grant(token)
+            if grant is None:
+                return None
+            who = self.identified(visitor, grant)
+            if who is None or desk.participant(who) is None:
+                return False
+            desk.check_in(grant, who, sid)
+            return True
+
+        done = await self.desks.run(work)
+        if done is None:
+            return self.message(request, visitor, "link_invalid_heading", 404)
+        return self.back(request, token, "checkin" if done else None)
+
+    async def check_out(self, request: Request) -> Response:
+        """The "I'm leaving" button: the check-in route's rules (CSRF, identity, submission id), the other way."""
+        token = request.path_params["token"]
+        checked = await self.checked_form(request)
+        if isinstance(checked, Response):
+            return checked
+        fields, visitor = checked
+        sid = self.submission(fields)
+
+        def work(desk: Desk) -> tuple[tokens.Grant | None, str]:
+            grant = desk.grant(token)
+            if grant is None:
+                return None, "invalid"
+            who = self.identified(visitor, grant)
+            if who is None or desk.participant(who) is None:
+                return grant, "anonymous"
+            return grant, "done" if desk.check_out(grant, who, sid) is not None else "not-in"
+
+        grant, outcome = await self.desks.run(work)
+        if grant is None:
+            return self.message(request, visitor, "link_invalid_heading", 404)
+        if outcome == "anonymous":
+            return self.back(request, token)
+        if outcome == "done":
+            return self.back(request, token, "checkout")
+        # Nothing written: the page as it is, saying why (a second tab, or a facilitator checked them out).
+        t = catalogue.CATALOGUES[self.language(request)]
+        return await self.show(request, token, visitor, status=409, grant=grant, leave_error=t["not_in_to_leave"])
+
+    async def reflect(self, request: Request) -> Response:
+        token = request.path_params["token"]
+        checked = await self.checked_form(request)
+        if isinstance(checked, Response):
+            return checked
+        fields, visitor = checked
+        t = catalogue.CATALOGUES[self.language(request)]
+        text = fields.get("text", "")
+        problem = None
+        if not text.strip():
+            problem = t["reflection_empty"]
+        elif len(text.strip()) > MAX_REFLECTION_CHARS:
+            problem = t["reflection_too_long"].format(limit=MAX_REFLECTION_CHARS)
+        sid = self.submission(fields)
+
+        def work(desk: Desk) -> tuple[tokens.Grant | None, str]:
+            grant = desk.grant(token)
+            if grant is None:
+                return None, "invalid"
+            who = self.identified(visitor, grant)
+            if who is None or desk.participant(who) is None:
+                return grant, "anonymous"
+            if problem is not None:
+                return grant, "problem"
+            try:
+                desk.reflect(
+                    grant,
+                    who,
+                    text,
+                    answering=fields.get("answering", ""),
+                    consent=fields.get("consent") == "1",
+                    show_name=fields.get("show_name") == "1",
+                    submission=sid,
+                )
+            except PromptChanged:
+                return grant, "changed"
+            except InputError:
+                return grant, "refused"
+            return grant, "done"
+
+        grant, outcome = await self.desks.run(work)
+        if grant is None:
+            return self.message(request, visitor, "link_invalid_heading", 404)
+        if outcome == "anonymous":
+            return self.back(request, token)
+        if outcome == "done":
+            return self.back(request, token, "reflection")
+        if outcome == "changed":
+            return await self.show(request, token, visitor, status=409, notice=t["prompt_changed_kept"], text=text)
+        error = t["reflection_error"].format(problem=problem or "")
+        return await self.show(request, token, visitor, status=400, error=error, text=text[:MAX_REFLECTION_CHARS])
+
+    async def join_request(self, request: Request) -> Response:
+        token = request.path_params["token"]
+        checked = await self.checked_form(request)
+        if isinstance(checked, Response):
+            return checked
+        fields, visitor = checked
+        sid = self.submission(fields)
+
+        def work(desk: Desk) -> tuple[tokens.Grant | None, bool]:
+            grant = desk.grant(token)
+            if grant is None:
+                return None, False
+            try:
+                desk.request_to_join(grant, fields.get("name", ""), fields.get("email", ""), sid)
+            except InputError:
+                return grant, False
+            return grant, True
+
+        grant, ok = await self.desks.run(work)
+        if grant is None:
+            return self.message(request, visitor, "link_invalid_heading", 404)
+        if not ok:
+            t = catalogue.CATALOGUES[self.language(request)]
+            return await self.show(request, token, visitor, status=400, grant=grant, request_error=t["request_invalid"])
+        # The same answer whether or not the e-mail is on the roster already.
+        return self.back(request, token, "request")
+
+    async def forget(self, request: Request) -> Response:
+        token = request.path_params["token"]
+        checked = await self.checked_form(request)
+        if isinstance(checked, Response):
+            return checked
+        response = self.back(request, token)
+        self.set_cookie(request, response, Visitor(new_nonce()))
+        return response
+
+    async def healthz(self, request: Request) -> Response:
+        await self.desks.run(lambda desk: desk.store.conn.execute("SELECT 1").fetchone())
+        return PlainTextResponse("ok", headers={"cache-control": "no-store"})
+
+    async def not_found(self, request: Request, exc: Exception) -> Response:
+        return self.message(request, self.visitor_of(request), "not_found_heading", 404)
+
+
+def create_app(
+    db_path: Path,
+    *,
+    clock: Clock | None = None,
+    rate: float = 20.0,
+    burst: float = 120.0,
+    body_limit: int = BODY_LIMIT,
+    failures: tuple[float, float] | None = FAILED_IDENTIFICATIONS,
+) -> ASGIApp:
+    """The whole participant page as an ASGI app, defences included.
+
+    ``rate`` and ``burst`` limit each client address's requests (``rate`` 0 turns that off); ``failures``
+    (rate, burst) limits its failed identifications, None turning that off.
+    """
+    desks = DeskThread(db_path, clock)
+    page = ParticipantPage(desks, Buckets(*failures) if failures else None)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        desks.close()
+
+    routes = [
+        Route("/", page.enter, methods=["GET"]),
+        Route("/go", page.go, methods=["POST"]),
+        Route("/healthz", page.healthz, methods=["GET"]),
+        Route("/p/{token}", page.page, methods=["GET"]),
+        Route("/p/{token}/now.json", page.now_json, methods=["GET"]),
+        Route("/p/{token}/identify", page.identify, methods=["POST"]),
+        Route("/p/{token}/check-in", page.check_in, methods=["POST"]),
+        Route("/p/{token}/check-out", page.check_out, methods=["POST"]),
+        Route("/p/{token}/reflect", page.reflect, methods=["POST"]),
+        Route("/p/{token}/join-request", page.join_request, methods=["POST"]),
+        Route("/p/{token}/forget", page.forget, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    app = Starlette(routes=routes, exception_handlers={404: page.not_found}, lifespan=lifespan)
+    return SecurityHeaders(RateLimit(BodyLimit(app, body_limit), rate=rate, burst=burst))

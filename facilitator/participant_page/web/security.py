@@ -1,0 +1,276 @@
+"""The participant page's defences, as plain ASGI middleware and small helpers.
+
+- Every response carries a strict Content-Security-Policy and its companions (:class:`SecurityHeaders`).
+- A request body larger than a few kilobytes is refused before it is parsed (:class:`BodyLimit`).
+- Each client address has a token bucket; an empty bucket answers 429 with Retry-After (:class:`RateLimit`).
+  Behind a reverse proxy on the same host, uvicorn takes the address from X-Forwarded-For.
+- Who a participant is and their form token live in one signed cookie (:class:`CookieJar`): HttpOnly,
+  SameSite=Strict, never in a URL. Every form carries a CSRF token derived from the cookie's nonce.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import math
+import secrets
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+CSP = (
+    "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]
+BODY_LIMIT = 16 * 1024  # a reflection of 4,000 characters, form-encoded, with room for accents
+COOKIE = "fp"
+
+
+async def _plain(send: Send, status: int, text: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = text.encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                *(headers or []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class BodyLimit:
+    """Read at most ``limit`` bytes of a request body; more is a 413, whatever Content-Length claimed."""
+
+    def __init__(self, app: ASGIApp, limit: int = BODY_LIMIT) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await _plain(send, 413, "Request body too large")
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await _plain(send, 413, "Request body too large")
+                return
+            chunks.append(chunk)
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class Buckets:
+    """A token bucket per client address: ``burst`` at once, refilled at ``rate`` per second."""
+
+    MAX_CLIENTS = 10_000
+
+    def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.clock = clock
+        self.buckets: dict[str, _Bucket] = {}
+
+    def take(self, client: str) -> float:
+        """Take a token for ``client``: 0 when allowed, else the seconds until one is available."""
+        now = self.clock()
+        bucket = self.buckets.get(client)
+        if bucket is None:
+            if len(self.buckets) >= self.MAX_CLIENTS:
+                self._forget_full(now)
+            bucket = self.buckets[client] = _Bucket(self.burst, now)
+        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
+        bucket.updated = now
+        if bucket.tokens >= 1:
+            bucket.tokens -= 1
+            return 0.0
+        return (1 - bucket.tokens) / self.rate
+
+    def wait(self, client: str) -> float:
+        """Seconds until ``client`` has a token again (0: it has one now), without taking any."""
+        bucket = self.buckets.get(client)
+        if bucket is None:
+            return 0.0
+        tokens = min(self.burst, bucket.tokens + (self.clock() - bucket.updated) * self.rate)
+        return 0.0 if tokens >= 1 else (1 - tokens) / self.rate
+
+    def _forget_full(self, now: float) -> None:
+        """Drop the clients whose buckets have refilled: they are indistinguishable from new ones."""
+        refill = self.burst / self.rate
+        self.buckets = {k: b for k, b in self.buckets.items() if now - b.updated < refill}
+
+
+def retry_after(wait: float) -> str:
+    return str(max(1, math.ceil(wait)))
+
+
+class RateLimit:
+    """Every request takes a token from its client address's bucket; an empty bucket answers 429.
+
+    A whole room behind one NAT address shares a bucket, so the defaults are generous. Guessing e-mails
+    or codes is held back harder by the identify route's own bucket of failures (facilitator.participant_page.web.app).
+    Static files and the health check are not counted.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        rate: float = 20.0,
+        burst: float = 120.0,
+        clock: Callable[[], float] = time.monotonic,
+        exempt: tuple[str, ...] = ("/static/", "/healthz"),
+    ) -> None:
+        self.app = app
+        self.rate = rate
+        self.buckets = Buckets(rate, burst, clock) if rate > 0 else None
+        self.exempt = exempt
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.buckets is None or scope["path"].startswith(self.exempt):
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        wait = self.buckets.take(client[0] if client else "?")
+        if wait:
+            await _plain(send, 429, "Too many requests", [(b"retry-after", retry_after(wait).encode())])
+            return
+        await self.app(scope, receive, send)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def same_secret(expected: str, given: str) -> bool:
+    """Whether ``given`` is ``expected``, in constant time, whatever characters a forged request put in it.
+
+    Compared as bytes: hmac.compare_digest refuses a str with non-ASCII characters (a TypeError, so a 500).
+    ``surrogatepass``: a str decoded from a request may hold lone surrogates, which plain UTF-8 refuses.
+    """
+    return hmac.compare_digest(expected.encode("utf-8", "surrogatepass"), given.encode("utf-8", "surrogatepass"))
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """What the cookie says: the form nonce, and who the participant is for which day (if identified)."""
+
+    nonce: str
+    participant: str | None = None
+    day: str | None = None
+
+
+class CookieJar:
+    """Signs and reads the one cookie, with a key derived from the run's secret (never the secret itself)."""
+
+    def __init__(self, secret: bytes) -> None:
+        self.key = hmac.new(secret, b"participant-page cookie", hashlib.sha256).digest()
+        self.csrf_key = hmac.new(secret, b"participant-page csrf", hashlib.sha256).digest()
+
+    def sign(self, visitor: Visitor) -> str:
+        body = _b64(json.dumps({"n": visitor.nonce, "p": visitor.participant, "d": visitor.day}).encode())
+        mac = _b64(hmac.new(self.key, body.encode(), hashlib.sha256).digest())
+        return f"{body}.{mac}"
+
+    def read(self, value: str | None) -> Visitor | None:
+        # A cookie we signed is base64 and a dot: anything else (non-ASCII included) is nobody's.
+        if not value or not value.isascii() or value.count(".") != 1 or len(value) > 1024:
+            return None
+        body, mac = value.split(".")
+        expected = _b64(hmac.new(self.key, body.encode(), hashlib.sha256).digest())
+        if not same_secret(expected, mac):
+            return None
+        try:
+            data = json.loads(_unb64(body))
+            return Visitor(str(data["n"]), data.get("p"), data.get("d"))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def csrf(self, visitor: Visitor) -> str:
+        return hmac.new(self.csrf_key, visitor.nonce.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def csrf_ok(self, visitor: Visitor | None, token: object) -> bool:
+        if visitor is None or not isinstance(token, str):
+            return False
+        return same_secret(self.csrf(visitor), token)
+
+
+def new_nonce() -> str:
+    return secrets.token_hex(16)
+
+
+def new_submission_id() -> str:
+    """A form's idempotency key: the event id its submission becomes, so a retried POST is stored once."""
+    return secrets.token_hex(16)
+
+
+def is_submission_id(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 32 and all(ch in "0123456789abcdef" for ch in value)

@@ -1,0 +1,1 @@
+"""The record: events (the typed catalogue), the SQLite store, its schema and derived tables, the clock."""

@@ -1,0 +1,350 @@
+"""The event record: what happened, by whom, when. One row per action, never changed afterwards."""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from facilitator.record.clock import from_text
+
+RUN_CREATED = "run.created"
+PROGRAMME_LOADED = "programme.loaded"
+DAY_OPENED = "day.opened"
+DAY_CLOSED = "day.closed"
+STEP_ENTERED = "step.entered"
+TIMER_PAUSED = "timer.paused"
+TIMER_RESUMED = "timer.resumed"
+TIMER_ADJUSTED = "timer.adjusted"
+REFLECTION_LOGGED = "reflection.logged"
+REFLECTION_EDITED = "reflection.edited"
+REFLECTION_RETRACTED = "reflection.retracted"
+REFLECTION_HIDDEN = "reflection.hidden"
+PARTICIPANT_ADDED = "participant.added"
+PARTICIPANT_UPDATED = "participant.updated"
+PARTICIPANT_REQUESTED = "participant.requested"
+PARTICIPANT_REQUEST_DECIDED = "participant.request_decided"
+ATTENDANCE_CHECKED_IN = "attendance.checked_in"
+ATTENDANCE_CHECKED_OUT = "attendance.checked_out"
+ATTENDANCE_MARKED = "attendance.marked"
+LOCATION_LINK = "location.link"
+FACILITATOR_JOINED = "facilitator.joined"
+CONTROL_REQUESTED = "control.requested"
+CONTROL_HANDED = "control.handed"
+CONTROL_DECLINED = "control.declined"
+CONTROL_TAKEN = "control.taken"
+NOTE_SENT = "note.sent"
+
+
+def _moment(text: str) -> str:
+    from_text(text)  # ValueError for anything that is not a time
+    return text
+
+
+def _day(text: str) -> str:
+    date.fromisoformat(text)
+    return text
+
+
+Moment = Annotated[str, AfterValidator(_moment)]  # UTC text as facilitator.record.clock.to_text writes it
+DayText = Annotated[str, AfterValidator(_day)]  # a workshop day, YYYY-MM-DD
+Source = Literal["facilitator", "qr", "zoom", "teams"]
+
+
+class Payload(BaseModel):
+    """What an event of one kind carries. Unknown fields are refused: a typo must not reach the record."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # built when first used: start-up
+
+
+class RunCreated(Payload):
+    """The run begins: the workshop as loaded (facilitator.script.models.Programme, as JSON), the folder it
+    came from, a fingerprint of its files and the version of facilitator that created the run."""
+
+    programme: dict[str, Any]
+    digest: str = ""
+    source: str | None = None
+    app_version: str | None = None
+
+
+class ProgrammeLoaded(Payload):
+    """A new version of the script, saved while the run goes on (facilitator.live.reload); the run follows it."""
+
+    programme: dict[str, Any]
+    digest: str = ""
+
+
+class DayOpened(Payload):
+    """The driver opens a day: no step is current yet. ``auto``: the app opened it because it is dated today."""
+
+    day: DayText
+    auto: bool = False
+
+
+class DayClosed(Payload):
+    """A day ends (facilitator.live.days): by the driver at ``at``, or, left open, at its inferred end; ``at`` may be
+    earlier than the event. Entering a step of a closed day later reopens it."""
+
+    day: DayText
+    at: Moment
+    inferred: bool
+
+
+class StepEntered(Payload):
+    """The driver enters a step, known by its stable ids; its timer starts."""
+
+    day: DayText
+    exercise: str
+    step: str
+
+
+class TimerPaused(Payload):
+    """The current step's timer stops."""
+
+
+class TimerResumed(Payload):
+    """The current step's timer goes on."""
+
+
+class TimerAdjusted(Payload):
+    """The current step is extended (positive) or shortened (negative) by ``seconds``."""
+
+    seconds: int
+
+
+class ReflectionLogged(Payload):
+    """A reflection against the step current then (and its prompt). The reflection id doubles as the event id."""
+
+    reflection: str
+    text: str
+    participant: str | None = None  # the name it is signed with; None: anonymous
+    location: str | None = None
+    consent: bool = False  # to be quoted
+    day: DayText | None = None
+    exercise: str | None = None
+    step: str | None = None
+    prompt: str | None = None
+    source: Literal["facilitator", "qr"] = "facilitator"
+    participant_id: str | None = None  # the roster's id, when the participant page knows the signed author
+
+
+class ReflectionEdited(Payload):
+    """Some fields of a reflection changed."""
+
+    reflection: str
+    text: str | None = None
+    participant: str | None = None
+    location: str | None = None
+    consent: bool | None = None
+
+
+class ReflectionRetracted(Payload):
+    """A reflection withdrawn by a facilitator: kept on the record, counted nowhere."""
+
+    reflection: str
+
+
+class ReflectionHidden(Payload):
+    """A moderator hides a reflection from the feed, the room view and the quotes, or shows it again."""
+
+    reflection: str
+    hidden: bool
+
+
+class ParticipantAdded(Payload):
+    """Someone on the roster (facilitator.attendance.roster): imported, a walk-in, or an approved request."""
+
+    participant: str
+    name: str
+    email: str
+    location: str
+    role: str | None = None
+    organisation: str | None = None
+    gender: str | None = None
+    code: str | None = None  # a personal code that proves who they are on the participant page
+    source: Literal["roster", "walk-in"] = "roster"
+
+
+class ParticipantUpdated(Payload):
+    """Some fields of a participant changed: ``changes`` maps a field of participant.added to its new value."""
+
+    participant: str
+    changes: dict[str, str | None]
+
+
+class ParticipantRequested(Payload):
+    """Someone not on the roster asks, from the participant page, to be added at ``location``."""
+
+    request: str
+    name: str
+    email: str
+    location: str
+
+
+class ParticipantRequestDecided(Payload):
+    """A facilitator approves (``participant``: the id added with it) or declines a request."""
+
+    request: str
+    decision: Literal["approved", "declined"]
+    participant: str | None = None
+
+
+class AttendanceCheckedIn(Payload):
+    """A participant is in, from ``at`` (earlier than the event for a video-call report imported afterwards), on
+    ``source``'s channel (facilitator.attendance.intervals); ``location``: where they are, if not their roster
+    location."""
+
+    participant: str
+    at: Moment
+    source: Source = "facilitator"
+    location: str | None = None
+
+
+class AttendanceCheckedOut(Payload):
+    """A participant leaves, at ``at``, on ``source``'s channel."""
+
+    participant: str
+    at: Moment
+    source: Source = "facilitator"
+    location: str | None = None
+
+
+class AttendanceMarked(Payload):
+    """A facilitator's verdict for one day, overriding the intervals; ``status`` None clears it."""
+
+    participant: str
+    day: DayText
+    status: Literal["late", "excused", "absent"] | None
+
+
+class LocationLink(Payload):
+    """A location's video link changes; the event's time is the change's, so every outage is on the record."""
+
+    location: str
+    status: Literal["not-joined", "connected", "dropped"]
+
+
+class FacilitatorJoined(Payload):
+    """A process opens the run as a member of the team (the actor): its role, its location, where from. The
+    first lead to join drives (facilitator.team.roles)."""
+
+    role: Literal["lead", "co", "observer"]
+    location: str | None = None
+    from_: str | None = Field(default=None, alias="from")  # the SSH client's address
+
+
+class ControlRequested(Payload):
+    """A co-facilitator asks the driver for control."""
+
+
+class ControlHanded(Payload):
+    """The driver hands control to ``to`` (accepting a request is this too)."""
+
+    to: str
+
+
+class ControlDeclined(Payload):
+    """The driver declines ``to``'s request for control."""
+
+    to: str
+
+
+class ControlTaken(Payload):
+    """A co-facilitator takes the driver's seat after the driver's process has gone; ``from``: the driver then."""
+
+    from_: str | None = Field(default=None, alias="from")
+
+
+class NoteSent(Payload):
+    """A short note from one facilitator to the driver (``to``)."""
+
+    text: str
+    note: str | None = None  # its id; None: the event's
+    to: str | None = None
+
+
+CATALOGUE: dict[str, type[Payload]] = {
+    RUN_CREATED: RunCreated,
+    PROGRAMME_LOADED: ProgrammeLoaded,
+    DAY_OPENED: DayOpened,
+    DAY_CLOSED: DayClosed,
+    STEP_ENTERED: StepEntered,
+    TIMER_PAUSED: TimerPaused,
+    TIMER_RESUMED: TimerResumed,
+    TIMER_ADJUSTED: TimerAdjusted,
+    REFLECTION_LOGGED: ReflectionLogged,
+    REFLECTION_EDITED: ReflectionEdited,
+    REFLECTION_RETRACTED: ReflectionRetracted,
+    REFLECTION_HIDDEN: ReflectionHidden,
+    PARTICIPANT_ADDED: ParticipantAdded,
+    PARTICIPANT_UPDATED: ParticipantUpdated,
+    PARTICIPANT_REQUESTED: ParticipantRequested,
+    PARTICIPANT_REQUEST_DECIDED: ParticipantRequestDecided,
+    ATTENDANCE_CHECKED_IN: AttendanceCheckedIn,
+    ATTENDANCE_CHECKED_OUT: AttendanceCheckedOut,
+    ATTENDANCE_MARKED: AttendanceMarked,
+    LOCATION_LINK: LocationLink,
+    FACILITATOR_JOINED: FacilitatorJoined,
+    CONTROL_REQUESTED: ControlRequested,
+    CONTROL_HANDED: ControlHanded,
+    CONTROL_DECLINED: ControlDeclined,
+    CONTROL_TAKEN: ControlTaken,
+    NOTE_SENT: NoteSent,
+}
+
+
+class BadEvent(ValueError):
+    """A payload that does not match its kind's model, or a kind the catalogue does not know: a programming
+    error, refused before it reaches the log."""
+
+
+def validate(kind: str, payload: dict[str, Any]) -> Payload:
+    """The typed payload of an event about to be written; :class:`BadEvent` when it does not fit."""
+    model = CATALOGUE.get(kind)
+    if model is None:
+        raise BadEvent(f"{kind!r} is not an event kind (facilitator.record.events.CATALOGUE)")
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise BadEvent(f"{kind}: {exc}") from None
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of every kind's payload: ``{"kinds": {kind: schema}}``, for ``facilitator schema events``."""
+    kinds = {kind: model.model_json_schema(by_alias=True) for kind, model in CATALOGUE.items()}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "facilitator events", "kinds": kinds}
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int
+    id: str
+    at: datetime
+    actor: str
+    kind: str
+    payload: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> Event:
+        seq, event_id, at, actor, kind, payload = row
+        return cls(
+            seq=seq,
+            id=event_id,
+            at=from_text(at),
+            actor=actor,
+            kind=kind,
+            payload=json.loads(payload),
+        )
+
+    @functools.cached_property
+    def data(self) -> Payload | None:
+        """The payload, typed by its kind's model; None for a kind this version does not know (a newer log)."""
+        model = CATALOGUE.get(self.kind)
+        return model.model_validate(self.payload) if model is not None else None
+
+
+EVENT_COLUMNS = "seq, id, at, actor, kind, payload"

@@ -1,0 +1,1 @@
+"""Workshop scripts: the models, loading and validating YAML, the JSON Schema, reloading during a run."""

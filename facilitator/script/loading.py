@@ -1,0 +1,287 @@
+"""Load a workshop folder or file into a validated :class:`Programme`, with every problem at once."""
+
+from __future__ import annotations
+
+import difflib
+import glob as globlib
+import hashlib
+import types
+import typing
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from facilitator.problems import InputError, Problem, display_path
+from facilitator.script.models import Exercise, Programme, Workshop, did_you_mean
+from facilitator.script.yaml_source import Loc, SourceDoc, load_yaml
+
+WORKSHOP_FILENAMES = ("workshop.yaml", "workshop.yml")
+MAX_EXERCISE_FILES = 500
+# Each file may hold up to MAX_FILE_BYTES; together they must stay small enough to check in seconds.
+MAX_TOTAL_BYTES = 8 * 1024 * 1024
+
+
+@dataclass
+class Loaded:
+    """A programme together with what loading it noticed and where it came from."""
+
+    programme: Programme
+    warnings: list[Problem] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def digest(self) -> str:
+        """A fingerprint of the source files, so a run can tell whether its scripts changed."""
+        h = hashlib.sha256()
+        for name in sorted(self.sources):
+            h.update(name.encode() + b"\0" + self.sources[name].encode() + b"\0")
+        return h.hexdigest()
+
+
+def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
+    """The model that owns the last key of ``loc``, to suggest the field a typo meant."""
+    current: type[BaseModel] = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        info = current.model_fields.get(str(part))
+        if info is None:
+            return None
+        found = _find_model(info.annotation)
+        if found is None:
+            return None
+        current = found
+    return current
+
+
+def _find_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType, tuple, list, typing.Annotated):
+        for arg in typing.get_args(annotation):
+            found = _find_model(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def validation_problems(doc: SourceDoc, model: type[BaseModel], exc: ValidationError) -> list[Problem]:
+    """Pydantic's errors as ``FILE:LINE: field: message`` problems, worded for a facilitator.
+
+    One mistake gives one line: a misspelt key (``duraton:``) is reported as unknown, with the field it
+    meant, and not a second time as that field missing; a list whose items are invalid is not also
+    reported as too short.
+    """
+    errors = exc.errors()
+    problems = []
+    meant: set[Loc] = set()  # the fields that misspelt keys stand for
+    for error in errors:
+        loc = tuple(error["loc"])
+        if error["type"] == "extra_forbidden":
+            owner = _model_at(model, loc)
+            close = difflib.get_close_matches(str(loc[-1]), list(owner.model_fields), n=1) if owner else []
+            meant.update((*loc[:-1], name) for name in close)
+            problems.append(
+                doc.problem(loc, f"unknown field (did you mean {close[0]!r}?)" if close else "unknown field")
+            )
+    failed = [tuple(error["loc"]) for error in errors]
+    for error in errors:
+        loc = tuple(error["loc"])
+        kind = error["type"]
+        if kind == "extra_forbidden" or (kind == "missing" and loc in meant):
+            continue
+        if kind == "too_short" and any(len(other) > len(loc) and other[: len(loc)] == loc for other in failed):
+            continue
+        message = "is required" if kind == "missing" else error["msg"].removeprefix("Value error, ")
+        problems.append(doc.problem(loc, message))
+    return problems
+
+
+def _validate(doc: SourceDoc, model: type[BaseModel]) -> tuple[Any, list[Problem]]:
+    try:
+        return model.model_validate(doc.data), []
+    except ValidationError as exc:
+        return None, validation_problems(doc, model, exc)
+
+
+def find_workshop_file(path: Path) -> Path:
+    if path.is_dir():
+        for name in WORKSHOP_FILENAMES:
+            if (path / name).exists() or (path / name).is_symlink():
+                return path / name
+        raise InputError(
+            [
+                Problem(
+                    display_path(path),
+                    0,
+                    "",
+                    "no workshop file here (expected workshop.yaml)",
+                )
+            ]
+        )
+    if not path.exists():
+        reason = "is a symbolic link that loops or points nowhere" if path.is_symlink() else "does not exist"
+        raise InputError([Problem(display_path(path), 0, "", reason)])
+    return path
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:  # missing, or a symbolic link that loops: not the workshop file
+        return False
+
+
+def _exercise_patterns(doc: SourceDoc, workshop: Workshop | None) -> tuple[str, ...]:
+    """The workshop's exercise files, read from the raw data when the workshop itself is invalid."""
+    if workshop is not None:
+        return workshop.exercises
+    raw = doc.data.get("exercises", Workshop.model_fields["exercises"].default)
+    if isinstance(raw, str):
+        raw = [raw]
+    if isinstance(raw, (list, tuple)) and all(isinstance(p, str) for p in raw):
+        return tuple(raw)
+    return ()
+
+
+def _exercise_files(doc: SourceDoc, patterns: tuple[str, ...]) -> tuple[list[Path], list[Problem]]:
+    folder = doc.path.parent
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for index, pattern in enumerate(patterns):
+        loc: Loc = ("exercises", index)
+        if globlib.has_magic(pattern):
+            try:
+                found = sorted(folder.glob(pattern))
+            except (NotImplementedError, ValueError, OSError):  # absolute or malformed pattern
+                problems.append(doc.problem(loc, f"{pattern!r} is not a pattern relative to this file"))
+                continue
+            matches = [p for p in found if (p.is_file() or p.is_symlink()) and not _same_file(p, doc.path)]
+            if not matches and pattern != Workshop.model_fields["exercises"].default[0]:
+                problems.append(doc.problem(loc, f"{pattern!r} matches no file"))
+            files.extend(matches)
+        else:
+            candidate = folder / pattern
+            if not (candidate.exists() or candidate.is_symlink()):
+                problems.append(doc.problem(loc, f"file not found: {pattern}"))
+            else:
+                files.append(candidate)
+    unique = list(dict.fromkeys(files))
+    if len(unique) > MAX_EXERCISE_FILES:
+        problems.append(doc.problem(("exercises",), f"{len(unique)} files; at most {MAX_EXERCISE_FILES}"))
+        unique = []
+    return unique, problems
+
+
+@dataclass
+class _ExerciseSet:
+    """The exercise files of a workshop as far as they could be read."""
+
+    exercises: list[Exercise] = field(default_factory=list)
+    docs: dict[str, SourceDoc] = field(default_factory=dict)
+    # Ids of exercise files that exist but are invalid: the agenda may name them without a second,
+    # misleading "no exercise" problem on top of the real one.
+    broken_ids: set[str] = field(default_factory=set)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _load_exercises(doc: SourceDoc, paths: list[Path], sources: dict[str, str]) -> _ExerciseSet:
+    found = _ExerciseSet()
+    total = len(doc.text)
+    for exercise_path in paths:
+        try:
+            ex_doc = load_yaml(exercise_path)
+        except InputError as exc:
+            found.problems.extend(exc.problems)
+            continue
+        total += len(ex_doc.text)
+        if total > MAX_TOTAL_BYTES:
+            message = (
+                f"the exercise files add up to more than {MAX_TOTAL_BYTES // 1024 // 1024} MB; stopped at {ex_doc.name}"
+            )
+            found.problems.append(doc.problem(("exercises",), message))
+            break
+        exercise, ex_problems = _validate(ex_doc, Exercise)
+        found.problems.extend(ex_problems)
+        if exercise is None:
+            raw_id = ex_doc.data.get("id")
+            if isinstance(raw_id, str):
+                found.broken_ids.add(raw_id.strip())
+            continue
+        sources[ex_doc.name] = ex_doc.text
+        if exercise.id in found.docs:
+            first = found.docs[exercise.id].name
+            found.problems.append(ex_doc.problem(("id",), f"exercise id {exercise.id!r} is already used in {first}"))
+            continue
+        found.docs[exercise.id] = ex_doc
+        found.exercises.append(exercise)
+    return found
+
+
+def _agenda_problems(doc: SourceDoc, workshop: Workshop, found: _ExerciseSet) -> tuple[list[Problem], list[Problem]]:
+    """Agenda references to missing exercises (errors) and exercises on no agenda (warnings)."""
+    problems: list[Problem] = []
+    known = set(found.docs)
+    used: set[str] = set()
+    for d, day in enumerate(workshop.days):
+        for a, exercise_id in enumerate(day.agenda):
+            used.add(exercise_id)
+            if exercise_id not in known and exercise_id not in found.broken_ids:
+                hint = did_you_mean(exercise_id, sorted(known))
+                problems.append(doc.problem(("days", d, "agenda", a), f"no exercise {exercise_id!r}{hint}"))
+    warnings = [
+        found.docs[exercise_id].problem(("id",), f"exercise {exercise_id!r} is on no day's agenda", warning=True)
+        for exercise_id in sorted(known - used)
+    ]
+    return problems, warnings
+
+
+def _overrun_warnings(doc: SourceDoc, programme: Programme) -> list[Problem]:
+    warnings = []
+    for d, day in enumerate(programme.workshop.days):
+        if day.end is None:
+            continue
+        planned_end = programme.planned_end(day)
+        end_at = datetime.combine(day.date, day.end, tzinfo=planned_end.tzinfo)
+        if planned_end > end_at:
+            over = int((planned_end - end_at).total_seconds() // 60)
+            message = f"the agenda runs to {planned_end:%H:%M}, {over} min past the planned end {day.end:%H:%M}"
+            warnings.append(doc.problem(("days", d, "end"), message, warning=True))
+    return warnings
+
+
+def load_workshop(path: Path) -> Loaded:
+    """Load and check a workshop folder or file; raise :class:`InputError` listing every problem."""
+    workshop_path = find_workshop_file(path)
+    doc = load_yaml(workshop_path)
+    sources = {doc.name: doc.text}
+    if "steps" in doc.data and "days" not in doc.data:
+        raise InputError(
+            [
+                doc.problem(
+                    (),
+                    "is an exercise file; check the workshop that uses it (or its folder)",
+                    field_name="",
+                )
+            ]
+        )
+    # An invalid workshop file still names its exercise files: check them too, so one run reports
+    # every problem rather than one file's at a time.
+    workshop, problems = _validate(doc, Workshop)
+    exercise_paths, file_problems = _exercise_files(doc, _exercise_patterns(doc, workshop))
+    problems.extend(file_problems)
+    found = _load_exercises(doc, exercise_paths, sources)
+    problems.extend(found.problems)
+    if workshop is None:
+        raise InputError(sorted(set(problems)))
+    agenda_problems, warnings = _agenda_problems(doc, workshop, found)
+    problems.extend(agenda_problems)
+    if problems:
+        raise InputError(sorted(set(problems)))
+    programme = Programme(workshop=workshop, exercises=tuple(found.exercises))
+    warnings.extend(_overrun_warnings(doc, programme))
+    return Loaded(programme=programme, warnings=sorted(warnings), sources=sources)

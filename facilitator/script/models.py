@@ -1,0 +1,409 @@
+"""The workshop script format: pydantic models for the workshop file and its exercise files.
+
+Every model forbids unknown keys so that a typo such as ``duraton:`` is an error, not a silent default.
+Cross-file rules (agenda references, overruns) live in :mod:`facilitator.script.loading`, which has the files.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+import zoneinfo
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from facilitator.script.durations import DURATION_PATTERN, format_duration, parse_duration
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+
+
+@functools.cache
+def _iana_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def did_you_mean(word: str, choices: object) -> str:
+    """`` (did you mean 'x'?)`` for the closest choice, or nothing when none is close."""
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)  # type: ignore[attr-defined]
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+_NOT_ZONES = ("posixrules", "localtime", "Factory")
+
+
+def _loads_as_zone(name: str) -> bool:
+    """Whether ``name`` is a time zone, without listing the whole database (which costs ~70 ms)."""
+    if not name or name in _NOT_ZONES or name.startswith(("posix/", "right/")):
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def _check_timezone(name: str) -> str:
+    if not _loads_as_zone(name) and name not in _iana_zones():
+        raise ValueError(f"{name!r} is not an IANA time zone{did_you_mean(name, sorted(_iana_zones()))}")
+    return name
+
+
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+CLOCK_PATTERN = r"^([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+
+
+def _clock_time(value: object) -> object:
+    """A time of day as people write it: ``9:30`` as well as ``09:30``; never a bare number.
+
+    Pydantic alone refuses ``9:30`` and reads ``900`` as 900 seconds past midnight UTC, which would
+    quietly start the day at 00:15. Offsets are refused: times are in the workshop's time zone.
+    """
+    if isinstance(value, time):
+        if value.tzinfo is not None:
+            raise ValueError(f"{value.isoformat()} has a UTC offset; write the local time in the workshop's time zone")
+        return value
+    if isinstance(value, str):
+        match = _CLOCK.fullmatch(value.strip())
+        if match:
+            hour, minute, second = (int(part or 0) for part in match.groups())
+            if hour < 24 and minute < 60 and second < 60:
+                return time(hour, minute, second)
+    raise ValueError(f"{value!r} is not a time of day; write it like 09:00 or 13:30")
+
+
+def _calendar_date(value: object) -> object:
+    """Refuse numbers: pydantic would read ``20220822`` or ``1661126400`` as seconds since 1970."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a date; write it like 2022-08-22")
+    return value
+
+
+def _fail_at(errors: list[tuple[tuple[int | str, ...], str]]) -> None:
+    """Raise a validation error located below the value being validated (``steps[3].id``, not ``steps``).
+
+    Pydantic places an error raised by a validator at the validated value itself and offers no way to
+    point deeper, but it does merge a :class:`ValidationError` raised inside, keeping its locations.
+    """
+    details = [
+        InitErrorDetails(type=PydanticCustomError("script_rule", message), loc=loc, input=None)
+        for loc, message in errors
+    ]
+    if details:
+        raise ValidationError.from_exception_data("script rule", details)
+
+
+def _duplicates(items: Sequence[object], key: Callable[[Any], object], field_name: str, what: str, where: str) -> None:
+    """Refuse repeated keys, each reported at the repeated item rather than at the whole list."""
+    first: dict[object, int] = {}
+    errors: list[tuple[tuple[int | str, ...], str]] = []
+    for index, item in enumerate(items):
+        value = key(item)
+        if value in first:
+            shown = value.isoformat() if isinstance(value, date) else value
+            loc: tuple[int | str, ...] = (index, field_name) if field_name else (index,)
+            errors.append((loc, f"{what} {shown!r} is used twice (first at {where}[{first[value]}])"))
+        else:
+            first[value] = index
+    _fail_at(errors)
+
+
+def _share(value: object) -> object:
+    """Accept ``80%`` as well as ``0.8``."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            return float(value.strip()[:-1]) / 100
+        except ValueError:
+            raise ValueError(f"{value!r} is not a percentage") from None
+    return value
+
+
+TimeZoneName = Annotated[
+    str,
+    AfterValidator(_check_timezone),
+    WithJsonSchema({"type": "string", "description": "IANA time zone, e.g. Africa/Juba"}),
+]
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": DURATION_PATTERN,
+            "examples": ["10m", "1h30m", "90s"],
+        }
+    ),
+]
+Identifier = Annotated[
+    str,
+    Field(
+        pattern=ID_PATTERN,
+        description="lower-case letters, digits and dashes, e.g. wps-agenda",
+    ),
+]
+ClockTime = Annotated[
+    time,
+    BeforeValidator(_clock_time),
+    WithJsonSchema({"type": "string", "pattern": CLOCK_PATTERN, "examples": ["09:00", "13:30"]}),
+]
+CalendarDate = Annotated[date, BeforeValidator(_calendar_date)]
+# The bounds go before the validator that reads "80%" so that they constrain the number (placed after
+# it, pydantic wrote them into the JSON Schema as the non-standard keywords "gt" and "le").
+Share = Annotated[
+    float,
+    Field(gt=0, le=1),
+    BeforeValidator(_share),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%\s*$"},
+            ],
+            "examples": [0.8, "80%"],
+        }
+    ),
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class StepKind(StrEnum):
+    PRESENTATION = "presentation"
+    DISCUSSION = "discussion"
+    BREAKOUT = "breakout"
+    INDIVIDUAL = "individual"
+    REFLECTION = "reflection"
+    REPORT_BACK = "report-back"
+    BREAK = "break"
+
+
+class Anonymity(StrEnum):
+    ANONYMOUS = "anonymous"
+    NAMED = "named"
+    PARTICIPANT_CHOOSES = "participant-chooses"
+
+
+class GroupBy(StrEnum):
+    LOCATION = "location"
+    ROLE = "role"
+    RANDOM = "random"
+    SELF_SELECTED = "self-selected"
+
+
+class Grouping(_Strict):
+    """How a breakout splits the room: ``grouping: location`` or ``{by: random, size: 5}``."""
+
+    by: GroupBy
+    size: int | None = Field(default=None, ge=2, le=100, description="people per group")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        return {"by": value} if isinstance(value, str) else value
+
+
+class Prompt(_Strict):
+    """A reflection question put to participants during a step."""
+
+    text: str = Field(min_length=1, max_length=1000)
+    anonymity: Anonymity | None = Field(default=None, description="defaults to the workshop's reflections.anonymity")
+
+
+def _grouping_shorthand_schema(schema: dict[str, Any]) -> None:
+    """Let the schema accept the shorthand ``grouping: location`` that Grouping's validator reads."""
+    shorthand = {"type": "string", "enum": [by.value for by in GroupBy], "description": "shorthand for {by: ...}"}
+    schema.setdefault("anyOf", []).insert(0, shorthand)
+
+
+class Step(_Strict):
+    id: Identifier
+    title: str = Field(min_length=1, max_length=120)
+    kind: StepKind
+    duration: Duration
+    text: str = Field(default="", max_length=5000, description="what participants see")
+    notes: str = Field(default="", max_length=10000, description="private facilitator notes")
+    prompt: Prompt | None = None
+    grouping: Grouping | None = Field(
+        default=None,
+        json_schema_extra=_grouping_shorthand_schema,
+    )
+    materials: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _reflection_needs_prompt(self) -> Step:
+        if self.kind is StepKind.REFLECTION and self.prompt is None:
+            _fail_at([(("prompt",), "a reflection step needs a prompt")])
+        return self
+
+
+class Exercise(_Strict):
+    id: Identifier
+    title: str = Field(min_length=1, max_length=120)
+    goals: tuple[str, ...] = ()
+    materials: tuple[str, ...] = ()
+    steps: tuple[Step, ...] = Field(min_length=1)
+
+    @field_validator("steps")
+    @classmethod
+    def _unique_step_ids(cls, steps: tuple[Step, ...]) -> tuple[Step, ...]:
+        _duplicates(steps, lambda step: step.id, "id", "step id", "steps")
+        return steps
+
+    @property
+    def duration(self) -> timedelta:
+        return sum((s.duration for s in self.steps), timedelta())
+
+
+class Location(_Strict):
+    id: Identifier
+    name: str = Field(min_length=1, max_length=80)
+    timezone: TimeZoneName
+    expected: int = Field(default=0, ge=0, le=100_000, description="participants expected here")
+
+
+class Day(_Strict):
+    date: CalendarDate
+    title: str = Field(default="", max_length=120)
+    start: ClockTime = Field(description="local start time in the workshop's time zone, e.g. 09:00")
+    end: ClockTime | None = Field(
+        default=None,
+        description="planned end; an agenda that runs past it is a warning",
+    )
+    agenda: tuple[Identifier, ...] = Field(min_length=1, description="exercise ids in running order")
+
+    @field_validator("agenda")
+    @classmethod
+    def _no_repeats(cls, agenda: tuple[str, ...]) -> tuple[str, ...]:
+        _duplicates(agenda, lambda exercise_id: exercise_id, "", "exercise", "agenda")
+        return agenda
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Day:
+        if self.end is not None and self.end <= self.start:
+            _fail_at([(("end",), f"the planned end {self.end:%H:%M} is not after the start {self.start:%H:%M}")])
+        return self
+
+
+class AttendanceRule(_Strict):
+    certificate_share: Share = Field(default=0.8, description="share of planned minutes needed for a certificate")
+    late_grace: Duration = Field(
+        default=timedelta(minutes=10),
+        description="arrivals after start plus this are late",
+        # pydantic writes a timedelta default as ISO 8601 ("PT10M"), which the pattern above refuses.
+        json_schema_extra={"default": "10m"},
+    )
+
+
+class ReflectionDefaults(_Strict):
+    anonymity: Anonymity = Anonymity.PARTICIPANT_CHOOSES
+    consent_to_quote: bool = Field(default=False, description="whether the consent box starts ticked")
+
+
+class Workshop(_Strict):
+    title: str = Field(min_length=1, max_length=200)
+    organiser: str = Field(default="", max_length=200)
+    timezone: TimeZoneName
+    exercises: tuple[str, ...] = Field(
+        default=("*.yaml",),
+        description="exercise files or glob patterns, relative to this file",
+    )
+    locations: tuple[Location, ...] = Field(min_length=1)
+    days: tuple[Day, ...] = Field(min_length=1)
+    attendance: AttendanceRule = AttendanceRule()
+    reflections: ReflectionDefaults = ReflectionDefaults()
+
+    @field_validator("locations")
+    @classmethod
+    def _unique_locations(cls, locations: tuple[Location, ...]) -> tuple[Location, ...]:
+        _duplicates(locations, lambda location: location.id, "id", "location id", "locations")
+        return locations
+
+    @field_validator("days")
+    @classmethod
+    def _unique_dates(cls, days: tuple[Day, ...]) -> tuple[Day, ...]:
+        _duplicates(days, lambda day: day.date, "date", "day", "days")
+        return days
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedStep:
+    """A step placed on a day's timeline, with its planned local start."""
+
+    exercise: Exercise
+    step: Step
+    start: datetime
+
+    @property
+    def key(self) -> str:
+        return f"{self.exercise.id}/{self.step.id}"
+
+    @property
+    def end(self) -> datetime:
+        return self.start + self.step.duration
+
+
+class Programme(BaseModel):
+    """A validated workshop with its exercises: what a run is driven from, stored whole in the run's database."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    workshop: Workshop
+    exercises: tuple[Exercise, ...]
+
+    @functools.cached_property
+    def exercise_by_id(self) -> dict[str, Exercise]:
+        return {e.id: e for e in self.exercises}
+
+    def day(self, on: date) -> Day:
+        for day in self.workshop.days:
+            if day.date == on:
+                return day
+        raise KeyError(on.isoformat())
+
+    @functools.cached_property
+    def _timelines(self) -> dict[date, tuple[PlannedStep, ...]]:
+        # Screens ask for a day's timeline many times a second; the programme never changes, so build once.
+        return {}
+
+    def timeline(self, day: Day) -> tuple[PlannedStep, ...]:
+        """Every step of the day in order, with planned starts in the workshop's time zone."""
+        cached = self._timelines.get(day.date)
+        if cached is not None:
+            return cached
+        tz = zoneinfo.ZoneInfo(self.workshop.timezone)
+        at = datetime.combine(day.date, day.start, tzinfo=tz)
+        planned: list[PlannedStep] = []
+        for exercise_id in day.agenda:
+            exercise = self.exercise_by_id[exercise_id]
+            for step in exercise.steps:
+                planned.append(PlannedStep(exercise=exercise, step=step, start=at))
+                at += step.duration
+        self._timelines[day.date] = timeline = tuple(planned)
+        return timeline
+
+    def planned_duration(self, day: Day) -> timedelta:
+        return sum((self.exercise_by_id[e].duration for e in day.agenda), timedelta())
+
+    def planned_end(self, day: Day) -> datetime:
+        tz = zoneinfo.ZoneInfo(self.workshop.timezone)
+        return datetime.combine(day.date, day.start, tzinfo=tz) + self.planned_duration(day)

@@ -1,0 +1,1 @@
+"""The facilitation team: roles and control, presence (heartbeats), identity, join requests."""

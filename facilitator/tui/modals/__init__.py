@@ -1,0 +1,1 @@
+"""Questions and forms over a screen: the confirm question, pickers, notes, participants, reflections."""

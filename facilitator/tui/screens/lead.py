@@ -1,0 +1,55 @@
+"""The main screen: agenda on the left; timer, pace and the current step on the right; locations and feed below."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from facilitator.tui.keys import keys_to_bindings
+from facilitator.tui.live import live_app
+from facilitator.tui.widgets.agenda import AgendaView
+from facilitator.tui.widgets.banner import Banner
+from facilitator.tui.widgets.panels import LocationStrip, PaceView, ReflectionsFeed, StepView, TimerView
+from facilitator.tui.widgets.team_panel import TeamLine, TeamPanel
+
+
+class LeadScreen(Screen[None]):
+    _keys: tuple[Mapping[str, str], Mapping[str, list[Binding]]] | None = None  # the app's keys, as mapped
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield Banner(id="banner")
+        yield TeamLine(id="team-line")
+        with Horizontal(id="main"):
+            yield AgendaView(id="agenda")
+            with Vertical(id="right"):
+                yield TimerView(id="timer")
+                yield PaceView(id="pace")
+                with VerticalScroll(id="step-scroll"):
+                    yield StepView(id="step")
+        yield TeamPanel(id="team-panel")
+        yield LocationStrip(id="locations")
+        yield ReflectionsFeed(id="feed")
+        yield Footer()
+
+    def on_key(self, event: events.Key) -> None:
+        """A key of the app's that this role may not use now says why, once, instead of doing nothing.
+
+        The key is looked up among the app's own bindings, with the keymap the app applied (public API only).
+        """
+        app = live_app(self)
+        if self._keys is None or self._keys[0] is not app.keymap:  # built once per keymap
+            self._keys = (app.keymap, keys_to_bindings(type(self.app).BINDINGS, app.keymap))
+        for binding in self._keys[1].get(event.key, ()):
+            refusal = app.refusal(binding.action.partition("(")[0])
+            if refusal is not None:
+                event.stop()
+                event.prevent_default()
+                self.app.notify(refusal, severity="warning", markup=False, timeout=4)
+                return

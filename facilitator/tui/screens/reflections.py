@@ -1,0 +1,393 @@
+"""Every reflection of the run, filtered live; edit and retract append events, nothing is deleted.
+
+Reflection text comes from strangers: every cell is a plain ``Text`` cut to one line, never markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Checkbox, DataTable, Input, Select, Static
+from textual.widgets.data_table import RowDoesNotExist
+
+from facilitator.live.pace import local_time
+from facilitator.live.state import Reflection, SessionState
+from facilitator.script.models import Programme
+from facilitator.text import printable
+from facilitator.tui.keys import KeyBar
+from facilitator.tui.live import LiveApp, live_app
+from facilitator.tui.modals.choice import YES, Choice
+from facilitator.tui.parts import location_label, one_line, step_of
+
+RETRACTED_STYLE = "dim strike"
+HIDDEN_STYLE = "dim italic"
+CELL_PADDING = 1
+WIDE = 110
+RETRACT_HINT = "It stays in the record and in the log; t shows retracted reflections."
+
+
+@dataclass(frozen=True)
+class Filters:
+    day: date | None = None
+    exercise: str | None = None
+    location: str | None = None
+    search: str = ""
+    show_retracted: bool = False
+
+    def keep(self, reflection: Reflection) -> bool:
+        # One switch for both: what the feed and the room view leave out stays out here until asked for.
+        if (reflection.retracted or reflection.hidden) and not self.show_retracted:
+            return False
+        if self.day is not None and reflection.day != self.day:
+            return False
+        if self.exercise is not None and reflection.exercise != self.exercise:
+            return False
+        if self.location is not None and reflection.location != self.location:
+            return False
+        needle = self.search.strip().casefold()
+        if needle:
+            haystack = f"{reflection.text}\n{reflection.participant or ''}".casefold()
+            return needle in haystack
+        return True
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    width: int
+
+
+def columns_for(width: int) -> list[Column]:
+    """The table's columns for a table ``width`` cells wide; the text takes what is left."""
+    if width >= WIDE:
+        fixed = [
+            Column("when", "When", 9),
+            Column("exercise", "Exercise", 16),
+            Column("step", "Step", 16),
+            Column("who", "Participant", 14),
+            Column("location", "Loc.", 7),
+            Column("consent", "✓", 1),
+        ]
+    else:
+        fixed = [
+            Column("when", "When", 9),
+            Column("step", "Step", 12),
+            Column("who", "Participant", 11),
+            Column("location", "Loc.", 7),
+            Column("consent", "✓", 1),
+        ]
+    used = sum(c.width + 2 * CELL_PADDING for c in fixed) + 2 * CELL_PADDING + 2  # +2: the scrollbar
+    return [*fixed, Column("text", "Reflection", max(width - used, 12))]
+
+
+def exercise_choices(programme: Programme) -> list[tuple[str, str]]:
+    """Every exercise on the agenda, in the order the days run them."""
+    seen: dict[str, str] = {}
+    for day in programme.workshop.days:
+        for exercise_id in day.agenda:
+            if exercise_id not in seen:
+                seen[exercise_id] = programme.exercise_by_id[exercise_id].title
+    return list(seen.items())
+
+
+class ReflectionsScreen(Screen[None]):
+    """The run's reflections with filters by day, exercise, location and text; follows the log live."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,R", "back", "Back", id="reflections-back"),
+        Binding("e", "edit", "Edit", id="reflections-edit"),
+        Binding("x", "retract", "Retract", id="reflections-retract"),
+        Binding(
+            "h",
+            "toggle_hidden",
+            "Hide",
+            id="reflections-hide",
+            tooltip="Hide the reflection from the feed, the room view and the quotes, or show it again",
+        ),
+        Binding("t", "toggle_retracted", "Retracted", id="reflections-toggle-retracted"),
+        Binding("slash", "search", "Search", id="reflections-search"),
+    ]
+
+    def __init__(self, edit_form: Callable[[Reflection], ModalScreen[str | None]]) -> None:
+        """``edit_form(reflection)``: the form that edits a reflection (the app passes the reflection form)."""
+        super().__init__()
+        self.edit_form = edit_form
+        self.filters = Filters()
+        self._programme: Programme | None = None
+        self._reflections: Mapping[str, Reflection] | None = None
+        self._width = 0
+        self._shown: list[Reflection] = []
+
+    @property
+    def lead_app(self) -> LiveApp:
+        return live_app(self)
+
+    def _filter_options(self, programme: Programme | None) -> dict[str, list[tuple[Text, str]]]:
+        """The choices of each filter, from the script as it is now."""
+        if programme is None:
+            return {"filter-day": [], "filter-exercise": [], "filter-location": []}
+        workshop = programme.workshop
+        return {
+            "filter-day": [(Text(f"{d.date:%a %d %b}"), d.date.isoformat()) for d in workshop.days],
+            "filter-exercise": [(Text(printable(title)), key) for key, title in exercise_choices(programme)],
+            "filter-location": [(location_label(loc), loc.id) for loc in workshop.locations],
+        }
+
+    def compose(self) -> ComposeResult:
+        self._programme = self.lead_app.state.programme
+        options = self._filter_options(self._programme)
+        with Horizontal(id="reflections-top"):
+            yield Static(id="reflections-status")
+            yield Checkbox("Show retracted, hidden", id="show-retracted", compact=True)
+        with Horizontal(id="reflections-filters"):
+            yield Select[str](options["filter-day"], prompt="All days", id="filter-day")
+            yield Select[str](options["filter-exercise"], prompt="All exercises", id="filter-exercise")
+            yield Select[str](options["filter-location"], prompt="All locations", id="filter-location")
+            yield Input(placeholder="search text, name", id="filter-search")
+        table: DataTable[Text] = DataTable(id="reflections-table", cursor_type="row", cell_padding=CELL_PADDING)
+        yield table
+        with VerticalScroll(id="reflection-detail"):
+            yield Static(id="reflection-detail-text")
+        yield KeyBar(self._keys(), id="reflections-keys")
+
+    def _keys(self) -> list[tuple[str, Binding]]:
+        own = [("screen", b) for b in self.BINDINGS if isinstance(b, Binding)]
+        log = [("app", b) for b in type(self.app).BINDINGS if isinstance(b, Binding) and b.id == "reflect"]
+        return [*own, *log]
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "state", self._state_changed)
+        self.query_one("#reflections-table", DataTable).focus()
+
+    # -- filling the table ---------------------------------------------------------------------------
+
+    def _state_changed(self, state: SessionState) -> None:
+        if state.reflections is self._reflections and state.programme is self._programme:
+            return  # the timer or the step moved: nothing this screen shows
+        self._reflections = state.reflections
+        if state.programme is not self._programme:  # the script was reloaded
+            self._programme = state.programme
+            for select_id, options in self._filter_options(state.programme).items():
+                select: Select[str] = self.query_one(f"#{select_id}", Select)
+                value = select.value
+                select.set_options(options)
+                if value in {v for _, v in options}:
+                    select.value = value
+        self.refresh_table()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.refresh_table)  # once the table has its new width
+
+    def _highlighted_id(self) -> str | None:
+        table: DataTable[Text] = self.query_one("#reflections-table", DataTable)
+        if not table.row_count:
+            return None
+        index = min(table.cursor_row, table.row_count - 1)
+        return self._shown[index].id if 0 <= index < len(self._shown) else None
+
+    def highlighted(self) -> Reflection | None:
+        """The reflection under the cursor, as the state has it now."""
+        reflection_id = self._highlighted_id()
+        return self.lead_app.state.reflections.get(reflection_id) if reflection_id else None
+
+    def refresh_table(self) -> None:
+        """Rebuild the rows from the state and the filters, keeping the cursor on the same reflection."""
+        state = self.lead_app.state
+        table: DataTable[Text] = self.query_one("#reflections-table", DataTable)
+        keep_id = self._highlighted_id()
+        keep_row = table.cursor_row
+        width = table.size.width or self.app.size.width
+        if width != self._width:
+            self._width = width
+            table.clear(columns=True)
+            for column in columns_for(width):
+                table.add_column(Text(column.label, style="bold"), width=column.width, key=column.key)
+        else:
+            table.clear()
+        widths = {str(c.key.value): c.width for c in table.columns.values()}
+        shown = [r for r in state.reflections.values() if self.filters.keep(r)]
+        shown.sort(key=lambda r: r.logged_at, reverse=True)
+        self._shown = shown
+        for reflection in shown:
+            cells = self._cells(state, reflection)
+            style = RETRACTED_STYLE if reflection.retracted else HIDDEN_STYLE if reflection.hidden else ""
+            table.add_row(
+                *(one_line(cells[key], width, style) for key, width in widths.items()),
+                key=reflection.id,
+                height=1,
+            )
+        if shown:
+            try:
+                row = table.get_row_index(keep_id) if keep_id else keep_row
+            except RowDoesNotExist:
+                row = keep_row
+            table.move_cursor(row=min(max(row, 0), len(shown) - 1), animate=False)
+        self._show_status(state, shown)
+        self._show_detail()
+
+    def _cells(self, state: SessionState, reflection: Reflection) -> dict[str, str]:
+        programme = state.programme
+        tz = programme.workshop.timezone if programme else "UTC"
+        exercise = programme.exercise_by_id.get(reflection.exercise) if programme and reflection.exercise else None
+        step = step_of(programme, reflection.exercise, reflection.step)
+        return {
+            "when": f"{local_time(reflection.logged_at, tz):%a %H:%M}",
+            "exercise": exercise.title if exercise else reflection.exercise or "–",
+            "step": step.title if step else reflection.step or "–",
+            "who": reflection.participant or "anonymous",
+            "location": (reflection.location or "–").upper(),
+            "consent": "✓" if reflection.consent else "",
+            "text": reflection.text,
+        }
+
+    def _show_status(self, state: SessionState, shown: list[Reflection]) -> None:
+        total = len(state.reflections)
+        retracted = sum(1 for r in state.reflections.values() if r.retracted)
+        hidden = sum(1 for r in state.reflections.values() if r.hidden and not r.retracted)
+        text = Text()
+        text.append("Reflections", style="bold")
+        text.append(f"  {len(shown)} shown of {total}")
+        left_out = [f"{retracted} retracted"] * bool(retracted) + [f"{hidden} hidden"] * bool(hidden)
+        if left_out:
+            how = "shown dimmed" if self.filters.show_retracted else "t shows them"
+            text.append(f" · {', '.join(left_out)} ({how})", style="dim")
+        self.query_one("#reflections-status", Static).update(text)
+
+    def _show_detail(self) -> None:
+        """The highlighted reflection in full, wrapped, with where and when it was logged."""
+        detail = self.query_one("#reflection-detail-text", Static)
+        reflection = self.highlighted()
+        if reflection is None:
+            detail.update(Text("No reflections match. Press r to log one.", style="dim italic"))
+            return
+        state = self.lead_app.state
+        cells = self._cells(state, reflection)
+        tz = state.programme.workshop.timezone if state.programme else "UTC"
+        text = Text(style=RETRACTED_STYLE if reflection.retracted else HIDDEN_STYLE if reflection.hidden else "")
+        text.append(printable(reflection.text))
+        text.append("\n— ", style="dim")
+        text.append(printable(cells["who"]), style="bold")
+        if reflection.location:
+            text.append(f", {printable(reflection.location.upper())}", style="dim")
+        text.append(f" · {printable(cells['step'])} ({printable(cells['exercise'])})", style="dim")
+        text.append(f" · logged {local_time(reflection.logged_at, tz):%a %d %b %H:%M}", style="dim")
+        text.append(f" by {printable(reflection.logged_by)}", style="dim")
+        if reflection.edited_at:
+            text.append(f" · edited {local_time(reflection.edited_at, tz):%H:%M}", style="dim")
+        text.append(" · may be quoted" if reflection.consent else " · not for quoting", style="dim")
+        if reflection.source == "qr":
+            text.append(" · from the participant page", style="dim")
+        if reflection.retracted:
+            text.append(" · RETRACTED", style="bold")
+        if reflection.hidden:
+            text.append(" · HIDDEN from the feed and the room view (h shows it)", style="bold")
+        if reflection.prompt:
+            text.append("\nPrompt: ", style="dim bold")
+            text.append(printable(reflection.prompt), style="dim")
+        detail.update(text)
+        self.query_one("#reflection-detail", VerticalScroll).scroll_home(animate=False)
+
+    # -- filters -------------------------------------------------------------------------------------
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        value = event.value if isinstance(event.value, str) else None
+        if event.select.id == "filter-day":
+            self._set_filters(day=date.fromisoformat(value) if value else None)
+        elif event.select.id == "filter-exercise":
+            self._set_filters(exercise=value)
+        elif event.select.id == "filter-location":
+            self._set_filters(location=value)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter-search":
+            self._set_filters(search=event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter-search":
+            self.query_one("#reflections-table", DataTable).focus()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        if event.checkbox.id == "show-retracted":
+            self._set_filters(show_retracted=event.value)
+
+    def _set_filters(self, **changes: Any) -> None:
+        filters = replace(self.filters, **changes)
+        if filters != self.filters:
+            self.filters = filters
+            self.refresh_table()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_edit()
+
+    # -- actions -------------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_search(self) -> None:
+        self.query_one("#filter-search", Input).focus()
+
+    def action_toggle_retracted(self) -> None:
+        checkbox = self.query_one("#show-retracted", Checkbox)
+        checkbox.value = not checkbox.value
+
+    def action_toggle_hidden(self) -> None:
+        reflection = self.highlighted()
+        if reflection is None:
+            return
+        self.run_worker(self._hide(reflection.id, not reflection.hidden), group="hide")
+
+    async def _hide(self, reflection_id: str, hidden: bool) -> None:
+        app = self.lead_app
+        await app.command(lambda s: s.hide_reflection(reflection_id, hidden))
+        after = app.state.reflections.get(reflection_id)
+        if after is None or after.hidden != hidden:
+            return
+        if hidden and not self.filters.show_retracted:
+            self.notify("Reflection hidden from the feed and the room view: t lists it, h there shows it.", timeout=4)
+        else:
+            self.notify("Reflection hidden." if hidden else "Reflection shown again.", timeout=3)
+
+    def action_edit(self) -> None:
+        reflection = self.highlighted()
+        if reflection is None:
+            return
+        if reflection.retracted:
+            self.notify("A retracted reflection cannot be edited.", severity="warning", timeout=4)
+            return
+        self.app.push_screen(self.edit_form(reflection))
+
+    def action_retract(self) -> None:
+        reflection = self.highlighted()
+        if reflection is None:
+            return
+        if reflection.retracted:
+            self.notify("This reflection is already retracted.", severity="warning", timeout=4)
+            return
+
+        def answered(answer: str | None) -> None:
+            if answer == YES:
+                self.run_worker(self._retract(reflection.id), group="retract")
+
+        text = f"{one_line(reflection.text, 60).plain}\n\n{RETRACT_HINT}"
+        self.app.push_screen(Choice("Retract this reflection?", text, "retract", cancel="keep"), answered)
+
+    async def _retract(self, reflection_id: str) -> None:
+        app = self.lead_app
+        await app.command(lambda s: s.retract_reflection(reflection_id))
+        after = app.state.reflections.get(reflection_id)
+        if after is not None and after.retracted:
+            self.notify("Reflection retracted: t shows it again.", timeout=4)

@@ -1,0 +1,268 @@
+"""The room view (`facilitator present`): what the lead shares into the video call, and nothing private.
+
+It shows the current step as participants may see it: title, their text, the reflection prompt, a large
+timer and the locations' clocks, with room for the participant page's QR code. It never shows facilitator
+notes, the roster, notes between facilitators or reflections of any kind. It writes no events: its session
+is an observer's, so a stray command would be refused by the core. It follows whoever drives through the
+same live-run client as the lead's app (:class:`~facilitator.tui.live_run.LiveRun`: a ``data_version`` poll,
+then a message), and repaints only what changed (the timer once a second).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import ClassVar, TypeVar
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Horizontal, Vertical, VerticalScroll
+from textual.reactive import var
+from textual.widgets import Digits, Static
+
+from facilitator.live.pace import city, local_time
+from facilitator.live.session import Session
+from facilitator.live.state import SessionState
+from facilitator.problems import StoreError
+from facilitator.record.clock import Clock, default_clock
+from facilitator.team import presence
+from facilitator.team.roles import OBSERVER
+from facilitator.text import printable, reflow
+from facilitator.tui.live_run import POLL_SECONDS, LiveRun
+from facilitator.tui.widgets.panels import AMBER_SHARE, RED_SHARE, clock_text, pack
+
+T = TypeVar("T")
+WIDE = 110  # from this width the clocks name each location in full
+ROOM = "room"  # the presence role of a room view, so the team's presence panel lists it
+
+
+class StateText(Static):
+    """A static drawn from the state, repainted only when its text changed (any other event leaves it be)."""
+
+    _last: Text | None = None
+
+    def refresh_from(self, state: SessionState) -> None:
+        text = self.show(state)
+        if text != self._last:
+            self._last = text
+            self.update(text)
+
+    def show(self, state: SessionState) -> Text:
+        raise NotImplementedError
+
+
+class RoomTitle(StateText):
+    """The workshop and the day, on one line."""
+
+    def show(self, state: SessionState) -> Text:
+        # The day first: a long workshop title is cut at the right edge, the day must not be.
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if state.day is not None:
+            text.append(f"{state.day:%A %d %B} · ")
+        if state.programme is not None:
+            text.append(printable(state.programme.workshop.title), style="bold")
+        return text
+
+
+class RoomStep(StateText):
+    """The step's title and what kind of work it is."""
+
+    def show(self, state: SessionState) -> Text:
+        current = state.current
+        if current is None:
+            upcoming = state.next_step
+            text = Text("Starting soon" if not state.visits else "Please stand by", style="bold")
+            if upcoming is not None:
+                text.append("\nNext: ", style="dim")
+                text.append(printable(upcoming.step.title), style="dim")
+            return text
+        step = current.step
+        text = Text(printable(step.title), style="bold")
+        text.append(f"\n{step.kind.value} · {printable(current.exercise.title)}", style="dim")
+        if step.grouping is not None:
+            size = f" of {step.grouping.size}" if step.grouping.size else ""
+            text.append(f" · groups by {step.grouping.by.value}{size}", style="dim")
+        return text
+
+
+class RoomText(StateText):
+    """The participants' text of the step and its reflection prompt; never the facilitators' notes."""
+
+    def show(self, state: SessionState) -> Text:
+        current = state.current
+        text = Text()
+        if current is None:
+            return text
+        step = current.step
+        if step.text:
+            text.append(printable(reflow(step.text)))
+        if step.prompt:
+            if text:
+                text.append("\n\n")
+            text.append("Reflection prompt\n", style="bold")
+            text.append(printable(step.prompt.text), style="italic")
+        return text
+
+
+class RoomTimer(Vertical):
+    """Time left in large digits, and a line under it: paused, over time, or how long the step is."""
+
+    def compose(self) -> ComposeResult:
+        yield Digits("--:--", id="room-digits")
+        yield Static("", id="room-timer-label", markup=False)
+
+    def on_mount(self) -> None:
+        self._shown: tuple[str, str, str] | None = None
+        self.set_interval(1.0, self.tick)
+        self.watch(self.app, "state", lambda _: self.tick())
+
+    def tick(self) -> None:
+        app = self.app
+        assert isinstance(app, RoomApp)
+        shown = timer_face(app.state, app.clock.now())
+        if shown == self._shown:
+            return  # nothing changed: nothing goes down the wire
+        digits, label, level = shown
+        if self._shown is None or digits != self._shown[0]:
+            self.query_one(Digits).update(digits)
+        if self._shown is None or label != self._shown[1]:
+            self.query_one("#room-timer-label", Static).update(label)
+        self.set_class(False, "amber", "red", "over")
+        if level:
+            self.add_class(level)
+        self._shown = shown
+
+
+def timer_face(state: SessionState, now: datetime) -> tuple[str, str, str]:
+    """The digits, the line under them and the colour level ("", "amber", "red" or "over") of the timer."""
+    timer = state.timer
+    if timer is None:
+        return "--:--", "", ""
+    remaining = timer.remaining(now)
+    share = remaining / timer.allowed if timer.allowed else 0.0
+    over = remaining < timedelta()
+    level = "over" if over else "red" if share <= RED_SHARE else "amber" if share <= AMBER_SHARE else ""
+    digits = f"+{clock_text(remaining)}" if over else clock_text(remaining)
+    if timer.paused:
+        label = "paused"
+    elif over:
+        label = "over time"
+    else:
+        label = f"left of {round(timer.allowed.total_seconds() / 60)} min"
+    return digits, label, level
+
+
+class RoomClocks(Static):
+    """Each location's local time; checked every second, repainted only when a minute turns."""
+
+    def on_mount(self) -> None:
+        self._last: Text | None = None
+        self.set_interval(1.0, self.tick)
+        self.watch(self.app, "state", lambda _: self.tick())
+
+    def on_resize(self) -> None:
+        self._last = None
+        self.tick()
+
+    def tick(self) -> None:
+        app = self.app
+        assert isinstance(app, RoomApp)
+        programme = app.state.programme
+        if programme is None:
+            return
+        now = app.clock.now()
+        wide = self.size.width >= WIDE
+        cells = []
+        for location in programme.workshop.locations:
+            cell = Text()
+            cell.append(printable(location.name if wide else location.id.upper()), style="bold")
+            cell.append(f" {local_time(now, location.timezone):%H:%M}")
+            cell.append(f" {city(location.timezone)}", style="dim")
+            cells.append(cell)
+        text = pack(cells, max(self.content_size.width, 20), gap="   ")
+        if text != self._last:
+            self._last = text
+            self.update(text)
+
+
+class RoomApp(App[None]):
+    """The room view: a separate app, reading the run as an observer and claiming a presence row as "room"."""
+
+    CSS_PATH = "../facilitator.tcss"  # the one stylesheet, beside the app
+    TITLE = "facilitator: room view"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Close the room view"),
+    ]
+
+    state: var[SessionState] = var(SessionState, init=False, always_update=True)
+
+    def __init__(
+        self,
+        *,
+        db_path: Path,
+        actor: str,
+        clock: Clock | None = None,
+        poll_seconds: float = POLL_SECONDS,
+        claim_presence: bool = True,
+        location: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.clock = clock or default_clock()
+        self.actor = actor
+        # It only ever reads (an observer's session), and needs no attendance: it shows nobody's.
+        self.live = LiveRun(
+            db_path, actor=actor, clock=self.clock, role=OBSERVER, poll_seconds=poll_seconds, attendance=False
+        )
+        self.db = self.live.db
+        self._claim_presence = claim_presence
+        self.location = location  # the location whose participant-page QR code the view shows, if any
+
+    def compose(self) -> ComposeResult:
+        yield RoomTitle(id="room-title")
+        with Horizontal(id="room-top"):
+            yield RoomStep(id="room-step")
+            yield RoomTimer(id="room-timer")
+        with Horizontal(id="room-body"):
+            with VerticalScroll(id="room-text-scroll"):
+                yield RoomText(id="room-text")
+            yield Container(id="room-qr")  # the participant page's QR code goes here
+        yield RoomClocks(id="room-clocks")
+
+    async def run_db(self, command: Callable[[Session], T]) -> T:
+        return await self.live.run_db(command)
+
+    async def on_mount(self) -> None:
+        state = await self.run_db(lambda s: s.state)
+        if state.programme is not None:
+            self.title = printable(state.programme.workshop.title)
+        self.state = state
+        if self.location is not None:
+            from facilitator.tui.widgets.qr import LocationQr, link_fetcher
+
+            fetch = link_fetcher(self.run_db, self.clock)
+            qr = LocationQr(self.location, fetch=fetch, now=self.clock.now, compact=True, id="room-qr-code")
+            await self.query_one("#room-qr").mount(qr)
+        self.live.start(self)
+        if self._claim_presence:
+            self.run_worker(self._hold_presence(), group="presence")
+
+    def watch_state(self, state: SessionState) -> None:
+        for widget in self.query(StateText):
+            widget.refresh_from(state)
+
+    def on_live_run_state_changed(self, message: LiveRun.StateChanged) -> None:
+        if message.state.last_seq > self.state.last_seq:
+            self.state = message.state
+
+    async def _hold_presence(self) -> None:
+        """A non-exclusive presence row in the role "room", kept alive by a heartbeat."""
+        try:
+            row = await self.run_db(lambda s: presence.claim(s.store, actor=self.actor, role=ROOM, exclusive=False))
+        except StoreError:
+            return  # the database is busy for long: the view still works, it is just not listed
+        self.live.keep_alive(row)
+
+    async def on_unmount(self) -> None:
+        await self.live.close()

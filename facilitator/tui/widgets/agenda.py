@@ -1,0 +1,214 @@
+"""The day's agenda: one line per step, drawn with Textual's line API so a step change repaints two lines.
+
+(An OptionList re-renders every visible line whenever one prompt changes; on a day of a hundred steps
+that alone cost more than a frame.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from facilitator.live.pace import StepProgress, day_progress
+from facilitator.live.state import SessionState
+from facilitator.text import printable
+from facilitator.tui.live import LiveApp, live_app
+from facilitator.tui.widgets.panels import minutes_text
+
+MARKS = {"done": "✓", "current": "▶", "upcoming": "·"}
+
+
+@dataclass
+class Row:
+    """One line of the agenda: a step (with its ``day/exercise/step`` id) or an exercise heading (no id)."""
+
+    id: str | None
+    signature: tuple[object, ...]
+    render: Callable[[], Text]
+    text: Text | None = None
+    strip: Strip | None = None
+
+
+class AgendaView(ScrollView, can_focus=True):
+    """Steps with planned start, status and, once done, the actual time against the plan.
+
+    Up and down move a cursor; enter or a click enters the step under it.
+    """
+
+    BORDER_TITLE = "Agenda"
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"agenda--heading", "agenda--current", "agenda--cursor"}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor(-1)", "Up", show=False, id="agenda-up", tooltip="Move the agenda's cursor up"),
+        Binding("down", "cursor(1)", "Down", show=False, id="agenda-down", tooltip="Move the agenda's cursor down"),
+        Binding(
+            "enter",
+            "enter_step",
+            "Enter step",
+            show=False,
+            id="agenda-enter",
+            tooltip="Enter the step under the cursor",
+        ),
+    ]
+    cursor: reactive[int | None] = reactive(None)
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.rows: list[Row] = []
+
+    @property
+    def lead_app(self) -> LiveApp:
+        return live_app(self)
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "state", self.show)
+
+    def on_resize(self) -> None:
+        self.show(self.lead_app.state)
+
+    def lines(self) -> list[str]:
+        """The agenda as plain text, one string per line (for tests and screen readers)."""
+        return [str(self._text(row)) for row in self.rows]
+
+    # -- building the rows ---------------------------------------------------------------------------
+
+    def show(self, state: SessionState) -> None:
+        programme = state.programme
+        if programme is None:
+            return
+        day = state.day or programme.workshop.days[0].date
+        width = max(self.scrollable_content_region.width, 20)
+        rows: list[Row] = []
+        current_exercise = None
+        current_row = None
+        for item in day_progress(state, day, self.lead_app.clock.now()):
+            planned = item.planned
+            if planned.exercise.id != current_exercise:
+                current_exercise = planned.exercise.id
+                title = planned.exercise.title
+                rows.append(Row(None, (title, width), partial(self._heading, title, width)))
+            actual = None if item.actual is None else int(item.actual.total_seconds() // 60)
+            # Everything the line shows, so that an edited script repaints exactly the lines it changed.
+            signature = (
+                planned.key,
+                planned.step.title,
+                planned.start,
+                planned.step.duration,
+                item.status,
+                actual,
+                width,
+            )
+            rows.append(Row(f"{day.isoformat()}/{planned.key}", signature, partial(self._step_line, item, width)))
+            if item.status == "current":
+                current_row = len(rows) - 1
+        self._apply(rows)
+        if current_row is not None and current_row != getattr(self, "_current_row", None):
+            self._current_row = current_row
+            self.cursor = current_row
+            self.scroll_to_region(self._row_region(current_row), animate=False)
+
+    def _apply(self, rows: list[Row]) -> None:
+        """Keep the lines whose content did not change; repaint only the others."""
+        if [r.id for r in rows] == [r.id for r in self.rows]:
+            for y, (old, new) in enumerate(zip(self.rows, rows, strict=True)):
+                if old.signature != new.signature:
+                    self.rows[y] = new
+                    self.refresh_line(y)
+            return
+        self.rows = rows
+        self.virtual_size = Size(self.scrollable_content_region.width, len(rows))
+        self.refresh()
+
+    def _heading(self, title: str, width: int) -> Text:
+        heading = Text(printable(title), style=self.get_component_rich_style("agenda--heading", partial=True))
+        heading.truncate(width, overflow="ellipsis")
+        return heading
+
+    def _step_line(self, item: StepProgress, width: int) -> Text:
+        """``▶ 08:10 Title…  15m→17m``: the title gives way so that times and durations always show."""
+        planned = item.planned
+        prefix = Text(f"{MARKS[item.status]} {planned.start:%H:%M} ", style="bold" if item.status == "current" else "")
+        suffix = Text(f" {minutes_text(planned.step.duration)}", style="dim")
+        if item.actual is not None and item.status != "upcoming":
+            over = item.actual > planned.step.duration + timedelta(seconds=59)
+            suffix.append(f"→{minutes_text(item.actual)}", style="red" if over else "green")
+        title = Text(printable(planned.step.title))
+        title.truncate(max(width - prefix.cell_len - suffix.cell_len, 4), overflow="ellipsis")
+        line = Text.assemble(prefix, title, suffix, no_wrap=True)
+        if item.status == "current":
+            line.stylize(self.get_component_rich_style("agenda--current", partial=True))
+        return line
+
+    # -- drawing -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _text(row: Row) -> Text:
+        if row.text is None:
+            row.text = row.render()
+        return row.text
+
+    def render_line(self, y: int) -> Strip:
+        index = y + self.scroll_offset.y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if not 0 <= index < len(self.rows):
+            return Strip.blank(width, base)
+        row = self.rows[index]
+        if row.strip is None:
+            segments = list(self._text(row).render(self.app.console))
+            row.strip = Strip(segments).crop_extend(0, width, base)
+        strip = row.strip.apply_style(base)
+        if index == self.cursor and self.has_focus and index != getattr(self, "_current_row", None):
+            cursor = self.get_component_rich_style("agenda--cursor", partial=True)
+            strip = Strip(Segment.apply_style(strip, post_style=cursor))
+        return strip.crop(self.scroll_offset.x, self.scroll_offset.x + width)
+
+    @staticmethod
+    def _row_region(index: int) -> Region:
+        return Region(0, index, 1, 1)
+
+    def on_focus(self) -> None:
+        if self.cursor is not None:
+            self.refresh_line(self.cursor)
+
+    on_blur = on_focus
+
+    def watch_cursor(self, old: int | None, new: int | None) -> None:
+        for index in (old, new):
+            if index is not None:
+                self.refresh_line(index)
+
+    # -- keys and mouse ------------------------------------------------------------------------------
+
+    def action_cursor(self, delta: int) -> None:
+        steps = [i for i, row in enumerate(self.rows) if row.id is not None]
+        if not steps:
+            return
+        here = self.cursor if self.cursor is not None else steps[0]
+        after = [i for i in steps if (i - here) * delta > 0]
+        if after:
+            self.cursor = min(after, key=lambda i: abs(i - here))
+            self.scroll_to_region(self._row_region(self.cursor), animate=False)
+
+    def action_enter_step(self) -> None:
+        if self.cursor is not None:
+            self._enter(self.cursor)
+
+    def on_click(self, event: events.Click) -> None:
+        self._enter(event.y + self.scroll_offset.y)
+
+    def _enter(self, index: int) -> None:
+        if 0 <= index < len(self.rows) and (row_id := self.rows[index].id):
+            day, exercise, step = row_id.split("/")
+            self.lead_app.jump_to(day, exercise, step)

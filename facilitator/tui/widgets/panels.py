@@ -1,0 +1,284 @@
+"""Widgets of the lead screen. Each watches the app's state; text from scripts and people is never markup."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+from rich.text import Text
+from textual.widgets import Static
+
+from facilitator.live.pace import city, day_pace, local_time
+from facilitator.live.state import SessionState
+from facilitator.text import printable, reflow
+from facilitator.tui.live import LiveApp, live_app
+
+AMBER_SHARE = 0.2
+RED_SHARE = 0.05
+
+
+def clock_text(delta: timedelta) -> str:
+    seconds = int(abs(delta.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def minutes_text(delta: timedelta) -> str:
+    return f"{round(delta.total_seconds() / 60)}m"
+
+
+class StateView:
+    """Mixin: call :meth:`show` whenever the app's session state changes."""
+
+    @property
+    def lead_app(self) -> LiveApp:
+        return live_app(self)  # type: ignore[arg-type]
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "state", self.show)  # type: ignore[attr-defined]
+
+    def show(self, state: SessionState) -> None:
+        raise NotImplementedError
+
+
+class Ticking(Static):
+    """A static that re-renders once a second, and repaints only when its text actually changed."""
+
+    _last: Text | None = None
+    # Whether a change of text may change the widget's height; if not, repainting skips the layout pass.
+    resizes = True
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self.tick)
+        self.watch(self.app, "state", lambda _: self.tick())
+
+    def on_resize(self) -> None:
+        # What these widgets draw depends on their width (bars, packed cells): redraw at the new size.
+        self._last = None
+        self.tick()
+
+    def tick(self) -> None:
+        text = self.compose_text(live_app(self).clock.now())
+        if text != self._last:
+            self._last = text
+            self.update(text, layout=self.resizes)
+
+    def compose_text(self, now: datetime) -> Text:
+        raise NotImplementedError
+
+
+class StepView(StateView, Static):
+    """What participants see, the reflection prompt, the private notes and the next step's title."""
+
+    def show(self, state: SessionState) -> None:
+        current = state.current
+        text = Text()
+        if current is None:
+            upcoming = state.next_step
+            if state.removed is not None:
+                after = f"n goes on to “{printable(upcoming.step.title)}”." if upcoming else "n has nowhere to go on."
+                message = f"“{printable(state.removed.title)}” was removed from the script; {after}"
+            elif any(v.day == state.day for v in state.visits):
+                message = "No step is running. Press n to go on, or g to jump to a step."
+            else:
+                message = "Press n to start the first step of the day."
+            self.update(Text(message, style="italic"))
+            return
+        step = current.step
+        text.append(printable(step.title) + "\n", style="bold")
+        text.append(f"{step.kind.value} · {printable(current.exercise.title)}", style="dim")
+        if step.grouping is not None:
+            size = f" of {step.grouping.size}" if step.grouping.size else ""
+            text.append(f" · groups by {step.grouping.by.value}{size}", style="dim")
+        text.append("\n\n")
+        if step.text:
+            text.append(printable(reflow(step.text)) + "\n\n")
+        if step.prompt:
+            text.append("Reflection prompt: ", style="bold")
+            text.append(printable(step.prompt.text) + "\n\n")
+        if step.notes:
+            text.append("Notes (facilitators only)\n", style="bold")
+            text.append(printable(reflow(step.notes)) + "\n\n", style="italic")
+        materials = (*step.materials, *current.exercise.materials)
+        if materials:
+            text.append("Materials: ", style="bold")
+            text.append(printable("; ".join(materials)) + "\n\n")
+        upcoming = state.next_step
+        text.append("Next: ", style="bold")
+        text.append(printable(upcoming.step.title) if upcoming else "end of the day", style="")
+        self.update(text)
+
+
+class TimerView(Ticking):
+    """Time left with a bar; amber at 20% left, red at 5%, and the overrun counted up in red."""
+
+    resizes = False  # one line in a box of fixed height: every second's repaint is this line alone
+
+    def compose_text(self, now: datetime) -> Text:
+        state = live_app(self).state
+        timer = state.timer
+        self.set_class(False, "amber", "red", "over")
+        if timer is None:
+            return Text("--:--  no step running", style="dim")
+        remaining = timer.remaining(now)
+        share = remaining / timer.allowed if timer.allowed else 0.0
+        level = (
+            "over"
+            if remaining < timedelta()
+            else "red"
+            if share <= RED_SHARE
+            else "amber"
+            if share <= AMBER_SHARE
+            else ""
+        )
+        if level:
+            self.add_class(level)
+        label = f"+{clock_text(remaining)} over" if remaining < timedelta() else clock_text(remaining)
+        text = Text(f"{label} ")
+        suffix = f" of {minutes_text(timer.allowed)}"
+        width = max(self.content_size.width - len(label) - len(suffix) - 14, 5)
+        filled = 0 if remaining < timedelta() else round(width * max(min(share, 1.0), 0.0))
+        text.append("█" * filled + "░" * (width - filled))
+        text.append(suffix)
+        if timer.adjustment:
+            sign = "+" if timer.adjustment > timedelta() else "-"
+            text.append(f" ({sign}{minutes_text(abs(timer.adjustment))})", style="dim")
+        if timer.paused:
+            text.append("  PAUSED", style="bold reverse")
+        return text
+
+    def tick(self) -> None:
+        before = self._remaining_positive()
+        super().tick()
+        after = self._remaining_positive()
+        if before and after is False and live_app(self).config.bell:
+            self.app.bell()
+
+    def _remaining_positive(self) -> bool | None:
+        app = live_app(self)
+        timer = app.state.timer
+        if timer is None or timer.paused:
+            return None
+        positive = timer.remaining(app.clock.now()) > timedelta()
+        previous = getattr(self, "_was_positive", None)
+        self._was_positive = positive
+        return previous if previous is not None else positive
+
+
+class PaceView(Ticking):
+    """How far the day runs ahead of or behind plan, and when it will end."""
+
+    def compose_text(self, now: datetime) -> Text:
+        state = live_app(self).state
+        if state.programme is None:
+            return Text()
+        day = state.day or state.programme.workshop.days[0].date
+        self.set_class(False, "warning")
+        close = state.closed.get(day)
+        if close is not None:
+            tz = state.programme.workshop.timezone
+            how = " (inferred: left open)" if close.inferred else ""
+            text = Text(f"Day closed at {local_time(close.at, tz):%H:%M}{how}", style="bold")
+            return text.append(" · d opens another day", style="dim")
+        pace = day_pace(state, day, now)
+        if pace is None:
+            return Text()
+        tz = state.programme.workshop.timezone
+        drift_minutes = round(pace.drift.total_seconds() / 60)
+        if drift_minutes > 0:
+            text = Text(f"{drift_minutes} min behind", style="bold red")
+        elif drift_minutes < 0:
+            text = Text(f"{-drift_minutes} min ahead", style="bold green")
+        else:
+            text = Text("on time", style="bold green")
+        text.append(f" · forecast end {local_time(pace.forecast_end, tz):%H:%M}")
+        text.append(f" · planned end {local_time(pace.planned_end, tz):%H:%M} {city(tz)}", style="dim")
+        if pace.rehearsal:
+            text.append(" · rehearsal times", style="dim")
+        if pace.overruns:
+            self.add_class("warning")
+            text.append("  ⚠ runs past the planned end", style="bold")
+        return text
+
+
+class LocationStrip(Ticking):
+    """Every location: its link, its local time, who is present against who is expected."""
+
+    WIDE = 110
+    LINKS: ClassVar[dict[str, tuple[str, str]]] = {
+        "not-joined": ("○", "dim"),
+        "connected": ("●", "bold green"),
+        "dropped": ("✕", "bold red"),
+    }
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.watch(self.app, "attendance", lambda _: self.tick(), init=False)
+
+    def compose_text(self, now: datetime) -> Text:
+        app = live_app(self)
+        state = app.state
+        if state.programme is None:
+            return Text()
+        snapshot = app.attendance
+        wide = self.app.size.width >= self.WIDE
+        cells = []
+        for location in state.programme.workshop.locations:
+            link = snapshot.links.get(location.id, "not-joined") if snapshot else "not-joined"
+            symbol, style = self.LINKS.get(link, self.LINKS["not-joined"])
+            cell = Text()
+            cell.append(f"{symbol} ", style=style)
+            cell.append(printable(location.id.upper()), style="bold")
+            cell.append(f" {local_time(now, location.timezone):%H:%M}")
+            if wide:
+                cell.append(f" {city(location.timezone)}")
+            count = snapshot.counts.get(location.id) if snapshot else None
+            if count is None:
+                cell.append(f" –/{location.expected}", style="dim")
+            else:
+                full = count.expected > 0 and count.present >= count.expected
+                cell.append(f" {count.present}/{count.expected}", style="bold green" if full else "")
+            cells.append(cell)
+        return pack(cells, max(self.content_size.width, 20))
+
+
+def pack(cells: list[Text], width: int, gap: str = "  ") -> Text:
+    """Lay cells out left to right, starting a new line rather than splitting a cell."""
+    out = Text()
+    used = 0
+    for cell in cells:
+        if used and used + len(gap) + cell.cell_len > width:
+            out.append("\n")
+            used = 0
+        elif used:
+            out.append(gap)
+            used += len(gap)
+        out.append_text(cell)
+        used += cell.cell_len
+    return out
+
+
+class ReflectionsFeed(StateView, Static):
+    """The latest reflections of the day, newest first."""
+
+    BORDER_TITLE = "Reflections"
+    LIMIT = 5
+
+    def show(self, state: SessionState) -> None:
+        day = state.day
+        latest = [r for r in state.visible_reflections() if r.day == day][-self.LIMIT :]
+        tz = state.programme.workshop.timezone if state.programme else "UTC"
+        if not latest:
+            self.update(Text("No reflections yet today. Press r to log one.", style="dim italic"))
+            return
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for index, reflection in enumerate(reversed(latest)):
+            if index:
+                text.append("\n")
+            who = printable(reflection.participant or "anonymous")
+            where = f", {reflection.location.upper()}" if reflection.location else ""
+            text.append(f"{local_time(reflection.logged_at, tz):%H:%M} ", style="dim")
+            text.append("“" + printable(reflection.text.replace("\n", " ")) + "”")
+            text.append(f" — {who}{where}", style="dim")
+        self.update(text)

@@ -1,1 +1,0 @@
-"""The participant page: a small web app (Starlette) on the core's :class:`~facilitator.participant_page.Desk`."""

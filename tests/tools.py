@@ -71,20 +71,24 @@ class Tmux:
         self.width = width
         self.height = height
 
-    def _run(self, *args: str) -> str:
-        result = subprocess.run(
+    def _call(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
             [self.tmux, "-L", self.socket, *args], capture_output=True, text=True, timeout=10, check=False
         )
-        return result.stdout
+
+    def _run(self, *args: str) -> str:
+        return self._call(*args).stdout
 
     def start(self, command: str, cwd: Path) -> None:
         # A tmux server started from pytest passes COLUMNS and LINES on to its panes, and Textual would
         # then draw at that size whatever the pane's; drop them so the app sees the real window.
         env = f"env -u COLUMNS -u LINES TERM=xterm-256color PATH={BIN}:/usr/bin:/bin"
-        self._run(
+        started = self._call(
             "new-session", "-d", "-s", "t", "-x", str(self.width), "-y", str(self.height), "-c", str(cwd),
             f"{env} {command}; echo EXITED $?; sleep 30",
         )  # fmt: skip
+        if started.returncode != 0:
+            raise AssertionError(f"tmux could not start {command!r}: {started.stderr.strip()}")
 
     def screen(self) -> str:
         return self._run("capture-pane", "-p", "-t", "t")
@@ -106,4 +110,7 @@ class Tmux:
         return seen
 
     def kill(self) -> None:
+        """Stop the server and wait until it is gone: a session started while it is still shutting down
+        would be created in the dying server and vanish with it (a blank screen, on a loaded machine)."""
         self._run("kill-server")
+        wait_for(lambda: self._call("has-session").returncode != 0, 10.0)

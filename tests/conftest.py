@@ -6,11 +6,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import os
+import tempfile
+
 import pytest
 
 from facilitator.record.clock import FakeClock
 from facilitator.record.store import Store
 from facilitator.script.models import Programme
+
+# Crash reports (facilitator.tui.crash) of apps started by tests go to a scratch folder, never to the
+# user's own ~/.local/state; subprocesses and terminals started by tests inherit it.
+os.environ.setdefault("XDG_STATE_HOME", tempfile.mkdtemp(prefix="facilitator-test-state-"))
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_FOLDER = REPO / "exercises"

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import os
-import tempfile
 
 import pytest
 

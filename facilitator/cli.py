@@ -18,7 +18,10 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 from facilitator.problems import InputError, Problem, StoreError, display_path
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from facilitator.record.store import Store  # imported where used: start-up stays cheap
+    from facilitator.tui.crash import CrashReportingApp
 
 DEFAULT_DB = "workshop.db"
 
@@ -154,9 +157,18 @@ def _open_app(db: Path, actor: str, team: dict[str, Any] | None = None) -> None:
         from facilitator.tui.app import FacilitatorApp, binding_ids
 
         config = load_config(binding_ids=binding_ids())
-        FacilitatorApp(db_path=db, actor=actor, lead=lead, config=config, **team).run()
+        code = _run_app(lambda: FacilitatorApp(db_path=db, actor=actor, lead=lead, config=config, **team))
     finally:
         _leave(db, lead.connection)
+    if code:
+        raise click.exceptions.Exit(code)
+
+
+def _run_app(make: Callable[[], CrashReportingApp]) -> int:
+    """Run a terminal app; a crash prints one line naming a private report of it (facilitator.tui.crash)."""
+    from facilitator.tui.crash import run_app
+
+    return run_app(make)
 
 
 @main.command()
@@ -290,7 +302,9 @@ def present(db: Path, actor: str, location: str | None) -> None:
         raise InputError("the room view needs a terminal (run it in a terminal, not with its output redirected)")
     from facilitator.tui.screens.room import RoomApp
 
-    RoomApp(db_path=db, actor=actor, location=location).run()
+    code = _run_app(lambda: RoomApp(db_path=db, actor=actor, location=location))
+    if code:
+        raise click.exceptions.Exit(code)
 
 
 @main.command()
@@ -300,7 +314,23 @@ def present(db: Path, actor: str, location: str | None) -> None:
 @click.option("--public-url", default=None, help="The address phones open (the QR codes' URL), e.g. https://...")
 @click.option("--rotate", default="30m", show_default=True, help="How often the QR codes' tokens change.")
 @click.option("--grace", default="5m", show_default=True, help="How long the previous token still works.")
-def serve(*, db: Path, host: str, port: int, public_url: str | None, rotate: str, grace: str) -> None:
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    metavar="ADDR",
+    help="A reverse proxy's address or network (repeatable): X-Forwarded-For is honoured from it, from no one else.",
+)
+def serve(
+    *,
+    db: Path,
+    host: str,
+    port: int,
+    public_url: str | None,
+    rotate: str,
+    grace: str,
+    trusted_proxies: tuple[str, ...],
+) -> None:
     """Serve the participant page: check-in and reflections from phones, through the QR codes."""
     from facilitator.participant_page.web.server import serve as run_server
     from facilitator.script.durations import DurationError, parse_duration
@@ -320,6 +350,7 @@ def serve(*, db: Path, host: str, port: int, public_url: str | None, rotate: str
         grace=durations["grace"],
         say=click.echo,
         warn=lambda line: click.echo(line, err=True),
+        trusted_proxies=trusted_proxies,
     )
 
 
@@ -414,17 +445,23 @@ def roster() -> None:
 @click.option("--db", "db", required=True, type=click.Path(path_type=Path), help="The run database.")
 @click.option("--dry-run", is_flag=True, help="Show what would change without writing anything.")
 @click.option("--as", "actor", default=_default_actor, help="Who is importing (recorded in the log).")
-def roster_import(csv_path: Path, db: Path, dry_run: bool, actor: str) -> None:
+@click.option(
+    "--make-codes",
+    is_flag=True,
+    help="Give everyone without a personal code a long random one (kept on later imports).",
+)
+def roster_import(csv_path: Path, db: Path, dry_run: bool, actor: str, make_codes: bool) -> None:
     """Import a roster (CSV: name, e-mail, location, and optional role, organisation, gender, code).
 
     All or nothing: any bad row, and nothing changes. People already in the run are matched by e-mail
-    and updated; people not in the file are left alone.
+    and updated; people not in the file are left alone. A personal code shorter than the workshop's
+    participant_page.min_code_length is refused; --make-codes makes long random ones for people without.
     """
     from facilitator.attendance.roster_import import import_roster
     from facilitator.record.store import Store
 
     with Store.open(db) as store:
-        result = import_roster(store, csv_path, actor=actor, dry_run=dry_run)
+        result = import_roster(store, csv_path, actor=actor, dry_run=dry_run, make_codes=make_codes)
     for line in result.summary(dry_run=dry_run):
         click.echo(line)
 
@@ -439,22 +476,48 @@ def roster_import(csv_path: Path, db: Path, dry_run: bool, actor: str) -> None:
     show_default=True,
     help="Comma-separated: csv, json, xlsx (tables), md, html (the report).",
 )
-@click.option("--anonymise", is_flag=True, help="Pseudonyms for names and e-mails; no authors of free text.")
-def export_command(db: Path, out: Path, formats: str, anonymise: bool) -> None:
+@click.option(
+    "--anonymise",
+    is_flag=True,
+    help="For people outside the team: pseudonyms and ids drawn afresh, no names or e-mails anywhere, small groups "
+    "suppressed.",
+)
+@click.option(
+    "--min-cell",
+    "min_cell",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="K",
+    help="With --anonymise: the fewest people any group of a table may be about (default 3); smaller groups are "
+    "pooled as 'suppressed'.",
+)
+def export_command(db: Path, out: Path, formats: str, anonymise: bool, min_cell: int | None) -> None:
     """Export the run for organisers: attendance register, reflections and quotes, timeline, event log, report.
 
     Safe while the session is live: the export reads one consistent snapshot and never blocks the
-    facilitators. The raw event log (events.jsonl) is always written.
+    facilitators. The raw event log (events.jsonl) is always written. Files are readable by you only
+    (by the team's group in a setgid team folder).
     """
+    from facilitator.exports.cells import DEFAULT_MIN_CELL
     from facilitator.exports.progress import for_stderr
     from facilitator.exports.run import export, parse_formats
     from facilitator.record.clock import default_clock
 
+    if min_cell is not None and not anonymise:
+        raise InputError("--min-cell: only with --anonymise (an identified export names everyone anyway)")
     wanted = parse_formats(formats)
     # The run's clock: a rehearsal on a simulated one (FACILITATOR_CLOCK) exported mid-run shows the days to
     # come as not yet run, as its team sees them.
     now = default_clock().now()
-    result = export(db, out, formats=wanted, anonymise=anonymise, now=now, progress=for_stderr())
+    result = export(
+        db,
+        out,
+        formats=wanted,
+        anonymise=anonymise,
+        min_cell=min_cell or DEFAULT_MIN_CELL,
+        now=now,
+        progress=for_stderr(),
+    )
     click.echo(
         f"exported {result.events} events and {result.reflections} reflections into {display_path(result.folder)}:"
     )

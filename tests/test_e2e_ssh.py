@@ -25,6 +25,7 @@ from facilitator.live.state import SessionState, fold
 from facilitator.record.store import Store
 from facilitator.team import presence
 from tests.sshd import Sshd, sshd_fixture  # noqa: F401  (the sshd fixture)
+from tests.test_tui_crash_terminal import assert_one_line_and_a_private_report, crashing_command
 from tests.tools import BIN, Tmux, wait_for
 
 DEMO = Path(__file__).resolve().parent.parent / "exercises"
@@ -188,3 +189,20 @@ def test_a_killed_ssh_client_leaves_the_leads_presence_panel(team: Team) -> None
     assert wait_for(lambda: "amina" not in team.lead.screen(), timeout=15.0), team.lead.screen()
     with Store.open(team.db) as store:
         assert [p.actor for p in presence.present(store)] == ["lead"]
+
+
+def test_a_crash_in_a_co_facilitators_app_prints_one_line_over_ssh(sshd: Sshd, tmp_path: Path) -> None:
+    """The forced command's app fails: the SSH terminal gets one line and the report's path, nothing else."""
+    db = tmp_path / "run.db"
+    facilitator("init", str(DEMO), "--db", str(db), cwd=tmp_path)
+    state = tmp_path / "state"  # the forced account's state folder
+    command = crashing_command(tmp_path, "join", "--db", str(db), "--as", "amina", "--role", "co", state=state)
+    key = sshd.authorize("amina", command)
+    terminal = new_tmux()
+    try:
+        terminal.start(sshd.ssh_command(key), cwd=tmp_path)
+        terminal.wait_for_text("amina (co)")
+        terminal.send("?")  # the help screen fails as it opens
+        assert_one_line_and_a_private_report(terminal, state)  # and ssh exits with the app's 1
+    finally:
+        terminal.kill()

@@ -88,3 +88,28 @@ def test_unwritable_out(db: Path, tmp_path: Path) -> None:
     assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith(f"--out: {out}")
     assert "Traceback" not in result.stderr
     assert not out.exists()
+
+
+def test_min_cell_sets_k_for_an_anonymised_export(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "k2"
+    result = cli("--db", db, "--out", out, "--format", "csv", "--anonymise", "--min-cell", "2")
+    assert result.returncode == 0, result.stderr
+    summary = (out / "attendance_summary.csv").read_text(encoding="utf-8-sig")
+    assert ",hq,Headquarters," in summary and ",juba,Juba," in summary  # 3 and 2 people: none under 2
+    result = cli("--db", db, "--out", tmp_path / "k3", "--format", "csv", "--anonymise")
+    assert result.returncode == 0, result.stderr
+    assert ",juba," not in (tmp_path / "k3" / "attendance_summary.csv").read_text(encoding="utf-8-sig")  # 3 by default
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--min-cell", "2"], "--min-cell: only with --anonymise (an identified export names everyone anyway)"),
+        (["--anonymise", "--min-cell", "0"], "0 is not in the range x>=1"),
+    ],
+)
+def test_bad_min_cell(db: Path, tmp_path: Path, args: list[str], message: str) -> None:
+    out = tmp_path / "out"
+    result = cli("--db", db, "--out", out, *args)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()

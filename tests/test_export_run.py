@@ -310,7 +310,7 @@ def test_reflections_all_of_them_and_quotes_only_consented_visible(exported: tup
     ]
 
 
-def test_csv_neutralises_formulas_only_in_participant_text(tmp_path: Path, tiny_programme: Programme) -> None:
+def test_csv_neutralises_formulas_in_text_but_numbers_stay_numbers(tmp_path: Path, tiny_programme: Programme) -> None:
     out, _ = run_export(tmp_path, tiny_programme, formats=["csv"])
     for path in out.glob("*.csv"):
         for row in read_csv(path):

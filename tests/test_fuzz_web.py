@@ -21,6 +21,7 @@ from starlette.testclient import TestClient
 from facilitator.live.session import Session
 from facilitator.participant_page import tokens
 from facilitator.participant_page.web.app import create_app
+from facilitator.participant_page.web.security import parse_proxies
 from facilitator.record.clock import FakeClock
 from facilitator.record.store import Store
 from facilitator.script.models import Programme
@@ -54,6 +55,7 @@ class Page:
     client: TestClient
     store: Store
     token: str
+    proxied: TestClient  # the same page behind a trusted proxy on 127.0.0.1, which passes X-Forwarded-* on
 
 
 @pytest.fixture(scope="module")
@@ -68,9 +70,13 @@ def page() -> Iterator[Page]:
             lead.enter_step("reflect", "write", on=DAY1)
             token = tokens.issue(tokens.load_settings(store), store.programme(), "hq", clock.now()).code
             # No rate limits: the fuzz posts hundreds of forms, and fails to identify many times, from one address.
-            app = create_app(db, clock=clock, rate=0, failures=None)
-            with TestClient(app, follow_redirects=False) as client:
-                yield Page(client, store, token)
+            app = create_app(db, clock=clock, rate=0, failures=None, per_email=None, code_only=None, join_requests=None)
+            behind = create_app(db, clock=clock, rate=0, trusted_proxies=parse_proxies(["127.0.0.1", "10.0.0.0/8"]))
+            with (
+                TestClient(app, follow_redirects=False) as client,
+                TestClient(behind, follow_redirects=False, client=("127.0.0.1", 50000)) as proxied,
+            ):
+                yield Page(client, store, token, proxied)
 
 
 def assert_answered_safely(response: object, what: str) -> None:
@@ -159,3 +165,34 @@ def test_any_address_is_answered_safely(page: Page, path: str, query: str) -> No
     ):
         response = page.client.get(url)
         assert response.status_code < 500, (url, response.text[:2000])
+
+
+HEADER_BYTES = st.one_of(
+    st.binary(max_size=300),
+    st.sampled_from(
+        [b"fp=a.\xc3\xa9", b"fp=a.\xe9", b"fp=\xe9\xe9", b"fp=" + b"a" * 5000 + b".b", b"fp=.", b"fp", b"=;;=;"]
+    ),
+    st.text(max_size=60).map(lambda s: ("fp=" + s).encode("utf-8", "surrogatepass")),
+)
+FORWARDED = st.one_of(
+    st.binary(max_size=200),
+    st.lists(
+        st.sampled_from(["1.2.3.4", "10.1.2.3", "127.0.0.1", "::1", "[::1]", "::ffff:10.0.0.1", "unknown", "", " "]),
+        max_size=6,
+    ).map(lambda parts: ", ".join(parts).encode()),
+)
+
+
+@FUZZ
+@given(cookie=HEADER_BYTES, forwarded=FORWARDED, proto=st.binary(max_size=20) | st.sampled_from([b"https", b"HTTP"]))
+def test_any_cookie_and_forwarding_headers_are_answered_safely(
+    page: Page, cookie: bytes, forwarded: bytes, proto: bytes
+) -> None:
+    # Any cookie value, from a phone or through the proxy, with any X-Forwarded-For: never a 500.
+    headers = {"cookie": cookie, "x-forwarded-for": forwarded, "x-forwarded-proto": proto}
+    for client in (page.client, page.proxied):
+        for url in (f"/p/{page.token}", "/"):
+            response = client.get(url, headers=headers)
+            assert response.status_code < 500, (url, headers, response.text[:2000])
+        posted = client.post(f"/p/{page.token}/check-in", data={"csrf": "x"}, headers=headers)
+        assert posted.status_code < 500, (headers, posted.text[:2000])

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from facilitator.attendance.roster import Roster
-from facilitator.attendance.roster_import import MAX_BYTES, import_roster
+from facilitator.attendance.roster_import import CODE_ALPHABET, MAX_BYTES, import_roster, normalise_code
 from facilitator.problems import InputError
 from facilitator.record import events as ev
 from facilitator.record.store import Store
@@ -172,7 +172,7 @@ def test_header_aliases_and_location_names(tmp_path: Path, run_store: Store) -> 
     path = tmp_path / "roster.csv"
     rows = [
         ALIASED_HEADER,
-        ["Amina Deng", "AMINA@Example.org", "  headquarters ", "Adviser", "UNFPA", "F", "A-17", "+1 555"],
+        ["Amina Deng", "AMINA@Example.org", "  headquarters ", "Adviser", "UNFPA", "F", "A17X-9QPM", "+1 555"],
         ["Kofi Mensah", "mailto:kofi@example.org", "JUBA", "Officer", "", "M", "", ""],
     ]
     path.write_text(csv_text(rows))
@@ -186,7 +186,7 @@ def test_header_aliases_and_location_names(tmp_path: Path, run_store: Store) -> 
         "Adviser",
         "UNFPA",
         "female",
-        "A-17",
+        "A17X-9QPM",
     )
     kofi = roster.by_email["kofi@example.org"]
     assert (kofi.location, kofi.organisation, kofi.gender, kofi.code) == ("juba", None, "male", None)
@@ -505,6 +505,25 @@ CASES: dict[str, Case] = {
         ["roster.csv:4: name: 'Jon\\x1b[31mathan' holds a control character"],
     ),
     "no such file": Case(lambda path: None, ["nothere.csv: no such file"], args=("nothere.csv",)),
+    "a personal code shorter than the workshop's minimum": Case(
+        b"name,email,location,code\nAmina Deng,amina@example.org,hq,1234\nKofi Mensah,kofi@example.org,hq,K7QX-2MN4\n"
+        b"Lena Fischer,lena@example.org,hq,K7Q-X2M-N\n",
+        [
+            "roster.csv:2: code: has 4 characters (not counting spaces and dashes); this workshop's personal codes have"
+            " at least 8 (participant_page.min_code_length): leave the cell empty and import with --make-codes for a"
+            " long random one",
+            "roster.csv:4: code: has 7 characters (not counting spaces and dashes); this workshop's personal codes have"
+            " at least 8 (participant_page.min_code_length): leave the cell empty and import with --make-codes for a"
+            " long random one",
+        ],
+        forbid=["1234", "K7Q-X2M-N", "Amina", "amina@"],
+    ),
+    "one personal code twice, spelt differently": Case(
+        b"name,email,location,code\nAmina Deng,amina@example.org,hq,K7QX-2MN4\n"
+        b"Kofi Mensah,kofi@example.org,hq,k7qx 2mn4\n",
+        ["roster.csv:3: code: is the same as on line 2"],
+        forbid=["k7qx", "K7QX"],
+    ),
 }
 
 
@@ -551,6 +570,101 @@ def test_a_bad_file_is_refused_and_changes_nothing(name: str, outcomes: dict[str
         assert text not in stderr
     assert outcome.after == outcome.before
     assert outcome.leftovers == []
+
+
+# --- personal codes: long enough, or made ---------------------------------------------------------------
+
+
+def codes(store: Store) -> dict[str, str | None]:
+    return {p.email: p.code for p in people(store).by_id.values()}
+
+
+def test_make_codes_gives_everyone_without_one_a_long_random_code_readable_on_paper(
+    tmp_path: Path, demo_run: Store
+) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_text(csv_text([[*HEADER, "code"], [*PEOPLE[0], ""], [*PEOPLE[1], "GIVEN-CODE-7"], [*PEOPLE[2], ""]]))
+    result = import_roster(demo_run, path, actor="organiser", make_codes=True)
+    assert result.codes_made == 2
+    assert (
+        "  personal codes: made 2 for people without one (they are in the run's participants table, to print or send)"
+        in result.summary()
+    )
+    made = codes(demo_run)
+    assert made["jose.nunez@example.org"] == "GIVEN-CODE-7"  # a code in the file is the person's
+    for email in ("zoe.muller@example.org", "amaka.obi@example.org"):
+        code = made[email]
+        assert code is not None and len(code) == 11 and code[5] == "-", code  # ABCDE-FGHJK
+        assert set(code.replace("-", "")) <= set(CODE_ALPHABET)
+        assert not set(code) & set("0O1Il"), code  # nothing to misread on paper
+    assert len({normalise_code(c) for c in made.values()}) == 3
+
+
+def test_made_codes_are_kept_by_later_imports_and_only_the_new_get_one(tmp_path: Path, demo_run: Store) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_text(csv_text([HEADER, *PEOPLE[:2]]))
+    import_roster(demo_run, path, actor="organiser", make_codes=True)
+    first = codes(demo_run)
+    path.write_text(csv_text([HEADER, *PEOPLE]))
+    again = import_roster(demo_run, path, actor="organiser", make_codes=True)
+    assert again.codes_made == 1 and len(again.added) == 1 and again.updated == []
+    after = codes(demo_run)
+    assert {k: after[k] for k in first} == first  # codes already handed out stay valid
+    assert after["amaka.obi@example.org"] not in (None, *first.values())
+    # Without --make-codes nothing is made, and the summary does not mention codes.
+    plain = import_roster(demo_run, path, actor="organiser")
+    assert plain.codes_made is None and not any("personal codes" in line for line in plain.summary())
+
+
+def test_a_dry_run_with_make_codes_says_how_many_and_writes_nothing(tmp_path: Path, demo_run: Store) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_text(csv_text([HEADER, *PEOPLE]))
+    count = len(demo_run.events())
+    result = import_roster(demo_run, path, actor="organiser", make_codes=True, dry_run=True)
+    assert (
+        "  personal codes: would make 3 for people without one (they are in the run's participants table, to print"
+        " or send)" in result.summary(dry_run=True)
+    )
+    assert len(demo_run.events()) == count
+
+
+def test_the_workshop_sets_the_shortest_code_an_import_accepts(tmp_path: Path, tiny_programme: Programme) -> None:
+    strict = tiny_programme.model_copy(
+        update={
+            "workshop": tiny_programme.workshop.model_copy(
+                update={
+                    "participant_page": tiny_programme.workshop.participant_page.model_copy(
+                        update={"min_code_length": 12}
+                    )
+                }
+            )
+        }
+    )
+    with Store.create(tmp_path / "run.db", strict, actor="lead") as store:
+        path = tmp_path / "roster.csv"
+        path.write_text(
+            csv_text([["name", "email", "location", "code"], ["Amina", "amina@example.org", "hq", "K7QX2-MN4PA"]])
+        )
+        with pytest.raises(InputError, match=r"roster.csv:2: code: has 10 characters .* at least 12 "):
+            import_roster(store, path, actor="organiser")
+        path.write_text(csv_text([["name", "email", "location", "code"], ["Amina", "amina@example.org", "hq", ""]]))
+        import_roster(store, path, actor="organiser", make_codes=True)
+        made = codes(store)["amina@example.org"]
+        assert made is not None and len(normalise_code(made)) == 12  # made as long as the workshop asks
+
+
+def test_cli_make_codes_prints_how_many(tmp_path: Path, pristine_db: Path) -> None:
+    shutil.copy(pristine_db, tmp_path / "run.db")
+    shutil.copy(DEMO_ROSTER, tmp_path / "roster.csv")
+    done = facilitator("roster", "import", "roster.csv", "--db", "run.db", "--make-codes", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "  personal codes: made 60 for people without one" in done.stdout
+    again = facilitator("roster", "import", "roster.csv", "--db", "run.db", "--make-codes", cwd=tmp_path)
+    assert again.stdout.splitlines()[0] == "roster.csv: 60 people: added 0, updated 0, unchanged 60"
+    assert "  personal codes: made 0 for people without one" in again.stdout.splitlines()
+    with Store.open(tmp_path / "run.db") as store:
+        made = [c for c in codes(store).values() if c]
+    assert len(made) == 60 and len(set(made)) == 60
 
 
 def test_the_api_refuses_a_bad_file_without_writing(tmp_path: Path, demo_run: Store) -> None:

@@ -132,6 +132,33 @@ def test_repeats_are_reported_at_the_repeat(tmp_path: Path) -> None:
     assert problem.endswith(":12: days[1].date: day '2022-08-22' is used twice (first at days[0])")
 
 
+# --- the participant page's identification rules ------------------------------------------------------
+
+
+def test_the_participant_page_rules_default_to_codes_of_eight_and_no_email_only(tmp_path: Path) -> None:
+    rules = load_workshop(write_workshop(tmp_path / "w")).programme.workshop.participant_page
+    assert (rules.min_code_length, rules.email_only) == (8, False)
+    text = WORKSHOP + "participant_page:\n  min_code_length: 12\n  email_only: true\n"
+    rules = load_workshop(write_workshop(tmp_path / "v", text)).programme.workshop.participant_page
+    assert (rules.min_code_length, rules.email_only) == (12, True)
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("  min_code_length: 4", ":13: participant_page.min_code_length: Input should be greater than or equal to 6"),
+        ("  min_code_length: 200", ":13: participant_page.min_code_length: Input should be less than or equal to 64"),
+        ("  min_code_length: eight", ":13: participant_page.min_code_length: Input should be a valid integer"),
+        ("  email_only: perhaps", ":13: participant_page.email_only: Input should be a valid boolean"),
+        ("  email_ony: true", ":13: participant_page.email_ony: unknown field"),
+    ],
+)
+def test_bad_participant_page_rules_are_refused_at_their_line(tmp_path: Path, setting: str, message: str) -> None:
+    folder = write_workshop(tmp_path / "w", WORKSHOP + f"participant_page:\n{setting}\n")
+    [problem] = problems_of(folder)
+    assert problem.startswith(display_path(folder / "workshop.yaml") + message), problem
+
+
 # --- the reader's limits ------------------------------------------------------------------------------
 
 

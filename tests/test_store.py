@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import json
@@ -859,3 +860,132 @@ def test_a_bulk_append_numbers_and_projects_exactly_like_single_appends(run_stor
     assert run_store.conn.execute(query).fetchall() == bulk
     after = run_store.append("note.sent", {"text": "2"}, actor="lead")
     assert after.seq == seqs[-1] + 1
+
+
+# -- files only the team can read (issue 23) ---------------------------------------------------------------
+
+
+def run_files(db: Path) -> list[Path]:
+    return [db, Path(f"{db}-wal"), Path(f"{db}-shm")]
+
+
+def make_run_with_wal(db: Path, programme: Programme) -> Store:
+    """A new run, open, with a write in its -wal: the database and both of SQLite's side files exist."""
+    store = Store.create(db, programme, actor="lead")
+    Session(store, actor="lead").add_participant("Ada Lovelace", "ada@example.org", "hq", code="K7QX2-MN4PA")
+    assert all(path.exists() for path in run_files(db))
+    return store
+
+
+@contextlib.contextmanager
+def umask(mask: int) -> Iterator[None]:
+    old = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o002, 0o000, 0o077])
+def test_a_new_run_and_its_wal_and_shm_are_readable_by_their_owner_only(
+    tmp_path: Path, tiny_programme: Programme, mask: int
+) -> None:
+    with umask(mask), make_run_with_wal(tmp_path / "run.db", tiny_programme):
+        modes = {path.name: oct(path.stat().st_mode & 0o7777) for path in run_files(tmp_path / "run.db")}
+    assert modes == {"run.db": "0o600", "run.db-wal": "0o600", "run.db-shm": "0o600"}
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o077])
+def test_in_a_setgid_team_folder_the_run_is_the_teams(tmp_path: Path, tiny_programme: Programme, mask: int) -> None:
+    team = tmp_path / "team"
+    team.mkdir()
+    team.chmod(0o2770)  # the README's shared folder: chgrp team DIR; chmod 2770 DIR
+    with umask(mask), make_run_with_wal(team / "run.db", tiny_programme):
+        stats = {path.name: path.stat() for path in run_files(team / "run.db")}
+    assert {name: oct(st.st_mode & 0o7777) for name, st in stats.items()} == dict.fromkeys(stats, "0o660")
+    assert {st.st_gid for st in stats.values()} == {team.stat().st_gid}  # the folder's group: the team
+
+
+def as_other_user(user: str, group: str, *command: str) -> subprocess.CompletedProcess[str]:
+    """``command`` run as ``user`` with ``group`` and no other groups: another local account, as root makes one."""
+    return subprocess.run(
+        list(command),
+        user=user,
+        group=group,
+        extra_groups=[],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=30,
+        check=False,
+    )
+
+
+def other_users_or_skip() -> None:
+    """Tests as another local user need root (as here and in CI) and the accounts nobody and daemon."""
+    import grp
+    import pwd
+
+    problem = None
+    if os.geteuid() != 0:
+        problem = "needs root to run a command as another local user"
+    else:
+        try:
+            pwd.getpwnam("nobody"), pwd.getpwnam("daemon"), grp.getgrnam("nogroup"), grp.getgrnam("daemon")
+        except KeyError as exc:
+            problem = f"needs the local accounts nobody, daemon and the group nogroup ({exc})"
+    if problem is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must run this test: {problem}")
+    pytest.skip(problem)
+
+
+@pytest.fixture
+def shared_tmp() -> Iterator[Path]:
+    """A folder other local users can reach (pytest's tmp_path is under a folder only its owner may enter)."""
+    folder = Path(tempfile.mkdtemp(prefix="facilitator-perm-"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_another_local_user_cannot_read_the_run_or_its_secret(shared_tmp: Path, tiny_programme: Programme) -> None:
+    other_users_or_skip()
+    db = shared_tmp / "run.db"
+    control = shared_tmp / "readme.txt"
+    control.write_text("anyone may read this")
+    control.chmod(0o644)
+    with umask(0o022), make_run_with_wal(db, tiny_programme) as store:
+        tokens_secret = store.conn.execute("SELECT value FROM participant_page WHERE name = 'secret'").fetchone()
+        # The same account reads a world-readable file in the same folder: the test can tell a refusal.
+        assert as_other_user("nobody", "nogroup", "head", "-c", "20", str(control)).stdout == "anyone may read this"
+        for path in run_files(db):
+            done = as_other_user("nobody", "nogroup", "head", "-c", "16", str(path))
+            assert done.returncode != 0 and "Permission denied" in done.stderr, (path.name, done)
+        if sqlite3_cli := shutil.which("sqlite3"):  # the review's way in: the signing secret, read-only
+            done = as_other_user(
+                "nobody", "nogroup", sqlite3_cli, "-readonly", str(db), "SELECT value FROM participant_page"
+            )
+            assert done.returncode != 0 and (tokens_secret is None or tokens_secret[0] not in done.stdout)
+
+
+def test_in_a_setgid_team_folder_the_team_reads_the_run_and_no_one_else(
+    shared_tmp: Path, tiny_programme: Programme
+) -> None:
+    other_users_or_skip()
+    import grp
+
+    team = shared_tmp / "team"
+    team.mkdir()
+    os.chown(team, 0, grp.getgrnam("nogroup").gr_gid)  # chgrp team DIR (nobody's group plays the team)
+    team.chmod(0o2770)
+    with umask(0o077), make_run_with_wal(team / "run.db", tiny_programme):
+        for path in run_files(team / "run.db"):
+            member = as_other_user("nobody", "nogroup", "head", "-c", "16", str(path))
+            assert member.returncode == 0, (path.name, member.stderr)
+            outsider = as_other_user("daemon", "daemon", "head", "-c", "16", str(path))
+            assert outsider.returncode != 0 and "Permission denied" in outsider.stderr
+    assert as_other_user("nobody", "nogroup", "head", "-c", "16", str(team / "run.db")).stdout.startswith("SQLite")

@@ -37,7 +37,7 @@ def served(tmp_path: Path, tiny_programme: Programme) -> Iterator[tuple[str, Pat
     db = tmp_path / "run.db"
     store = Store.create(db, tiny_programme, actor="lead")
     lead = Session(store, actor="lead")
-    lead.add_participant("Ada Lovelace", "ada@example.org", "hq", participant_id="ada", code="K7Q2-XY")
+    lead.add_participant("Ada Lovelace", "ada@example.org", "hq", participant_id="ada", code="K7Q2-XY89")
     lead.enter_step("reflect", "write", on=tiny_programme.workshop.days[0].date)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -88,7 +88,7 @@ def test_a_phone_checks_in_and_sends_a_reflection(served: tuple[str, Path, Sessi
             assert page.locator("h1").first.inner_text() == "Who are you?"
 
             page.fill("#email", "ADA@example.org")
-            page.fill("#personal-code", "k7q2xy")
+            page.fill("#personal-code", "k7q2xy89")
             page.click("form[action*='/identify'] button")
             page.wait_for_selector("#checked-in")
             assert re.fullmatch(r"You are checked in \(at \d\d:\d\d\)\.", page.inner_text("#checked-in"))
@@ -134,7 +134,7 @@ def test_a_phone_checks_out_and_in_again(served: tuple[str, Path, Session], chro
             context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB")
             page = context.new_page()
             page.goto(f"{base}/p/{token.code}")
-            page.fill("#personal-code", "K7Q2XY")
+            page.fill("#personal-code", "K7Q2XY89")
             page.click("form[action*='/identify'] button")
             page.wait_for_selector("#checked-in")
 
@@ -180,7 +180,7 @@ def test_the_page_follows_the_facilitator_without_a_reload_by_hand(
             page = browser.new_context(viewport=PHONE, locale="fr-FR").new_page()
             page.clock.install()  # the page polls every 10 s: run its timers fast
             page.goto(f"{base}/p/{token.code}")
-            page.fill("#personal-code", "K7Q2XY")
+            page.fill("#personal-code", "K7Q2XY89")
             page.click("form[action*='/identify'] button")
             page.wait_for_selector("#prompt")
             assert "Votre présence est enregistrée" in page.inner_text("#checked-in")

@@ -1,7 +1,8 @@
 """A burst against the real server: 1,000 check-ins, 500 reflections, 100 concurrent clients; none lost or doubled.
 
 ``facilitator serve`` runs as a subprocess on 127.0.0.1; the clients are httpx AsyncClients, each a phone
-behind the reverse proxy (X-Forwarded-For, which uvicorn trusts from 127.0.0.1 only), with its own cookies.
+behind the reverse proxy (X-Forwarded-For, which the page trusts from ``--trusted-proxy 127.0.0.1`` only), with
+its own cookies, identifying with its e-mail and personal code.
 Some POSTs are sent twice with the same submission id, as a phone retries when its answer is lost: each
 must be stored once. No timings are asserted (bench/web_burst.py measures them).
 """
@@ -48,6 +49,7 @@ def server(tmp_path: Path, tiny_programme: Programme) -> Iterator[tuple[str, Pat
                         "name": f"Person {i}",
                         "email": f"person{i}@example.org",
                         "location": "hq" if i % 2 else "juba",
+                        "code": f"P{i:04d}-CODE",
                         "source": "roster",
                     },
                 )
@@ -60,7 +62,18 @@ def server(tmp_path: Path, tiny_programme: Programme) -> Iterator[tuple[str, Pat
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "facilitator", "serve", "--db", str(db), "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "facilitator",
+            "serve",
+            "--db",
+            str(db),
+            "--port",
+            str(port),
+            "--trusted-proxy",
+            "127.0.0.1",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -88,7 +101,7 @@ async def phone(client: httpx.AsyncClient, token: str, person: int) -> None:
     client.headers["x-forwarded-for"] = f"10.{person // 250}.{person % 250}.7"
     page = await client.get(f"/p/{token}")
     csrf, sid = csrf_and_sid(page.text)
-    form = {"csrf": csrf, "sid": sid, "email": f"person{person}@example.org", "code": ""}
+    form = {"csrf": csrf, "sid": sid, "email": f"person{person}@example.org", "code": f"P{person:04d}-CODE"}
     cookie = client.cookies["fp"]
     for attempt in range(2 if person % 10 == 0 else 1):  # every tenth phone retries its POST
         if attempt:  # a retry: the answer was lost, and the Set-Cookie with it, so the old cookie goes again

@@ -22,15 +22,19 @@ from facilitator.record.store import Store
 from facilitator.script.models import Programme
 
 DAY1 = date(2022, 8, 22)
+ADA = "K7Q2-XY89"  # personal codes: by default the page asks for one
+BOB = "BOB2-CODE-77"
+EVE = "EVE3-CODE-88"
 SCRIPT = "<script>alert('x')</script>[bold red]boom[/] \x1b[2J <b>bold</b> &amp;"
 
 
 @pytest.fixture
 def lead(run_store: Store, tiny_programme: Programme) -> Session:
     session = Session(run_store, actor="lead")
-    session.add_participant("Ada Lovelace", "ada@example.org", "hq", participant_id="ada", code="K7Q2")
-    session.add_participant("Bob Marley", "bob@example.org", "juba", participant_id="bob")
-    session.add_participant("<b>Eve</b> [red]x[/]", "eve@example.org", "hq", participant_id="eve")
+    session.add_participant("Ada Lovelace", "ada@example.org", "hq", participant_id="ada", code=ADA)
+    session.add_participant("Bob Marley", "bob@example.org", "juba", participant_id="bob", code=BOB)
+    session.add_participant("<b>Eve</b> [red]x[/]", "eve@example.org", "hq", participant_id="eve", code=EVE)
+    session.add_participant("Cy Nocode", "cy@example.org", "hq", participant_id="cy")
     session.enter_step("reflect", "write", on=DAY1)
     return session
 
@@ -147,7 +151,7 @@ def test_bad_expired_future_and_forged_tokens_are_refused(
 def test_posting_with_an_expired_token_is_refused_and_writes_nothing(
     client: TestClient, lead: Session, fake_clock: FakeClock, hq: str
 ) -> None:
-    data = form_of(client, f"/p/{hq}", email="bob@example.org", code="")
+    data = form_of(client, f"/p/{hq}", email="bob@example.org", code=BOB)
     fake_clock.advance(timedelta(hours=1))
     before = kinds(lead.store)
     assert client.post(f"/p/{hq}/identify", data=data).status_code == 404
@@ -167,7 +171,7 @@ def test_the_identify_page_lists_nobody(client: TestClient, hq: str) -> None:
 def test_identifying_checks_in_and_keeps_identity_in_the_cookie_only(
     client: TestClient, lead: Session, hq: str
 ) -> None:
-    response = identify(client, hq, email="ADA@example.org", code="k7q2")
+    response = identify(client, hq, email="ADA@example.org", code="k7q2 xy89")
     assert response.status_code == 303
     location = response.headers["location"]
     assert location == f"/p/{hq}?lang=en&done=checkin"  # nothing personal in the URL
@@ -175,7 +179,8 @@ def test_identifying_checks_in_and_keeps_identity_in_the_cookie_only(
     assert "HttpOnly" in cookie and "Max-Age=36000" in cookie  # until midnight in the workshop's zone
     body = client.cookies["fp"].split(".")[0]
     carried = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-    assert carried.keys() == {"n", "p", "d"} and carried["p"] == "ada"  # an opaque id: no name, no e-mail
+    assert carried.keys() == {"n", "p", "d", "l", "g"} and carried["p"] == "ada"  # an opaque id: no name, no e-mail
+    assert (carried["d"], carried["l"], carried["g"]) == ("2022-08-22", "hq", 0)  # this day, this location's links
     page = client.get(location)
     assert "You are checked in (at 08:00)." in page.text  # New York time
     assert "What will you take away?" in page.text
@@ -187,10 +192,10 @@ def test_identifying_checks_in_and_keeps_identity_in_the_cookie_only(
 def test_checking_in_again_says_already_and_writes_nothing(
     client: TestClient, lead: Session, hq: str, fake_clock: FakeClock
 ) -> None:
-    identify(client, hq, email="bob@example.org")
+    identify(client, hq, email="bob@example.org", code=BOB)
     before = kinds(lead.store)
     fake_clock.advance(timedelta(minutes=3))
-    response = identify(client, hq, email="bob@example.org")
+    response = identify(client, hq, email="bob@example.org", code=BOB)
     page = client.get(response.headers["location"].replace("&done=checkin", ""))
     assert "already checked in (since 08:00)" in page.text
     assert kinds(lead.store) == before
@@ -200,7 +205,7 @@ def test_an_unknown_email_gets_the_same_answer_as_a_known_one_with_a_wrong_code(
     client: TestClient, lead: Session, hq: str
 ) -> None:
     before = kinds(lead.store)
-    unknown = identify(client, hq, email="nobody@example.org", code="k7q2")
+    unknown = identify(client, hq, email="nobody@example.org", code=ADA)
     wrong = identify(client, hq, email="ada@example.org", code="wrong")
     missing = identify(client, hq, email="ada@example.org", code="")
     assert unknown.status_code == wrong.status_code == missing.status_code == 200
@@ -216,12 +221,12 @@ def test_an_unknown_email_gets_the_same_answer_as_a_known_one_with_a_wrong_code(
     assert kinds(lead.store) == before
 
 
-@pytest.mark.parametrize("email", ["bob@example.org", "ada@example.org", "nobody@example.org", ""])
-@pytest.mark.parametrize("code", ["ééé", "K7Q2é", "☃", "\x00é"])
+@pytest.mark.parametrize("email", ["cy@example.org", "ada@example.org", "nobody@example.org", ""])
+@pytest.mark.parametrize("code", ["ééé", "K7Q2XY89é", "☃", "\x00é", "éééééééééé"])
 def test_a_personal_code_of_any_characters_gets_the_ordinary_refusal(
     client: TestClient, lead: Session, hq: str, email: str, code: str
 ) -> None:
-    # Bob has no code, Ada has one, nobody is not on the roster: each compares the code its own way.
+    # Cy has no code, Ada has one, nobody is not on the roster: each compares the code its own way.
     before = kinds(lead.store)
     response = identify(client, hq, email=email, code=code)
     assert response.status_code == 200 and "could not match" in response.text
@@ -229,7 +234,7 @@ def test_a_personal_code_of_any_characters_gets_the_ordinary_refusal(
 
 
 def test_the_check_in_button_checks_in_again_after_a_check_out(client: TestClient, lead: Session, hq: str) -> None:
-    identify(client, hq, email="bob@example.org")
+    identify(client, hq, email="bob@example.org", code=BOB)
     lead.check_out("bob", "facilitator")
     page = client.get(f"/p/{hq}")
     assert "You are checked out (since 08:00)." in page.text
@@ -248,7 +253,7 @@ def test_the_check_in_button_needs_an_identity(client: TestClient, lead: Session
 
 
 def test_signing_out_forgets_who_they_are(client: TestClient, hq: str) -> None:
-    identify(client, hq, email="bob@example.org")
+    identify(client, hq, email="bob@example.org", code=BOB)
     page = client.get(f"/p/{hq}")
     assert "Signed in as Bob Marley" in page.text
     response = client.post(f"/p/{hq}/forget", data={"csrf": field(page.text, "csrf")})
@@ -257,14 +262,14 @@ def test_signing_out_forgets_who_they_are(client: TestClient, hq: str) -> None:
 
 
 def test_an_identity_is_for_its_day_only(client: TestClient, lead: Session, fake_clock: FakeClock, hq: str) -> None:
-    identify(client, hq, email="bob@example.org")
+    identify(client, hq, email="bob@example.org", code=BOB)
     fake_clock.advance(timedelta(days=1))
     tomorrow = code_for(lead.store, "hq", fake_clock)
     assert "Who are you?" in client.get(f"/p/{tomorrow}").text
 
 
 def test_a_tampered_cookie_is_ignored(client: TestClient, hq: str) -> None:
-    identify(client, hq, email="bob@example.org")
+    identify(client, hq, email="bob@example.org", code=BOB)
     value = client.cookies["fp"]
     body, mac = value.split(".")
     client.cookies.clear()
@@ -308,7 +313,7 @@ def leave(client: TestClient, token: str, lang: str = "en") -> tuple[dict[str, s
 def test_im_leaving_checks_out_and_the_register_shows_when(
     client: TestClient, lead: Session, hq: str, fake_clock: FakeClock
 ) -> None:
-    identify(client, hq, email="bob@example.org")
+    identify(client, hq, email="bob@example.org", code=BOB)
     page = client.get(f"/p/{hq}")
     assert "I’m leaving" in page.text and f'action="/p/{hq}/check-out?lang=en"' in page.text
     fake_clock.advance(timedelta(minutes=90))
@@ -329,7 +334,7 @@ def test_im_leaving_checks_out_and_the_register_shows_when(
 
 
 def test_checking_out_twice_is_harmless(client: TestClient, lead: Session, hq: str, fake_clock: FakeClock) -> None:
-    identify(client, hq, email="bob@example.org")
+    identify(client, hq, email="bob@example.org", code=BOB)
     fake_clock.advance(timedelta(minutes=10))
     data, _ = leave(client, hq)
     after_one = kinds(lead.store)
@@ -346,7 +351,7 @@ def test_checking_out_twice_is_harmless(client: TestClient, lead: Session, hq: s
 def test_they_can_check_in_again_after_leaving(
     client: TestClient, lead: Session, hq: str, fake_clock: FakeClock
 ) -> None:
-    identify(client, hq, email="bob@example.org")
+    identify(client, hq, email="bob@example.org", code=BOB)
     fake_clock.advance(timedelta(minutes=10))
     data, _ = leave(client, hq)
     fake_clock.advance(timedelta(minutes=10))
@@ -364,7 +369,7 @@ def test_they_can_check_in_again_after_leaving(
 
 
 def test_leaving_when_a_facilitator_checked_them_out_says_so(client: TestClient, lead: Session, hq: str) -> None:
-    identify(client, hq, email="bob@example.org")
+    identify(client, hq, email="bob@example.org", code=BOB)
     data = form_of(client, f"/p/{hq}")  # the page still shows "I'm leaving"
     lead.check_out("bob", "facilitator")
     before = kinds(lead.store)
@@ -374,7 +379,7 @@ def test_leaving_when_a_facilitator_checked_them_out_says_so(client: TestClient,
 
 
 def test_leaving_needs_an_identity(client: TestClient, lead: Session, hq: str) -> None:
-    identify(client, hq, email="bob@example.org")
+    identify(client, hq, email="bob@example.org", code=BOB)
     stranger = TestClient(client.app, follow_redirects=False)
     before = kinds(lead.store)
     _, response = leave(stranger, hq)
@@ -385,7 +390,7 @@ def test_leaving_needs_an_identity(client: TestClient, lead: Session, hq: str) -
 
 
 def test_leaving_in_french(client: TestClient, hq: str) -> None:
-    data = form_of(client, f"/p/{hq}?lang=fr", email="bob@example.org", code="")
+    data = form_of(client, f"/p/{hq}?lang=fr", email="bob@example.org", code=BOB)
     page = client.get(client.post(f"/p/{hq}/identify?lang=fr", data=data).headers["location"])
     assert "Je pars" in page.text and "Vous partez ?" in page.text
     _, response = leave(client, hq, lang="fr")
@@ -399,7 +404,7 @@ def test_leaving_in_french(client: TestClient, hq: str) -> None:
 
 @pytest.mark.parametrize("route", ["identify", "check-in", "check-out", "reflect", "join-request", "forget"])
 def test_a_missing_or_wrong_csrf_token_is_refused(client: TestClient, lead: Session, hq: str, route: str) -> None:
-    identify(client, hq, email="bob@example.org")
+    identify(client, hq, email="bob@example.org", code=BOB)
     good = form_of(client, f"/p/{hq}", email="bob@example.org", text="hi", answering="reflect/write", name="X")
     before = kinds(lead.store)
     for data in ({k: v for k, v in good.items() if k != "csrf"}, {**good, "csrf": "0" * 32}):
@@ -419,7 +424,7 @@ def test_go_needs_a_csrf_token(client: TestClient, hq: str) -> None:
 
 
 def test_an_oversized_body_is_refused_before_it_is_read(client: TestClient, lead: Session, hq: str) -> None:
-    identify(client, hq, email="bob@example.org")
+    identify(client, hq, email="bob@example.org", code=BOB)
     data = form_of(client, f"/p/{hq}", answering="reflect/write", text="x" * 20_000)
     before = kinds(lead.store)
     response = client.post(f"/p/{hq}/reflect", data=data)
@@ -441,7 +446,7 @@ def test_an_oversized_body_is_refused_before_it_is_read(client: TestClient, lead
 
 
 def test_a_reflection_is_logged_with_source_qr(client: TestClient, lead: Session, hq: str) -> None:
-    identify(client, hq, email="ada@example.org", code="K7Q2")
+    identify(client, hq, email="ada@example.org", code=ADA)
     data = form_of(client, f"/p/{hq}", answering="reflect/write", text="  Useful day  ", consent="1", show_name="1")
     response = client.post(f"/p/{hq}/reflect", data=data)
     assert response.status_code == 303 and response.headers["location"].endswith("done=reflection")
@@ -458,7 +463,7 @@ def test_a_reflection_is_logged_with_source_qr(client: TestClient, lead: Session
 
 
 def test_a_retried_reflection_post_is_stored_once(client: TestClient, lead: Session, hq: str) -> None:
-    identify(client, hq, email="bob@example.org")
+    identify(client, hq, email="bob@example.org", code=BOB)
     data = form_of(client, f"/p/{hq}", answering="reflect/write", text="twice?")
     assert client.post(f"/p/{hq}/reflect", data=data).status_code == 303
     assert client.post(f"/p/{hq}/reflect", data=data).status_code == 303
@@ -468,7 +473,7 @@ def test_a_retried_reflection_post_is_stored_once(client: TestClient, lead: Sess
 def test_script_and_markup_come_back_escaped_and_are_stored_as_written(
     client: TestClient, lead: Session, hq: str
 ) -> None:
-    identify(client, hq, email="bob@example.org")
+    identify(client, hq, email="bob@example.org", code=BOB)
     data = form_of(client, f"/p/{hq}", answering="reflect/write", text=SCRIPT)
     lead.next_step()  # the prompt moves on while they write: the page gives their text back
     response = client.post(f"/p/{hq}/reflect", data=data)
@@ -484,7 +489,7 @@ def test_script_and_markup_come_back_escaped_and_are_stored_as_written(
 
 
 def test_a_participants_name_with_markup_is_shown_escaped(client: TestClient, hq: str) -> None:
-    response = identify(client, hq, email="eve@example.org")
+    response = identify(client, hq, email="eve@example.org", code=EVE)
     page = client.get(response.headers["location"])
     assert "&lt;b&gt;Eve&lt;/b&gt; [red]x[/]" in page.text
     assert "<b>Eve</b>" not in page.text
@@ -494,7 +499,7 @@ def test_a_participants_name_with_markup_is_shown_escaped(client: TestClient, hq
 def test_an_empty_or_too_long_reflection_is_refused(
     client: TestClient, lead: Session, hq: str, text: str, problem: str
 ) -> None:
-    identify(client, hq, email="bob@example.org")
+    identify(client, hq, email="bob@example.org", code=BOB)
     data = form_of(client, f"/p/{hq}", answering="reflect/write", text=text)
     before = kinds(lead.store)
     response = client.post(f"/p/{hq}/reflect", data=data)
@@ -511,7 +516,7 @@ def test_reflecting_needs_an_identity(client: TestClient, lead: Session, hq: str
 
 
 def test_without_a_prompt_the_page_says_so(client: TestClient, lead: Session, hq: str) -> None:
-    identify(client, hq, email="bob@example.org")
+    identify(client, hq, email="bob@example.org", code=BOB)
     lead.next_step()
     page = client.get(f"/p/{hq}")
     assert "no question to answer right now" in page.text and "<textarea" not in page.text
@@ -584,7 +589,7 @@ def test_french_from_the_browser_and_from_the_switch(client: TestClient, hq: str
 
 
 def test_a_french_check_in_stays_french(client: TestClient, hq: str) -> None:
-    data = form_of(client, f"/p/{hq}?lang=fr", email="bob@example.org", code="")
+    data = form_of(client, f"/p/{hq}?lang=fr", email="bob@example.org", code=BOB)
     response = client.post(f"/p/{hq}/identify?lang=fr", data=data)
     page = client.get(response.headers["location"])
     assert "Votre présence est enregistrée (à 08:00)." in page.text  # the time at the token's location
@@ -604,7 +609,7 @@ def test_a_client_that_asks_too_often_gets_429_with_retry_after(lead: Session, f
         assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
         assert test_client.get("/healthz").status_code == 200  # not counted
         assert test_client.get("/static/page.css").status_code == 200
-        # The app does not trust X-Forwarded-For itself: uvicorn applies it, and only from a proxy on 127.0.0.1.
+        # X-Forwarded-For from a peer that is not a trusted proxy changes nothing (tests/test_web_abuse.py).
         assert test_client.get("/", headers={"x-forwarded-for": "10.0.0.9"}).status_code == 429
     with TestClient(app, client=("10.0.0.9", 50000)) as elsewhere:
         assert elsewhere.get("/").status_code == 200  # another address has its own bucket
@@ -616,11 +621,11 @@ def test_guessing_emails_or_codes_is_slowed_down(lead: Session, fake_clock: Fake
         hq = code_for(lead.store, "hq", fake_clock)
         answers = [identify(test_client, hq, email=f"guess{i}@example.org").status_code for i in range(4)]
         assert answers == [200, 200, 200, 429]
-        refused = identify(test_client, hq, email="bob@example.org")  # even a right answer waits now
+        refused = identify(test_client, hq, email="bob@example.org", code=BOB)  # even a right answer waits now
         assert refused.status_code == 429 and 1 <= int(refused.headers["retry-after"]) <= 5
         assert "Too many requests" in refused.text
     # Successes do not count: a room checking in does not use the bucket up.
     app = create_app(lead.store.path, clock=fake_clock, rate=0, failures=(0.2, 1))
     with TestClient(app, follow_redirects=False) as test_client:
         hq = code_for(lead.store, "hq", fake_clock)
-        assert [identify(test_client, hq, email="bob@example.org").status_code for _ in range(3)] == [303] * 3
+        assert [identify(test_client, hq, email="bob@example.org", code=BOB).status_code for _ in range(3)] == [303] * 3

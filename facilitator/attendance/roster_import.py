@@ -12,6 +12,11 @@ mapped.
 
 Names and e-mails are data about real people: a problem quotes only the offending value of its own row,
 and the summary names people by their line in the file, never by name or e-mail.
+
+Personal codes are what the participant page checks people in with, and check-ins decide certificates: a code
+shorter than the workshop's ``participant_page.min_code_length`` is refused (its line, never its value), and
+``make_codes`` gives everyone without one a long random code (:func:`make_code`) that reads unambiguously on
+paper: no 0 or O, no 1, I or l.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import io
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +38,7 @@ from facilitator.attendance.roster import OPTIONAL_FIELDS, Participant, Roster
 from facilitator.problems import InputError, Problem, display_path
 from facilitator.record import events as ev
 from facilitator.record.store import Store
-from facilitator.script.models import Location
+from facilitator.script.models import DEFAULT_MIN_CODE_LENGTH, Location
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_VALUE_CHARS = 500
@@ -62,6 +67,22 @@ HEADER_HINTS = {
 _EMAIL = re.compile(r"[^\s@<>(),;:\"\[\]\\]+@(?:[^\s@<>(),;:\"\[\]\\.]+\.)+[^\s@<>(),;:\"\[\]\\.\d]{2,}")
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0 and C1 controls, DEL: never part of a name
+# The characters of a made code: digits and capitals that cannot be mistaken for one another on paper or a
+# screen (no 0/O, no 1/I/L). 31 of them: ten characters are 49 bits of chance.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+MADE_CODE_CHARS = 10
+CODE_GROUP = 5  # printed in groups of five: ``K7QX2-MN4PA``
+
+
+def normalise_code(code: str | None) -> str:
+    """A personal code as compared: case, spaces and dashes do not matter (the participant page compares so)."""
+    return "".join(ch for ch in (code or "").casefold() if ch not in " -\t")
+
+
+def make_code(length: int = MADE_CODE_CHARS) -> str:
+    """A new random personal code of ``length`` characters from :data:`CODE_ALPHABET`, in groups of five."""
+    chars = "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+    return "-".join(chars[i : i + CODE_GROUP] for i in range(0, length, CODE_GROUP))
 
 
 @dataclass(frozen=True)
@@ -91,6 +112,7 @@ class ImportPlan:
     not_in_file: list[Participant] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     genders: dict[str, Applied] = field(default_factory=dict)  # each gender as written that was normalised
+    codes_made: int | None = None  # personal codes made for people without one (None: not asked to)
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     written: bool = False
 
@@ -115,6 +137,13 @@ class ImportPlan:
             lines.append(f"  not in this file: {_per_location(p.location for p in self.not_in_file)}")
         if genders := describe_applied(self.genders):
             lines.append(f"  {genders}")
+        if self.codes_made is not None:
+            made = "would make" if dry_run else "made"
+            people_made = "person" if self.codes_made == 1 else "people"
+            lines.append(
+                f"  personal codes: {made} {self.codes_made} for {people_made} without one"
+                + (" (they are in the run's participants table, to print or send)" if self.codes_made else "")
+            )
         if self.ignored_columns:
             lines.append(f"  ignored columns: {', '.join(self.ignored_columns)}")
         return lines
@@ -253,22 +282,27 @@ def _find_header(lines: Iterator[str]) -> tuple[int, str, str]:
 
 
 class _Unique:
-    """Remembers the line of each value of a column that must not repeat within the file."""
+    """Remembers the line of each value of a column that must not repeat within the file (as ``same`` sees it)."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, same: Callable[[str], str] = str, *, secret: bool = False) -> None:
         self.key = key
+        self.same = same
+        self.secret = secret  # a personal code checks its person in: a problem names the line, never the value
         self.seen: dict[str, int] = {}
 
     def check(self, value: str | None, name: str, line: int) -> Problem | None:
         if not value:
             return None
-        first = self.seen.setdefault(value, line)
+        first = self.seen.setdefault(self.same(value), line)
         if first == line:
             return None
-        return Problem(name, line, self.key, f"{_quote(value)} is also on line {first}")
+        shown = f"is the same as on line {first}" if self.secret else f"{_quote(value)} is also on line {first}"
+        return Problem(name, line, self.key, shown)
 
 
-def parse(text: str, name: str, locations: Sequence[Location]) -> tuple[list[RosterRow], list[str], list[Problem]]:
+def parse(
+    text: str, name: str, locations: Sequence[Location], *, min_code_length: int = DEFAULT_MIN_CODE_LENGTH
+) -> tuple[list[RosterRow], list[str], list[Problem]]:
     """Rows of a decoded roster, the columns it ignored, and every problem found (empty when all is well)."""
     if not text.strip():
         raise InputError(f"{name}: is empty; a roster needs a header line and one line per person")
@@ -287,7 +321,7 @@ def parse(text: str, name: str, locations: Sequence[Location]) -> tuple[list[Ros
 
     index = _LocationIndex(locations)
     rows: list[RosterRow] = []
-    unique = (_Unique("email"), _Unique("code"))
+    unique = (_Unique("email"), _Unique("code", normalise_code, secret=True))
     width = len(header)
     while True:
         start = header_line + reader.line_num  # the physical line this record starts on
@@ -303,7 +337,7 @@ def parse(text: str, name: str, locations: Sequence[Location]) -> tuple[list[Ros
         if len(record) > width and any(cell.strip() for cell in record[width:]):
             problems.append(Problem(name, start, "row", f"has {len(record)} fields, but the header has {width}"))
             continue
-        values, row_problems = _row_values(record, columns, name, start, index)
+        values, row_problems = _row_values(record, columns, name, start, index, min_code_length=min_code_length)
         row_problems.extend(p for u in unique if (p := u.check(values.get(u.key), name, start)))
         problems.extend(row_problems)
         if not row_problems:
@@ -352,7 +386,7 @@ def _email(value: str) -> str:
 
 
 def _row_values(
-    record: list[str], columns: dict[str, int], name: str, line: int, index: _LocationIndex
+    record: list[str], columns: dict[str, int], name: str, line: int, index: _LocationIndex, *, min_code_length: int
 ) -> tuple[dict[str, str | None], list[Problem]]:
     def cell(key: str) -> str:
         at = columns.get(key)
@@ -403,6 +437,20 @@ def _row_values(
             value = cell(key)
             if check(key, value):
                 values[key] = value or None
+    code = values.get("code")
+    if code and len(normalise_code(code)) < min_code_length:
+        # Never the code itself: it is what checks the person in.
+        problems.append(
+            Problem(
+                name,
+                line,
+                "code",
+                f"has {len(normalise_code(code))} characters (not counting spaces and dashes); this workshop's "
+                f"personal codes have at least {min_code_length} (participant_page.min_code_length): leave the cell "
+                "empty and import with --make-codes for a long random one",
+            )
+        )
+        values.pop("code")
     return values, problems
 
 
@@ -435,17 +483,39 @@ class _LocationIndex:
 # -- planning and writing -------------------------------------------------------------------------------
 
 
-def plan(rows: list[RosterRow], roster: Roster, file: str, ignored: list[str] | None = None) -> ImportPlan:
-    """The events that bring ``roster`` in line with ``rows``, matching people by e-mail."""
+def plan(
+    rows: list[RosterRow],
+    roster: Roster,
+    file: str,
+    ignored: list[str] | None = None,
+    *,
+    make_codes: bool = False,
+    code_length: int = MADE_CODE_CHARS,
+) -> ImportPlan:
+    """The events that bring ``roster`` in line with ``rows``, matching people by e-mail.
+
+    With ``make_codes``, a person without a personal code (none in the file, none in the run) gets a new one of
+    ``code_length`` characters; a code the run has already is kept, so codes already handed out stay valid.
+    """
     result = ImportPlan(file=file, rows=len(rows), ignored_columns=list(ignored or []))
     result.genders = mapping_applied(row.values.get("gender") for row in rows)
     known = {person.email.lower(): person for person in roster.by_id.values()}
+    taken = {normalise_code(p.code) for p in roster.by_id.values() if p.code}
+    taken |= {normalise_code(row.values.get("code")) for row in rows if row.values.get("code")}
+    if make_codes:
+        result.codes_made = 0
     listed: set[str] = set()
     for row in rows:
         values = _normalised(row.values)
         email = values["email"] or ""
         listed.add(email)
         existing = known.get(email)
+        if make_codes and not values.get("code"):
+            kept = existing.code if existing is not None else None
+            if not kept:
+                kept = _new_code(taken, code_length)
+                result.codes_made = (result.codes_made or 0) + 1
+            values = {**values, "code": kept}
         if existing is None:
             participant_id = secrets.token_hex(16)
             payload: dict[str, Any] = {
@@ -470,6 +540,15 @@ def plan(rows: list[RosterRow], roster: Roster, file: str, ignored: list[str] | 
     return result
 
 
+def _new_code(taken: set[str], length: int) -> str:
+    """A made code nobody in the run or the file has (a clash of 49 random bits is unlikely, but costs nothing)."""
+    while True:
+        code = make_code(length)
+        if normalise_code(code) not in taken:
+            taken.add(normalise_code(code))
+            return code
+
+
 def _normalised(values: dict[str, str | None]) -> dict[str, str | None]:
     """A row's values as the run stores them: the gender normalised, when the file has a gender column."""
     if "gender" not in values:
@@ -477,20 +556,37 @@ def _normalised(values: dict[str, str | None]) -> dict[str, str | None]:
     return {**values, "gender": normalise_gender(values["gender"])}
 
 
-def read_roster(path: Path, locations: Sequence[Location]) -> tuple[list[RosterRow], list[str]]:
+def read_roster(
+    path: Path, locations: Sequence[Location], *, min_code_length: int = DEFAULT_MIN_CODE_LENGTH
+) -> tuple[list[RosterRow], list[str]]:
     """The rows of the roster file at ``path``, or an InputError listing every problem in it."""
     name = display_path(path)
     text = decode(read_bytes(path), name)
-    rows, ignored, problems = parse(text, name, locations)
+    rows, ignored, problems = parse(text, name, locations, min_code_length=min_code_length)
     if problems:
         raise InputError(problems)
     return rows, ignored
 
 
-def import_roster(store: Store, path: Path, *, actor: str, dry_run: bool = False) -> ImportPlan:
-    """Read the roster at ``path`` and apply it to the run in ``store``: every change in one transaction."""
-    rows, ignored = read_roster(path, store.programme().workshop.locations)
-    result = plan(rows, Roster.from_events(store.events()), display_path(path), ignored)
+def import_roster(
+    store: Store, path: Path, *, actor: str, dry_run: bool = False, make_codes: bool = False
+) -> ImportPlan:
+    """Read the roster at ``path`` and apply it to the run in ``store``: every change in one transaction.
+
+    The workshop's ``participant_page.min_code_length`` is the shortest personal code accepted; ``make_codes``
+    gives everyone without a code a random one at least that long.
+    """
+    workshop = store.programme().workshop
+    minimum = workshop.participant_page.min_code_length
+    rows, ignored = read_roster(path, workshop.locations, min_code_length=minimum)
+    result = plan(
+        rows,
+        Roster.from_events(store.events()),
+        display_path(path),
+        ignored,
+        make_codes=make_codes,
+        code_length=max(MADE_CODE_CHARS, minimum),
+    )
     if result.events and not dry_run:
         store.append_many(result.events, actor=actor)
         result.written = True

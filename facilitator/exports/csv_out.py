@@ -1,27 +1,29 @@
 """CSV, one file per table: UTF-8 with a byte-order mark, so spreadsheet programs show accents right.
 
-A cell of participant text that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return would
-be read as a formula by a spreadsheet program (CSV injection); such cells get a leading apostrophe, which
-the spreadsheet shows as text and hides.
+Every text cell, whoever wrote it (a participant, an organiser's roster, a script's author), is made inert
+(facilitator.exports.inert): control and bidi characters are shown as escapes, and a cell that starts with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe, which a spreadsheet
+program shows as text and hides (no CSV injection). Numbers, times and yes/no cells are the app's own.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 from pathlib import Path
 from typing import Any
 
-from facilitator.exports.tables import Table
+from facilitator.exports.inert import formula_safe, visible
+from facilitator.exports.tables import TEXT, Table
 from facilitator.exports.writers import as_text
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-
+@functools.lru_cache(maxsize=4096)  # locations, statuses, titles and names come row after row
 def neutralise(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return formula_safe(visible(text))
 
 
-def _untrusted(value: Any) -> str:
+def _text(value: Any) -> str:
     return "" if value is None else neutralise(str(value))
 
 
@@ -31,7 +33,7 @@ class _Sink:
         self._file = path.open("w", encoding="utf-8-sig", newline="")
         self._writer = csv.writer(self._file)
         self._writer.writerow(table.header)
-        self._cells = [_untrusted if c.untrusted else as_text(c.kind) for c in table.columns]
+        self._cells = [_text if c.kind == TEXT else as_text(c.kind) for c in table.columns]
 
     def row(self, values: tuple[Any, ...]) -> None:
         self._writer.writerow([cell(v) for cell, v in zip(self._cells, values, strict=True)])

@@ -1,19 +1,41 @@
 """The raw event log as JSON Lines, for audit: one event per line, oldest first, exactly as recorded.
 
 SQLite writes each line itself (``json_object``), so a million events cost little more than reading
-them. Anonymised, each payload is rewritten instead: participants' names and e-mails become their
-pseudonyms, names signed under reflections go, and free text is cleaned of roster names and e-mails.
-The participant page's signing secret is not an event, so it is never in here.
+them. Control and bidi characters are written as JSON escapes (facilitator.exports.inert): the same text
+to a JSON reader, inert on a screen. The participant page's signing secret is not an event, so it is never
+in here.
+
+Anonymised, each event is rewritten by the rule for its kind (:data:`RULES`, one for every kind of the
+catalogue; an unknown kind, from a newer version, keeps no payload at all), and then every string left in it
+is scrubbed of people's names, e-mails and codes, whatever field it is in:
+
+- every id (the event's own, participants', reflections', join requests', notes') becomes this export's
+  pseudonymous id; ``seq`` is the line's number;
+- ``participant.added`` and ``participant.updated`` carry the pseudonym and its e-mail, the location and
+  gender as the tables publish them (small cells suppressed), and no code, role or organisation; a gender
+  is given once, in ``participant.added``, as the person's now. A batch of people added at the same instant
+  (a roster import) is written in a shuffled order, so that the log's order is not the roster's;
+- join requests keep no name or e-mail; reflections keep no signed name nor ``participant_id``;
+- ``facilitator.joined`` keeps no SSH client address, ``run.created`` no path of the workshop folder.
+
+Facilitators' names (the actor, ``to``, ``from`` of a control change) stay: they are the team, not the
+people the export is about.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from facilitator.exports.cells import SUPPRESSED
+from facilitator.exports.inert import json_inert
 from facilitator.exports.progress import Progress
-from facilitator.exports.pseudonyms import WITHHELD, Pseudonyms
+from facilitator.exports.pseudonyms import WITHHELD
+from facilitator.exports.record import Record
 from facilitator.exports.snapshot import Snapshot
 from facilitator.record import events as ev
 
@@ -23,64 +45,198 @@ _LINE = (
     "SELECT json_object('seq', seq, 'id', id, 'at', at, 'actor', actor, 'kind', kind, 'payload', json(payload))"
     " FROM events ORDER BY seq"
 )
-_REFLECTION_KINDS = frozenset({ev.REFLECTION_LOGGED, ev.REFLECTION_EDITED})
 _PERSON_KINDS = frozenset({ev.PARTICIPANT_ADDED, ev.PARTICIPANT_UPDATED})
+_PRIVATE_FIELDS = ("code", "role", "organisation")
+
+Rule = Callable[[dict[str, Any], Record], dict[str, Any]]
 
 
-def write(snapshot: Snapshot, folder: Path, pseudonyms: Pseudonyms, progress: Progress) -> Path:
+def _same(payload: dict[str, Any], record: Record) -> dict[str, Any]:
+    return payload
+
+
+def _ids(*keys: str) -> Rule:
+    def rule(payload: dict[str, Any], record: Record) -> dict[str, Any]:
+        for key in keys:
+            if isinstance(payload.get(key), str):
+                payload[key] = record.pseudonyms.id(payload[key])
+        return payload
+
+    return rule
+
+
+def _located(rule: Rule) -> Rule:
+    def located(payload: dict[str, Any], record: Record) -> dict[str, Any]:
+        payload = rule(payload, record)
+        if isinstance(payload.get("location"), str):
+            payload["location"] = record.published_location(payload["location"])
+        return payload
+
+    return located
+
+
+def _without(*keys: str) -> Rule:
+    def rule(payload: dict[str, Any], record: Record) -> dict[str, Any]:
+        for key in keys:
+            payload.pop(key, None)
+        return payload
+
+    return rule
+
+
+def _reflection(payload: dict[str, Any], record: Record) -> dict[str, Any]:
+    payload["reflection"] = record.pseudonyms.id(str(payload.get("reflection", "")))
+    if payload.get("participant"):
+        payload["participant"] = WITHHELD
+    payload.pop("participant_id", None)  # no author link, ever
+    return payload
+
+
+def _added(payload: dict[str, Any], record: Record) -> dict[str, Any]:
+    pid = str(payload.get("participant", ""))
+    names = record.pseudonyms
+    person = record.attendance.roster.by_id.get(pid)
+    payload.update(participant=names.id(pid), name=names.name(pid), email=names.email(pid))
+    if "gender" in payload:
+        payload["gender"] = record.cells.gender(person) if person is not None else SUPPRESSED
+    for key in _PRIVATE_FIELDS:
+        payload.pop(key, None)
+    return payload
+
+
+def _updated(payload: dict[str, Any], record: Record) -> dict[str, Any]:
+    pid = str(payload.get("participant", ""))
+    names = record.pseudonyms
+    changes = dict(payload.get("changes") or {})
+    if "name" in changes:
+        changes["name"] = names.name(pid)
+    if "email" in changes:
+        changes["email"] = names.email(pid)
+    if isinstance(changes.get("location"), str):
+        changes["location"] = record.published_location(changes["location"])
+    for key in (*_PRIVATE_FIELDS, "gender"):  # a change of gender on the record would say more than the gender
+        changes.pop(key, None)
+    return {**payload, "participant": names.id(pid), "changes": changes}
+
+
+_request_id = _ids("request")
+
+
+def _requested(payload: dict[str, Any], record: Record) -> dict[str, Any]:
+    for key in ("name", "email"):
+        if key in payload:
+            payload[key] = WITHHELD
+    return _request_id(payload, record)
+
+
+RULES: dict[str, Rule] = {
+    ev.RUN_CREATED: _without("source"),
+    ev.PROGRAMME_LOADED: _same,
+    ev.DAY_OPENED: _same,
+    ev.DAY_CLOSED: _same,
+    ev.STEP_ENTERED: _same,
+    ev.TIMER_PAUSED: _same,
+    ev.TIMER_RESUMED: _same,
+    ev.TIMER_ADJUSTED: _same,
+    ev.REFLECTION_LOGGED: _located(_reflection),
+    ev.REFLECTION_EDITED: _located(_reflection),
+    ev.REFLECTION_RETRACTED: _ids("reflection"),
+    ev.REFLECTION_HIDDEN: _ids("reflection"),
+    ev.PARTICIPANT_ADDED: _located(_added),
+    ev.PARTICIPANT_UPDATED: _updated,
+    ev.PARTICIPANT_REQUESTED: _located(_requested),
+    ev.PARTICIPANT_REQUEST_DECIDED: _ids("request", "participant"),
+    ev.ATTENDANCE_CHECKED_IN: _located(_ids("participant")),
+    ev.ATTENDANCE_CHECKED_OUT: _located(_ids("participant")),
+    ev.ATTENDANCE_MARKED: _ids("participant"),
+    ev.LOCATION_LINK: _same,
+    ev.FACILITATOR_JOINED: _without("from"),
+    ev.CONTROL_REQUESTED: _same,
+    ev.CONTROL_HANDED: _same,
+    ev.CONTROL_DECLINED: _same,
+    ev.CONTROL_TAKEN: _same,
+    ev.NOTE_SENT: _ids("note"),
+}
+
+
+def anonymised(kind: str, payload: dict[str, Any], record: Record) -> dict[str, Any]:
+    """``payload`` as an anonymised export writes it: its kind's rule, then every string scrubbed."""
+    rule = RULES.get(kind)
+    if rule is None:
+        return {}  # a kind this version does not know: which of its fields name someone cannot be told
+    cleaned: dict[str, Any] = _scrubbed(rule(dict(payload), record), record.pseudonyms.scrub)
+    return cleaned
+
+
+_MOMENT = re.compile(r"\d{4}-\d\d-\d\d(?:T[\d:.]+Z)?")  # a time or a day, as the record writes them
+
+
+def _scrubbed(value: Any, scrub: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return value if _MOMENT.fullmatch(value) else scrub(value)
+    if isinstance(value, dict):
+        return {key: _scrubbed(item, scrub) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(item, scrub) for item in value]
+    return value
+
+
+def write(snapshot: Snapshot, folder: Path, record: Record, progress: Progress) -> Path:
     path = folder / FILE
     progress.start("writing the event log", snapshot.event_count)
     with path.open("w", encoding="utf-8", newline="\n") as out:
-        if not pseudonyms.enabled:
+        if not record.pseudonyms.enabled:
             cursor = snapshot.conn.execute(_LINE)
             while chunk := cursor.fetchmany(LINES):
-                out.write("\n".join(row[0] for row in chunk))
+                out.write(json_inert("\n".join(row[0] for row in chunk)))
                 out.write("\n")
                 progress.advance(len(chunk))
             cursor.close()
         else:
-            batch = []
-            for seq, event_id, at, actor, kind, payload in snapshot.rows(
-                "SELECT seq, id, at, actor, kind, payload FROM events ORDER BY seq"
-            ):
-                line = {
-                    "seq": seq,
-                    "id": event_id,
-                    "at": at,
-                    "actor": actor,
-                    "kind": kind,
-                    "payload": _anonymised(kind, json.loads(payload), pseudonyms),
-                }
-                batch.append(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
-                if len(batch) == LINES:
-                    out.write("\n".join(batch) + "\n")
-                    progress.advance(len(batch))
-                    batch = []
-            if batch:
-                out.write("\n".join(batch) + "\n")
-                progress.advance(len(batch))
+            _write_anonymised(snapshot, out, record, progress)
     return path
 
 
-def _anonymised(kind: str, payload: dict[str, Any], names: Pseudonyms) -> dict[str, Any]:
-    out = dict(payload)
-    if kind in _PERSON_KINDS:
-        pid = payload.get("participant", "")
-        fields = out if kind == ev.PARTICIPANT_ADDED else dict(out.get("changes") or {})
-        for key, pseudonym in (("name", names.name(pid)), ("email", names.email(pid)), ("code", None)):
-            if key in fields:
-                fields[key] = pseudonym
-        if kind == ev.PARTICIPANT_UPDATED:
-            out["changes"] = fields
-    elif kind in _REFLECTION_KINDS:
-        if out.get("participant"):
-            out["participant"] = WITHHELD
-        if isinstance(out.get("text"), str):
-            out["text"] = names.scrub(out["text"])
-    elif kind == ev.PARTICIPANT_REQUESTED:
-        for key in ("name", "email"):
-            if key in out:
-                out[key] = WITHHELD
-    elif kind == ev.NOTE_SENT and isinstance(out.get("text"), str):
-        out["text"] = names.scrub(out["text"])
-    return out
+def _write_anonymised(snapshot: Snapshot, out: Any, record: Record, progress: Progress) -> None:
+    names = record.pseudonyms
+    shuffle = secrets.SystemRandom().shuffle
+    lines: list[str] = []
+    batch: list[dict[str, Any]] = []  # people added or updated at one instant, written in a shuffled order
+    number = 0
+
+    def emit(events: list[dict[str, Any]]) -> None:
+        nonlocal number
+        for event in events:
+            number += 1
+            line = {"seq": number, **event}
+            lines.append(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
+        if len(lines) >= LINES:
+            flush()
+
+    def flush() -> None:
+        if lines:
+            out.write(json_inert("\n".join(lines)) + "\n")
+            progress.advance(len(lines))
+            lines.clear()
+
+    for _seq, event_id, at, actor, kind, payload in snapshot.rows(
+        "SELECT seq, id, at, actor, kind, payload FROM events ORDER BY seq"
+    ):
+        event = {
+            "id": names.id(event_id),
+            "at": at,
+            "actor": names.scrub(actor),
+            "kind": kind,
+            "payload": anonymised(kind, json.loads(payload), record),
+        }
+        if batch and (kind not in _PERSON_KINDS or at != batch[0]["at"]):
+            shuffle(batch)
+            emit(batch)
+            batch = []
+        if kind in _PERSON_KINDS:
+            batch.append(event)
+        else:
+            emit([event])
+    shuffle(batch)
+    emit(batch)
+    flush()

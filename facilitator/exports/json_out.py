@@ -1,4 +1,9 @@
-"""JSON, one file per table: an array of objects, written as the rows come."""
+"""JSON, one file per table: an array of objects, written as the rows come.
+
+JSON is data, not a spreadsheet: a formula stays as written. Control and bidi characters in text are
+shown as escapes, as in every other table format (facilitator.exports.inert), so a cell reads the same in
+the CSV, the workbook and here.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,17 @@ import json
 from pathlib import Path
 from typing import Any
 
+from facilitator.exports.inert import visible
 from facilitator.exports.tables import BOOL, DATE, DATETIME, INT, MINUTES, SHARE, Table
 from facilitator.exports.writers import as_text
 
 
 def _same(value: Any) -> Any:
     return value
+
+
+def _text(value: Any) -> Any:
+    return visible(value) if isinstance(value, str) else value
 
 
 def _number(value: Any) -> Any:
@@ -35,7 +45,7 @@ class _Sink:
         self.path = path
         self._file = path.open("w", encoding="utf-8", newline="\n")
         self._names = table.header
-        self._values = [_VALUE_OF.get(c.kind, _same) for c in table.columns]
+        self._values = [_VALUE_OF.get(c.kind, _text) for c in table.columns]
         self._first = True
         self._file.write("[")
 

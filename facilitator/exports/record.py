@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from facilitator.attendance.intervals import Attendance
+from facilitator.exports.cells import DEFAULT_MIN_CELL, SUPPRESSED, Cells
 from facilitator.exports.progress import Progress
-from facilitator.exports.pseudonyms import Pseudonyms
+from facilitator.exports.pseudonyms import Pseudonyms, read_history
 from facilitator.exports.snapshot import Snapshot
 from facilitator.live.register import Register
 from facilitator.live.state import SessionState, Timer, apply
@@ -62,6 +63,7 @@ class Record:
     now: datetime
     pseudonyms: Pseudonyms
     visit_timers: dict[int, VisitTimer]  # by index into state.visits
+    cells: Cells = field(default_factory=lambda: Cells(enabled=False, k=DEFAULT_MIN_CELL))
     register: Register = field(init=False)
 
     def __post_init__(self) -> None:
@@ -78,8 +80,22 @@ class Record:
         loc = self.locations.get(location or "")
         return loc.name if loc is not None else (location or "")
 
+    def published_location(self, location: str | None) -> str | None:
+        """A location as this export shows it: itself, or ``suppressed`` when anonymised and too small."""
+        return self.cells.location(location)
 
-def read_record(snapshot: Snapshot, now: datetime, *, anonymise: bool, progress: Progress) -> Record:
+    def published_location_name(self, location: str | None) -> str:
+        published = self.cells.location(location)
+        return SUPPRESSED if published == SUPPRESSED else self.location_name(location)
+
+    def published_zone(self, location: str | None) -> zoneinfo.ZoneInfo | None:
+        """The time zone of a location, or None when it is suppressed (a time zone would name it)."""
+        return None if self.cells.location(location) == SUPPRESSED else self.zone(location)
+
+
+def read_record(
+    snapshot: Snapshot, now: datetime, *, anonymise: bool, progress: Progress, min_cell: int = DEFAULT_MIN_CELL
+) -> Record:
     kinds = STATE_KINDS + ATTENDANCE_KINDS
     marks = ", ".join("?" for _ in kinds)
     total = int(snapshot.conn.execute(f"SELECT COUNT(*) FROM events WHERE kind IN ({marks})", kinds).fetchone()[0])
@@ -105,11 +121,14 @@ def read_record(snapshot: Snapshot, now: datetime, *, anonymise: bool, progress:
     if state.programme is None:
         state = SessionState(programme=snapshot.programme())
     assert state.programme is not None
+    roster = attendance.roster
+    history = read_history(snapshot) if anonymise else None
     return Record(
         programme=state.programme,
         state=state,
         attendance=attendance,
         now=now,
-        pseudonyms=Pseudonyms(attendance.roster, enabled=anonymise),
+        pseudonyms=Pseudonyms(roster, enabled=anonymise, history=history),
         visit_timers=timers,
+        cells=Cells.of(roster.by_id.values(), enabled=anonymise, k=min_cell),
     )

@@ -102,23 +102,25 @@ def count(snapshot: Snapshot) -> int:
 
 def reflections(snapshot: Snapshot, record: Record) -> Table:
     titles = _titles(record)
-    scrub = record.pseudonyms.scrub
+    names = record.pseudonyms
+    scrub = names.scrub
 
     def rows() -> Iterator[tuple[Any, ...]]:
         for row in _rows(snapshot, record):
             exercise_title, step_title = titles(row.exercise, row.step)
+            zone = record.published_zone(row.location)  # None: a suppressed location, which its zone would name
             yield (
-                row.id,
+                names.id(row.id),
                 row.day,
                 row.exercise or "",
                 exercise_title,
                 row.step or "",
                 step_title,
                 row.prompt or "",
-                row.location or "",
-                record.location_name(row.location),
+                record.published_location(row.location) or "",
+                record.published_location_name(row.location),
                 row.logged_at.astimezone(UTC),
-                row.logged_at.astimezone(record.zone(row.location)),
+                row.logged_at.astimezone(zone) if zone is not None else None,
                 _author(record, row),
                 row.consent,
                 row.hidden,
@@ -132,12 +134,12 @@ def reflections(snapshot: Snapshot, record: Record) -> Table:
         Column("reflection_id"),
         Column("day", DATE),
         Column("exercise"),
-        Column("exercise_title"),
+        Column("exercise_title", untrusted=True),
         Column("step"),
-        Column("step_title"),
-        Column("prompt"),
+        Column("step_title", untrusted=True),
+        Column("prompt", untrusted=True),
         Column("location"),
-        Column("location_name"),
+        Column("location_name", untrusted=True),
         Column("logged_at_utc", DATETIME),
         Column("logged_at_local", DATETIME),
         Column("author", untrusted=True),
@@ -171,7 +173,8 @@ def quotes(snapshot: Snapshot, record: Record, keep: Callable[[Quote], None] | N
         for row in _rows(snapshot, record, QUOTABLE):
             # Anonymised, the author goes and so does their role: a role at a location can name a person.
             role = "" if record.pseudonyms.enabled or row.person is None else (row.person.role or "")
-            quote = Quote(_author(record, row), role, record.location_name(row.location), row.day, scrub(row.text))
+            location = record.published_location_name(row.location)
+            quote = Quote(_author(record, row), role, location, row.day, scrub(row.text))
             if keep is not None:
                 keep(quote)
             yield (quote.name, quote.role, quote.location, quote.day, quote.text)

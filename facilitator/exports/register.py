@@ -17,6 +17,7 @@ from facilitator.attendance.gender import NOT_STATED, category
 from facilitator.attendance.intervals import Attendance as AttendanceFold
 from facilitator.attendance.intervals import Span, minutes, overlap
 from facilitator.attendance.roster import Participant
+from facilitator.exports.cells import SUPPRESSED
 from facilitator.exports.record import Record
 from facilitator.exports.snapshot import Snapshot
 from facilitator.exports.tables import BOOL, DATE, DATETIME, INT, MINUTES, SHARE, Column, Table
@@ -118,7 +119,8 @@ _SOURCE_ORDER = {"facilitator": 0, "qr": 1, "zoom": 2, "teams": 3}
 
 
 def _local(moment: datetime | None, record: Record, location: str) -> datetime | None:
-    return moment.astimezone(record.zone(location)) if moment is not None else None
+    zone = record.published_zone(location)
+    return moment.astimezone(zone) if moment is not None and zone is not None else None
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -144,14 +146,21 @@ WHEN_COLUMNS = (
 
 def _person(record: Record, person: Participant) -> tuple[Any, ...]:
     names = record.pseudonyms
-    return (person.id, names.name(person.id), names.email(person.id), person.location, person.gender or "")
+    return (
+        names.id(person.id),
+        names.name(person.id),
+        names.email(person.id),
+        record.published_location(person.location),
+        record.cells.gender(person),
+    )
 
 
 def _when(record: Record, person: Participant, window: Window) -> tuple[Any, ...]:
+    zone = record.published_zone(person.location)
     return (
         _utc(window.first_in),
         _utc(window.last_out),
-        record.zone(person.location).key,
+        zone.key if zone is not None else SUPPRESSED,
         _local(window.first_in, record, person.location),
         _local(window.last_out, record, person.location),
         window.sources,
@@ -180,7 +189,7 @@ class Attendance:
         self.snapshot = snapshot
         self.record = record
         self.days = sorted({block.day for block in record.register.blocks})
-        self.people = list(record.attendance.roster.by_id.values())
+        self.people = record.pseudonyms.people()  # roster order; anonymised, the pseudonyms' shuffled order
         self.rows: list[DayRow] = []
         self.certificates_: list[Certificate] = []
         self._passed = False
@@ -245,7 +254,7 @@ class Attendance:
             *PERSON_COLUMNS,
             Column("day", DATE),
             Column("exercise"),
-            Column("exercise_title"),
+            Column("exercise_title", untrusted=True),
             Column("block_start_utc", DATETIME),
             Column("block_end_utc", DATETIME),
             Column("block_minutes", MINUTES),
@@ -271,32 +280,55 @@ class Attendance:
         columns = (*PERSON_COLUMNS, Column("day", DATE), Column("minutes", MINUTES), Column("status"), *WHEN_COLUMNS)
         return Table("attendance_by_day", "Attendance by participant and day", columns, rows())
 
+    def _location_groups(self) -> list[tuple[str | None, str, frozenset[str] | None, str]]:
+        """The rows of the summary: (location, its name, the roster locations it counts, a note on pooling);
+        anonymised, the small locations are one row (facilitator.exports.cells); last, all locations."""
+        record = self.record
+        cells = record.cells
+        pooled = cells.locations.pooled
+        groups: list[tuple[str | None, str, frozenset[str] | None, str]] = [
+            (loc, record.location_name(loc), frozenset({loc}), "") for loc in record.locations if loc not in pooled
+        ]
+        if pooled:
+            names = ", ".join(sorted(record.location_name(loc) for loc in pooled))
+            if cells.locations.withheld:
+                note = f"withheld: fewer than {cells.k} people"
+            else:
+                note = f"pooled: {names} (no figure is about fewer than {cells.k} people)"
+            groups.append((SUPPRESSED, SUPPRESSED, pooled, note))
+        everyone = len(self.people)
+        small = cells.enabled and 0 < everyone < cells.k
+        groups.append((None, "All locations", None, f"withheld: fewer than {cells.k} people" if small else ""))
+        return groups
+
     def summary_rows(self) -> list[tuple[Any, ...]]:
-        """Per day and location (the participant's roster location), then all locations together."""
+        """Per day and location (the participant's roster location), then all locations together; the last
+        column says what was pooled or withheld (facilitator.exports.cells)."""
         record = self.record
         counts = record.register.counts()
-        out = []
+        out: list[tuple[Any, ...]] = []
         for day in self.days:
             today = [row for row in self._rows() if row.day == day]
-            for location in [*record.locations, None]:
-                here = [row for row in today if location is None or row.person.location == location]
+            for location, name, members, note in self._location_groups():
+                here = [row for row in today if members is None or row.person.location in members]
                 statuses = [row.status for row in here]
                 attended = sum(1 for s in statuses if s in ("present", "late"))
                 excused = statuses.count("excused")
                 # Minutes of attendees only: an excused person's few minutes must not raise the average.
                 total = sum((row.attended for row in here if row.status in ("present", "late")), timedelta())
-                expected = (
-                    counts[location].expected if location is not None else sum(c.expected for c in counts.values())
-                )
+                expected = sum(c.expected for loc, c in counts.items() if members is None or loc in members)
                 # As Moodle reports it: excused people are left out of the rate, not counted absent. The people
                 # who could have come are the workshop's expected figure, or the roster where more registered,
                 # so attended + excused never exceeds it and the rate stays within 0..1.
                 could_come = max(expected, len(here)) - excused
+                if note.startswith("withheld"):
+                    out.append((day, location or "all", name, None, expected, *[None] * 8, note))
+                    continue
                 out.append(
                     (
                         day,
                         location or "all",
-                        record.location_name(location) if location else "All locations",
+                        name,
                         len(here),
                         expected,
                         attended,
@@ -304,6 +336,7 @@ class Attendance:
                         attended / could_come if could_come > 0 else None,
                         minutes(total),
                         minutes(total / attended) if attended else None,
+                        note,
                     )
                 )
         return out
@@ -312,7 +345,7 @@ class Attendance:
         columns = (
             Column("day", DATE),
             Column("location"),
-            Column("location_name"),
+            Column("location_name", untrusted=True),
             Column("registered", INT),
             Column("expected", INT),
             Column("attended", INT),
@@ -323,16 +356,31 @@ class Attendance:
             Column("attendance_rate", SHARE),
             Column("minutes", MINUTES),
             Column("minutes_per_attendee", MINUTES),
+            Column("suppressed"),
         )
         return Table("attendance_summary", "Attendance by location and day", columns, _later(self.summary_rows))
 
-    def gender_rows(self) -> list[tuple[date, str, int, int, float | None, float | None]]:
-        out = []
+    def gender_rows(self) -> list[tuple[date, str, int | None, int | None, float | None, float | None, str]]:
+        """Per day and gender; anonymised, the small gender groups are one row, ``suppressed``, and the last
+        column says so (facilitator.exports.cells)."""
+        cells = self.record.cells
+
+        def group(row: DayRow) -> str:
+            return cells.gender_group(gender_of(row.person))
+
+        def order(gender: str) -> tuple[bool, bool, str]:
+            return (gender == SUPPRESSED, gender == NOT_STATED, gender)
+
+        out: list[tuple[date, str, int | None, int | None, float | None, float | None, str]] = []
         for day in self.days:
             today = [row for row in self._rows() if row.day == day]
             attended_today = sum(1 for row in today if row.status in ("present", "late"))
-            for gender in sorted({gender_of(row.person) for row in today}, key=lambda g: (g == NOT_STATED, g)):
-                mine = [row for row in today if gender_of(row.person) == gender]
+            for gender in sorted({group(row) for row in today}, key=order):
+                if gender == SUPPRESSED and cells.genders.withheld:
+                    out.append((day, gender, None, None, None, None, f"withheld: fewer than {cells.k} people"))
+                    continue
+                note = f"pooled: gender groups of fewer than {cells.k} people" if gender == SUPPRESSED else ""
+                mine = [row for row in today if group(row) == gender]
                 came = sum(1 for row in mine if row.status in ("present", "late"))
                 could_come = len(mine) - sum(1 for row in mine if row.status == "excused")  # excused: apart
                 out.append(
@@ -343,6 +391,7 @@ class Attendance:
                         came,
                         came / attended_today if attended_today else None,
                         came / could_come if could_come > 0 else None,
+                        note,
                     )
                 )
         return out
@@ -355,6 +404,7 @@ class Attendance:
             Column("attended", INT),
             Column("share_of_attended", SHARE),
             Column("attendance_rate", SHARE),
+            Column("suppressed"),
         )
         return Table("attendance_by_gender", "Attendance by gender and day", columns, _later(self.gender_rows))
 
@@ -397,22 +447,28 @@ _CHECKS = (ev.ATTENDANCE_CHECKED_IN, ev.ATTENDANCE_CHECKED_OUT)
 
 
 def _registers(snapshot: Snapshot, record: Record) -> Iterator[tuple[Participant, Register]]:
-    """Each participant on the roster, in roster order, with a register of their own check-ins only.
+    """Each participant on the roster, in the export's order of people (roster order, or anonymised, the
+    pseudonyms' shuffled one), with a register of their own check-ins only.
 
-    The check-ins come sorted by participant (in roster order) from SQLite, which sorts on disk if it must;
+    The check-ins come sorted by participant (in that order) from SQLite, which sorts on disk if it must;
     each person's are folded into an attendance of their own that shares the roster and the day marks.
     """
+    people = record.pseudonyms.people()
+    order = {p.id: index for index, p in enumerate(people)}
+    rank = "p.seq"
+    if record.pseudonyms.enabled:
+        snapshot.conn.create_function("export_rank", 1, lambda pid: order.get(pid, -1), deterministic=True)
+        rank = "export_rank(p.id)"
     # The payload's fields come out of SQLite already: a JSON parse per check-in is most of a fold's time.
     rows = snapshot.rows(
         "SELECT e.seq, e.at, e.kind, json_extract(e.payload, '$.at'), json_extract(e.payload, '$.source'),"
         " json_extract(e.payload, '$.location'), p.id FROM events e"
         " JOIN participants p ON p.id = json_extract(e.payload, '$.participant')"
-        " WHERE e.kind IN (?, ?) ORDER BY p.seq, e.seq",
+        f" WHERE e.kind IN (?, ?) ORDER BY {rank}, e.seq",
         _CHECKS,
     )
-    order = {pid: index for index, pid in enumerate(record.attendance.roster.by_id)}
     pending = next(rows, None)
-    for index, person in enumerate(record.attendance.roster.by_id.values()):
+    for index, person in enumerate(people):
         mine = AttendanceFold()
         mine.roster, mine.marks, mine.links = record.attendance.roster, record.attendance.marks, record.attendance.links
         while pending is not None and order.get(pending[6], -1) <= index:

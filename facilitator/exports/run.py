@@ -1,7 +1,9 @@
 """``facilitator export``: check the request, take a snapshot, write every file into a fresh folder, publish.
 
-Files are written into a hidden folder inside ``--out`` and moved into place only when all of them are
-complete, so a failed export leaves nothing behind and a finished one never shows a half-written file.
+Files are written into a hidden folder inside ``--out`` (readable by its owner only) and moved into place
+only when all of them are complete, so a failed export leaves nothing behind and a finished one never shows
+a half-written file. Each file gets its mode before it is moved: the owner's only, or the team's in a setgid
+team folder (facilitator.record.permissions); so do the folders the export creates.
 """
 
 from __future__ import annotations
@@ -16,14 +18,16 @@ from pathlib import Path
 
 from facilitator.exports import event_log, report
 from facilitator.exports import reflections as refl
+from facilitator.exports.cells import DEFAULT_MIN_CELL
 from facilitator.exports.progress import Progress, Silent
 from facilitator.exports.record import read_record
 from facilitator.exports.register import Attendance
 from facilitator.exports.snapshot import Snapshot
-from facilitator.exports.tables import Table
+from facilitator.exports.tables import Table, each_text
 from facilitator.exports.timeline import Timeline
 from facilitator.exports.writers import Writer
 from facilitator.problems import InputError, display_path
+from facilitator.record.permissions import make_folders, modes_for, set_mode
 
 FORMATS = ("csv", "json", "xlsx", "md", "html")
 TABLE_FORMATS = ("csv", "json", "xlsx")
@@ -96,24 +100,31 @@ def export(
     *,
     formats: Sequence[str] = FORMATS,
     anonymise: bool = False,
+    min_cell: int = DEFAULT_MIN_CELL,
     now: datetime,
     progress: Progress | None = None,
 ) -> Result:
-    """Export the run in ``db`` into the folder ``out`` (created if needed); return what was written."""
+    """Export the run in ``db`` into the folder ``out`` (created if needed); return what was written.
+
+    ``anonymise``: pseudonyms, scrubbed text, and no group of fewer than ``min_cell`` people in any table.
+    """
     from facilitator.record.store import Store
 
+    if min_cell < 1:
+        raise InputError(f"--min-cell: {min_cell} is not a number of people (1 or more)")
     progress = progress or Silent()
     check_out_folder(out)
     Store.open(db).close()  # the same checks and messages as every command: missing, not a run, too new
-    created = not out.exists()
+    modes = modes_for(out)
+    created: list[Path] = []
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=".export-", dir=out))
+        created = make_folders(out, modes)
+        work = Path(tempfile.mkdtemp(prefix=".export-", dir=out))  # 0700 while it fills
     except OSError as exc:
         raise InputError(f"--out: {display_path(out)}: cannot write there: {exc.strerror or exc}") from None
     try:
         with Snapshot(db) as snapshot:
-            record = read_record(snapshot, now, anonymise=anonymise, progress=progress)
+            record = read_record(snapshot, now, anonymise=anonymise, progress=progress, min_cell=min_cell)
             attendance = Attendance(snapshot, record)
             timeline = Timeline(record)
             picker = report.QuotePicker()
@@ -129,17 +140,21 @@ def export(
                 timeline.steps_table(),
                 timeline.days_table(),
             ]
+            if anonymise:  # every text cell of every table, whatever column it is in
+                tables = [each_text(table, record.pseudonyms.scrub) for table in tables]
             writers = _writers(work, [f for f in formats if f in TABLE_FORMATS])
             progress.start("writing the tables", None)
             for table in tables:
                 if writers or table.name != "reflections":  # with no table format, the report still needs the rest
                     _write_table(table, writers, progress)
             files = [path for writer in writers for path in writer.close()]
-            files.append(event_log.write(snapshot, work, record.pseudonyms, progress))
+            files.append(event_log.write(snapshot, work, record, progress))
             if "md" in formats or "html" in formats:
                 data = report.build(attendance, timeline, picker, reflection_count, anonymised=anonymise)
-                files.extend(report.render(data, work, formats))
+                files.extend(report.render(data, work, formats, record.pseudonyms.scrub))
             events = snapshot.event_count
+        for path in files:
+            set_mode(path, modes.file)
         published = []
         for path in files:
             target = out / path.name
@@ -148,7 +163,7 @@ def export(
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         if created:
-            shutil.rmtree(out, ignore_errors=True)
+            shutil.rmtree(created[0], ignore_errors=True)
         raise
     finally:
         progress.close()

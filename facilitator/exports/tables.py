@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +20,9 @@ BOOL = "bool"
 class Column:
     name: str
     kind: str = TEXT
-    # Text that came from a participant or an organiser's spreadsheet: neutralised against formula injection
-    # in CSV (a formula in a name or a reflection must stay text when the file is opened in a spreadsheet).
+    # Free text, written by a participant, an organiser's spreadsheet or a script's author: a wide column in
+    # the workbook. Every text cell, marked or not, is made inert by every writer (facilitator.exports.inert):
+    # control and bidi characters shown as escapes, and formulas kept as text in CSV and XLSX.
     untrusted: bool = False
 
 
@@ -39,3 +40,14 @@ class Table:
 
 def minutes_value(seconds: float) -> float:
     return round(seconds / 60, 1)
+
+
+def each_text(table: Table, text: Callable[[str], str]) -> Table:
+    """``table`` with ``text`` applied to every text cell as the rows go by (an anonymised export's scrubbing)."""
+    is_text = [column.kind == TEXT for column in table.columns]
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for row in table.rows:
+            yield tuple(text(v) if t and isinstance(v, str) else v for t, v in zip(is_text, row, strict=True))
+
+    return Table(table.name, table.title, table.columns, rows())

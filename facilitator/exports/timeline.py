@@ -200,9 +200,9 @@ class Timeline:
         columns = (
             Column("day", DATE),
             Column("exercise"),
-            Column("exercise_title"),
+            Column("exercise_title", untrusted=True),
             Column("step"),
-            Column("step_title"),
+            Column("step_title", untrusted=True),
             Column("kind"),
             Column("status"),
             Column("planned_start_utc", DATETIME),
@@ -236,7 +236,7 @@ class Timeline:
 
         columns = (
             Column("day", DATE),
-            Column("title"),
+            Column("title", untrusted=True),
             Column("status"),
             Column("planned_start_utc", DATETIME),
             Column("actual_start_utc", DATETIME),

@@ -12,8 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from facilitator.exports.inert import FORMULA_STARTS, visible
 from facilitator.exports.tables import BOOL, DATE, DATETIME, INT, MINUTES, SHARE, Table
-from facilitator.text import printable
 
 FILE = "export.xlsx"
 _FORMATS = {DATETIME: "yyyy-mm-dd hh:mm:ss", DATE: "yyyy-mm-dd", MINUTES: "0.0", SHARE: "0.0%", INT: "0"}
@@ -65,9 +65,14 @@ class _Sink:
         self.rows += 1
 
     def _text(self, text: str) -> Any:
-        # openpyxl refuses control characters, and would store text starting with "=" as a formula.
-        cell = self._cell(self.sheet, value=printable(text))
+        # openpyxl refuses control characters, and would store text starting with "=" as a formula: every text
+        # cell is stored as text, and one that looks like a formula also gets Excel's quote prefix, so that
+        # editing the cell does not turn it into one either.
+        text = visible(text)
+        cell = self._cell(self.sheet, value=text)
         cell.data_type = "s"
+        if text.startswith(FORMULA_STARTS):
+            cell.quotePrefix = True
         return cell
 
     def close(self) -> None:

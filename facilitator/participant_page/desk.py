@@ -3,11 +3,13 @@
 The web app (facilitator.participant_page.web) is a thin client of :class:`Desk`, as the TUI is of
 :class:`~facilitator.live.session.Session`. A desk is not thread-safe: the web app keeps one on one worker thread.
 
-Identification never shows a list of names. A person gives their e-mail (any case) or the personal code from
-the roster, or both. When the roster gives the person a code, the e-mail alone is not enough: the code is
-what proves it is them, so knowing a colleague's address does not let anyone check them in. Every failure
-gives the same answer (:data:`NO_MATCH`), whether the e-mail is unknown or its code is wrong, so the page
-says nothing about who is on the roster.
+Identification never shows a list of names. A person gives their e-mail (any case) and the personal code from
+the roster, or the code alone. The code is what proves it is them, so knowing a colleague's address does not
+let anyone check them in: the e-mail alone identifies someone without a code only when the workshop turns on
+``participant_page.email_only``. A code alone identifies only when it is at least the workshop's
+``min_code_length`` long (a shorter one, from an older roster, needs the e-mail too, where the page limits the
+tries per e-mail). Every failure gives the same answer (:data:`NO_MATCH`), whether the e-mail is unknown or its
+code is wrong, so the page says nothing about who is on the roster.
 """
 
 from __future__ import annotations
@@ -22,23 +24,19 @@ from typing import Any
 
 from facilitator.attendance.intervals import channel
 from facilitator.attendance.roster import Participant
+from facilitator.attendance.roster_import import normalise_code  # one rule for codes, where made and checked
 from facilitator.live.session import Session
 from facilitator.participant_page import tokens
 from facilitator.problems import InputError
 from facilitator.record.events import EVENT_COLUMNS, Event
 from facilitator.record.store import Store
-from facilitator.script.models import Anonymity, Programme
+from facilitator.script.models import Anonymity, ParticipantPageRules, Programme
 from facilitator.team.roles import CO
 
 ACTOR = "participant-page"
 SOURCE = "qr"
 NO_MATCH = "no-match"  # the one answer for every failed identification
 _DUMMY_CODE = "\x00" * 16  # compared against when there is no code to compare, so both paths do the same work
-
-
-def normalise_code(code: str | None) -> str:
-    """A personal code as compared: case, spaces and dashes do not matter."""
-    return "".join(ch for ch in (code or "").casefold() if ch not in " -\t")
 
 
 def _same_code(expected: str, given: str) -> bool:
@@ -173,10 +171,16 @@ class Desk:
     def participant(self, participant_id: str) -> Participant | None:
         return self.session.attendance.roster.by_id.get(participant_id)
 
+    @property
+    def rules(self) -> ParticipantPageRules:
+        """The workshop's identification rules (``participant_page:`` in the workshop file)."""
+        return self.programme.workshop.participant_page
+
     def identify(self, email: str | None, code: str | None) -> Participant | None:
         """The roster's participant these details prove, or None; see the module's docstring for the rule."""
         self.refresh()
         self._index()
+        rules = self.rules
         email_key = (email or "").strip().casefold()
         given = normalise_code(code)
         if not email_key and not given:
@@ -189,11 +193,24 @@ class Desk:
             if expected is None:
                 # No code to check (or nobody): still compare, so that the time taken tells nothing.
                 _same_code(_DUMMY_CODE, given or _DUMMY_CODE)
-                return person if person is not None and not given else None
+                # Without a code, the e-mail alone proves who it is only where the workshop says it may.
+                return person if person is not None and not given and rules.email_only else None
             return person if _same_code(expected, given) else None
+        if len(given) < rules.min_code_length:
+            return None  # a short code alone could be guessed: with the e-mail, tries are limited per e-mail
         matches = self._codes.get(given, [])
         # A code shared by two people (a spreadsheet mistake) proves neither.
         return roster.by_id[matches[0]] if len(matches) == 1 else None
+
+    # -- identity cookies ----------------------------------------------------------------------------------
+
+    def identity_generation(self, participant_id: str) -> int:
+        """The generation an identity cookie of ``participant_id`` must carry to work (signing out moves it on)."""
+        return tokens.identity_generation(self.store.conn, participant_id)
+
+    def sign_out(self, participant_id: str) -> int:
+        """Revoke every identity cookie of ``participant_id`` made so far; the generation new ones carry."""
+        return tokens.revoke_identities(self.store, participant_id)
 
     # -- attendance --------------------------------------------------------------------------------------
 
@@ -323,8 +340,21 @@ class Desk:
 
     # -- requests to be added -----------------------------------------------------------------------------
 
-    def request_to_join(self, grant: tokens.Grant, name: str, email: str, submission: str | None = None) -> Event:
-        return self.session.request_to_join(name, email, grant.location, request_id=submission)
+    def request_to_join(
+        self, grant: tokens.Grant, name: str, email: str, submission: str | None = None
+    ) -> Event | None:
+        """Record a request to be added; None, writing nothing, when one with this e-mail is waiting already.
+
+        The page answers both alike, and whether the e-mail is on the roster plays no part: the answer says nothing.
+        """
+        self.refresh()
+        wanted = (email or "").strip().casefold()
+        if wanted and any(r.email.casefold() == wanted for r in self.session.attendance.requests.pending()):
+            return None
+        event = self.session.request_to_join(name, email, grant.location, request_id=submission)
+        # Committed now, not with the rest of the batch: the next request with this e-mail must see it waiting.
+        self.batch.flush()
+        return event
 
 
 class PromptChanged(InputError):

@@ -10,6 +10,10 @@ shown in the room changes with each period, and the previous period's token is s
 Nothing is stored per token: the server recomputes the few tokens that may be valid now (two per location)
 and compares them in constant time. The secret, the rotation and the public address live in the
 ``participant_page`` table, not in events, so exporting the event log never exports the key.
+
+The same table keeps each person's identity generation (:func:`identity_generation`): an identity cookie
+carries the generation it was made in, and signing out moves the person to the next one, so a copy of the
+cookie taken before stops working (:func:`revoke_identities`).
 """
 
 from __future__ import annotations
@@ -80,8 +84,36 @@ def normalise(typed: str) -> str | None:
     return code
 
 
+SETTINGS = ("secret", "policy", "public_url")
+_GENERATION = "identity-generation:"  # + a participant id: that person's identity generation
+
+
 def _read(conn: sqlite3.Connection) -> dict[str, str]:
-    return dict(conn.execute("SELECT name, value FROM participant_page").fetchall())
+    marks = ", ".join("?" * len(SETTINGS))
+    return dict(conn.execute(f"SELECT name, value FROM participant_page WHERE name IN ({marks})", SETTINGS).fetchall())
+
+
+def identity_generation(conn: sqlite3.Connection, participant: str) -> int:
+    """The generation of ``participant``'s identity cookies that works now (0 until they first sign out)."""
+    row = conn.execute("SELECT value FROM participant_page WHERE name = ?", (_GENERATION + participant,)).fetchone()
+    try:
+        return int(row[0]) if row else 0
+    except (TypeError, ValueError):
+        return -1  # a hand-edited value: no cookie matches it
+
+
+def revoke_identities(store: Store, participant: str) -> int:
+    """Sign ``participant`` out everywhere: every identity cookie made for them so far stops working."""
+
+    def work(conn: sqlite3.Connection) -> int:
+        conn.execute(
+            "INSERT INTO participant_page (name, value) VALUES (?, '1') "
+            "ON CONFLICT(name) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
+            (_GENERATION + participant,),
+        )
+        return identity_generation(conn, participant)
+
+    return store.write(work)
 
 
 def load_settings(store: Store) -> PageSettings:

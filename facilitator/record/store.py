@@ -27,6 +27,7 @@ from facilitator.record import projections
 from facilitator.record.clock import Clock, default_clock, to_text
 from facilitator.record.events import EVENT_COLUMNS, Event, validate
 from facilitator.record.filesystems import filesystem_type, is_network_filesystem
+from facilitator.record.permissions import PRIVATE, TEAM, modes_for
 from facilitator.record.schema_steps import APPLICATION_ID, MIGRATION_SET, SCHEMA_VERSION, STEPS
 from facilitator.script.models import Programme
 
@@ -129,8 +130,32 @@ def _publish(temporary: Path, path: Path) -> None:
         if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP):
             raise
         # A filesystem without hard links (FAT or exFAT on a USB stick): claim the name, then move onto it.
-        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_MODE))
         os.replace(temporary, path)
+
+
+PRIVATE_MODE = PRIVATE.file  # the run holds personal data and the participant page's signing secret
+TEAM_MODE = TEAM.file  # in a setgid team folder (chgrp team DIR; chmod 2770 DIR): the folder's group shares the run
+
+
+def file_mode(folder: Path) -> int:
+    """The mode a run file gets in ``folder``: the owner's only, or its team's too in a setgid team folder
+    (facilitator.record.permissions, the rule the exports follow too)."""
+    return modes_for(folder).file
+
+
+def _create_private(path: Path) -> None:
+    """Create ``path`` empty with :func:`file_mode`'s mode before SQLite opens it: SQLite creates its -wal and
+    -shm files with the database file's mode, so they are as private as it is from the first byte on."""
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0), PRIVATE_MODE)
+    try:
+        os.fchmod(fd, file_mode(path.parent))  # exactly this mode: the umask may have taken bits off, or left some
+    except OSError as exc:
+        # A filesystem without Unix permissions (FAT or exFAT on a USB stick) refuses any mode: nothing to set.
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise
+    finally:
+        os.close(fd)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -181,6 +206,7 @@ class Store:
             raise InputError(f"{name}: already exists; resume that run with --db, or choose a new file name")
         temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.creating")
         try:
+            _create_private(temporary)
             conn = _connect(temporary)
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")

@@ -319,6 +319,30 @@ class ReflectionDefaults(_Strict):
     consent_to_quote: bool = Field(default=False, description="whether the consent box starts ticked")
 
 
+DEFAULT_MIN_CODE_LENGTH = 8
+
+
+class ParticipantPageRules(_Strict):
+    """How the participant page tells who is who: ``participant_page: {min_code_length: 8, email_only: false}``."""
+
+    min_code_length: int = Field(
+        default=DEFAULT_MIN_CODE_LENGTH,
+        ge=6,
+        le=64,
+        description=(
+            "fewest characters of a personal code (spaces and dashes not counted): a roster import refuses shorter "
+            "ones, and a code alone identifies only when at least this long"
+        ),
+    )
+    email_only: bool = Field(
+        default=False,
+        description=(
+            "let someone without a personal code identify with their e-mail alone; off, the page asks everyone for "
+            "their code"
+        ),
+    )
+
+
 class Workshop(_Strict):
     title: str = Field(min_length=1, max_length=200)
     organiser: str = Field(default="", max_length=200)
@@ -331,6 +355,7 @@ class Workshop(_Strict):
     days: tuple[Day, ...] = Field(min_length=1)
     attendance: AttendanceRule = AttendanceRule()
     reflections: ReflectionDefaults = ReflectionDefaults()
+    participant_page: ParticipantPageRules = ParticipantPageRules()
 
     @field_validator("locations")
     @classmethod

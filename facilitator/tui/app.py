@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType, Keymap
 from textual.dom import DOMNode
 from textual.reactive import var
@@ -34,8 +34,10 @@ from facilitator.team import presence
 from facilitator.team.presence import Presence
 from facilitator.team.roles import DEFAULT_TAKEOVER_AFTER, LEAD, OBSERVER, drives
 from facilitator.text import printable
+from facilitator.tui.crash import CrashReportingApp
 from facilitator.tui.keys import normalize_keymap
 from facilitator.tui.live_run import POLL_SECONDS, LiveRun, Reading
+from facilitator.tui.palette import FILE_ACTIONS, open_palette, without_file_writes
 from facilitator.tui.snapshot import AttendanceSnapshot, PersonRow
 
 if TYPE_CHECKING:
@@ -51,7 +53,7 @@ RELOAD_SECONDS = 1.0  # how often the workshop's files are checked for edits
 CALENDAR_SECONDS = 5.0  # how often a day left open, or a new day dated today, is looked for
 
 
-class FacilitatorApp(App[None]):
+class FacilitatorApp(CrashReportingApp):
     CSS_PATH = "facilitator.tcss"
     TITLE = "facilitator"
     # Textual declares these as plain class attributes, so they cannot be ClassVar here.
@@ -155,7 +157,7 @@ class FacilitatorApp(App[None]):
         address: str | None = None,
         presence_clock: Clock | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(crash_beside=db_path)
         self.clock = clock or default_clock()
         self.config = config or Config()
         self.actor = actor
@@ -534,8 +536,22 @@ class FacilitatorApp(App[None]):
     def driving(self) -> bool:
         return drives(self.state.driver, self.actor, self.role)
 
+    @property
+    def saves_files(self) -> bool:
+        """Whether this role may write files (a screenshot): the lead only, at the host's own terminal.
+
+        Co-facilitators and observers log in, often over SSH with a forced command, to an account that is
+        not theirs: what they see must not land in its files.
+        """
+        return self.role == LEAD
+
+    def crash_about(self) -> str:
+        return f"{type(self).__name__} ({self.role})"
+
     def refusal(self, action: str) -> str | None:
         """Why this process's role may not run ``action`` now (the key then only says so); None if it may."""
+        if action in FILE_ACTIONS and not self.saves_files:
+            return "only the lead's terminal saves screenshots"
         if self.role == OBSERVER and action in DRIVER_ACTIONS | TEAM_WRITES:
             return "observers only look: you cannot change the session"
         driver = printable(self.state.driver or "the lead")
@@ -632,13 +648,18 @@ class FacilitatorApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(binding_owners()))
 
+    def action_command_palette(self) -> None:
+        open_palette(self)  # Textual's palette, with page keys that cannot crash it (facilitator.tui.palette)
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """Every action of the app in the command palette (ctrl+p), described as in the help screen."""
+        """Every action of the app in the command palette (ctrl+p), described as in the help screen, then
+        Textual's own (theme, keys, quit), less Screenshot where this role saves no files."""
         for binding in self.BINDINGS:
             if isinstance(binding, Binding) and binding.id and binding.tooltip:
                 action = binding.action
                 yield SystemCommand(binding.tooltip, f"key: {binding.key}", partial(self.run_action, action))
-        yield from super().get_system_commands(screen)
+        textual = super().get_system_commands(screen)
+        yield from textual if self.saves_files else without_file_writes(textual)
 
 
 def binding_owners() -> list[tuple[str, type[DOMNode]]]:

@@ -6,9 +6,9 @@ prompt and a reflection form), ``POST /p/{token}/identify | check-in | check-out
 ``/static/...``.
 
 Nothing personal goes in a URL: the token names a location and a day, never a person; who the participant
-is lives in a signed cookie. Every POST needs the CSRF token of the cookie's nonce and redirects on success
-(so a reload never submits twice); every form also carries a submission id that becomes the event id, so a
-retried POST is stored once.
+is lives in a signed cookie, good for the links of one location, one day, and until the person signs out.
+Every POST needs the CSRF token of the cookie's nonce and redirects on success (so a reload never submits
+twice); every form also carries a submission id that becomes the event id, so a retried POST is stored once.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import Future
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -40,8 +40,10 @@ from facilitator.participant_page.web.security import (
     BodyLimit,
     Buckets,
     CookieJar,
+    Network,
     RateLimit,
     SecurityHeaders,
+    TrustedProxies,
     Visitor,
     is_submission_id,
     new_nonce,
@@ -54,11 +56,22 @@ from facilitator.record.store import Store
 from facilitator.script.models import Anonymity
 
 T = TypeVar("T")
+CODE_ONLY = "code alone"  # the one key of the code-only bucket
 HERE = Path(__file__).resolve().parent
 MAX_FIELDS = 12
 # A room behind one address may mistype thirty times at once, then once every five seconds: trying the
 # codes of a roster one by one would take years.
 FAILED_IDENTIFICATIONS = (0.2, 30.0)
+# Per e-mail, from every address together: ten tries, then one a minute. Guessing one person's code from many
+# addresses is as slow as from one, and an unknown e-mail is counted just like a known one (so a refusal here
+# says nothing about who is on the roster).
+FAILED_PER_EMAIL = (1 / 60, 10.0)
+# A code given without an e-mail could be anyone's: such failures share one bucket, from all addresses together,
+# so that trying codes from many addresses is as slow as from one. Once it is empty, a code alone waits; a code
+# with its e-mail still works (that has its own bucket, above).
+FAILED_CODE_ONLY = (1.0, 300.0)
+# Requests to be added, per client address: a room's walk-ins at once, then one every half minute.
+JOIN_REQUESTS = (1 / 30, 10.0)
 
 
 class DeskThread:
@@ -139,9 +152,20 @@ class DeskThread:
 class ParticipantPage:
     """The routes' handlers, sharing the desk thread, the cookie jar and the templates."""
 
-    def __init__(self, desks: DeskThread, failures: Buckets | None = None) -> None:
+    def __init__(
+        self,
+        desks: DeskThread,
+        failures: Buckets | None = None,
+        *,
+        per_email: Buckets | None = None,
+        code_only: Buckets | None = None,
+        joins: Buckets | None = None,
+    ) -> None:
         self.desks = desks
         self.failures = failures  # failed identifications per client address: guessing e-mails or codes is slow
+        self.per_email = per_email  # failed identifications per e-mail given, from any address
+        self.code_only = code_only  # failed identifications by a code alone, from all addresses together
+        self.joins = joins  # requests to be added, per client address
         self.jar = CookieJar(desks.settings.secret)
         self.templates = jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -212,8 +236,14 @@ class ParticipantPage:
     def visitor_of(self, request: Request) -> Visitor | None:
         return self.jar.read(request.cookies.get(COOKIE))
 
-    def identified(self, visitor: Visitor | None, grant: tokens.Grant) -> str | None:
-        if visitor is None or visitor.participant is None or visitor.day != grant.day.isoformat():
+    def identified(self, desk: Desk, visitor: Visitor | None, grant: tokens.Grant) -> str | None:
+        """Who the cookie says the visitor is, if it holds for this link: its day, its location, and the
+        person's identity generation now (signing out moved it on, so a copy of the cookie stopped working)."""
+        if visitor is None or visitor.participant is None:
+            return None
+        if visitor.day != grant.day.isoformat() or visitor.location != grant.location:
+            return None
+        if visitor.generation != desk.identity_generation(visitor.participant):
             return None
         return visitor.participant
 
@@ -295,15 +325,15 @@ class ParticipantPage:
         t = catalogue.CATALOGUES[lang]
         done = request.query_params.get("done")
 
-        def work(desk: Desk) -> tuple[tokens.Grant | None, dict[str, Any] | None, str]:
+        def work(desk: Desk) -> tuple[tokens.Grant | None, dict[str, Any] | None, str, bool]:
             found = grant or desk.grant(token)
             if found is None:
-                return None, None, ""
-            who = self.identified(visitor, found)
+                return None, None, "", False
+            who = self.identified(desk, visitor, found)
             context = self.participant_context(desk, found, who, lang) if who is not None else None
-            return found, context, desk.location_name(found.location)
+            return found, context, desk.location_name(found.location), desk.rules.email_only
 
-        found, context, location = await self.desks.run(work)
+        found, context, location, email_only = await self.desks.run(work)
         if found is None:
             return self.message(request, visitor, "link_invalid_heading", 404)
         page = f"/p/{token}"
@@ -319,6 +349,7 @@ class ParticipantPage:
                 sid=new_submission_id(),
                 request_sid=new_submission_id(),
                 email=extra.get("email", ""),
+                email_only=email_only,
                 error=extra.get("error"),
                 request_error=extra.get("request_error"),
                 request_sent=done == "request",
@@ -374,36 +405,52 @@ class ParticipantPage:
             return checked
         fields, visitor = checked
         client = request.client.host if request.client else "?"
-        if self.failures is not None and (wait := self.failures.wait(client)):
+        email, code, sid = fields.get("email", ""), fields.get("code", ""), self.submission(fields)
+        # Any e-mail given counts, on the roster or not, so that being refused here tells nothing about who is.
+        email_key = email.strip().casefold()[:254]
+        waits = [
+            self.failures.wait(client) if self.failures is not None else 0.0,
+            self.per_email.wait(email_key) if self.per_email is not None and email_key else 0.0,
+        ]
+        if wait := max(waits):
             response = self.message(request, visitor, "too_many_heading", 429, page=f"/p/{token}")
             response.headers["retry-after"] = retry_after(wait)
             return response
-        email, code, sid = fields.get("email", ""), fields.get("code", ""), self.submission(fields)
+        if not email_key and self.code_only is not None and (wait := self.code_only.wait(CODE_ONLY)):
+            t = catalogue.CATALOGUES[self.language(request)]
+            response = await self.show(request, token, visitor, status=429, error=t["code_only_busy"])
+            response.headers["retry-after"] = retry_after(wait)
+            return response
 
-        def work(desk: Desk) -> tuple[tokens.Grant | None, str | None, int | None]:
+        def work(desk: Desk) -> tuple[tokens.Grant | None, str | None, int | None, int]:
             grant = desk.grant(token)
             if grant is None:
-                return None, None, None
+                return None, None, None, 0
             person = desk.identify(email, code)
             if person is None:
-                return grant, None, None
+                return grant, None, None, 0
             desk.check_in(grant, person.id, sid)
             # The identity is for the token's day: the cookie ends with it.
             until = day_end(desk.programme, grant.day) - desk.now()
-            return grant, person.id, max(1, int(until.total_seconds()))
+            return grant, person.id, max(1, int(until.total_seconds())), desk.identity_generation(person.id)
 
-        grant, participant, until = await self.desks.run(work)
+        grant, participant, until, generation = await self.desks.run(work)
         if grant is None:
             return self.message(request, visitor, "link_invalid_heading", 404)
         if participant is None or until is None:
             if self.failures is not None:
                 self.failures.take(client)
+            if self.per_email is not None and email_key:
+                self.per_email.take(email_key)
+            if self.code_only is not None and not email_key and code.strip():
+                self.code_only.take(CODE_ONLY)
             t = catalogue.CATALOGUES[self.language(request)]
             # The same page, words and status whether the e-mail is unknown or its code wrong.
             return await self.show(request, token, visitor, grant=grant, email=email[:254], error=t["no_match"])
         response = self.back(request, token, "checkin")
         # A new nonce with the new identity: a form token seen before signing in is worthless after.
-        self.set_cookie(request, response, Visitor(new_nonce(), participant, grant.day.isoformat()), until)
+        identity = Visitor(new_nonce(), participant, grant.day.isoformat(), grant.location, generation)
+        self.set_cookie(request, response, identity, until)
         return response
 
     async def check_in(self, request: Request) -> Response:
@@ -418,7 +465,7 @@ class ParticipantPage:
             grant = desk.grant(token)
             if grant is None:
                 return None
-            who = self.identified(visitor, grant)
+            who = self.identified(desk, visitor, grant)
             if who is None or desk.participant(who) is None:
                 return False
             desk.check_in(grant, who, sid)
@@ -442,7 +489,7 @@ class ParticipantPage:
             grant = desk.grant(token)
             if grant is None:
                 return None, "invalid"
-            who = self.identified(visitor, grant)
+            who = self.identified(desk, visitor, grant)
             if who is None or desk.participant(who) is None:
                 return grant, "anonymous"
             return grant, "done" if desk.check_out(grant, who, sid) is not None else "not-in"
@@ -477,7 +524,7 @@ class ParticipantPage:
             grant = desk.grant(token)
             if grant is None:
                 return None, "invalid"
-            who = self.identified(visitor, grant)
+            who = self.identified(desk, visitor, grant)
             if who is None or desk.participant(who) is None:
                 return grant, "anonymous"
             if problem is not None:
@@ -517,12 +564,19 @@ class ParticipantPage:
             return checked
         fields, visitor = checked
         sid = self.submission(fields)
+        client = request.client.host if request.client else "?"
+        t = catalogue.CATALOGUES[self.language(request)]
+        if self.joins is not None and (wait := self.joins.take(client)):
+            response = await self.show(request, token, visitor, status=429, request_error=t["request_too_many"])
+            response.headers["retry-after"] = retry_after(wait)
+            return response
 
         def work(desk: Desk) -> tuple[tokens.Grant | None, bool]:
             grant = desk.grant(token)
             if grant is None:
                 return None, False
             try:
+                # None when a request with this e-mail is waiting already: nothing stored, the same answer.
                 desk.request_to_join(grant, fields.get("name", ""), fields.get("email", ""), sid)
             except InputError:
                 return grant, False
@@ -532,9 +586,8 @@ class ParticipantPage:
         if grant is None:
             return self.message(request, visitor, "link_invalid_heading", 404)
         if not ok:
-            t = catalogue.CATALOGUES[self.language(request)]
             return await self.show(request, token, visitor, status=400, grant=grant, request_error=t["request_invalid"])
-        # The same answer whether or not the e-mail is on the roster already.
+        # The same answer whether or not the e-mail is on the roster already, or asked for already.
         return self.back(request, token, "request")
 
     async def forget(self, request: Request) -> Response:
@@ -542,6 +595,15 @@ class ParticipantPage:
         checked = await self.checked_form(request)
         if isinstance(checked, Response):
             return checked
+        _, visitor = checked
+
+        def work(desk: Desk) -> None:
+            grant = desk.grant(token)
+            who = self.identified(desk, visitor, grant) if grant is not None else None
+            if who is not None:
+                desk.sign_out(who)  # every copy of this identity stops working, on every phone
+
+        await self.desks.run(work)
         response = self.back(request, token)
         self.set_cookie(request, response, Visitor(new_nonce()))
         return response
@@ -562,14 +624,27 @@ def create_app(
     burst: float = 120.0,
     body_limit: int = BODY_LIMIT,
     failures: tuple[float, float] | None = FAILED_IDENTIFICATIONS,
+    per_email: tuple[float, float] | None = FAILED_PER_EMAIL,
+    code_only: tuple[float, float] | None = FAILED_CODE_ONLY,
+    join_requests: tuple[float, float] | None = JOIN_REQUESTS,
+    trusted_proxies: Iterable[Network] = (),
 ) -> ASGIApp:
     """The whole participant page as an ASGI app, defences included.
 
     ``rate`` and ``burst`` limit each client address's requests (``rate`` 0 turns that off); ``failures``
-    (rate, burst) limits its failed identifications, None turning that off.
+    (rate, burst) limits its failed identifications, ``per_email`` the failed identifications with each e-mail
+    from all addresses together, ``code_only`` the failed identifications by a code alone from all addresses
+    together, ``join_requests`` its requests to be added; None turns any of them off.
+    ``trusted_proxies``: the peers whose X-Forwarded-For names the client (facilitator serve --trusted-proxy).
     """
     desks = DeskThread(db_path, clock)
-    page = ParticipantPage(desks, Buckets(*failures) if failures else None)
+    page = ParticipantPage(
+        desks,
+        Buckets(*failures) if failures else None,
+        per_email=Buckets(*per_email) if per_email else None,
+        code_only=Buckets(*code_only) if code_only else None,
+        joins=Buckets(*join_requests) if join_requests else None,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -591,4 +666,5 @@ def create_app(
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={404: page.not_found}, lifespan=lifespan)
-    return SecurityHeaders(RateLimit(BodyLimit(app, body_limit), rate=rate, burst=burst))
+    limited = RateLimit(BodyLimit(app, body_limit), rate=rate, burst=burst)
+    return SecurityHeaders(TrustedProxies(limited, trusted_proxies))

@@ -23,6 +23,9 @@ EN: Mapping[str, str] = {
     "enter_again": "Type a code",
     "identify_heading": "Who are you?",
     "identify_help": "Give the e-mail address you registered with, or the personal code you received, or both.",
+    "identify_help_code": (
+        "Give the personal code you received with your invitation, and the e-mail address you registered with."
+    ),
     "email_label": "E-mail",
     "code_label": "Personal code",
     "identify_submit": "Check in",
@@ -35,7 +38,10 @@ EN: Mapping[str, str] = {
     "request_sent_body": (
         "A facilitator will see your request. Once they have added you, come back here and check in with your e-mail."
     ),
+    "request_sent_body_code": "A facilitator will see your request and check you in.",
     "request_invalid": "Give your name and a valid e-mail address.",
+    "request_too_many": "Too many requests from here. Please wait a minute and try again, or ask a facilitator.",
+    "code_only_busy": "Too many tries with a code alone just now. Give your e-mail address with your code.",
     "back": "Back",
     "at_location": "Location",
     "checked_in_now": "You are checked in (at {time}).",
@@ -90,6 +96,9 @@ FR: Mapping[str, str] = {
     "identify_help": (
         "Indiquez l’adresse e-mail de votre inscription, ou le code personnel que vous avez reçu, ou les deux."
     ),
+    "identify_help_code": (
+        "Indiquez le code personnel reçu avec votre invitation, et l’adresse e-mail de votre inscription."
+    ),
     "email_label": "E-mail",
     "code_label": "Code personnel",
     "identify_submit": "Enregistrer ma présence",
@@ -106,7 +115,12 @@ FR: Mapping[str, str] = {
         "Un animateur verra votre demande. Une fois ajouté, revenez ici et enregistrez votre présence avec votre "
         "e-mail."
     ),
+    "request_sent_body_code": "Un animateur verra votre demande et enregistrera votre présence.",
     "request_invalid": "Indiquez votre nom et une adresse e-mail valide.",
+    "request_too_many": (
+        "Trop de demandes depuis cet endroit. Patientez une minute et réessayez, ou adressez-vous à un animateur."
+    ),
+    "code_only_busy": "Trop d’essais avec un code seul en ce moment. Indiquez votre adresse e-mail avec votre code.",
     "back": "Retour",
     "at_location": "Lieu",
     "checked_in_now": "Votre présence est enregistrée (à {time}).",

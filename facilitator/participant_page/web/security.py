@@ -2,22 +2,32 @@
 
 - Every response carries a strict Content-Security-Policy and its companions (:class:`SecurityHeaders`).
 - A request body larger than a few kilobytes is refused before it is parsed (:class:`BodyLimit`).
+- A request body that takes longer than :data:`BODY_TIMEOUT` to arrive is refused (408), so a slow sender
+  cannot hold a request open (the server's protocol, facilitator.participant_page.web.server, does the same
+  for the request's head).
 - Each client address has a token bucket; an empty bucket answers 429 with Retry-After (:class:`RateLimit`).
-  Behind a reverse proxy on the same host, uvicorn takes the address from X-Forwarded-For.
+- The client address is the connection's peer, unless that peer is a proxy the page was told to trust
+  (``--trusted-proxy``): then it is the address that proxy puts in X-Forwarded-For (:class:`TrustedProxies`).
+  Anyone else's X-Forwarded-For is ignored, so changing it on every request buys nothing.
 - Who a participant is and their form token live in one signed cookie (:class:`CookieJar`): HttpOnly,
-  SameSite=Strict, never in a URL. Every form carries a CSRF token derived from the cookie's nonce.
+  SameSite=Strict, never in a URL. Every form carries a CSRF token derived from the cookie's nonce. An identity
+  holds for one location's links, one day, and one generation of the person's identity (signing out moves
+  it on, so a copied cookie stops working).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
+import logging
 import math
 import secrets
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +50,9 @@ HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
 BODY_LIMIT = 16 * 1024  # a reflection of 4,000 characters, form-encoded, with room for accents
+BODY_TIMEOUT = 20.0  # seconds for a whole body of at most 16 KB to arrive, even over a poor mission link
 COOKIE = "fp"
+LOG = logging.getLogger("facilitator.participant_page")
 
 
 async def _plain(send: Send, status: int, text: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
@@ -77,11 +89,12 @@ class SecurityHeaders:
 
 
 class BodyLimit:
-    """Read at most ``limit`` bytes of a request body; more is a 413, whatever Content-Length claimed."""
+    """Read at most ``limit`` bytes of a request body, within ``timeout`` seconds; more is a 413, slower a 408."""
 
-    def __init__(self, app: ASGIApp, limit: int = BODY_LIMIT) -> None:
+    def __init__(self, app: ASGIApp, limit: int = BODY_LIMIT, timeout: float = BODY_TIMEOUT) -> None:
         self.app = app
         self.limit = limit
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD"):
@@ -91,20 +104,17 @@ class BodyLimit:
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
             await _plain(send, 413, "Request body too large")
             return
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.limit:
-                await _plain(send, 413, "Request body too large")
-                return
-            chunks.append(chunk)
-            if not message.get("more_body"):
-                break
+        try:
+            async with asyncio.timeout(self.timeout):
+                chunks = await self._read(receive)
+        except TimeoutError:
+            await _plain(send, 408, "Request body too slow", [(b"connection", b"close")])
+            return
+        if chunks is None:  # the client went away
+            return
+        if isinstance(chunks, int):
+            await _plain(send, 413, "Request body too large")
+            return
         body = b"".join(chunks)
         replayed = False
 
@@ -116,6 +126,22 @@ class BodyLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def _read(self, receive: Receive) -> list[bytes] | int | None:
+        """The body's chunks; its size so far once it is over the limit; None when the client disconnected."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                return size
+            chunks.append(chunk)
+            if not message.get("more_body"):
+                return chunks
 
 
 @dataclass
@@ -202,6 +228,93 @@ class RateLimit:
         await self.app(scope, receive, send)
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def parse_proxies(values: Iterable[str]) -> tuple[Network, ...]:
+    """The ``--trusted-proxy`` values as networks (an address is a network of one); ValueError names a bad one."""
+    networks = []
+    for value in values:
+        try:
+            networks.append(ipaddress.ip_network(value.strip(), strict=False))
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IP address or network, like 127.0.0.1 or 10.0.0.0/8") from None
+    return tuple(networks)
+
+
+def _address(text: str) -> Address | None:
+    try:
+        address = ipaddress.ip_address(text.strip().strip("[]"))
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped  # ::ffff:127.0.0.1 from a dual-stack socket is 127.0.0.1
+    return address
+
+
+class TrustedProxies:
+    """The client address is the socket's peer, unless the peer is a trusted proxy: then the one it forwarded.
+
+    From a trusted peer, X-Forwarded-For is read from the right (the address the nearest proxy saw), skipping
+    the trusted proxies themselves; the first other address is the client. X-Forwarded-Proto from a trusted peer
+    says whether the phone used https (so the cookie is marked Secure). From any other peer both headers are
+    ignored: a phone cannot choose its own address for the rate limits.
+    """
+
+    def __init__(self, app: ASGIApp, trusted: Iterable[Network] = ()) -> None:
+        self.app = app
+        self.trusted = tuple(trusted)
+        self._warned = False
+
+    def is_trusted(self, address: Address | None) -> bool:
+        return address is not None and any(address in network for network in self.trusted)
+
+    def client_of(self, forwarded: list[str]) -> str | None:
+        """The client address in an X-Forwarded-For chain from a trusted proxy, or None when it has none."""
+        addresses = [_address(entry) for entry in forwarded]
+        for address in reversed(addresses):
+            if address is None:
+                return None  # garbage where a proxy writes: trust nothing of it
+            if not self.is_trusted(address):
+                return str(address)
+        return str(addresses[0]) if addresses else None  # proxies all the way: the furthest one
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        peer = _address(client[0]) if client else None
+        headers = scope.get("headers", [])
+        forwarded = [value for name, value in headers if name == b"x-forwarded-for"]
+        proto = [value for name, value in headers if name == b"x-forwarded-proto"]
+        if not forwarded and not proto:
+            await self.app(scope, receive, send)
+            return
+        if not self.is_trusted(peer):
+            if forwarded and peer is not None and peer.is_loopback and not self._warned:
+                self._warned = True
+                LOG.warning(
+                    "warning: ignoring X-Forwarded-For from %s; if a reverse proxy runs there, start the page with "
+                    "--trusted-proxy %s so that each phone has its own rate limit",
+                    peer,
+                    peer,
+                )
+            await self.app(scope, receive, send)
+            return
+        scope = dict(scope)
+        if forwarded:
+            address = self.client_of(b",".join(forwarded).decode("latin-1").split(","))
+            if address is not None:
+                scope["client"] = (address, 0)
+        if proto:
+            scheme = proto[-1].decode("latin-1").split(",")[-1].strip().lower()
+            if scheme in ("http", "https"):
+                scope["scheme"] = scheme
+        await self.app(scope, receive, send)
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
@@ -221,11 +334,14 @@ def same_secret(expected: str, given: str) -> bool:
 
 @dataclass(frozen=True)
 class Visitor:
-    """What the cookie says: the form nonce, and who the participant is for which day (if identified)."""
+    """What the cookie says: the form nonce, and (if identified) who the participant is, for which day and
+    location's links, in which generation of their identity (facilitator.participant_page.tokens)."""
 
     nonce: str
     participant: str | None = None
     day: str | None = None
+    location: str | None = None
+    generation: int | None = None
 
 
 class CookieJar:
@@ -236,7 +352,10 @@ class CookieJar:
         self.csrf_key = hmac.new(secret, b"participant-page csrf", hashlib.sha256).digest()
 
     def sign(self, visitor: Visitor) -> str:
-        body = _b64(json.dumps({"n": visitor.nonce, "p": visitor.participant, "d": visitor.day}).encode())
+        fields: dict[str, str | int | None] = {"n": visitor.nonce, "p": visitor.participant, "d": visitor.day}
+        if visitor.participant is not None:
+            fields |= {"l": visitor.location, "g": visitor.generation}
+        body = _b64(json.dumps(fields).encode())
         mac = _b64(hmac.new(self.key, body.encode(), hashlib.sha256).digest())
         return f"{body}.{mac}"
 
@@ -250,8 +369,15 @@ class CookieJar:
             return None
         try:
             data = json.loads(_unb64(body))
-            return Visitor(str(data["n"]), data.get("p"), data.get("d"))
-        except (ValueError, KeyError, TypeError):
+            generation = data.get("g")
+            return Visitor(
+                str(data["n"]),
+                _text(data.get("p")),
+                _text(data.get("d")),
+                _text(data.get("l")),
+                generation if isinstance(generation, int) and not isinstance(generation, bool) else None,
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
     def csrf(self, visitor: Visitor) -> str:
@@ -261,6 +387,10 @@ class CookieJar:
         if visitor is None or not isinstance(token, str):
             return False
         return same_secret(self.csrf(visitor), token)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def new_nonce() -> str:

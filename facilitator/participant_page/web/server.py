@@ -1,18 +1,31 @@
-"""``facilitator serve``: the participant page under uvicorn, as its own process beside the TUIs."""
+"""``facilitator serve``: the participant page under uvicorn, as its own process beside the TUIs.
+
+Served directly or behind a proxy, the page holds under abuse: every request's head must arrive within 10 s and
+fit in 16 KB (facilitator.participant_page.web.protocol), its body within 20 s and 16 KB (web.security.BodyLimit),
+an idle keep-alive connection is closed after :data:`KEEP_ALIVE` seconds, and beyond :data:`MAX_CONNECTIONS`
+open connections new requests get 503 rather than exhausting the process's file descriptors (whose limit is
+raised to what the system allows). X-Forwarded-For is honoured only from the ``--trusted-proxy`` peers.
+"""
 
 from __future__ import annotations
 
 import ipaddress
+import resource
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 
 from facilitator.participant_page import tokens
+from facilitator.participant_page.web.security import Network, parse_proxies
 from facilitator.problems import InputError
 from facilitator.record.store import Store
 
 WILDCARDS = ("0.0.0.0", "::", "")  # noqa: S104 - named so that binding to them can be warned about
+KEEP_ALIVE = 5  # seconds an idle keep-alive connection stays open
+MAX_CONNECTIONS = 1000  # open connections (and requests in progress) beyond which a request gets 503
+SPARE_DESCRIPTORS = 64  # for the database, its -wal and -shm, the listening socket, logs
+WANTED_DESCRIPTORS = 4096
 
 
 def is_loopback(host: str) -> bool:
@@ -37,6 +50,30 @@ def _check_port(host: str, port: int) -> None:
             raise InputError(f"--port: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
+def connection_limit() -> int:
+    """How many connections to serve at once: :data:`MAX_CONNECTIONS`, or fewer if the file descriptors run out
+    first (the soft limit is raised towards the hard one first, as far as :data:`WANTED_DESCRIPTORS`)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = WANTED_DESCRIPTORS if hard == resource.RLIM_INFINITY else min(WANTED_DESCRIPTORS, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (ValueError, OSError):
+            pass
+    if soft == resource.RLIM_INFINITY:
+        return MAX_CONNECTIONS
+    return max(16, min(MAX_CONNECTIONS, soft - SPARE_DESCRIPTORS))
+
+
+def trusted_networks(values: Sequence[str]) -> tuple[Network, ...]:
+    """The ``--trusted-proxy`` values, or an InputError naming the first that is not an address or network."""
+    try:
+        return parse_proxies(values)
+    except ValueError as exc:
+        raise InputError(f"--trusted-proxy: {exc}") from None
+
+
 def serve(
     db: Path,
     *,
@@ -47,11 +84,15 @@ def serve(
     grace: timedelta,
     say: Callable[[str], None],
     warn: Callable[[str], None],
+    trusted_proxies: Sequence[str] = (),
 ) -> None:
     """Store the token policy and public address (the TUIs' QR codes follow them), then serve until stopped."""
     import uvicorn
 
     from facilitator.participant_page.web.app import create_app
+    from facilitator.participant_page.web.protocol import HEAD_LIMIT, GuardedProtocol
+
+    proxies = trusted_networks(trusted_proxies)
 
     if public_url is None and host in WILDCARDS:
         raise InputError(
@@ -68,18 +109,23 @@ def serve(
             f"warning: listening on {host}, reachable from the network over plain HTTP; for a real deployment "
             "keep the default 127.0.0.1 behind a reverse proxy with TLS (see the README)"
         )
-    app = create_app(db)
+    app = create_app(db, trusted_proxies=proxies)
     config = uvicorn.Config(
         app,
         host=host,
         port=port,
+        http=GuardedProtocol,  # httptools, with a deadline and a size limit for every request's head
+        h11_max_incomplete_event_size=HEAD_LIMIT,  # the same limit, were uvicorn ever to parse with h11 here
+        timeout_keep_alive=KEEP_ALIVE,
+        limit_concurrency=connection_limit(),
         access_log=False,  # request lines would carry tokens and client addresses: personal enough to keep out
         log_level="warning",
         server_header=False,
-        proxy_headers=True,  # the client address for the rate limit comes from a reverse proxy on this host
-        forwarded_allow_ips="127.0.0.1",
+        proxy_headers=False,  # X-Forwarded-For is read by the app, from --trusted-proxy peers only
         lifespan="on",
     )
     say(f"participant page: http://{shown_host}:{port}/ (participants open {settings.public_url}/)")
+    if proxies:
+        say(f"client addresses from X-Forwarded-For when sent by {', '.join(str(p) for p in proxies)}")
     say("press Ctrl+C to stop")
     uvicorn.Server(config).run()

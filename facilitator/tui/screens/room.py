@@ -10,16 +10,17 @@ then a message), and repaints only what changed (the timer once a second).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
 from rich.text import Text
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.reactive import var
+from textual.screen import Screen
 from textual.widgets import Digits, Static
 
 from facilitator.live.pace import city, local_time
@@ -30,7 +31,9 @@ from facilitator.record.clock import Clock, default_clock
 from facilitator.team import presence
 from facilitator.team.roles import OBSERVER
 from facilitator.text import printable, reflow
+from facilitator.tui.crash import CrashReportingApp
 from facilitator.tui.live_run import POLL_SECONDS, LiveRun
+from facilitator.tui.palette import FILE_ACTIONS, open_palette, without_file_writes
 from facilitator.tui.widgets.panels import AMBER_SHARE, RED_SHARE, clock_text, pack
 
 T = TypeVar("T")
@@ -187,8 +190,11 @@ class RoomClocks(Static):
             self.update(text)
 
 
-class RoomApp(App[None]):
-    """The room view: a separate app, reading the run as an observer and claiming a presence row as "room"."""
+class RoomApp(CrashReportingApp):
+    """The room view: a separate app, reading the run as an observer and claiming a presence row as "room".
+
+    It saves no files: its palette has no Screenshot (what it shows goes into the video call anyway).
+    """
 
     CSS_PATH = "../facilitator.tcss"  # the one stylesheet, beside the app
     TITLE = "facilitator: room view"
@@ -208,7 +214,7 @@ class RoomApp(App[None]):
         claim_presence: bool = True,
         location: str | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(crash_beside=db_path)
         self.clock = clock or default_clock()
         self.actor = actor
         # It only ever reads (an observer's session), and needs no attendance: it shows nobody's.
@@ -232,6 +238,15 @@ class RoomApp(App[None]):
 
     async def run_db(self, command: Callable[[Session], T]) -> T:
         return await self.live.run_db(command)
+
+    def action_command_palette(self) -> None:
+        open_palette(self)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        return without_file_writes(super().get_system_commands(screen))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action not in FILE_ACTIONS
 
     async def on_mount(self) -> None:
         state = await self.run_db(lambda s: s.state)

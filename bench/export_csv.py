@@ -234,7 +234,7 @@ def database(scale: float, rebuild: bool) -> Path:
 
 
 CHILD = """
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 from facilitator.record.clock import SystemClock
 from facilitator.exports.run import export
@@ -242,7 +242,10 @@ db, out = Path(sys.argv[1]), Path(sys.argv[2])
 started = time.perf_counter()
 result = export(db, out, formats=["csv"], now=SystemClock().now())
 seconds = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over an exec from the parent, which may have grown while it
+# built the run's database, and the figure would then be the parent's.
+status = Path("/proc/self/status").read_text()
+peak = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")) / 1024
 print(json.dumps({"seconds": seconds, "peak_mib": peak, "events": result.events}))
 """
 

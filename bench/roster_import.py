@@ -68,7 +68,7 @@ def roster_rows(n: int, locations: list[str]) -> list[dict[str, str]]:
             "role": "Planning Officer",
             "organisation": "DPO",
             "gender": ("female", "male", "")[i % 3],
-            "code": f"P{i:05d}",
+            "code": f"P{i:07d}",  # the workshop minimum is 8 characters
         }
         for i in range(n)
     ]

@@ -13,6 +13,7 @@ English and in French are in the table; the import prints the mappings it applie
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -84,6 +85,7 @@ _SPELLINGS: dict[str, tuple[str, ...]] = {
 SPELLINGS: dict[str, str] = {_fold(s): value for value, spellings in _SPELLINGS.items() for s in spellings}
 
 
+@functools.lru_cache(maxsize=1024)  # a roster repeats a handful of spellings thousands of times
 def normalise_gender(value: str | None) -> str | None:
     """The one value for a gender as typed: "female", "male", "non-binary", else ``value`` stripped.
 

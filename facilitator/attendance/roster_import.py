@@ -74,9 +74,13 @@ MADE_CODE_CHARS = 10
 CODE_GROUP = 5  # printed in groups of five: ``K7QX2-MN4PA``
 
 
+_CODE_SEPARATORS = str.maketrans("", "", " -\t")
+
+
 def normalise_code(code: str | None) -> str:
     """A personal code as compared: case, spaces and dashes do not matter (the participant page compares so)."""
-    return "".join(ch for ch in (code or "").casefold() if ch not in " -\t")
+    # translate, not a loop over characters: a roster of thousands normalises every code three times.
+    return (code or "").casefold().translate(_CODE_SEPARATORS)
 
 
 def make_code(length: int = MADE_CODE_CHARS) -> str:

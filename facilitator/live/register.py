@@ -139,13 +139,18 @@ class Register:
         return self.ends.clip(interval.start, interval.until(self.now))
 
     def spans(self, participant: str) -> list[Span]:
-        """When ``participant`` was there, all sources merged; no interval runs past its day's end."""
+        """When ``participant`` was there, all sources merged; no interval runs past its day's end.
+
+        Merged within each local date only: a stretch ended at midnight and the next day's check-in at that
+        very instant stay two spans, so no span (and no "last out") crosses from one day into the next.
+        """
         cached = self._spans.get(participant)
         if cached is None:
-            raw = []
+            by_date: dict[date, list[Span]] = {}
             for iv in self.attendance.intervals(participant):
-                raw.append((iv.start, self.stop(iv)))
-            cached = self._spans[participant] = merge_spans(raw)
+                by_date.setdefault(iv.start.astimezone(self.tz).date(), []).append((iv.start, self.stop(iv)))
+            cached = [span for on in sorted(by_date) for span in merge_spans(by_date[on])]
+            self._spans[participant] = cached
         return cached
 
     def day_spans(self, day: date) -> list[Span]:

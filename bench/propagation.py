@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from figures import emit
 
 REPO = Path(__file__).resolve().parent.parent
-POLL_SECONDS = 0.05  # the TUI's poll interval (facilitator.tui.app.POLL_SECONDS)
+POLL_SECONDS = 0.05  # the TUI's poll interval (facilitator.tui.live_run.POLL_SECONDS)
 GOAL_P99_MS = 100.0
 
 

@@ -36,6 +36,7 @@ from facilitator.record.migrations import migrations
 from facilitator.record.schema_steps import APPLICATION_ID, SCHEMA_VERSION, STEPS
 from facilitator.record.store import Store, StoreError
 from facilitator.script.models import Programme
+from tests.tools import require_other_users
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -921,26 +922,6 @@ def as_other_user(user: str, group: str, *command: str) -> subprocess.CompletedP
     )
 
 
-def other_users_or_skip() -> None:
-    """Tests as another local user need root (as here and in CI) and the accounts nobody and daemon."""
-    import grp
-    import pwd
-
-    problem = None
-    if os.geteuid() != 0:
-        problem = "needs root to run a command as another local user"
-    else:
-        try:
-            pwd.getpwnam("nobody"), pwd.getpwnam("daemon"), grp.getgrnam("nogroup"), grp.getgrnam("daemon")
-        except KeyError as exc:
-            problem = f"needs the local accounts nobody, daemon and the group nogroup ({exc})"
-    if problem is None:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI must run this test: {problem}")
-    pytest.skip(problem)
-
-
 @pytest.fixture
 def shared_tmp() -> Iterator[Path]:
     """A folder other local users can reach (pytest's tmp_path is under a folder only its owner may enter)."""
@@ -953,7 +934,7 @@ def shared_tmp() -> Iterator[Path]:
 
 
 def test_another_local_user_cannot_read_the_run_or_its_secret(shared_tmp: Path, tiny_programme: Programme) -> None:
-    other_users_or_skip()
+    require_other_users()
     db = shared_tmp / "run.db"
     control = shared_tmp / "readme.txt"
     control.write_text("anyone may read this")
@@ -975,7 +956,7 @@ def test_another_local_user_cannot_read_the_run_or_its_secret(shared_tmp: Path, 
 def test_in_a_setgid_team_folder_the_team_reads_the_run_and_no_one_else(
     shared_tmp: Path, tiny_programme: Programme
 ) -> None:
-    other_users_or_skip()
+    require_other_users()
     import grp
 
     team = shared_tmp / "team"

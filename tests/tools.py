@@ -38,6 +38,26 @@ def require(tool: str) -> str:
     return path
 
 
+def require_other_users() -> None:
+    """Tests as another local user need root (as here and in CI) and the accounts nobody and daemon."""
+    import grp
+    import pwd
+
+    problem = None
+    if os.geteuid() != 0:
+        problem = "needs root to run a command as another local user"
+    else:
+        try:
+            pwd.getpwnam("nobody"), pwd.getpwnam("daemon"), grp.getgrnam("nogroup"), grp.getgrnam("daemon")
+        except KeyError as exc:
+            problem = f"needs the local accounts nobody, daemon and the group nogroup ({exc})"
+    if problem is None:
+        return
+    if os.environ.get("CI"):  # CI must prove it, never skip it
+        pytest.fail(f"CI must run this test: {problem}")
+    pytest.skip(problem)
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on now (for a server a test starts)."""
     with socket.socket() as probe:

@@ -164,8 +164,13 @@ def reopening(state: SessionState, day: date, now: datetime) -> str | None:
     return None
 
 
+def day_number(programme: Programme, day: date) -> int | None:
+    """``day``'s place in the workshop, from 1; None for a date the workshop does not have (any more)."""
+    return next((i for i, d in enumerate(programme.workshop.days, start=1) if d.date == day), None)
+
+
 def _day_title(programme: Programme, day: date) -> str:
-    index = next((i for i, d in enumerate(programme.workshop.days, start=1) if d.date == day), None)
+    index = day_number(programme, day)
     return f"Day {index} ({day:%a %d %b})" if index is not None else f"The day of {day:%a %d %b}"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from facilitator.live.days import workshop_tz
+from facilitator.live.days import day_number, workshop_tz
 from facilitator.live.state import SessionState
 from facilitator.team.roles import drives
 from facilitator.text import printable
@@ -56,6 +56,5 @@ def day_notices(old: SessionState, new: SessionState) -> list[Notice]:
 
 def _title(state: SessionState, day: date) -> str:
     assert state.programme is not None
-    days = [d.date for d in state.programme.workshop.days]
-    number = f"Day {days.index(day) + 1}, " if day in days else ""
-    return f"{number}{day:%a %d %b}"
+    number = day_number(state.programme, day)
+    return f"Day {number}, {day:%a %d %b}" if number is not None else f"{day:%a %d %b}"

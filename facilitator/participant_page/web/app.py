@@ -236,6 +236,15 @@ class ParticipantPage:
     def visitor_of(self, request: Request) -> Visitor | None:
         return self.jar.read(request.cookies.get(COOKIE))
 
+    def on_link(self, desk: Desk, token: str, visitor: Visitor | None) -> tuple[tokens.Grant | None, str | None]:
+        """What the link allows (None: a bad or expired link) and the roster's participant the visitor is on it
+        (None: nobody identified, or no longer on the roster): what every participant's form starts from."""
+        grant = desk.grant(token)
+        if grant is None:
+            return None, None
+        who = self.identified(desk, visitor, grant)
+        return grant, who if who is not None and desk.participant(who) is not None else None
+
     def identified(self, desk: Desk, visitor: Visitor | None, grant: tokens.Grant) -> str | None:
         """Who the cookie says the visitor is, if it holds for this link: its day, its location, and the
         person's identity generation now (signing out moved it on, so a copy of the cookie stopped working)."""
@@ -462,11 +471,10 @@ class ParticipantPage:
         sid = self.submission(fields)
 
         def work(desk: Desk) -> bool | None:
-            grant = desk.grant(token)
+            grant, who = self.on_link(desk, token, visitor)
             if grant is None:
                 return None
-            who = self.identified(desk, visitor, grant)
-            if who is None or desk.participant(who) is None:
+            if who is None:
                 return False
             desk.check_in(grant, who, sid)
             return True
@@ -486,11 +494,10 @@ class ParticipantPage:
         sid = self.submission(fields)
 
         def work(desk: Desk) -> tuple[tokens.Grant | None, str]:
-            grant = desk.grant(token)
+            grant, who = self.on_link(desk, token, visitor)
             if grant is None:
                 return None, "invalid"
-            who = self.identified(desk, visitor, grant)
-            if who is None or desk.participant(who) is None:
+            if who is None:
                 return grant, "anonymous"
             return grant, "done" if desk.check_out(grant, who, sid) is not None else "not-in"
 
@@ -521,11 +528,10 @@ class ParticipantPage:
         sid = self.submission(fields)
 
         def work(desk: Desk) -> tuple[tokens.Grant | None, str]:
-            grant = desk.grant(token)
+            grant, who = self.on_link(desk, token, visitor)
             if grant is None:
                 return None, "invalid"
-            who = self.identified(desk, visitor, grant)
-            if who is None or desk.participant(who) is None:
+            if who is None:
                 return grant, "anonymous"
             if problem is not None:
                 return grant, "problem"

@@ -380,15 +380,17 @@ def test_facilitator_run_in_a_terminal_survives_a_full_disk(tmpfs: Tmpfs, tmp_pa
                 screen = tmux.screen()
                 break
         assert "cannot save: the disk holding disk/run.db is full;" in screen, screen
-        acknowledged = logged_ids(db)
-        tmux.send("n")
-        screen = tmux.wait_for_text("cannot save")
-        assert "▶ 08:00" in screen  # still on the first step: the refused command is not done
+        assert "▶ 08:00" in screen
         assert "EXITED" not in screen
+        acknowledged = logged_ids(db)
+        # No command is pressed while the disk is full after the refusal: a refused write may leave room in
+        # the journal that the next small one fits in, so whether it is taken is up to SQLite. That a refused
+        # command is not done is the Pilot test's job above, which looks at the app's state, not a screen.
 
         tmpfs.free()
         tmux.send("n")
         tmux.wait_for_text("▶ 08:10")
+        tmux.wait_for_text("Saving works again.")
         tmux.send("C-q")
         tmux.wait_for_text("EXITED 0")
     finally:

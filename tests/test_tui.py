@@ -332,6 +332,26 @@ async def test_reflections_from_another_process_appear_in_the_feed(demo_db: Path
         assert "08:00 “Planning must be gender-responsive” — anonymous, UNMISS" in feed
 
 
+async def test_a_change_folded_by_another_command_first_still_reaches_the_screen(demo_db: Path) -> None:
+    # The calendar's upkeep (or any command) may fold another process's events on the database thread
+    # before the poll looks: the poll must still show them, not take "nothing new to fold" for "nothing new".
+    clock = FakeClock(ON_THE_DAY)
+    app = FacilitatorApp(db_path=demo_db, actor="lead", clock=clock, poll_seconds=3600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await app.live.poll()  # the poll's first look: it now knows the database as it is
+        with Store.open(demo_db, clock=clock) as store:
+            co = Session(store, actor="co")
+            co.add_participant("Amal", "amal@example.org", "unmiss", participant_id="amal")
+            co.check_in("amal")
+            co.log_reflection("Seen at once", location="hq")
+        await app.run_db(lambda session: session.refresh())  # folded here, shown by nobody yet
+        await app.live.poll()
+        await settle(pilot)
+        assert app.attendance is not None and app.attendance.people["amal"].present
+        assert "Seen at once" in text(app.screen.query_one(ReflectionsFeed))
+
+
 async def test_script_and_participant_text_is_never_markup(tmp_path: Path) -> None:
     folder = tmp_path / "w"
     folder.mkdir()

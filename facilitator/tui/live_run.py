@@ -88,6 +88,10 @@ class LiveRun:
         # Touched only on the database thread: what the last attendance snapshot was computed from.
         self._attendance = AttendanceReader() if attendance else None
         self._data_version: int | None = None
+        # Touched only on the database thread: the state's last_seq when this app last read it. Any command
+        # may fold other processes' events first (the calendar's upkeep does), so "refresh found nothing
+        # new" does not mean the app has seen it.
+        self._read_seq = -1
         self._polling = False
         self._app: MessagePump | None = None
         self.presence: Presence | None = None  # this process's presence row, once claimed
@@ -102,6 +106,7 @@ class LiveRun:
     def read(self, session: Session) -> Reading:
         """On the database thread: the state, and the attendance snapshot if it changed since the last read."""
         reader = self._attendance
+        self._read_seq = session.state.last_seq
         return Reading(session.state, reader.read(session, self.clock.now()) if reader is not None else None)
 
     # -- following the run ---------------------------------------------------------------------------
@@ -120,7 +125,10 @@ class LiveRun:
 
             def check(session: Session) -> tuple[int, Reading | None]:
                 version = session.store.data_version()
-                if version == self._data_version or not session.refresh():
+                if version == self._data_version:
+                    return version, None
+                session.refresh()
+                if session.state.last_seq == self._read_seq:
                     return version, None
                 return version, self.read(session)
 

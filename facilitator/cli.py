@@ -154,7 +154,8 @@ def _open_app(db: Path, actor: str, team: dict[str, Any] | None = None) -> None:
     try:
         if not sys.stdin.isatty() or not sys.stdout.isatty():
             raise InputError("the app needs a terminal (run it in a terminal, not with its input or output redirected)")
-        from facilitator.tui.app import FacilitatorApp, binding_ids
+        from facilitator.tui.app import FacilitatorApp
+        from facilitator.tui.bindings import binding_ids
 
         config = load_config(binding_ids=binding_ids())
         code = _run_app(lambda: FacilitatorApp(db_path=db, actor=actor, lead=lead, config=config, **team))

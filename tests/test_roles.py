@@ -464,7 +464,7 @@ def test_tiny_programme_has_the_locations_these_tests_use(tiny_programme: Progra
 
 
 def test_a_config_naming_the_old_confirmation_ids_keeps_working(tmp_path: Path) -> None:
-    from facilitator.tui.app import binding_ids
+    from facilitator.tui.bindings import binding_ids
 
     path = tmp_path / "config.toml"
     path.write_text('[keys]\nconfirm-takeover = "j"\ncancel-everyone = "k"\n', encoding="utf-8")

@@ -16,7 +16,8 @@ from facilitator.live.state import SessionState, fold
 from facilitator.record.clock import FakeClock
 from facilitator.record.store import Store
 from facilitator.script.loading import load_workshop
-from facilitator.tui.app import FacilitatorApp, binding_ids
+from facilitator.tui.app import FacilitatorApp
+from facilitator.tui.bindings import binding_ids
 from facilitator.tui.modals.pickers import DayScreen, JumpScreen
 from facilitator.tui.screens.help import HelpScreen
 from facilitator.tui.screens.lead import LeadScreen

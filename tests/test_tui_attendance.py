@@ -21,7 +21,8 @@ from facilitator.record import events as ev
 from facilitator.record.clock import FakeClock
 from facilitator.record.store import Store
 from facilitator.script.loading import load_workshop
-from facilitator.tui.app import FacilitatorApp, binding_ids
+from facilitator.tui.app import FacilitatorApp
+from facilitator.tui.bindings import binding_ids
 from facilitator.tui.modals.choice import Choice
 from facilitator.tui.modals.participant_form import ParticipantForm
 from facilitator.tui.screens.attendance import AttendanceScreen, sparkline

@@ -19,7 +19,8 @@ from facilitator.record.clock import FakeClock
 from facilitator.record.store import Store
 from facilitator.script.loading import load_workshop
 from facilitator.team import presence
-from facilitator.tui.app import FacilitatorApp, binding_ids
+from facilitator.tui.app import FacilitatorApp
+from facilitator.tui.bindings import binding_ids
 from facilitator.tui.modals.choice import Choice
 from facilitator.tui.modals.control_picker import ControlPicker
 from facilitator.tui.modals.note_form import NoteForm

@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual.app import SystemCommand
-from textual.binding import Binding, BindingType, Keymap
-from textual.dom import DOMNode
+from textual.binding import BindingType, Keymap
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 
@@ -34,6 +33,7 @@ from facilitator.team import presence
 from facilitator.team.presence import Presence
 from facilitator.team.roles import DEFAULT_TAKEOVER_AFTER, LEAD, OBSERVER, drives
 from facilitator.text import printable
+from facilitator.tui import bindings
 from facilitator.tui.crash import CrashReportingApp
 from facilitator.tui.keys import normalize_keymap
 from facilitator.tui.live_run import POLL_SECONDS, LiveRun, Reading
@@ -59,80 +59,7 @@ class FacilitatorApp(CrashReportingApp):
     # Textual declares these as plain class attributes, so they cannot be ClassVar here.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012
     VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]  # noqa: RUF012
-    # Over SSH, shift+'+' and '+' arrive as the same key, so five-minute changes have keys of their own.
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n,right", "next_step", "Next", id="next", tooltip="Enter the next step of the day"),
-        Binding("p,left", "previous_step", "Prev", id="previous", tooltip="Go back to the previous step"),
-        Binding("space", "toggle_pause", "Pause", id="pause", tooltip="Pause or resume the step's timer"),
-        Binding("plus,equals_sign", "adjust(60)", "+1m", id="extend", tooltip="Give the current step one more minute"),
-        Binding("minus", "adjust(-60)", "-1m", id="shorten", tooltip="Take a minute off the current step"),
-        Binding(
-            "right_square_bracket",
-            "adjust(300)",
-            "+5m",
-            id="extend-five",
-            show=False,
-            tooltip="Give the current step five more minutes",
-        ),
-        Binding(
-            "left_square_bracket,underscore",
-            "adjust(-300)",
-            "-5m",
-            id="shorten-five",
-            show=False,
-            tooltip="Take five minutes off the current step",
-        ),
-        Binding(
-            "a",
-            "attendance",
-            "Attendance",
-            id="attendance",
-            tooltip="Who is present at each location: check people in, mark late or excused, add walk-ins",
-        ),
-        Binding("g", "jump", "Jump", id="jump", tooltip="Find any step, on any day, by name and enter it"),
-        Binding("d", "change_day", "Day", id="day", tooltip="Open another day of the workshop"),
-        Binding("r", "log_reflection", "Reflect", id="reflect", tooltip="Log a reflection against the current step"),
-        Binding(
-            "R",
-            "show_reflections",
-            "Reflections",
-            id="reflections",
-            show=False,
-            tooltip="List, filter, edit and retract reflections",
-        ),
-        Binding(
-            "b",
-            "toggle_bell",
-            "Bell",
-            id="bell",
-            show=False,
-            tooltip="Ring the terminal bell when a step's time runs out",
-        ),
-        Binding("q", "show_qr", "QR", id="qr", tooltip="Show the participant page's QR code for a location"),
-        Binding(
-            "J",
-            "join_requests",
-            "Requests",
-            id="join-requests",
-            show=False,
-            tooltip="People asking from the participant page to be added to the roster: approve or decline",
-        ),
-        # The team (facilitator.team.roles): asking for and handing over control, notes to the driver, who is here.
-        Binding("c", "ask_control", "Ask control", id="ask-control", tooltip="Ask the driver for control"),
-        Binding("h", "hand_control", "Hand over", id="hand-control", tooltip="Hand control to another facilitator"),
-        Binding(
-            "T",
-            "take_control",
-            "Take control",
-            id="take-control",
-            show=False,
-            tooltip="Take control when the driver's process has gone (asks first)",
-        ),
-        Binding("m", "send_note", "Note", id="note", tooltip="Send a short note to the driver"),
-        Binding("w", "toggle_team", "Who", id="who", tooltip="Show or hide who is connected: role, location, since"),
-        Binding("question_mark,f1", "help", "Help", id="help", tooltip="This list of keys"),
-        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Leave the app; the run stays saved"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.MAIN)
 
     state: var[SessionState] = var(SessionState, init=False, always_update=True)
     # Problems of a script that failed to reload, one line each; empty while the files are valid.
@@ -646,7 +573,7 @@ class FacilitatorApp(CrashReportingApp):
         from facilitator.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(binding_owners()))
+            self.push_screen(HelpScreen())
 
     def action_command_palette(self) -> None:
         open_palette(self)  # Textual's palette, with page keys that cannot crash it (facilitator.tui.palette)
@@ -654,51 +581,12 @@ class FacilitatorApp(CrashReportingApp):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every action of the app in the command palette (ctrl+p), described as in the help screen, then
         Textual's own (theme, keys, quit), less Screenshot where this role saves no files."""
-        for binding in self.BINDINGS:
-            if isinstance(binding, Binding) and binding.id and binding.tooltip:
+        for binding in bindings.MAIN:
+            if binding.id and binding.tooltip:
                 action = binding.action
                 yield SystemCommand(binding.tooltip, f"key: {binding.key}", partial(self.run_action, action))
         textual = super().get_system_commands(screen)
         yield from textual if self.saves_files else without_file_writes(textual)
-
-
-def binding_owners() -> list[tuple[str, type[DOMNode]]]:
-    """Where each group of keys works, and the class that binds them, in the order help lists them."""
-    from facilitator.tui.modals.choice import Choice
-    from facilitator.tui.modals.control_picker import ControlPicker
-    from facilitator.tui.modals.note_form import NoteForm
-    from facilitator.tui.modals.participant_form import ParticipantForm
-    from facilitator.tui.modals.pickers import JumpScreen
-    from facilitator.tui.modals.reflection_form import ReflectionForm
-    from facilitator.tui.screens.attendance import AttendanceScreen
-    from facilitator.tui.screens.help import HelpScreen
-    from facilitator.tui.screens.qr import QrScreen
-    from facilitator.tui.screens.reflections import ReflectionsScreen
-    from facilitator.tui.screens.requests import RequestsScreen
-    from facilitator.tui.widgets.agenda import AgendaView
-
-    return [
-        ("Main screen", FacilitatorApp),
-        ("Agenda", AgendaView),
-        ("Reflection form", ReflectionForm),
-        ("Reflections screen", ReflectionsScreen),
-        ("Attendance screen", AttendanceScreen),
-        ("Participant form", ParticipantForm),
-        ("Jump and day pickers", JumpScreen),
-        ("Questions (retract, everyone present, take control, close the day, an earlier day)", Choice),
-        ("QR code", QrScreen),
-        ("Hand-control picker", ControlPicker),
-        ("Note to the driver", NoteForm),
-        ("Join requests", RequestsScreen),
-        ("Help", HelpScreen),
-    ]
-
-
-def binding_ids() -> frozenset[str]:
-    """The ids a user may remap in the config file's [keys] table: the app's and every screen's."""
-    return frozenset(
-        b.id for _, owner in binding_owners() for b in owner.BINDINGS if isinstance(b, Binding) and b.id is not None
-    )
 
 
 if TYPE_CHECKING:

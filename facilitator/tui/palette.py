@@ -16,8 +16,10 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.command import CommandList, CommandPalette
+
+from facilitator.tui import bindings
 
 # Textual's system commands that write a file, by title: Screenshot (App.deliver_screenshot).
 WRITES_FILES = frozenset({"Screenshot"})
@@ -28,10 +30,7 @@ FILE_ACTIONS = frozenset({"screenshot"})
 class Palette(CommandPalette):
     """Textual's command palette whose page keys wait for its list to be laid out."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("pagedown", "page(1)", "Next page", show=False),
-        Binding("pageup", "page(-1)", "Previous page", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.PALETTE)
 
     async def action_page(self, direction: int) -> None:
         commands = self.query_one(CommandList)

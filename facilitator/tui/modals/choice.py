@@ -9,12 +9,13 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from facilitator.text import printable
+from facilitator.tui import bindings
 
 YES = "yes"
 NO = "no"
@@ -23,11 +24,7 @@ NO = "no"
 class Choice(ModalScreen[str | None]):
     """Dismisses with YES, NO, or None (cancelled: nothing happens). The text says in words what each key does."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer('yes')", "Yes", id="choice-yes", tooltip="Do what the question says"),
-        Binding("n", "answer('no')", "No", id="choice-no", tooltip="The question's other answer, or cancel"),
-        Binding("escape", "answer", "Cancel", id="choice-cancel", tooltip="Change nothing"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.CHOICE)
 
     def __init__(self, title: str, text: str, yes: str, no: str | None = None, *, cancel: str = "cancel") -> None:
         """``yes``, ``no`` and ``cancel`` say what each key does, in words: "retract", "keep", ..."""

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
@@ -18,6 +18,7 @@ from facilitator.live.state import SessionState
 from facilitator.team import presence
 from facilitator.team.roles import CO, LEAD, OBSERVER
 from facilitator.text import printable
+from facilitator.tui import bindings
 from facilitator.tui.live import LiveApp, live_app
 
 
@@ -31,11 +32,7 @@ def candidates(state: SessionState, me: str) -> list[tuple[str, bool]]:
 class ControlPicker(ModalScreen[None]):
     """The joined lead and co-facilitators; enter hands control to the highlighted one, x declines a request."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "hand_over", "Hand over", id="hand-over", tooltip="Hand control to the highlighted person"),
-        Binding("x", "decline", "Decline", id="decline-control", tooltip="Decline the highlighted request for control"),
-        Binding("escape", "dismiss", "Close", id="close-control", tooltip="Close without handing over"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.CONTROL_PICKER)
 
     @property
     def lead_app(self) -> LiveApp:

@@ -6,20 +6,19 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from facilitator.team.roles import MAX_NOTE_CHARS
 from facilitator.text import printable
+from facilitator.tui import bindings
 from facilitator.tui.live import LiveApp, live_app
 
 
 class NoteForm(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss", "Cancel", id="cancel-note", tooltip="Close the note without sending it"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.NOTE_FORM)
 
     @property
     def lead_app(self) -> LiveApp:

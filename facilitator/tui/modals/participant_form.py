@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
@@ -20,6 +20,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from facilitator.live.session import Session
 from facilitator.problems import InputError
 from facilitator.text import printable
+from facilitator.tui import bindings
 from facilitator.tui.live import LiveApp, live_app
 from facilitator.tui.parts import location_label
 
@@ -38,10 +39,7 @@ TEXT_FIELDS = (
 class ParticipantForm(ModalScreen[str | None]):
     """Name, e-mail, location, role, organisation and gender of a walk-in, or of someone on the roster."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", id="save-participant", priority=True, tooltip="Save the participant"),
-        Binding("escape", "cancel", "Cancel", id="cancel-participant", tooltip="Close the form, saving nothing"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.PARTICIPANT_FORM)
 
     def __init__(self, *, editing: PersonRow | None = None, location: str | None = None) -> None:
         super().__init__()

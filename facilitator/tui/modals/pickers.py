@@ -7,7 +7,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.fuzzy import Matcher
 from textual.screen import ModalScreen
@@ -16,11 +16,12 @@ from textual.widgets.option_list import Option
 
 from facilitator.live.days import workshop_tz
 from facilitator.text import printable
+from facilitator.tui import bindings
 from facilitator.tui.live import LiveApp, live_app
 
 
 class _Picker(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Close", id="close-picker")]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.PICKER)
 
     @property
     def lead_app(self) -> LiveApp:

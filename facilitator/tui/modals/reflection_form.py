@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
@@ -23,6 +23,7 @@ from facilitator.live.session import MAX_REFLECTION_CHARS
 from facilitator.live.state import Reflection, SessionState
 from facilitator.script.models import Anonymity, Programme, Step
 from facilitator.text import printable
+from facilitator.tui import bindings
 from facilitator.tui.live import LiveApp, live_app
 from facilitator.tui.parts import location_label, step_of
 
@@ -84,10 +85,7 @@ class ReflectionForm(ModalScreen[str | None]):
     Dismisses with the reflection's id once it is saved, or with None when cancelled.
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "submit", "Submit", id="submit-reflection", priority=True),
-        Binding("escape", "cancel", "Cancel", id="cancel-reflection"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.REFLECTION_FORM)
 
     def __init__(self, editing: Reflection | None = None) -> None:
         super().__init__()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
@@ -25,6 +25,7 @@ from facilitator.live.pace import local_time
 from facilitator.live.session import Session
 from facilitator.script.models import Location
 from facilitator.text import printable
+from facilitator.tui import bindings
 from facilitator.tui.keys import KeyBar
 from facilitator.tui.live import LiveApp, live_app
 from facilitator.tui.modals.choice import YES, Choice
@@ -89,43 +90,7 @@ def haystack(row: PersonRow) -> str:
 class AttendanceScreen(Screen[None]):
     """The roster grouped by location, with today's status, check-ins, marks, walk-ins and links."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="attendance-back", tooltip="Back to the main screen"),
-        Binding(
-            "space", "toggle_present", "In/out", id="attendance-toggle", tooltip="Check the highlighted one in or out"
-        ),
-        Binding("o", "check_out", "Out", id="attendance-check-out", tooltip="Check the highlighted person out"),
-        Binding("l", "mark('late')", "Late", id="attendance-late", tooltip="Mark the highlighted person late today"),
-        Binding(
-            "e", "mark('excused')", "Excused", id="attendance-excused", tooltip="Mark the highlighted person excused"
-        ),
-        Binding(
-            "x",
-            "mark('absent')",
-            "Absent",
-            id="attendance-absent",
-            show=False,
-            tooltip="Mark the highlighted person absent today",
-        ),
-        Binding("c", "mark('')", "Clear", id="attendance-clear", tooltip="Clear today's mark of the highlighted one"),
-        Binding(
-            "A",
-            "everyone",
-            "All here",
-            id="attendance-everyone",
-            tooltip="Check in everyone at the highlighted person's location (asks first)",
-        ),
-        Binding("w", "walk_in", "Walk-in", id="attendance-walk-in", tooltip="Add a participant who came unannounced"),
-        Binding("f2", "edit", "Edit", id="attendance-edit", tooltip="Edit the highlighted participant"),
-        Binding(
-            "k",
-            "cycle_link",
-            "Link",
-            id="attendance-link",
-            tooltip="Cycle the link of the highlighted person's location: not joined, connected, dropped",
-        ),
-        Binding("slash", "search", "Filter", id="attendance-filter", tooltip="Filter by name, e-mail, location, role"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.ATTENDANCE)
 
     def __init__(self, participant_form: ParticipantFormFactory) -> None:
         """``participant_form(editing, location)``: the form that adds a walk-in (editing None, at ``location``)
@@ -156,7 +121,7 @@ class AttendanceScreen(Screen[None]):
         with Horizontal(id="attendance-body"):
             yield RosterTable(self._cells_by_id, id="attendance-table")
             yield Static(id="attendance-counts")
-        yield KeyBar([("screen", b) for b in self.BINDINGS if isinstance(b, Binding) and b.show], id="attendance-keys")
+        yield KeyBar([("screen", b) for b in bindings.ATTENDANCE if b.show], id="attendance-keys")
 
     def on_mount(self) -> None:
         self.watch(self.app, "attendance", self._snapshot_changed, init=False)

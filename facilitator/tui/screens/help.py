@@ -8,13 +8,14 @@ from typing import ClassVar
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
-from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from facilitator.config import config_path
+from facilitator.tui import bindings
+from facilitator.tui.bindings import KeyGroup
 from facilitator.tui.live import live_app
 
 
@@ -28,30 +29,27 @@ def _keys_text(keys: str) -> str:
 
 
 class HelpScreen(ModalScreen[None]):
-    """Every key of ``owners``, section by section: (where the keys work, the class that binds them).
+    """Every key of ``groups`` (by default all the app's, :data:`facilitator.tui.bindings.HELP_GROUPS`), group
+    by group, with the user's remapping."""
 
-    The app passes its list (:func:`facilitator.tui.app.binding_owners`); this screen imports no other screen.
-    """
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.HELP)
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "dismiss", "Close", id="close-help")]
-
-    def __init__(self, owners: Sequence[tuple[str, type[DOMNode]]]) -> None:
+    def __init__(self, groups: Sequence[KeyGroup] = bindings.HELP_GROUPS) -> None:
         super().__init__()
-        self.owners = owners
+        self.groups = groups
 
     @property
     def rows(self) -> list[tuple[str, str, str]]:
         """(keys, what they do, binding id) for every binding, screen by screen, with the user's remapping."""
         keymap = live_app(self).keymap
         rows: list[tuple[str, str, str]] = []
-        for section, owner in self.owners:
-            rows.append(("", section, ""))
-            for binding in owner.BINDINGS:
-                if isinstance(binding, Binding) and binding.id:
+        for group in self.groups:
+            rows.append(("", group.title, ""))
+            for binding in group.bindings:
+                if binding.id:
                     keys = keymap.get(binding.id, binding.key)
                     rows.append((_keys_text(keys), binding.tooltip or binding.description, binding.id))
-            if owner is type(self.app):
-                rows.append(("ctrl+p", "Command palette: every action by name", ""))
+            rows.extend((keys, what, "") for keys, what in group.textual_keys)
         return rows
 
     def compose(self) -> ComposeResult:

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
+from facilitator.tui import bindings
 from facilitator.tui.keys import keys_to_bindings
 from facilitator.tui.live import live_app
 from facilitator.tui.widgets.agenda import AgendaView
@@ -45,7 +46,7 @@ class LeadScreen(Screen[None]):
         """
         app = live_app(self)
         if self._keys is None or self._keys[0] is not app.keymap:  # built once per keymap
-            self._keys = (app.keymap, keys_to_bindings(type(self.app).BINDINGS, app.keymap))
+            self._keys = (app.keymap, keys_to_bindings(bindings.MAIN, app.keymap))
         for binding in self._keys[1].get(event.key, ()):
             refusal = app.refusal(binding.action.partition("(")[0])
             if refusal is not None:

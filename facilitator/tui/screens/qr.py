@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -18,6 +18,7 @@ from facilitator.live.pace import local_time
 from facilitator.participant_page.qr import Link
 from facilitator.script.models import Location
 from facilitator.text import printable
+from facilitator.tui import bindings
 from facilitator.tui.keys import KeyBar
 from facilitator.tui.live import LiveApp, live_app
 from facilitator.tui.widgets.qr import LocationQr, link_fetcher
@@ -26,11 +27,7 @@ from facilitator.tui.widgets.qr import LocationQr, link_fetcher
 class QrScreen(Screen[str]):
     """One location's code; dismissed with the location shown last, which ``q`` opens with next time."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "back", "Back", id="qr-back", tooltip="Close the QR code"),
-        Binding("right,n", "cycle(1)", "Next location", id="qr-next", tooltip="The next location's code"),
-        Binding("left,p", "cycle(-1)", "Previous", id="qr-previous", tooltip="The previous location's code"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.QR)
 
     def __init__(self, location: str | None = None) -> None:
         super().__init__()
@@ -62,7 +59,7 @@ class QrScreen(Screen[str]):
         yield Static(id="qr-title")
         fetch = link_fetcher(app.run_db, app.clock)
         yield LocationQr(self._first_location(), fetch=fetch, now=app.clock.now, id="qr-panel")
-        yield KeyBar([("screen", b) for b in self.BINDINGS if isinstance(b, Binding)], id="qr-keys")
+        yield KeyBar([("screen", b) for b in bindings.QR], id="qr-keys")
 
     def on_mount(self) -> None:
         self.watch(self.query_one(LocationQr), "link", self._show_title)

@@ -22,6 +22,7 @@ from facilitator.live.pace import local_time
 from facilitator.live.state import Reflection, SessionState
 from facilitator.script.models import Programme
 from facilitator.text import printable
+from facilitator.tui import bindings
 from facilitator.tui.keys import KeyBar
 from facilitator.tui.live import LiveApp, live_app
 from facilitator.tui.modals.choice import YES, Choice
@@ -102,20 +103,7 @@ def exercise_choices(programme: Programme) -> list[tuple[str, str]]:
 class ReflectionsScreen(Screen[None]):
     """The run's reflections with filters by day, exercise, location and text; follows the log live."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,R", "back", "Back", id="reflections-back"),
-        Binding("e", "edit", "Edit", id="reflections-edit"),
-        Binding("x", "retract", "Retract", id="reflections-retract"),
-        Binding(
-            "h",
-            "toggle_hidden",
-            "Hide",
-            id="reflections-hide",
-            tooltip="Hide the reflection from the feed, the room view and the quotes, or show it again",
-        ),
-        Binding("t", "toggle_retracted", "Retracted", id="reflections-toggle-retracted"),
-        Binding("slash", "search", "Search", id="reflections-search"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.REFLECTIONS)
 
     def __init__(self, edit_form: Callable[[Reflection], ModalScreen[str | None]]) -> None:
         """``edit_form(reflection)``: the form that edits a reflection (the app passes the reflection form)."""
@@ -160,8 +148,8 @@ class ReflectionsScreen(Screen[None]):
         yield KeyBar(self._keys(), id="reflections-keys")
 
     def _keys(self) -> list[tuple[str, Binding]]:
-        own = [("screen", b) for b in self.BINDINGS if isinstance(b, Binding)]
-        log = [("app", b) for b in type(self.app).BINDINGS if isinstance(b, Binding) and b.id == "reflect"]
+        own = [("screen", b) for b in bindings.REFLECTIONS]
+        log = [("app", b) for b in bindings.MAIN if b.id == "reflect"]
         return [*own, *log]
 
     def on_mount(self) -> None:

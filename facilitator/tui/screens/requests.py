@@ -10,7 +10,7 @@ from typing import Any, ClassVar, cast
 
 from rich.text import Text
 from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
@@ -20,6 +20,7 @@ from facilitator.live.state import SessionState
 from facilitator.problems import InputError, StoreError
 from facilitator.team.join_requests import JoinRequest
 from facilitator.text import printable
+from facilitator.tui import bindings
 from facilitator.tui.keys import KeyBar
 from facilitator.tui.live import LiveApp, live_app
 from facilitator.tui.parts import one_line
@@ -84,11 +85,7 @@ def watch_join_requests(app: App[Any]) -> RequestWatch:
 class RequestsScreen(Screen[None]):
     """Pending join requests: name, e-mail, location and when; y approves (adds to the roster), n declines."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,J", "back", "Back", id="requests-back", tooltip="Back to where you were"),
-        Binding("y", "decide(True)", "Approve", id="requests-approve", tooltip="Add the person to the roster"),
-        Binding("n", "decide(False)", "Decline", id="requests-decline", tooltip="Decline the request"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.REQUESTS)
 
     def __init__(self) -> None:
         super().__init__()
@@ -104,7 +101,7 @@ class RequestsScreen(Screen[None]):
         table: DataTable[Text] = DataTable(id="requests-table", cursor_type="row")
         yield table
         yield Static(id="requests-hint", markup=False)
-        yield KeyBar([("screen", b) for b in self.BINDINGS if isinstance(b, Binding)], id="requests-keys")
+        yield KeyBar([("screen", b) for b in bindings.REQUESTS], id="requests-keys")
 
     def on_mount(self) -> None:
         table: DataTable[Text] = self.query_one("#requests-table", DataTable)

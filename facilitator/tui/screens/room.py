@@ -17,7 +17,7 @@ from typing import ClassVar, TypeVar
 
 from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.reactive import var
 from textual.screen import Screen
@@ -31,6 +31,7 @@ from facilitator.record.clock import Clock, default_clock
 from facilitator.team import presence
 from facilitator.team.roles import OBSERVER
 from facilitator.text import printable, reflow
+from facilitator.tui import bindings
 from facilitator.tui.crash import CrashReportingApp
 from facilitator.tui.live_run import POLL_SECONDS, LiveRun
 from facilitator.tui.palette import FILE_ACTIONS, open_palette, without_file_writes
@@ -198,9 +199,7 @@ class RoomApp(CrashReportingApp):
 
     CSS_PATH = "../facilitator.tcss"  # the one stylesheet, beside the app
     TITLE = "facilitator: room view"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Close the room view"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.ROOM)
 
     state: var[SessionState] = var(SessionState, init=False, always_update=True)
 

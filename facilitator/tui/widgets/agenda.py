@@ -15,7 +15,7 @@ from typing import ClassVar
 from rich.segment import Segment
 from rich.text import Text
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -24,6 +24,7 @@ from textual.strip import Strip
 from facilitator.live.pace import StepProgress, day_progress
 from facilitator.live.state import SessionState
 from facilitator.text import printable
+from facilitator.tui import bindings
 from facilitator.tui.live import LiveApp, live_app
 from facilitator.tui.widgets.panels import minutes_text
 
@@ -49,18 +50,7 @@ class AgendaView(ScrollView, can_focus=True):
 
     BORDER_TITLE = "Agenda"
     COMPONENT_CLASSES: ClassVar[set[str]] = {"agenda--heading", "agenda--current", "agenda--cursor"}
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor(-1)", "Up", show=False, id="agenda-up", tooltip="Move the agenda's cursor up"),
-        Binding("down", "cursor(1)", "Down", show=False, id="agenda-down", tooltip="Move the agenda's cursor down"),
-        Binding(
-            "enter",
-            "enter_step",
-            "Enter step",
-            show=False,
-            id="agenda-enter",
-            tooltip="Enter the step under the cursor",
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.AGENDA)
     cursor: reactive[int | None] = reactive(None)
 
     def __init__(self, *, id: str | None = None) -> None:

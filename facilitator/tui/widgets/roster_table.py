@@ -14,12 +14,14 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from facilitator.tui import bindings
 
 Cells = Callable[[str], tuple[Text, ...]]
 
@@ -42,15 +44,7 @@ class RosterTable(ScrollView, can_focus=True):
     }
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {"roster--header", "roster--cursor"}
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select_cursor", "Select", show=False),
-        Binding("up", "move(-1)", "Cursor up", show=False),
-        Binding("down", "move(1)", "Cursor down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home,ctrl+home", "go(0)", "Top", show=False),
-        Binding("end,ctrl+end", "go(-1)", "Bottom", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.ROSTER_TABLE)
     PADDING = 1  # cells either side of every column
 
     cursor_row: reactive[int] = reactive(0, always_update=False)

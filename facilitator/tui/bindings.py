@@ -1,0 +1,260 @@
+"""Every key of the app, in one place: what each does, its id, and where it works.
+
+Each screen, modal and widget takes its ``BINDINGS`` from here, so a newcomer finds every key in this file,
+and the help screen and the config file's ``[keys]`` table read the same lists. A binding's ``id`` is what a
+user remaps (Textual's keymap support, :meth:`textual.app.App.set_keymap`); ids are unique within a group.
+Plain data: this module imports nothing of the app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from textual.binding import Binding
+
+# The lead's main screen; the app binds them, so they work on every screen the app shows without a binding
+# of its own. Over SSH, shift+'+' and '+' arrive as the same key, so five-minute changes have keys of their own.
+MAIN: Final[tuple[Binding, ...]] = (
+    Binding("n,right", "next_step", "Next", id="next", tooltip="Enter the next step of the day"),
+    Binding("p,left", "previous_step", "Prev", id="previous", tooltip="Go back to the previous step"),
+    Binding("space", "toggle_pause", "Pause", id="pause", tooltip="Pause or resume the step's timer"),
+    Binding("plus,equals_sign", "adjust(60)", "+1m", id="extend", tooltip="Give the current step one more minute"),
+    Binding("minus", "adjust(-60)", "-1m", id="shorten", tooltip="Take a minute off the current step"),
+    Binding(
+        "right_square_bracket",
+        "adjust(300)",
+        "+5m",
+        id="extend-five",
+        show=False,
+        tooltip="Give the current step five more minutes",
+    ),
+    Binding(
+        "left_square_bracket,underscore",
+        "adjust(-300)",
+        "-5m",
+        id="shorten-five",
+        show=False,
+        tooltip="Take five minutes off the current step",
+    ),
+    Binding(
+        "a",
+        "attendance",
+        "Attendance",
+        id="attendance",
+        tooltip="Who is present at each location: check people in, mark late or excused, add walk-ins",
+    ),
+    Binding("g", "jump", "Jump", id="jump", tooltip="Find any step, on any day, by name and enter it"),
+    Binding("d", "change_day", "Day", id="day", tooltip="Open another day of the workshop"),
+    Binding("r", "log_reflection", "Reflect", id="reflect", tooltip="Log a reflection against the current step"),
+    Binding(
+        "R",
+        "show_reflections",
+        "Reflections",
+        id="reflections",
+        show=False,
+        tooltip="List, filter, edit and retract reflections",
+    ),
+    Binding(
+        "b",
+        "toggle_bell",
+        "Bell",
+        id="bell",
+        show=False,
+        tooltip="Ring the terminal bell when a step's time runs out",
+    ),
+    Binding("q", "show_qr", "QR", id="qr", tooltip="Show the participant page's QR code for a location"),
+    Binding(
+        "J",
+        "join_requests",
+        "Requests",
+        id="join-requests",
+        show=False,
+        tooltip="People asking from the participant page to be added to the roster: approve or decline",
+    ),
+    # The team (facilitator.team.roles): asking for and handing over control, notes to the driver, who is here.
+    Binding("c", "ask_control", "Ask control", id="ask-control", tooltip="Ask the driver for control"),
+    Binding("h", "hand_control", "Hand over", id="hand-control", tooltip="Hand control to another facilitator"),
+    Binding(
+        "T",
+        "take_control",
+        "Take control",
+        id="take-control",
+        show=False,
+        tooltip="Take control when the driver's process has gone (asks first)",
+    ),
+    Binding("m", "send_note", "Note", id="note", tooltip="Send a short note to the driver"),
+    Binding("w", "toggle_team", "Who", id="who", tooltip="Show or hide who is connected: role, location, since"),
+    Binding("question_mark,f1", "help", "Help", id="help", tooltip="This list of keys"),
+    Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Leave the app; the run stays saved"),
+)
+
+# The agenda, when it has the focus: move its cursor and enter a step.
+AGENDA: Final[tuple[Binding, ...]] = (
+    Binding("up", "cursor(-1)", "Up", show=False, id="agenda-up", tooltip="Move the agenda's cursor up"),
+    Binding("down", "cursor(1)", "Down", show=False, id="agenda-down", tooltip="Move the agenda's cursor down"),
+    Binding(
+        "enter",
+        "enter_step",
+        "Enter step",
+        show=False,
+        id="agenda-enter",
+        tooltip="Enter the step under the cursor",
+    ),
+)
+
+# The form that logs or edits a reflection.
+REFLECTION_FORM: Final[tuple[Binding, ...]] = (
+    Binding("ctrl+s", "submit", "Submit", id="submit-reflection", priority=True),
+    Binding("escape", "cancel", "Cancel", id="cancel-reflection"),
+)
+
+# The reflections screen (R): list, filter, edit, hide and retract.
+REFLECTIONS: Final[tuple[Binding, ...]] = (
+    Binding("escape,R", "back", "Back", id="reflections-back"),
+    Binding("e", "edit", "Edit", id="reflections-edit"),
+    Binding("x", "retract", "Retract", id="reflections-retract"),
+    Binding(
+        "h",
+        "toggle_hidden",
+        "Hide",
+        id="reflections-hide",
+        tooltip="Hide the reflection from the feed, the room view and the quotes, or show it again",
+    ),
+    Binding("t", "toggle_retracted", "Retracted", id="reflections-toggle-retracted"),
+    Binding("slash", "search", "Search", id="reflections-search"),
+)
+
+# The attendance screen (a): who is in, marks, walk-ins, a location's link.
+ATTENDANCE: Final[tuple[Binding, ...]] = (
+    Binding("escape", "back", "Back", id="attendance-back", tooltip="Back to the main screen"),
+    Binding("space", "toggle_present", "In/out", id="attendance-toggle", tooltip="Check the highlighted one in or out"),
+    Binding("o", "check_out", "Out", id="attendance-check-out", tooltip="Check the highlighted person out"),
+    Binding("l", "mark('late')", "Late", id="attendance-late", tooltip="Mark the highlighted person late today"),
+    Binding("e", "mark('excused')", "Excused", id="attendance-excused", tooltip="Mark the highlighted person excused"),
+    Binding(
+        "x",
+        "mark('absent')",
+        "Absent",
+        id="attendance-absent",
+        show=False,
+        tooltip="Mark the highlighted person absent today",
+    ),
+    Binding("c", "mark('')", "Clear", id="attendance-clear", tooltip="Clear today's mark of the highlighted one"),
+    Binding(
+        "A",
+        "everyone",
+        "All here",
+        id="attendance-everyone",
+        tooltip="Check in everyone at the highlighted person's location (asks first)",
+    ),
+    Binding("w", "walk_in", "Walk-in", id="attendance-walk-in", tooltip="Add a participant who came unannounced"),
+    Binding("f2", "edit", "Edit", id="attendance-edit", tooltip="Edit the highlighted participant"),
+    Binding(
+        "k",
+        "cycle_link",
+        "Link",
+        id="attendance-link",
+        tooltip="Cycle the link of the highlighted person's location: not joined, connected, dropped",
+    ),
+    Binding("slash", "search", "Filter", id="attendance-filter", tooltip="Filter by name, e-mail, location, role"),
+)
+
+# The form that adds a walk-in or edits a participant.
+PARTICIPANT_FORM: Final[tuple[Binding, ...]] = (
+    Binding("ctrl+s", "save", "Save", id="save-participant", priority=True, tooltip="Save the participant"),
+    Binding("escape", "cancel", "Cancel", id="cancel-participant", tooltip="Close the form, saving nothing"),
+)
+
+# The jump (g) and day (d) pickers.
+PICKER: Final[tuple[Binding, ...]] = (Binding("escape", "dismiss", "Close", id="close-picker"),)
+
+# Every yes/no question (facilitator.tui.modals.choice): retract, everyone present, take control, close a day.
+CHOICE: Final[tuple[Binding, ...]] = (
+    Binding("y", "answer('yes')", "Yes", id="choice-yes", tooltip="Do what the question says"),
+    Binding("n", "answer('no')", "No", id="choice-no", tooltip="The question's other answer, or cancel"),
+    Binding("escape", "answer", "Cancel", id="choice-cancel", tooltip="Change nothing"),
+)
+
+# The QR code screen (q): one location's code at a time.
+QR: Final[tuple[Binding, ...]] = (
+    Binding("escape,q", "back", "Back", id="qr-back", tooltip="Close the QR code"),
+    Binding("right,n", "cycle(1)", "Next location", id="qr-next", tooltip="The next location's code"),
+    Binding("left,p", "cycle(-1)", "Previous", id="qr-previous", tooltip="The previous location's code"),
+)
+
+# The hand-control picker (h).
+CONTROL_PICKER: Final[tuple[Binding, ...]] = (
+    Binding("enter", "hand_over", "Hand over", id="hand-over", tooltip="Hand control to the highlighted person"),
+    Binding("x", "decline", "Decline", id="decline-control", tooltip="Decline the highlighted request for control"),
+    Binding("escape", "dismiss", "Close", id="close-control", tooltip="Close without handing over"),
+)
+
+# The note to the driver (m).
+NOTE_FORM: Final[tuple[Binding, ...]] = (
+    Binding("escape", "dismiss", "Cancel", id="cancel-note", tooltip="Close the note without sending it"),
+)
+
+# Join requests from the participant page (J).
+REQUESTS: Final[tuple[Binding, ...]] = (
+    Binding("escape,J", "back", "Back", id="requests-back", tooltip="Back to where you were"),
+    Binding("y", "decide(True)", "Approve", id="requests-approve", tooltip="Add the person to the roster"),
+    Binding("n", "decide(False)", "Decline", id="requests-decline", tooltip="Decline the request"),
+)
+
+# This list of keys (?).
+HELP: Final[tuple[Binding, ...]] = (Binding("escape,q,question_mark", "dismiss", "Close", id="close-help"),)
+
+# The room view (facilitator room): what is shared on screen in the call.
+ROOM: Final[tuple[Binding, ...]] = (
+    Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Close the room view"),
+)
+
+# The attendance screen's table: its cursor keys, which stay on the rows that are drawn.
+ROSTER_TABLE: Final[tuple[Binding, ...]] = (
+    Binding("enter", "select_cursor", "Select", show=False, id="roster-select"),
+    Binding("up", "move(-1)", "Cursor up", show=False, id="roster-up"),
+    Binding("down", "move(1)", "Cursor down", show=False, id="roster-down"),
+    Binding("pageup", "page(-1)", "Page up", show=False, id="roster-page-up"),
+    Binding("pagedown", "page(1)", "Page down", show=False, id="roster-page-down"),
+    Binding("home,ctrl+home", "go(0)", "Top", show=False, id="roster-top"),
+    Binding("end,ctrl+end", "go(-1)", "Bottom", show=False, id="roster-bottom"),
+)
+
+# The command palette (ctrl+p): its page keys, which wait for its list to be laid out.
+PALETTE: Final[tuple[Binding, ...]] = (
+    Binding("pagedown", "page(1)", "Next page", show=False, id="palette-page-down"),
+    Binding("pageup", "page(-1)", "Previous page", show=False, id="palette-page-up"),
+)
+
+
+@dataclass(frozen=True)
+class KeyGroup:
+    """Keys that work in one place, as the help screen lists them."""
+
+    title: str
+    bindings: tuple[Binding, ...]
+    textual_keys: tuple[tuple[str, str], ...] = ()  # keys Textual binds itself here: (keys, what they do)
+
+
+# What the help screen lists, in this order; the roster table's and the palette's cursor keys are the usual ones.
+HELP_GROUPS: Final[tuple[KeyGroup, ...]] = (
+    KeyGroup("Main screen", MAIN, textual_keys=(("ctrl+p", "Command palette: every action by name"),)),
+    KeyGroup("Agenda", AGENDA),
+    KeyGroup("Reflection form", REFLECTION_FORM),
+    KeyGroup("Reflections screen", REFLECTIONS),
+    KeyGroup("Attendance screen", ATTENDANCE),
+    KeyGroup("Participant form", PARTICIPANT_FORM),
+    KeyGroup("Jump and day pickers", PICKER),
+    KeyGroup("Questions (retract, everyone present, take control, close the day, an earlier day)", CHOICE),
+    KeyGroup("QR code", QR),
+    KeyGroup("Hand-control picker", CONTROL_PICKER),
+    KeyGroup("Note to the driver", NOTE_FORM),
+    KeyGroup("Join requests", REQUESTS),
+    KeyGroup("Help", HELP),
+)
+
+
+def binding_ids() -> frozenset[str]:
+    """The ids a user may remap in the config file's ``[keys]`` table: those the help screen lists."""
+    return frozenset(b.id for group in HELP_GROUPS for b in group.bindings if b.id is not None)

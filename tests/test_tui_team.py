@@ -320,18 +320,21 @@ async def test_the_presence_panel_shows_who_is_connected_and_drops_dead_processe
         with Store.open(demo_db, clock=clock) as store:
             ghost = presence.claim(store, actor="ghost", role="co", exclusive=False, clock=clock)
             store.write(lambda c: c.execute("UPDATE presence SET pid = ? WHERE actor = 'ghost'", (int(gone.stdout),)))
-        await panel.reload()
+        await lead.live.heartbeat()  # the lead's heartbeat reads the team's rows too
+        await settle(lp)
         assert [row[0] for row in panel.rows] == ["lead ▶", "amina"]
         # A live row appears, then goes stale when its heartbeat stops.
         with Store.open(demo_db, clock=clock) as store:
             presence.claim(store, actor="bob", role="observer", exclusive=False, clock=clock)
             presence.leave(store, ghost.connection)
-        await panel.reload()
+        await lead.live.heartbeat()  # the lead's heartbeat reads the team's rows too
+        await settle(lp)
         assert [row[0] for row in panel.rows] == ["lead ▶", "amina", "bob"]
         clock.advance(timedelta(seconds=7))
         for app in (lead, co):  # their heartbeats, which run every two seconds
             await app.live.heartbeat()
-        await panel.reload()
+        await lead.live.heartbeat()  # the lead's heartbeat reads the team's rows too
+        await settle(lp)
         assert [row[0] for row in panel.rows] == ["lead ▶", "amina"]
         # Nothing changed: nothing is repainted (a slow link gets no bytes).
         painted: list[object] = []
@@ -339,8 +342,8 @@ async def test_the_presence_panel_shows_who_is_connected_and_drops_dead_processe
         monkeypatch.setattr(panel, "update", lambda *args, **kwargs: painted.append(update(*args, **kwargs)))
         for app in (lead, co):
             await app.live.heartbeat()
-        await panel.reload()
-        await panel.reload()
+        await lead.live.heartbeat()
+        await settle(lp)
         assert painted == []
         await lp.press("w")
         await settle(lp)
@@ -402,9 +405,8 @@ def _snapshot_run(clock: FakeClock, keys: tuple[str, ...] = ()) -> Callable[[Pil
             await settle(pilot)
         app = pilot.app
         assert isinstance(app, FacilitatorApp)
-        for screen in app.screen_stack:
-            for panel in screen.query(TeamPanel) if isinstance(screen, LeadScreen) else ():
-                await panel.reload()
+        await app.live.heartbeat()  # the team's rows, read with the heartbeat, are on any panel shown
+        await settle(pilot)
         app.clear_notifications()
         await pilot.pause()
 

@@ -253,6 +253,13 @@ class Session:
         on = days.to_open(self.state, self.store.clock.now())
         return self.open_day(on, auto=True) if on is not None else None
 
+    def keep_calendar(self) -> bool:
+        """Write down the end of any day left open and, driving, open the day dated today (every app does
+        this at start and every few seconds, so the workshop's midnight is noticed); whether it wrote."""
+        closed = self.close_overdue_days()
+        opened = self.open_today() if self.role != OBSERVER else None
+        return bool(closed) or opened is not None
+
     def close_day(self) -> Event:
         """The driver ends the current day now (a day already left open ends where it was inferred to)."""
         self.refresh()

@@ -5,13 +5,15 @@ the screen shows has always been written. Other processes' changes arrive from t
 (:class:`~facilitator.tui.live_run.LiveRun`, which polls ``data_version``) as messages.
 
 This is the one module that knows the screens: it composes them, passes each what it needs (the forms a
-screen opens, the help screen's list of keys) and imports them lazily, for start-up time. Screens and
-widgets see the app through :class:`~facilitator.tui.live.LiveApp`, never this class.
+screen opens) and imports them lazily, for start-up time. It holds composition and wiring only: every key is
+declared in :mod:`facilitator.tui.bindings`, what the driver's keys do is :mod:`facilitator.tui.driving`, who
+may press what and the team's commands :mod:`facilitator.tui.teamwork`, live reload
+:mod:`facilitator.tui.script_watch`; each action here is one line that hands over or opens a screen.
+Screens and widgets see the app through :class:`~facilitator.tui.live.LiveApp`, never this class.
 """
 
 from __future__ import annotations
 
-import asyncio
 import gc
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
@@ -31,25 +33,24 @@ from facilitator.problems import InputError, StoreError
 from facilitator.record.clock import Clock, SystemClock, default_clock
 from facilitator.team import presence
 from facilitator.team.presence import Presence
-from facilitator.team.roles import DEFAULT_TAKEOVER_AFTER, LEAD, OBSERVER, drives
+from facilitator.team.roles import DEFAULT_TAKEOVER_AFTER, LEAD
 from facilitator.text import printable
 from facilitator.tui import bindings
 from facilitator.tui.crash import CrashReportingApp
+from facilitator.tui.driving import Driving
 from facilitator.tui.keys import normalize_keymap
 from facilitator.tui.live_run import POLL_SECONDS, LiveRun, Reading
-from facilitator.tui.palette import FILE_ACTIONS, open_palette, without_file_writes
+from facilitator.tui.palette import open_palette, without_file_writes
+from facilitator.tui.script_watch import RELOAD_SECONDS, ScriptWatch
 from facilitator.tui.snapshot import AttendanceSnapshot, PersonRow
+from facilitator.tui.teamwork import Teamwork
 
 if TYPE_CHECKING:
-    from facilitator.live.reload import Reload, SourceWatcher
+    from facilitator.live.reload import Reload
     from facilitator.tui.live import LiveApp
     from facilitator.tui.screens.requests import RequestWatch
 
 T = TypeVar("T")
-# What only the driver may do (the keys n, p, space, +, -, [, ], g, d), and what else observers may not.
-DRIVER_ACTIONS = frozenset({"next_step", "previous_step", "toggle_pause", "adjust", "jump", "change_day"})
-TEAM_WRITES = frozenset({"log_reflection", "ask_control", "hand_control", "take_control", "send_note"})
-RELOAD_SECONDS = 1.0  # how often the workshop's files are checked for edits
 CALENDAR_SECONDS = 5.0  # how often a day left open, or a new day dated today, is looked for
 
 
@@ -66,6 +67,8 @@ class FacilitatorApp(CrashReportingApp):
     script_problems: var[tuple[str, ...]] = var(tuple, init=False)
     # Who is present where, kept current next to ``state``; None until the first read (or without a programme).
     attendance: var[AttendanceSnapshot | None] = var(None, init=False)
+    # The team's live presence rows (facilitator.team.presence), oldest first; empty until the first read.
+    present: var[tuple[Presence, ...]] = var(tuple, init=False)
 
     def __init__(
         self,
@@ -95,7 +98,6 @@ class FacilitatorApp(CrashReportingApp):
         self.address = address  # where this person connects from ($SSH_CONNECTION), recorded when joining
         # Heartbeats are real time, even in a rehearsal whose clock runs faster (facilitator.record.clock.ScaledClock).
         self.presence_clock = presence_clock or SystemClock()
-        self._notes_seen = 0
         # The database thread, the poll of what other processes commit, and this process's presence row.
         self.live = LiveRun(
             db_path,
@@ -111,9 +113,10 @@ class FacilitatorApp(CrashReportingApp):
         self._attendance_seq = -1  # the state's last_seq when the attendance shown was read
         self.commands_in_flight = 0
         self.store_fault: str | None = None  # the database's last refusal, shown until a command succeeds
-        self.reload_seconds = reload_seconds
-        self._watcher: SourceWatcher | None = None
-        self._reloading = False
+        # What the keys do, by who does it: the driver's commands, the team's, the script's live reload.
+        self.driver_commands = Driving(self)
+        self.team = Teamwork(self)
+        self.script_watch = ScriptWatch(self, self._show_reload, self._reload_failed, every=reload_seconds)
         self.qr_location: str | None = None  # the location the QR screen showed last, which q opens again
         self.join_requests: RequestWatch | None = None
         # The keymap as Textual applies it, kept here for what shows keys (help, key bars) and looks them up.
@@ -141,7 +144,7 @@ class FacilitatorApp(CrashReportingApp):
             self._show_attendance(attendance, state.last_seq)
         previous = self.state
         self.state = state
-        self._team_changed(previous, state)
+        self.team.changed(previous, state)
 
     def _show_attendance(self, snapshot: AttendanceSnapshot, seq: int) -> None:
         self.attendance = snapshot
@@ -205,7 +208,7 @@ class FacilitatorApp(CrashReportingApp):
 
         reading = await self.run_db(self._join)
         state = reading.state
-        self._notes_seen = state.last_seq  # notes sent before this process opened are not popped up again
+        self.team.notes_seen = state.last_seq  # notes sent before this process opened are not popped up again
         programme = state.programme
         if programme is not None:
             self.title = printable(programme.workshop.title)
@@ -223,7 +226,7 @@ class FacilitatorApp(CrashReportingApp):
 
         self.join_requests = watch_join_requests(self)
         # Not awaited: the first frame does not wait for the presence write.
-        self.run_worker(self._start_presence_and_reload(state), group="presence")
+        self.run_worker(self._hold_presence_and_watch(state), group="presence")
 
     def _join(self, session: Session) -> Reading:
         """On the database thread: record that this person joined (as lead, co or observer), then read the run."""
@@ -240,19 +243,13 @@ class FacilitatorApp(CrashReportingApp):
     async def on_unmount(self) -> None:
         await self.live.close()
 
-    # -- the calendar: days that end and the day dated today ------------------------------------------
+    # -- the calendar, presence and live reload ------------------------------------------------------
 
     async def _keep_calendar(self) -> None:
-        """Write down the end of any day left open, and, driving, open the day dated today (facilitator.live.days).
-
-        Run at start and every few seconds, so the workshop's midnight passing is noticed while the app runs.
-        """
+        """Days that end and the day dated today (Session.keep_calendar), at start and every few seconds."""
 
         def upkeep(session: Session) -> Reading | None:
-            changed = bool(session.close_overdue_days())
-            if session.role != OBSERVER and session.open_today() is not None:
-                changed = True
-            return self.live.read(session) if changed else None
+            return self.live.read(session) if session.keep_calendar() else None
 
         try:
             result = await self.run_db(upkeep)
@@ -261,62 +258,18 @@ class FacilitatorApp(CrashReportingApp):
         if result is not None:
             self._show(result)
 
-    # -- presence and live reload --------------------------------------------------------------------
-
-    async def _start_presence_and_reload(self, state: SessionState) -> None:
-        """Hold the lead's place with a heartbeat, and watch the workshop's files for edits."""
-        held = self.live.presence
-        connection = held.connection if held else None
+    async def _hold_presence_and_watch(self, state: SessionState) -> None:
+        """Hold this process's place in the team with a heartbeat, and watch the workshop's files for edits."""
         try:
-            row = await self.run_db(
-                lambda s: presence.claim(
-                    s.store,
-                    actor=self.actor,
-                    role=self.role,
-                    exclusive=self.role == LEAD,
-                    connection=connection,
-                    location=self.location,
-                    clock=self.presence_clock,
-                )
+            await self.live.hold_presence(
+                self.role, exclusive=self.role == LEAD, location=self.location, clock=self.presence_clock
             )
         except presence.LeadActive as exc:
-            self.live.presence = None
             self.exit(return_code=2, message="\n".join(exc.lines()))
             return
-        self.live.keep_alive(row, clock=self.presence_clock)
         if state.source:
             # Watching needs the YAML loader; set it up after the first frame so start-up does not wait.
-            self.call_after_refresh(self._start_watching, Path(state.source))
-
-    async def _start_watching(self, source: Path) -> None:
-        from facilitator.live.reload import SourceWatcher
-
-        self._watcher = await asyncio.to_thread(SourceWatcher, source)
-        self.set_interval(self.reload_seconds, self._check_source)
-
-    async def _check_source(self) -> None:
-        """Reload the script when its files changed: read them off the event loop, record on the db thread."""
-        watcher = self._watcher
-        if watcher is None or self._reloading:
-            return
-        self._reloading = True
-        from facilitator.live.reload import apply_check
-
-        try:
-            checked = await asyncio.to_thread(watcher.check)
-            if not checked.changed:
-                return
-
-            def record(session: Session) -> tuple[Reload, SessionState]:
-                return apply_check(session, checked), session.state
-
-            result, state = await self.run_db(record)
-        except Exception as exc:  # a reload must never take the running session down with it
-            self.script_problems = (f"{watcher.source}: could not reload the script: {exc}",)
-            return
-        finally:
-            self._reloading = False
-        self._show_reload(result, state, watcher.source)
+            self.call_after_refresh(self.script_watch.start, Path(state.source))
 
     def _show_reload(self, result: Reload, state: SessionState, source: Path) -> None:
         from facilitator.live.reload import Status
@@ -331,47 +284,39 @@ class FacilitatorApp(CrashReportingApp):
                 self.sub_title = printable(state.programme.workshop.organiser)
             self.notify("Script reloaded.", timeout=3)
 
-    # -- actions -------------------------------------------------------------------------------------
+    def _reload_failed(self, problem: str) -> None:
+        self.script_problems = (problem,)
+
+    def on_live_run_presence_changed(self, message: LiveRun.PresenceChanged) -> None:
+        self.present = message.rows
+
+    # -- actions: the driver's (facilitator.tui.driving) ----------------------------------------------
 
     async def action_next_step(self) -> None:
-        await self.stepping(lambda confirmed: lambda s: s.next_step(confirmed=confirmed))
+        await self.driver_commands.next_step()
 
     async def action_previous_step(self) -> None:
-        await self.stepping(lambda confirmed: lambda s: s.previous_step(confirmed=confirmed))
-
-    async def stepping(self, make: Callable[[bool], Callable[[Session], object]]) -> None:
-        """Run a command that enters a step; when that would reopen a closed day or carry a day over to
-        another date, ask the driver first (facilitator.live.days.reopening) and run it again if they say yes."""
-        from facilitator.live.session import NeedsConfirmation
-        from facilitator.tui.modals.choice import YES, Choice
-
-        try:
-            await self.attempt(make(False))
-        except NeedsConfirmation as exc:
-
-            def answered(answer: str | None) -> None:
-                if answer == YES:
-                    self.run_worker(self.command(make(True)), exclusive=True, group="step")
-
-            self.push_screen(Choice("Go back to an earlier day?", str(exc), "enter the step"), answered)
-        except InputError as exc:
-            self.notify("\n".join(exc.lines()), severity="error", markup=False)
-        except StoreError as exc:
-            self.show_store_error(exc)
+        await self.driver_commands.previous_step()
 
     async def action_toggle_pause(self) -> None:
-        await self.command(lambda s: s.resume() if s.state.timer and s.state.timer.paused else s.pause())
+        await self.driver_commands.toggle_pause()
 
     async def action_adjust(self, seconds: int) -> None:
-        await self.command(lambda s: s.adjust(timedelta(seconds=seconds)))
+        await self.driver_commands.adjust(seconds)
 
     def jump_to(self, day: str, exercise: str, step: str) -> None:
-        on = date.fromisoformat(day)
+        self.driver_commands.jump_to(day, exercise, step)
 
-        def make(confirmed: bool) -> Callable[[Session], object]:
-            return lambda s: s.enter_step(exercise, step, on=on, confirmed=confirmed)
+    def open_day(self, on: date) -> None:
+        self.driver_commands.open_day(on)
 
-        self.run_worker(self.stepping(make), exclusive=True, group="jump")
+    def close_day(self) -> None:
+        self.driver_commands.close_day()
+
+    async def action_quit(self) -> None:
+        self.driver_commands.quit(driving=self.driving)
+
+    # -- actions: screens this app opens ----------------------------------------------------------
 
     def action_jump(self) -> None:
         from facilitator.tui.modals.pickers import JumpScreen
@@ -382,38 +327,6 @@ class FacilitatorApp(CrashReportingApp):
         from facilitator.tui.modals.pickers import DayScreen
 
         self.push_screen(DayScreen())
-
-    def open_day(self, on: date) -> None:
-        self.run_worker(self.command(lambda s: s.open_day(on)), exclusive=True, group="day")
-
-    def close_day(self) -> None:
-        self.run_worker(self.command(Session.close_day), exclusive=True, group="day")
-
-    async def action_quit(self) -> None:
-        """Leave the app; the driver leaving after the day's last step is offered to close the day first."""
-        state = self.state
-        timeline = state.day_timeline()
-        last = bool(timeline) and state.current is not None and state.current == timeline[-1]
-        if not (self.driving and last and state.day not in state.closed):
-            self.exit()
-            return
-        from facilitator.tui.modals.choice import NO, YES, Choice
-
-        async def close_and_quit() -> None:
-            await self.command(Session.close_day)
-            self.exit()
-
-        def answered(answer: str | None) -> None:
-            if answer == YES:
-                self.run_worker(close_and_quit(), exclusive=True, group="day")
-            elif answer == NO:
-                self.exit()
-
-        text = (
-            "This is the day's last step. Close the day now, so its record ends here? Left open, it is closed "
-            "later at the end its pace forecast gave at your last action."
-        )
-        self.push_screen(Choice("Close the day?", text, "close the day and quit", "quit, leave it open"), answered)
 
     def action_log_reflection(self) -> None:
         from facilitator.tui.modals.reflection_form import ReflectionForm
@@ -457,57 +370,28 @@ class FacilitatorApp(CrashReportingApp):
         if not isinstance(self.screen, RequestsScreen):
             self.push_screen(RequestsScreen())
 
-    # -- the team: control, notes, presence (facilitator.team.roles) --------------------------------------
+    # -- the team (facilitator.tui.teamwork) ------------------------------------------------------------
 
     @property
     def driving(self) -> bool:
-        return drives(self.state.driver, self.actor, self.role)
+        return self.team.driving
 
     @property
     def saves_files(self) -> bool:
-        """Whether this role may write files (a screenshot): the lead only, at the host's own terminal.
-
-        Co-facilitators and observers log in, often over SSH with a forced command, to an account that is
-        not theirs: what they see must not land in its files.
-        """
-        return self.role == LEAD
+        return self.team.saves_files
 
     def crash_about(self) -> str:
         return f"{type(self).__name__} ({self.role})"
 
     def refusal(self, action: str) -> str | None:
-        """Why this process's role may not run ``action`` now (the key then only says so); None if it may."""
-        if action in FILE_ACTIONS and not self.saves_files:
-            return "only the lead's terminal saves screenshots"
-        if self.role == OBSERVER and action in DRIVER_ACTIONS | TEAM_WRITES:
-            return "observers only look: you cannot change the session"
-        driver = printable(self.state.driver or "the lead")
-        if action in DRIVER_ACTIONS and not self.driving:
-            return f"{driver} is driving: press c to ask for control"
-        if action == "hand_control" and not self.driving:
-            return f"only the driver hands control; {driver} is driving"
-        if action in ("ask_control", "take_control", "send_note") and self.driving:
-            return "you are driving" + ("" if action == "send_note" else " already")
-        return None
+        return self.team.refusal(action)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys this role may not use now are left out of the footer (and say why when pressed)."""
         return self.refusal(action) is None
 
-    def _team_changed(self, old: SessionState, new: SessionState) -> None:
-        from facilitator.tui.team_notices import day_notices, team_notices
-
-        notices = team_notices(old, new, me=self.actor, role=self.role, notes_after=self._notes_seen)
-        for notice in [*day_notices(old, new), *notices]:
-            self.notify(notice.text, title=notice.title, severity=notice.severity, markup=False, timeout=8)  # type: ignore[arg-type]
-        self._notes_seen = max(self._notes_seen, new.last_seq)
-        if (old.driver, old.control_requests) != (new.driver, new.control_requests):
-            self.refresh_bindings()  # the footer follows the driver's seat
-
     async def action_ask_control(self) -> None:
-        asked = await self._team_command(Session.request_control)
-        if asked is not None:
-            self.notify(f"Asked {printable(self.state.driver or 'the lead')} for control.", markup=False, timeout=4)
+        await self.team.ask_control()
 
     def action_hand_control(self) -> None:
         from facilitator.tui.modals.control_picker import ControlPicker
@@ -516,27 +400,13 @@ class FacilitatorApp(CrashReportingApp):
             self.push_screen(ControlPicker())
 
     def hand_control_to(self, name: str) -> None:
-        self.run_worker(self._team_command(lambda s: s.hand_control(name)), group="control")
+        self.team.hand_control_to(name)
 
     def decline_control(self, name: str) -> None:
-        async def decline() -> None:
-            if await self._team_command(lambda s: s.decline_control(name)) is not None:
-                self.notify(f"Declined {printable(name)}'s request for control.", markup=False, timeout=4)
-
-        self.run_worker(decline(), group="control")
+        self.team.decline_control(name)
 
     def action_take_control(self) -> None:
-        from facilitator.tui.modals.choice import YES, Choice
-
-        def answered(answer: str | None) -> None:
-            if answer == YES:
-                after = self.takeover_after
-                command = partial(Session.take_control, after=after, clock=self.presence_clock)
-                self.run_worker(self._team_command(command), group="control")
-
-        who = self.state.driver or "the lead"
-        text = "Only when their process has gone (no heartbeat): while they are connected, ask with c instead."
-        self.push_screen(Choice(f"Take control from {who}?", text, "take control"), answered)
+        self.team.take_control()
 
     def action_send_note(self) -> None:
         from facilitator.tui.modals.note_form import NoteForm
@@ -545,23 +415,7 @@ class FacilitatorApp(CrashReportingApp):
             self.push_screen(NoteForm())
 
     def send_note(self, text: str) -> None:
-        async def send() -> None:
-            sent = await self._team_command(lambda s: s.send_note(text))
-            if sent is not None:
-                to = sent.payload.get("to") or "the driver"
-                self.notify(f"Note sent to {printable(to)}.", markup=False, timeout=4)
-
-        self.run_worker(send(), group="note")
-
-    async def _team_command(self, command: Callable[[Session], T]) -> T | None:
-        """Run a team command; its refusal as a notification (and None)."""
-        try:
-            return await self.attempt(command)
-        except InputError as exc:
-            self.notify("\n".join(exc.lines()), severity="error", markup=False)
-        except StoreError as exc:
-            self.show_store_error(exc)
-        return None
+        self.team.send_note(text)
 
     def action_toggle_team(self) -> None:
         from facilitator.tui.widgets.team_panel import TeamPanel

@@ -3,13 +3,13 @@
 :class:`~facilitator.tui.app.FacilitatorApp` is the one implementation (mypy checks it in app.py). A screen
 reads the run through it (``state``, ``attendance``, the clocks, who this process is) and changes it
 through the app's commands; a screen's own answer goes back by ``dismiss()``. Widgets follow changes by
-watching the app's reactives ``state``, ``attendance`` and ``script_problems``.
+watching the app's reactives ``state``, ``attendance``, ``present`` and ``script_problems``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 
 if TYPE_CHECKING:
@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from facilitator.config import Config
     from facilitator.live.session import Session
     from facilitator.live.state import SessionState
+    from facilitator.problems import StoreError
     from facilitator.record.clock import Clock
+    from facilitator.team.presence import Presence
     from facilitator.tui.snapshot import AttendanceSnapshot
 
 T = TypeVar("T")
@@ -38,6 +40,10 @@ class LiveApp(Protocol):
         """Who is present where; None before the first read or without a programme."""
 
     @property
+    def present(self) -> tuple[Presence, ...]:
+        """The team's live presence rows (one per open process), oldest first; empty before the first read."""
+
+    @property
     def script_problems(self) -> tuple[str, ...]:
         """Problems of a script that failed to reload, one line each; empty while the files are valid."""
 
@@ -46,6 +52,10 @@ class LiveApp(Protocol):
     @property
     def clock(self) -> Clock:
         """The run's clock (a rehearsal may run it faster)."""
+
+    @property
+    def takeover_after(self) -> timedelta:
+        """How long the driver's process must have been gone before control may be taken."""
 
     @property
     def presence_clock(self) -> Clock:
@@ -81,6 +91,9 @@ class LiveApp(Protocol):
 
     async def command(self, command: Callable[[Session], object]) -> None:
         """Run a session command; show the state it committed, or its error as a notification."""
+
+    def show_store_error(self, exc: StoreError) -> None:
+        """Say plainly that the database refused (a full or read-only disk); the screen keeps what it showed."""
 
     def refusal(self, action: str) -> str | None:
         """Why this process's role may not run the app's ``action`` now; None if it may."""

@@ -5,8 +5,10 @@ processes commit: every ``POLL_SECONDS`` a ``PRAGMA data_version`` check (micros
 moved, the new events folded on the database thread. What changed reaches the app as Textual messages,
 posted in this order: :class:`LiveRun.AttendanceChanged` (who is present, when it changed), then
 :class:`LiveRun.StateChanged`, so whatever redraws on the state already sees the new counts; a database that
-refuses to be read says so with :class:`LiveRun.StoreFailed`. It also keeps this process's presence row alive
-with a heartbeat, and removes it when the app closes.
+refuses to be read says so with :class:`LiveRun.StoreFailed`. It also holds this process's presence row
+(claimed, then kept alive with a heartbeat, removed when the app closes) and posts
+:class:`LiveRun.PresenceChanged` when the team's live rows change: read with each heartbeat, and with each
+poll that brought new events.
 
 A state comes with its ``last_seq``: an app shows a polled state only when it is newer than what it shows
 (a command of its own may have shown a later one while the message waited in the queue).
@@ -61,6 +63,13 @@ class LiveRun:
             self.snapshot = snapshot
             self.seq = seq
 
+    class PresenceChanged(Message):
+        """The team's live presence rows (one per open process) as just read, oldest first."""
+
+        def __init__(self, rows: tuple[Presence, ...]) -> None:
+            super().__init__()
+            self.rows = rows
+
     class StoreFailed(Message):
         """The poll could not read the store (a failing disk); it goes on polling."""
 
@@ -94,8 +103,12 @@ class LiveRun:
         self._read_seq = -1
         self._polling = False
         self._app: MessagePump | None = None
+        self.actor = actor
+        self.role = role
+        self.location = location
         self.presence: Presence | None = None  # this process's presence row, once claimed
         self._presence_clock: Clock | None = None
+        self._present: tuple[Presence, ...] | None = None  # the team's live rows as last posted
 
     # -- the database thread -------------------------------------------------------------------------
 
@@ -123,17 +136,20 @@ class LiveRun:
         self._polling = True
         try:
 
-            def check(session: Session) -> tuple[int, Reading | None]:
+            def check(session: Session) -> tuple[int, Reading | None, tuple[Presence, ...] | None]:
                 version = session.store.data_version()
                 if version == self._data_version:
-                    return version, None
+                    return version, None, None
                 session.refresh()
                 if session.state.last_seq == self._read_seq:
-                    return version, None
-                return version, self.read(session)
+                    return version, None, None
+                # New events often come with a process joining or leaving: look at the team now, not at
+                # the next heartbeat.
+                present = self._read_present(session) if self._present is not None else None
+                return version, self.read(session), present
 
             try:
-                version, reading = await self.run_db(check)
+                version, reading, present = await self.run_db(check)
             except StoreError as exc:  # a failing disk: the app keeps showing the last state; poll again
                 self._app.post_message(self.StoreFailed(exc))
                 return
@@ -142,10 +158,41 @@ class LiveRun:
                 if reading.attendance is not None:
                     self._app.post_message(self.AttendanceChanged(reading.attendance, reading.state.last_seq))
                 self._app.post_message(self.StateChanged(reading.state))
+            self._post_present(present)
         finally:
             self._polling = False
 
     # -- presence ------------------------------------------------------------------------------------
+
+    async def hold_presence(
+        self, role: str, *, exclusive: bool, location: str | None = None, clock: Clock | None = None
+    ) -> Presence:
+        """Claim this process's presence row in ``role`` (again, if the command line claimed it already)
+        and keep it alive; :class:`~facilitator.team.presence.LeadActive` when ``exclusive`` and taken."""
+        held = self.presence
+        connection = held.connection if held is not None else None
+        self._presence_clock = clock
+
+        def claim(session: Session) -> tuple[Presence, tuple[Presence, ...]]:
+            row = presence.claim(
+                session.store,
+                actor=self.actor,
+                role=role,
+                exclusive=exclusive,
+                connection=connection,
+                location=location,
+                clock=clock,
+            )
+            return row, self._read_present(session)
+
+        try:
+            row, present = await self.run_db(claim)
+        except presence.LeadActive:
+            self.presence = None
+            raise
+        self.keep_alive(row, clock=clock)
+        self._post_present(present)
+        return row
 
     def keep_alive(self, row: Presence, *, clock: Clock | None = None) -> None:
         """Hold ``row`` with a heartbeat every ``presence.HEARTBEAT_SECONDS``, on ``clock`` (real time by default)."""
@@ -155,12 +202,27 @@ class LiveRun:
         self._app.set_interval(presence.HEARTBEAT_SECONDS, self.heartbeat)
 
     async def heartbeat(self) -> None:
+        """Mark this process as seen, then read who else is (a process that went is noticed here)."""
         row = self.presence
         if row is None:
             return
         clock = self._presence_clock
+
+        def beat(session: Session) -> tuple[Presence, ...]:
+            with contextlib.suppress(StoreError):  # a full disk refuses the write; the team can still be read
+                presence.heartbeat(session.store, row, clock=clock)
+            return self._read_present(session)
+
         with contextlib.suppress(StoreError):  # busy for long: the next beat comes before the row goes stale
-            await self.run_db(lambda s: presence.heartbeat(s.store, row, clock=clock))
+            self._post_present(await self.run_db(beat))
+
+    def _read_present(self, session: Session) -> tuple[Presence, ...]:
+        return tuple(presence.present(session.store, clock=self._presence_clock))
+
+    def _post_present(self, rows: tuple[Presence, ...] | None) -> None:
+        if rows is not None and rows != self._present and self._app is not None:
+            self._present = rows
+            self._app.post_message(self.PresenceChanged(rows))
 
     async def close(self) -> None:
         """Leave the presence row (a clean exit) and close the database thread."""

@@ -15,7 +15,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from facilitator.live.state import SessionState
-from facilitator.team import presence
+from facilitator.team.presence import Presence
 from facilitator.team.roles import CO, LEAD, OBSERVER
 from facilitator.text import printable
 from facilitator.tui import bindings
@@ -47,15 +47,13 @@ class ControlPicker(ModalScreen[None]):
     connected: frozenset[str] | None = None  # who has a live process (None until read)
 
     def on_mount(self) -> None:
-        self.refill()
+        self.watch(self.app, "present", self._present_changed)
         self.watch(self.app, "state", lambda _: self.refill())
-        self.run_worker(self._read_presence(), group="control-presence")
 
-    async def _read_presence(self) -> None:
+    def _present_changed(self, rows: tuple[Presence, ...]) -> None:
         """Mark who is not connected: handing control to them would leave nobody driving."""
-        app = self.lead_app
-        rows = await app.run_db(lambda s: presence.present(s.store, clock=app.presence_clock))
-        self.connected = frozenset(row.actor for row in rows if row.role in (LEAD, CO))
+        # No rows at all: not read yet (this process's own row is always among them once it is).
+        self.connected = frozenset(row.actor for row in rows if row.role in (LEAD, CO)) if rows else None
         self.refill()
 
     def refill(self) -> None:

@@ -10,6 +10,7 @@ then a message), and repaints only what changed (the timer once a second).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,7 +29,6 @@ from facilitator.live.session import Session
 from facilitator.live.state import SessionState
 from facilitator.problems import StoreError
 from facilitator.record.clock import Clock, default_clock
-from facilitator.team import presence
 from facilitator.team.roles import OBSERVER
 from facilitator.text import printable, reflow
 from facilitator.tui import bindings
@@ -272,11 +272,8 @@ class RoomApp(CrashReportingApp):
 
     async def _hold_presence(self) -> None:
         """A non-exclusive presence row in the role "room", kept alive by a heartbeat."""
-        try:
-            row = await self.run_db(lambda s: presence.claim(s.store, actor=self.actor, role=ROOM, exclusive=False))
-        except StoreError:
-            return  # the database is busy for long: the view still works, it is just not listed
-        self.live.keep_alive(row)
+        with contextlib.suppress(StoreError):  # busy for long: the view still works, it is just not listed
+            await self.live.hold_presence(ROOM, exclusive=False)
 
     async def on_unmount(self) -> None:
         await self.live.close()

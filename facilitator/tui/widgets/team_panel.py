@@ -1,15 +1,16 @@
 """The team on the main screen: a line saying who drives and who you are, and the presence panel (``w``).
 
 The panel lists the live presence rows (facilitator.team.presence): one per open process, with the role and
-location it joined with, where it connects from, since when and when it was last seen. It re-reads them
-with every poll that brought new events and every two seconds while shown, and repaints only when what
-it shows changed, so a row of a process that exits or is killed goes within a few seconds and an idle
-panel sends nothing down a slow link.
+location it joined with, where it connects from, since when and when it was last seen. The live-run client
+reads them with every heartbeat (two seconds) and every poll that brought new events, and the app keeps
+them in its ``present`` reactive; the panel repaints only when what it shows changed, so a row of a process
+that exits or is killed goes within a few seconds and an idle panel sends nothing down a slow link.
 """
 
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Sequence
 from datetime import datetime
 
 from rich.table import Table
@@ -23,7 +24,6 @@ from facilitator.team.roles import drives
 from facilitator.text import printable
 from facilitator.tui.live import live_app
 
-REFRESH_SECONDS = 2.0
 SEEN_NOW_SECONDS = 5  # a heartbeat comes every two seconds: anything this fresh is "now" (and repaints nothing)
 
 Row = tuple[str, str, str, str, str, str]
@@ -68,7 +68,7 @@ class TeamLine(Static):
     _shown: str | None = None
 
 
-def presence_rows(rows: list[Presence], state: SessionState, now: datetime, timezone: str) -> tuple[Row, ...]:
+def presence_rows(rows: Sequence[Presence], state: SessionState, now: datetime, timezone: str) -> tuple[Row, ...]:
     """The panel's rows as text: name, role, location, from, since (workshop time) and last seen."""
     tz = zoneinfo.ZoneInfo(timezone)
     here = presence.this_host()
@@ -107,34 +107,25 @@ class TeamPanel(Static):
     """Who is connected right now (w shows and hides it)."""
 
     rows: tuple[Row, ...] | None = None  # what is on screen
-    _reading = False
 
     def on_mount(self) -> None:
         self.border_title = "connected (w hides)"
         self.display = False
-        self.set_interval(REFRESH_SECONDS, self.reload)
-        self.watch(self.app, "state", self._state_changed)
-
-    def _state_changed(self) -> None:
-        self.run_worker(self.reload(), group="team-panel")
+        # The live-run client reads the rows with every heartbeat and with every poll that brought events.
+        self.watch(self.app, "present", lambda _: self.show_rows())
+        self.watch(self.app, "state", lambda _: self.show_rows())
 
     def toggle(self) -> None:
         self.display = not self.display
-        if self.display:
-            self.run_worker(self.reload(), group="team-panel")
+        self.show_rows()
 
-    async def reload(self) -> None:
-        if not self.display or self._reading:
+    def show_rows(self) -> None:
+        if not self.display:
             return
         app = live_app(self)
-        self._reading = True
-        try:
-            live = await app.run_db(lambda s: presence.present(s.store, clock=app.presence_clock))
-        finally:
-            self._reading = False
         state = app.state
         timezone = state.programme.workshop.timezone if state.programme else "UTC"
-        rows = presence_rows(live, state, app.presence_clock.now(), timezone)
+        rows = presence_rows(app.present, state, app.presence_clock.now(), timezone)
         if rows != self.rows:  # nothing changed: nothing repainted
             self.rows = rows
             self.update(presence_table(rows))

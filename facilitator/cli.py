@@ -364,15 +364,27 @@ def attendance() -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--db", "db", required=True, type=click.Path(path_type=Path), help="The run database.")
 @click.option("--location", "location", required=True, help="The location whose video call the report is of.")
-@click.option("--dry-run", is_flag=True, help="Show what would be recorded, and write nothing.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show each matched person's intervals and who was not matched (with e-mail), and write nothing.",
+)
+@click.option(
+    "--date-order",
+    "date_order",
+    type=click.Choice(["dmy", "mdy"]),
+    default=None,
+    help="Day first (dmy) or month first (mdy), for a report whose dates read both ways.",
+)
 @click.option("--as", "actor", default=_default_actor, help="Your name in the log.")
-def import_report(file: Path, db: Path, location: str, dry_run: bool, actor: str) -> None:
-    """Reconcile a Zoom participants report (CSV) or a Teams attendance report with the roster.
+def import_report(*, file: Path, db: Path, location: str, dry_run: bool, date_order: str | None, actor: str) -> None:
+    """Reconcile a Zoom participants report or a Teams attendance report or list with the roster.
 
-    People are matched by e-mail, then by name (ignoring case, accents and spacing); each person's
-    rejoins become intervals, recorded as check-ins and check-outs whose source is zoom or teams.
-    Times are read in the location's time zone unless the report states one. Importing the same
-    report again records nothing new.
+    Column names in English, French, Spanish, Portuguese or German; UTF-8 or UTF-16, tab-, comma- or
+    semicolon-separated, as downloaded or as Excel saves it again. People are matched by e-mail, then
+    by name (ignoring case, accents and spacing); each person's rejoins become intervals, recorded as
+    check-ins and check-outs whose source is zoom or teams. Times are read in the location's time zone
+    unless the report states one. Importing the same report again records nothing new.
     """
     from facilitator.attendance.call_reports import read_report, reconcile, summary
     from facilitator.attendance.roster import Roster
@@ -386,7 +398,8 @@ def import_report(file: Path, db: Path, location: str, dry_run: bool, actor: str
             raise InputError(
                 f"--location: {location!r} is not a location of this workshop{did_you_mean(location, sorted(zones))}"
             )
-        report = read_report(file, timezone=zones[location], days=[day.date for day in workshop.days])
+        days = [day.date for day in workshop.days]
+        report = read_report(file, timezone=zones[location], days=days, date_order=date_order)
         events = store.events()
         result = reconcile(report, Roster.from_events(events), location=location, known_ids=(e.id for e in events))
         if dry_run:

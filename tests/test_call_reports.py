@@ -22,6 +22,7 @@ from click.testing import CliRunner
 
 from facilitator.attendance.call_reports import merge_intervals, name_candidates, normalise_name, read_report
 from facilitator.cli import main
+from facilitator.problems import InputError
 from facilitator.record import events as ev
 from facilitator.record.store import Store
 from facilitator.script.loading import load_workshop
@@ -113,7 +114,8 @@ def test_zoom_report_matches_by_email_and_name_merges_rejoins_and_converts_to_ut
     code, out = _import(report, "--db", db, "--location", "hq")
     assert code == 0, out
     assert out.splitlines() == [
-        "participants_84512345678.csv: Zoom participants report, 7 rows, times read in America/New_York",
+        "participants_84512345678.csv: Zoom participants report, month-first dates, 7 rows, "
+        "times read in America/New_York",
         "  matched 3 people (1 by e-mail, 2 by name) in 4 intervals",
         "  not matched (1): Guest Speaker",
         "recorded 8 events (0 already recorded)",
@@ -256,7 +258,7 @@ def test_teams_report_uses_in_meeting_activities_for_rejoins(db: Path, tmp_path:
     code, out = _import(report, "--db", db, "--location", "unmiss")
     assert code == 0, out
     assert out.splitlines() == [
-        "Attendance report 22-08-22.csv: Teams attendance report (in-meeting activities), 4 rows, "
+        "Attendance report 22-08-22.csv: Teams attendance report (in-meeting activities), day-first dates, 4 rows, "
         "times read in Africa/Juba",
         "  matched 2 people (1 by e-mail, 1 by name) in 3 intervals",
         "  not matched (1): Unknown Caller",
@@ -287,7 +289,9 @@ def test_teams_participants_section_alone_and_us_dates_and_a_stated_time_zone(db
     )
     code, out = _import(report, "--db", db, "--location", "unmiss")
     assert code == 0, out
-    assert out.splitlines()[0] == "teams.csv: Teams attendance report (participants), 1 rows, times read in UTC"
+    assert out.splitlines()[0] == (
+        "teams.csv: Teams attendance report (participants), month-first dates, 1 rows, times read in UTC"
+    )
     achol = ID["Achol Majok"]
     assert _attendance(db) == [
         _in(achol, "2022-08-22T10:00:00.000000Z", "teams", "unmiss"),
@@ -337,14 +341,20 @@ def test_names_ignore_case_accents_spacing_and_zoom_and_teams_forms() -> None:
     assert name_candidates("García Simón, Pedro") == ["garcia simon, pedro", "pedro garcia simon"]
 
 
-def test_day_first_or_month_first_is_decided_by_the_workshop_days(tmp_path: Path) -> None:
+def test_day_first_or_month_first_is_decided_by_the_workshop_days_when_the_file_does_not_say(tmp_path: Path) -> None:
     report = tmp_path / "zoom.csv"
     report.write_text(ZOOM_HEADER + "A,,04/08/2022 09:00:00 AM,04/08/2022 10:00:00 AM,60,No,Y\n", encoding="utf-8")
     month_first = read_report(report, timezone="UTC", days=[date(2022, 4, 8)])
     assert month_first.rows[0].joined == datetime(2022, 4, 8, 9, tzinfo=UTC)
+    assert month_first.date_order == "mdy"
     day_first = read_report(report, timezone="UTC", days=[date(2022, 8, 4)])
     assert day_first.rows[0].joined == datetime(2022, 8, 4, 9, tzinfo=UTC)
-    assert read_report(report, timezone="UTC").rows[0].joined == datetime(2022, 4, 8, 9, tzinfo=UTC)
+    with pytest.raises(InputError, match=r"--date-order dmy .* or --date-order mdy"):
+        read_report(report, timezone="UTC")
+    with pytest.raises(InputError, match="--date-order"):  # both readings are workshop days: still not settled
+        read_report(report, timezone="UTC", days=[date(2022, 4, 8), date(2022, 8, 4)])
+    asked = read_report(report, timezone="UTC", days=[date(2022, 4, 8)], date_order="dmy")
+    assert asked.rows[0].joined == datetime(2022, 8, 4, 9, tzinfo=UTC)
 
 
 # -- bad input, through the real command -----------------------------------------------------------
@@ -357,6 +367,7 @@ class Bad:
     expected: list[str]
     location: str = "hq"
     file: str = "report.csv"
+    private: tuple[str, ...] = ()  # every name and e-mail address in the file: none may be in the message
 
 
 def _utf8(text: str) -> bytes:
@@ -385,13 +396,15 @@ BAD = [
             "report.csv:1: Join Time: this is Zoom's unique-users report (total minutes only); export the "
             "participants report with 'Show unique users' unticked, so that it has Join Time and Leave Time"
         ],
+        private=("Sofia Marquez", "sofia.marquez@example.org"),
     ),
     Bad(
         "not a report",
         _utf8("hello,world\n1,2\n"),
         [
             "report.csv:1: header: no participant list found; expected a Zoom participants report "
-            "(Name (Original Name), User Email, Join Time, Leave Time) or a Teams attendance report"
+            "(Name (Original Name), User Email, Join Time, Leave Time) or a Teams attendance report, with column "
+            "names in English, French, Spanish, Portuguese or German"
         ],
     ),
     Bad(
@@ -411,6 +424,7 @@ BAD = [
             + "Priya Raman,,08/22/2022 08:00:00 AM,08/22/2022 09:00:00 AM,60,Yes,Y,extra\n"
         ),
         ["report.csv:3: row: has 8 fields; the header (line 1) has 7"],
+        private=("Sofia Marquez", "Priya Raman"),
     ),
     Bad(
         "unreadable dates",
@@ -421,11 +435,11 @@ BAD = [
             + "Kwame Mensah,,08/22/2022 08:00:00 AM,08/22/2022 25:00:00,60,Yes,Y\n"
         ),
         [
-            "report.csv:3: Join Time: cannot read 'yesterday' as a date and time "
-            "(expected like 08/22/2022 08:01:33 AM)",
+            "report.csv:3: Join Time: cannot read this cell as a date and time (expected like 08/22/2022 08:01:33 AM)",
             "report.csv:4: Leave Time: cannot read '08/22/2022 25:00:00' as a date and time "
             "(expected like 08/22/2022 08:01:33 AM)",
         ],
+        private=("Sofia Marquez", "Priya Raman", "Kwame Mensah"),
     ),
     Bad(
         "empty name and leave before join",
@@ -435,11 +449,13 @@ BAD = [
             + "Priya Raman,,08/22/2022 10:00:00 AM,08/22/2022 09:00:00 AM,60,Yes,Y\n"
         ),
         ["report.csv:2: Name (Original Name): is empty", "report.csv:3: Leave Time: is before Join Time"],
+        private=("Priya Raman",),
     ),
     Bad(
         "leave before join",
         _utf8(ZOOM_HEADER + "Priya Raman,,08/22/2022 10:00:00 AM,08/22/2022 09:00:00 AM,60,Yes,Y\n"),
         ["report.csv:2: Leave Time: is before Join Time"],
+        private=("Priya Raman",),
     ),
     Bad(
         "teams date",
@@ -450,9 +466,10 @@ BAD = [
             "Achol Majok\t22/08/22, 14:00:05\tsoon\t1h\t\tAttendee\r\n"
         ).encode("utf-16-le"),
         [
-            "report.csv:3: Leave Time: cannot read 'soon' as a date and time "
+            "report.csv:3: Leave Time: cannot read this cell as a date and time "
             "(expected like 8/22/2022, 8:01:33 AM or 22/08/22, 08:01:33)"
         ],
+        private=("Amina Deng", "Achol Majok"),
     ),
     Bad(
         "teams missing column",
@@ -466,6 +483,106 @@ BAD = [
             "report.csv:2: encoding: byte 0x41 is not UTF-16; save the report as UTF-8 CSV (Zoom) "
             "or download it again (Teams) and retry"
         ],
+    ),
+    Bad(
+        "a header in a language not supported, over names and e-mails",
+        _utf8(
+            "Nome completo,Ora di ingresso,Ora di uscita,Email\n"
+            "Giulia Bellini,22/08/2022 09:00:00,22/08/2022 10:00:00,giulia.bellini@example.org\n"
+        ),
+        [
+            "report.csv:1: Horário de Entrada: column is missing "
+            "(the header has: Nome completo, Email, and 2 other columns)"
+        ],
+        private=("Giulia Bellini", "giulia.bellini@example.org"),
+    ),
+    Bad(
+        "no header at all, only people",
+        _utf8(
+            "Giulia Bellini,giulia.bellini@example.org,08/22/2022 09:00:00 AM,08/22/2022 10:00:00 AM,60,No\n"
+            "Karim Nassar,karim.nassar@example.org,08/22/2022 09:00:00 AM,08/22/2022 10:00:00 AM,60,Guest\n"
+        ),
+        [
+            "report.csv:1: header: no participant list found; expected a Zoom participants report "
+            "(Name (Original Name), User Email, Join Time, Leave Time) or a Teams attendance report, with column "
+            "names in English, French, Spanish, Portuguese or German"
+        ],
+        private=("Giulia Bellini", "giulia.bellini@example.org", "Karim Nassar", "karim.nassar@example.org"),
+    ),
+    Bad(
+        "names and e-mails shifted into the time columns",
+        _utf8(
+            ZOOM_HEADER
+            + "Sofia Marquez,,08/22/2022 08:00:00 AM,08/22/2022 09:00:00 AM,60,Yes,Y\n"
+            + "08/22/2022 08:00:00 AM,Priya Raman,priya.raman@example.org,Priya Raman,60,Yes,Y\n"
+        ),
+        [
+            "report.csv:3: Join Time: cannot read this cell as a date and time (expected like 08/22/2022 08:01:33 AM)",
+            "report.csv:3: Leave Time: cannot read this cell as a date and time (expected like 08/22/2022 08:01:33 AM)",
+        ],
+        private=("Sofia Marquez", "Priya Raman", "priya.raman@example.org"),
+    ),
+    Bad(
+        "a name in the action column",
+        "Nom complet\tAction de l\u2019utilisateur\tDate et heure\r\n"
+        "Brice Kossi\tRejoint\t22/08/2022 à 09:58:51\r\n"
+        "Brice Kossi\tNadège Ouamba\t22/08/2022 à 10:58:51\r\n".encode("utf-16"),
+        [
+            "report.csv:3: Action de l\u2019utilisateur: is neither joined nor left "
+            "(expected one of: Joined, Joined before, Rejoint, Left, A quitté l'appel)"
+        ],
+        location="minusca",
+        private=("Brice Kossi", "Nadège Ouamba"),
+    ),
+    Bad(
+        "names of Zoom's columns but none only Zoom writes",
+        _utf8("Name,Ingressar na hora,Austrittszeit\nAwa Touré,23/08/2022 09:00,23/08/2022 10:00\n"),
+        [
+            "report.csv:1: header: is not one this command knows (the header has: Name, Ingressar na hora, "
+            "Austrittszeit); a Zoom participants report also has User Email, Duration (Minutes) or Guest"
+        ],
+        private=("Awa Touré",),
+    ),
+    Bad(
+        "a French report's time that is a name",
+        (
+            "\ufeffNom complet;Heure d'arrivée;Heure de départ\r\n"
+            "Awa Touré;awa.toure@example.net;23/08/2022 à 10:00:00\r\n"
+        ).encode(),
+        [
+            "report.csv:2: Heure d'arrivée: cannot read this cell as a date and time "
+            "(expected like 13/04/2021 à 09:01:31)"
+        ],
+        location="minusma",
+        private=("Awa Touré", "awa.toure@example.net"),
+    ),
+    Bad(
+        "dates that read both ways",
+        _utf8(
+            ZOOM_HEADER + "Sofia Marquez,sofia.marquez@example.org,04/09/2022 09:00 AM,04/09/2022 10:00 AM,60,No,Y\n"
+        ),
+        [
+            "report.csv:2: Join Time: '04/09/2022 09:00 AM' reads day-first and month-first, and nothing in the file "
+            "settles which (no day above 12, no language or workshop day that decides); run again with --date-order "
+            "dmy (day first) or --date-order mdy (month first)"
+        ],
+        private=("Sofia Marquez", "sofia.marquez@example.org"),
+    ),
+    Bad(
+        "dates that contradict each other",
+        _utf8(
+            ZOOM_HEADER
+            + "Sofia Marquez,,13/08/2022 09:00 AM,13/08/2022 10:00 AM,60,No,Y\n"
+            + "Priya Raman,,08/14/2022 09:00 AM,08/14/2022 10:00 AM,60,No,Y\n"
+            + "Kwame Mensah,,15/08/2022 09:00 AM,15/08/2022 10:00 AM,60,No,Y\n"
+        ),
+        [
+            "report.csv:3: Join Time: cannot read '08/14/2022 09:00 AM' as a day-first date and time "
+            "(most of the file's dates are day-first)",
+            "report.csv:3: Leave Time: cannot read '08/14/2022 10:00 AM' as a day-first date and time "
+            "(most of the file's dates are day-first)",
+        ],
+        private=("Sofia Marquez", "Priya Raman", "Kwame Mensah"),
     ),
     Bad("no such file", None, ["report.csv: no such file"]),
     Bad(
@@ -517,6 +634,8 @@ def test_bad_input_is_one_clear_line_per_problem_exit_2_and_the_database_untouch
     assert outcome.code == 2
     assert outcome.stdout == ""
     assert outcome.unchanged
+    for private in case.private:
+        assert private not in outcome.stderr, f"the message quotes {private!r} from the file"
 
 
 def test_import_report_has_help() -> None:

@@ -1,31 +1,29 @@
 """Video-call attendance reports (Zoom, Microsoft Teams) read, matched to the roster, turned into check-ins.
 
-Layouts understood (English column names, as the services write them):
+Layouts understood (the README's "Video-call reports" lists every column name, language and encoding):
 
-- Zoom participants report (CSV, UTF-8, optionally with a BOM): ``Name (Original Name), User Email,
-  Join Time, Leave Time, Duration (Minutes), Guest, ...``, optionally below a meeting block
-  (``Meeting ID, Topic, Start Time, ...``) and a blank line. One row per join; times like
-  ``08/22/2022 08:01:33 AM``. The "unique users" variant (``Total Duration (Minutes)``, no join and
-  leave times) cannot give intervals and is refused with a clear message.
-- Microsoft Teams attendance report (tab-separated, UTF-16 with BOM): ``1. Summary`` (key, tab, value),
-  ``2. Participants`` (``Name, First Join, Last Leave, In-Meeting Duration, Email, Participant ID (UPN),
-  Role``) and, in newer downloads, ``3. In-Meeting Activities`` (``Name, Join Time, Leave Time,
-  Duration, Email, Role``: one row per join). The activities are used when present; otherwise first
-  join to last leave is one interval. Times like ``15/11/22, 09:30:17`` or ``5/15/2023, 10:00:00 AM``.
-- The older Teams download: ``Full Name, User Action (Joined/Left), Timestamp``, tab-separated UTF-16.
+- Zoom participants report: ``Name (Original Name), User Email, Join Time, Leave Time, ...``, one row
+  per join, optionally below a meeting block and a blank line. The "unique users" export has no join and
+  leave times and is refused with a clear message.
+- Teams attendance report: ``1. Summary``, ``2. Participants`` (first join, last leave) and ``3. In-Meeting
+  Activities`` (one row per join, used when present), or the 2021 report (``Meeting Summary`` then
+  ``Full Name, Join Time, Leave Time, ...``).
+- The older Teams attendance list: ``Full Name, User Action, Timestamp``, one row per join or leave.
+
+The file's encoding and separator are in ``report_text``, the column names of each language in
+``report_vocabulary``, the times and the order of day and month in ``report_dates``.
 
 Times in the reports are local: the location's time zone applies unless the file states one (an ISO
-time with an offset, or a ``Time zone`` line in the summary). Day-first and month-first dates are told
-apart by reading every time of the file with one format, preferring the one that lands on workshop days.
+time with an offset, or a ``Time zone`` line in the summary).
 
-Nothing here logs a name or an e-mail; the summary lists unmatched people by name only.
+No message about a bad file quotes a cell that could hold a name or an e-mail address: only column
+names this module knows and times are quoted. The summary lists unmatched people by name; a dry run
+adds their e-mail addresses, for the organiser to add them to the roster.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 import unicodedata
 import zoneinfo
@@ -35,6 +33,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from facilitator.attendance import report_dates as dates
+from facilitator.attendance import report_vocabulary as words
+from facilitator.attendance.report_text import Record, decode, filled, read_table
 from facilitator.attendance.roster import Participant, Roster
 from facilitator.problems import InputError, Problem, display_path
 from facilitator.record.clock import to_text
@@ -42,21 +43,23 @@ from facilitator.text import printable
 
 CHECKED_IN = "attendance.checked_in"
 CHECKED_OUT = "attendance.checked_out"
-ZOOM = "zoom"
-TEAMS = "teams"
+ZOOM = words.ZOOM
+TEAMS = words.TEAMS
+DATE_ORDERS = dates.ORDERS
 
 # -- reading the file ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Row:
-    """One join (or, in the older Teams layout, one action) of one person, as the report says it."""
+    """One join (or, in the older Teams layout, one joined-to-left span) of one person, as the report says it."""
 
     line: int
     name: str
     email: str
     joined: datetime  # aware, UTC
     left: datetime | None  # None: still in the call when the report was made
+    role: str = ""  # Teams' Role column, as written
 
 
 @dataclass(frozen=True)
@@ -66,160 +69,48 @@ class Report:
     layout: str  # how the summary names it
     timezone: str  # what the times were read in
     rows: tuple[Row, ...]
-
-
-@dataclass(frozen=True)
-class _Layout:
-    name: str
-    columns: dict[str, tuple[str, ...]]  # role → accepted header names (normalised)
-    required: tuple[str, ...]
-    intervals: bool = True  # False: one row per action (Joined / Left)
-
-
-ZOOM_LAYOUT = _Layout(
-    "Zoom participants report",
-    {
-        "name": ("name (original name)", "name", "participant", "user name"),
-        "email": ("user email", "email", "e-mail"),
-        "join": ("join time",),
-        "leave": ("leave time",),
-    },
-    ("name", "join", "leave"),
-)
-TEAMS_ACTIVITIES = _Layout(
-    "Teams attendance report (in-meeting activities)",
-    {
-        "name": ("name", "full name"),
-        "email": ("email", "e-mail", "participant id (upn)"),
-        "join": ("join time",),
-        "leave": ("leave time",),
-    },
-    ("name", "join", "leave"),
-)
-TEAMS_PARTICIPANTS = _Layout(
-    "Teams attendance report (participants)",
-    {
-        "name": ("name", "full name"),
-        "email": ("email", "e-mail", "participant id (upn)"),
-        "join": ("first join",),
-        "leave": ("last leave",),
-    },
-    ("name", "join", "leave"),
-)
-TEAMS_ACTIONS = _Layout(
-    "Teams attendance list (joined/left actions)",
-    {"name": ("full name", "name"), "action": ("user action",), "time": ("timestamp",)},
-    ("name", "action", "time"),
-    intervals=False,
-)
-
-_SECTION = re.compile(r"^\s*\d+\.\s*(summary|participants|in-meeting activities)\s*$", re.IGNORECASE)
-# A header row of the Zoom "unique users" export: it has no join and leave times to make intervals from.
-_ZOOM_TOTALS = "total duration (minutes)"
-
-_DATES = ("%m/%d/%Y", "%d/%m/%Y", "%m/%d/%y", "%d/%m/%y", "%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%Y/%m/%d")
-_TIMES = ("%I:%M:%S %p", "%I:%M %p", "%H:%M:%S", "%H:%M")
-FORMATS = tuple(f"{d}{sep}{t}" for d in _DATES for sep in (" ", ", ") for t in _TIMES)
-_EXAMPLE = {ZOOM: "08/22/2022 08:01:33 AM", TEAMS: "8/22/2022, 8:01:33 AM or 22/08/22, 08:01:33"}
-
-
-def _norm_header(cell: str) -> str:
-    return " ".join(cell.strip().lower().split())
-
-
-def _decode(data: bytes, file: str) -> str:
-    """The text of a report: UTF-16 (Teams) by BOM or by its NUL bytes, else UTF-8 with or without BOM."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding = "utf-16"
-    elif len(data) >= 4 and data[1] == 0 and data[3] == 0 and data[0] != 0:
-        encoding = "utf-16-le"
-    elif len(data) >= 4 and data[0] == 0 and data[2] == 0 and data[1] != 0:
-        encoding = "utf-16-be"
-    else:
-        encoding = "utf-8-sig"
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        before = data[: exc.start].decode(encoding, errors="replace")
-        line = before.count("\n") + 1
-        shown = " ".join(f"0x{b:02x}" for b in data[exc.start : min(exc.end, exc.start + 4)])
-        expected = "UTF-16" if encoding.startswith("utf-16") else "UTF-8"
-        raise InputError(
-            [
-                Problem(
-                    file,
-                    line,
-                    "encoding",
-                    f"byte {shown} is not {expected}; save the report as UTF-8 CSV (Zoom) "
-                    "or download it again (Teams) and retry",
-                )
-            ]
-        ) from None
-
-
-def _records(text: str, file: str) -> tuple[list[tuple[int, list[str]]], str]:
-    """Every record of the file with the line it starts on, and the delimiter."""
-    head = [line for line in text.splitlines() if line.strip()][:8]
-    delimiter = "\t" if any("\t" in line for line in head) else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    records: list[tuple[int, list[str]]] = []
-    start = 1
-    try:
-        for fields in reader:
-            records.append((start, fields))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise InputError([Problem(file, reader.line_num, "row", f"cannot be read as CSV: {exc}")]) from None
-    return records, delimiter
-
-
-def _match_header(cells: Sequence[str], layout: _Layout) -> dict[str, int] | None:
-    """Column index of each role when ``cells`` is a header row of ``layout``, else None."""
-    found: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        key = _norm_header(cell)
-        for role, names in layout.columns.items():
-            if role not in found and key in names:
-                found[role] = index
-                break
-    if all(role in found for role in layout.required):
-        return found
-    return None
+    language: str | None = None  # of the column names, when they say
+    date_order: str | None = None  # dates.DMY or dates.MDY; None when no date needed one
 
 
 @dataclass
 class _Section:
-    layout: _Layout
+    layout: words.Layout
     header_line: int
     header: list[str]
     columns: dict[str, int]
-    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    language: str | None
+    rows: list[Record] = field(default_factory=list)
 
 
-def _find_section(records: list[tuple[int, list[str]]], layouts: Sequence[_Layout]) -> _Section | None:
-    for layout in layouts:
+# Quoted back only when shaped like a zone name: whatever else a shifted cell holds could be personal.
+_ZONE_SHAPED = re.compile(r"^[A-Za-z0-9_+\-/]{1,40}$")
+_EXAMPLE = {ZOOM: "08/22/2022 08:01:33 AM", TEAMS: "8/22/2022, 8:01:33 AM or 22/08/22, 08:01:33"}
+_ORDER_NAMES = {dates.DMY: "day-first", dates.MDY: "month-first"}
+
+
+def _find_section(records: Sequence[Record]) -> _Section | None:
+    """The participant list of the likeliest layout: Zoom, then Teams' activities, participants, actions."""
+    for layout in words.LAYOUTS:
         for index, (line, cells) in enumerate(records):
-            columns = _match_header(cells, layout)
+            columns = words.match_header(cells, layout)
             if columns is None:
                 continue
-            section = _Section(layout, line, cells, columns)
+            section = _Section(layout, line, cells, columns, words.header_language(cells, layout))
             for row_line, row in records[index + 1 :]:
-                if not any(cell.strip() for cell in row):
-                    break  # a blank line ends the list
-                if len(row) == 1 and _SECTION.match(row[0]):
-                    break
+                if not filled(row) or words.is_section_title(row):
+                    break  # a blank line or the next section's title ends the list
                 section.rows.append((row_line, row))
             return section
     return None
 
 
-def _missing_column_problem(records: list[tuple[int, list[str]]], file: str, source: str) -> Problem:
+def _missing_column_problem(records: Sequence[Record], file: str) -> Problem:
     """The clearest thing to say when no participant list was found: which column the likeliest header lacks."""
-    layouts = (ZOOM_LAYOUT,) if source == ZOOM else (TEAMS_ACTIVITIES, TEAMS_PARTICIPANTS, TEAMS_ACTIONS)
-    best: tuple[int, int, list[str], _Layout] | None = None
+    best: tuple[int, int, list[str], words.Layout] | None = None
     for line, cells in records:
-        keys = {_norm_header(c) for c in cells}
-        if source == ZOOM and _ZOOM_TOTALS in keys and ("name (original name)" in keys or "name" in keys):
+        keys = {words.normalise_header(c) for c in cells}
+        if keys & words.ZOOM_TOTALS:
             return Problem(
                 file,
                 line,
@@ -227,9 +118,10 @@ def _missing_column_problem(records: list[tuple[int, list[str]]], file: str, sou
                 "this is Zoom's unique-users report (total minutes only); export the participants "
                 "report with 'Show unique users' unticked, so that it has Join Time and Leave Time",
             )
-        for layout in layouts:
-            score = sum(1 for names in layout.columns.values() if keys & set(names))
-            if score and (best is None or score > best[0]):
+        for layout in words.LAYOUTS:
+            score = len(keys & layout.index.keys())
+            # Two known column names at least: a person called "Guest" does not make a row a header.
+            if score >= 2 and (best is None or score > best[0]):
                 best = (score, line, cells, layout)
     if best is None:
         return Problem(
@@ -237,90 +129,56 @@ def _missing_column_problem(records: list[tuple[int, list[str]]], file: str, sou
             1,
             "header",
             "no participant list found; expected a Zoom participants report (Name (Original Name), "
-            "User Email, Join Time, Leave Time) or a Teams attendance report",
+            "User Email, Join Time, Leave Time) or a Teams attendance report, with column names in "
+            "English, French, Spanish, Portuguese or German",
         )
     _, line, cells, layout = best
-    keys = {_norm_header(c) for c in cells}
-    missing = [role for role in layout.required if not keys & set(layout.columns[role])]
-    column = layout.columns[missing[0]][0].title()
-    found = ", ".join(c.strip() for c in cells if c.strip())
-    return Problem(file, line, column, f"column is missing (the header has: {printable(found)})")
+    found = {layout.index[k].role for k in (words.normalise_header(c) for c in cells) if k in layout.index}
+    missing = [role for role in layout.required if role not in found]
+    if not missing:  # Zoom's columns, but none that only Zoom writes: too little to tell it from Teams
+        zoom_own = "User Email, Duration (Minutes) or Guest"
+        return Problem(
+            file,
+            line,
+            "header",
+            f"is not one this command knows ({_header_shown(cells)}); a Zoom participants report also has {zoom_own}",
+        )
+    return Problem(
+        file, line, _expected_title(layout, missing[0], cells), f"column is missing ({_header_shown(cells)})"
+    )
 
 
-def _summary_timezone(records: list[tuple[int, list[str]]], file: str) -> tuple[str, int] | None:
+def _expected_title(layout: words.Layout, role: str, cells: Sequence[str]) -> str:
+    """The missing column's name in the header's own language, if the layout has it in that language."""
+    language = words.header_language(cells, layout) or words.ENGLISH
+    titles = [c.title for c in layout.index.values() if c.role == role and c.language == language]
+    return (titles or layout.titles(role))[0]
+
+
+def _header_shown(cells: Sequence[str]) -> str:
+    """The header's known column names, and how many others: a row that is not a header is not quoted."""
+    known = [c.strip() for c in cells if c.strip() and words.known_title(c)]
+    others = sum(1 for c in cells if c.strip() and not words.known_title(c))
+    shown = f"the header has: {printable(', '.join(known))}" if known else "the header has no known column"
+    if others:
+        shown += f", and {others} other column{'s' if others > 1 else ''}"
+    return shown
+
+
+def _summary_timezone(records: Sequence[Record], file: str) -> tuple[str, int] | None:
     """A time zone the file states in a ``Time zone`` summary line, if any."""
     for line, cells in records:
-        if len(cells) >= 2 and _norm_header(cells[0]) in ("time zone", "timezone"):
+        if len(cells) >= 2 and words.normalise_header(cells[0]) in ("time zone", "timezone"):
             name = cells[1].strip()
             if name.upper() in ("UTC", "GMT", "Z"):
                 return "UTC", line
             try:
                 zoneinfo.ZoneInfo(name)
             except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a folder of zones
-                raise InputError(
-                    [Problem(file, line, cells[0].strip(), f"{printable(name)!r} is not an IANA time zone")]
-                ) from None
+                shown = f"{name!r}" if _ZONE_SHAPED.match(name) else "this value"
+                raise InputError([Problem(file, line, cells[0].strip(), f"{shown} is not an IANA time zone")]) from None
             return name, line
     return None
-
-
-@dataclass(frozen=True)
-class _Stamp:
-    line: int
-    column: str
-    text: str
-
-
-def _parse_all(stamps: list[_Stamp], zone: zoneinfo.ZoneInfo, days: Sequence[date]) -> tuple[str | None, list[_Stamp]]:
-    """The one format that reads every stamp (preferring one that lands on workshop days), and the unreadable."""
-    stamps = [s for s in stamps if _iso(s.text) is None]  # a time that states its offset is read as such
-    if not stamps:
-        return "iso", []
-    best: tuple[str, list[_Stamp]] | None = None
-    fitting: list[str] = []
-    for fmt in FORMATS:
-        failed = [s for s in stamps if _strptime(s.text, fmt) is None]
-        if not failed:
-            fitting.append(fmt)
-        elif best is None or len(failed) < len(best[1]):
-            best = (fmt, failed)
-    if fitting:
-        wanted = set(days)
-        for fmt in fitting:
-            parsed = [_strptime(s.text, fmt) for s in stamps]
-            if wanted and all(p is not None and p.replace(tzinfo=zone).date() in wanted for p in parsed):
-                return fmt, []
-        return fitting[0], []
-    assert best is not None
-    return None, best[1]
-
-
-def _strptime(text: str, fmt: str) -> datetime | None:
-    try:
-        return datetime.strptime(" ".join(text.split()), fmt)
-    except ValueError:
-        return None
-
-
-def _iso(text: str) -> datetime | None:
-    """An ISO 8601 time that states its offset (``2022-08-22T12:01:33Z``), else None."""
-    value = text.strip()
-    if not re.match(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$", value):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
-
-
-def _to_utc(text: str, fmt: str, zone: zoneinfo.ZoneInfo) -> datetime:
-    parsed = _iso(text)
-    if parsed is None:
-        local = _strptime(text, fmt)
-        parsed = None if local is None else local.replace(tzinfo=zone)
-    assert parsed is not None
-    return parsed.astimezone(UTC)
 
 
 def _load(path: Path) -> tuple[str, str]:
@@ -334,7 +192,7 @@ def _load(path: Path) -> tuple[str, str]:
         raise InputError(f"{file}: is a folder, not a report") from None
     except OSError as exc:
         raise InputError(f"{file}: cannot be read: {exc.strerror or exc}") from None
-    text = _decode(data, file)
+    text = decode(data, file)
     if not text.strip():
         raise InputError(
             [Problem(file, 1, "file", "is empty; expected a Zoom participants report or a Teams attendance report")]
@@ -342,117 +200,190 @@ def _load(path: Path) -> tuple[str, str]:
     return file, text
 
 
-def read_report(path: Path, *, timezone: str, days: Sequence[date] = ()) -> Report:
-    """Read a Zoom or Teams report; every problem is an :class:`InputError` naming file, line and field."""
-    file, text = _load(path)
-    records, delimiter = _records(text, file)
-    teams = delimiter == "\t" or any(len(c) == 1 and _SECTION.match(c[0]) for _, c in records)
-    source = TEAMS if teams else ZOOM
-    layouts = (TEAMS_ACTIVITIES, TEAMS_PARTICIPANTS, TEAMS_ACTIONS) if teams else (ZOOM_LAYOUT,)
-    section = _find_section(records, layouts)
-    if section is None:
-        raise InputError([_missing_column_problem(records, file, source)])
+def read_report(path: Path, *, timezone: str, days: Sequence[date] = (), date_order: str | None = None) -> Report:
+    """Read a Zoom or Teams report; every problem is an :class:`InputError` naming file, line and column.
 
-    stated = _summary_timezone(records, file)
+    ``date_order`` (``"dmy"`` or ``"mdy"``) is for a file whose dates read both ways; without it, the
+    file's own dates, its language and then the workshop's ``days`` decide, or the file is refused.
+    """
+    file, text = _load(path)
+    table = read_table(text, file, lambda records: _find_section(records) is not None)
+    section = _find_section(table.records)
+    if section is None:
+        raise InputError([_missing_column_problem(table.records, file)])
+
+    stated = _summary_timezone(table.records, file)
     zone_name = stated[0] if stated else timezone
     zone = zoneinfo.ZoneInfo(zone_name)
 
     problems, cells_by_line, stamps = _check_rows(section, file)
-    fmt, unreadable = _parse_all(stamps, zone, days)
-    for stamp in unreadable:
-        problems.append(
-            Problem(
-                file,
-                stamp.line,
-                stamp.column,
-                f"cannot read {printable(stamp.text)!r} as a date and time (expected like {_EXAMPLE[source]})",
-            )
-        )
+    order, time_problems = _settle_order(stamps, section, file, asked=date_order, days=days)
+    problems += time_problems
     rows: list[Row] = []
-    if fmt is not None:
-        rows = _rows(section, cells_by_line, fmt=fmt, zone=zone, file=file, problems=problems)
+    if order is not None:  # the rows whose times were read, so that a leave before its join is said too
+        unread = {p.line for p in time_problems}
+        readable = {line: cells for line, cells in cells_by_line.items() if line not in unread}
+        rows = _rows(section, readable, order=order, zone=zone, file=file, problems=problems)
     if problems:
         raise InputError(sorted(set(problems)))
     if not rows:
         raise InputError([Problem(file, section.header_line, "file", "lists no participants")])
+    local = [s for s in stamps if dates.stated_time(s.text) is None]
     return Report(
         file=file,
-        source=source,
+        source=section.layout.source,
         layout=section.layout.name,
         timezone=zone_name,
         rows=tuple(rows),
+        language=section.language,
+        date_order=order if any(_needs_order(s.text) for s in local) else None,
     )
+
+
+def _needs_order(text: str) -> bool:
+    shape = dates.shape_of(text)
+    return shape is not None and not shape.year_first and shape.first != shape.second
 
 
 def _title(section: _Section, role: str) -> str:
     return section.header[section.columns[role]].strip()
 
 
-def _check_rows(section: _Section, file: str) -> tuple[list[Problem], dict[int, dict[str, str]], list[_Stamp]]:
-    """Problems of the rows' shape, each row's cells by role, and every time stamp to read."""
+def _check_rows(section: _Section, file: str) -> tuple[list[Problem], dict[int, dict[str, str]], list[dates.Stamp]]:
+    """Problems of the rows' shape, each row's cells by role, and every time to read."""
     problems: list[Problem] = []
-    width = len(section.header)
-    while width and not section.header[width - 1].strip():
-        width -= 1  # Zoom's header rows may end in a comma
+    width = len(filled(section.header))
     cells_by_line: dict[int, dict[str, str]] = {}
-    stamps: list[_Stamp] = []
-    time_roles = ("join", "leave") if section.layout.intervals else ("time",)
+    stamps: list[dates.Stamp] = []
+    time_roles = (words.JOIN, words.LEAVE) if section.layout.intervals else (words.TIME,)
     for line, row in section.rows:
-        if any(cell.strip() for cell in row[len(section.header) :]):
-            shape = f"has {len(row)} fields; the header (line {section.header_line}) has {width}"
-            problems.append(Problem(file, line, "row", shape))
+        if len(filled(row)) > len(section.header):
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    "row",
+                    f"has {len(filled(row))} fields; the header (line {section.header_line}) has {width}",
+                )
+            )
             continue
         before = len(problems)
         cells = {role: (row[i].strip() if i < len(row) else "") for role, i in section.columns.items()}
         for role in section.layout.required:
-            if not cells[role] and role != "leave":  # no leave time: still in the call
+            if not cells[role] and role != words.LEAVE:  # no leave time: still in the call
                 problems.append(Problem(file, line, _title(section, role), "is empty"))
-        stamps.extend(_Stamp(line, _title(section, role), cells[role]) for role in time_roles if cells[role])
-        action = cells.get("action", "").lower()
-        if action and not (action.startswith("joined") or action == "left"):
-            shown = printable(cells["action"])
-            problems.append(Problem(file, line, _title(section, "action"), f"{shown!r} is neither Joined nor Left"))
+        stamps.extend(dates.Stamp(line, _title(section, role), cells[role]) for role in time_roles if cells[role])
+        if cells.get(words.ACTION) and words.action_of(cells[words.ACTION]) is None:
+            expected = f"is neither joined nor left (expected one of: {words.action_words()})"
+            problems.append(Problem(file, line, _title(section, words.ACTION), expected))
         if len(problems) == before:
             cells_by_line[line] = cells
     return problems, cells_by_line, stamps
+
+
+def _settle_order(
+    stamps: Sequence[dates.Stamp], section: _Section, file: str, *, asked: str | None, days: Sequence[date]
+) -> tuple[str | None, list[Problem]]:
+    """Day first or month first for the whole file, and a problem for every time it cannot read."""
+    example = "13/04/2021 à 09:01:31" if section.language == "fr" else _EXAMPLE[section.layout.source]
+    problems: list[Problem] = []
+    shaped: list[tuple[dates.Stamp, dates.Shape]] = []
+    for stamp in stamps:
+        if dates.stated_time(stamp.text) is not None:
+            continue  # a time that states its offset is read as such
+        shape = dates.shape_of(stamp.text)
+        if shape is None:
+            problems.append(Problem(file, stamp.line, stamp.column, f"{_cannot_read(stamp)} (expected like {example})"))
+        else:
+            shaped.append((stamp, shape))
+    decision = dates.decide_order([s for _, s in shaped], language=section.language, asked=asked, days=days)
+    if decision.order is None:
+        first = next(st for st, s in shaped if not s.year_first and s.first != s.second)
+        return None, [*problems, _ambiguous_problem(first, file)]
+    how = _ORDER_NAMES[decision.order]
+    # Only an asked order, or dates that contradict each other, leave a time unread here.
+    why = f"--date-order {asked}" if asked else f"most of the file's dates are {how}"
+    for stamp, shape in shaped:
+        if dates.local_time(shape, decision.order) is None:
+            message = f"{_cannot_read(stamp, as_what=f'a {how} date and time')} ({why})"
+            problems.append(Problem(file, stamp.line, stamp.column, message))
+    return decision.order, problems
+
+
+def _cannot_read(stamp: dates.Stamp, *, as_what: str = "a date and time") -> str:
+    if dates.quotable(stamp.text):
+        return f"cannot read {printable(stamp.text)!r} as {as_what}"
+    return f"cannot read this cell as {as_what}"
+
+
+def _ambiguous_problem(stamp: dates.Stamp, file: str) -> Problem:
+    value = f"{printable(stamp.text)!r}" if dates.quotable(stamp.text) else "this date"
+    return Problem(
+        file,
+        stamp.line,
+        stamp.column,
+        f"{value} reads day-first and month-first, and nothing in the file settles which (no day above 12, "
+        "no language or workshop day that decides); run again with --date-order dmy (day first) or "
+        "--date-order mdy (month first)",
+    )
+
+
+def _to_utc(text: str, order: str | None, zone: zoneinfo.ZoneInfo) -> datetime:
+    stated = dates.stated_time(text)
+    if stated is not None:
+        return stated
+    shape = dates.shape_of(text)
+    local = None if shape is None else dates.local_time(shape, order)
+    assert local is not None, "every time was checked by _settle_order"
+    return local.replace(tzinfo=zone).astimezone(UTC)
 
 
 def _rows(
     section: _Section,
     cells_by_line: dict[int, dict[str, str]],
     *,
-    fmt: str,
+    order: str | None,
     zone: zoneinfo.ZoneInfo,
     file: str,
     problems: list[Problem],
 ) -> list[Row]:
     """The report's joins in UTC; a leave before its join is added to ``problems``."""
+    if not section.layout.intervals:
+        return _rows_from_actions(cells_by_line, order=order, zone=zone)
     rows: list[Row] = []
-    if section.layout.intervals:
-        for line, cells in cells_by_line.items():
-            joined = _to_utc(cells["join"], fmt, zone)
-            left = _to_utc(cells["leave"], fmt, zone) if cells["leave"] else None
-            if left is not None and left < joined:
-                problems.append(Problem(file, line, _title(section, "leave"), f"is before {_title(section, 'join')}"))
-                continue
-            rows.append(Row(line, cells["name"], cells.get("email", ""), joined, left))
-    else:
-        # Joined / Left actions: pair each person's actions in time order.
-        open_joins: dict[str, tuple[int, datetime]] = {}
-        actions = sorted(
-            ((_to_utc(c["time"], fmt, zone), line, c) for line, c in cells_by_line.items()), key=lambda a: (a[0], a[1])
-        )
-        for at, line, cells in actions:
-            key = normalise_name(cells["name"])
-            if cells["action"].lower().startswith("joined"):
-                open_joins.setdefault(key, (line, at))  # "Joined" twice: the first one counts
-            elif key in open_joins:
-                start_line, start = open_joins.pop(key)
-                rows.append(Row(start_line, cells["name"], "", start, at))
-            # A Left without a Joined before it: joined before the list started; nothing to record.
-        for line, start in open_joins.values():
-            rows.append(Row(line, cells_by_line[line]["name"], "", start, None))
-        rows.sort(key=lambda r: r.line)
+    for line, cells in cells_by_line.items():
+        joined = _to_utc(cells[words.JOIN], order, zone)
+        left = _to_utc(cells[words.LEAVE], order, zone) if cells[words.LEAVE] else None
+        if left is not None and left < joined:
+            leave, join = _title(section, words.LEAVE), _title(section, words.JOIN)
+            problems.append(Problem(file, line, leave, f"is before {join}"))
+            continue
+        role = cells.get(words.ROLE, "")
+        rows.append(Row(line, cells[words.NAME], cells.get(words.EMAIL, ""), joined, left, role))
+    return rows
+
+
+def _rows_from_actions(
+    cells_by_line: dict[int, dict[str, str]], *, order: str | None, zone: zoneinfo.ZoneInfo
+) -> list[Row]:
+    """Joined and left actions paired per person in time order; "joined" twice: the first one counts."""
+    rows: list[Row] = []
+    open_joins: dict[str, tuple[int, datetime]] = {}
+    actions = sorted(
+        ((_to_utc(c[words.TIME], order, zone), line, c) for line, c in cells_by_line.items()),
+        key=lambda a: (a[0], a[1]),
+    )
+    for at, line, cells in actions:
+        key = normalise_name(cells[words.NAME])
+        if words.action_of(cells[words.ACTION]) == "joined":
+            open_joins.setdefault(key, (line, at))
+        elif key in open_joins:
+            start_line, start = open_joins.pop(key)
+            rows.append(Row(start_line, cells[words.NAME], "", start, at))
+        # A Left without a Joined before it: joined before the list started; nothing to record.
+    for line, start in open_joins.values():
+        rows.append(Row(line, cells_by_line[line][words.NAME], "", start, None))
+    rows.sort(key=lambda r: r.line)
     return rows
 
 
@@ -504,7 +435,7 @@ class Reconciliation:
     report: Report
     location: str
     matched: dict[str, Matched]  # by participant id
-    unmatched: dict[str, str]  # normalised name → name as the report first wrote it
+    unmatched: dict[str, Row]  # normalised name → the first row the report wrote it on
     ambiguous: dict[str, tuple[str, int]]  # normalised name → (name, how many roster people share it)
     items: list[tuple[str, dict[str, Any]]]
     event_ids: list[str]
@@ -543,7 +474,7 @@ def reconcile(report: Report, roster: Roster, *, location: str, known_ids: Itera
         by_name.setdefault(normalise_name(someone.name), []).append(someone)
 
     matched: dict[str, Matched] = {}
-    unmatched: dict[str, str] = {}
+    unmatched: dict[str, Row] = {}
     ambiguous: dict[str, tuple[str, int]] = {}
     for row in report.rows:
         person: Participant | None = by_email.get(row.email.strip().casefold()) if row.email.strip() else None
@@ -561,7 +492,7 @@ def reconcile(report: Report, roster: Roster, *, location: str, known_ids: Itera
         if person is None:
             key = normalise_name(row.name)
             if key not in ambiguous:
-                unmatched.setdefault(key, row.name)
+                unmatched.setdefault(key, row)
             continue
         entry = matched.setdefault(person.id, Matched(person, how))
         if how == "e-mail":
@@ -595,24 +526,30 @@ def reconcile(report: Report, roster: Roster, *, location: str, known_ids: Itera
 
 
 def summary(result: Reconciliation, *, written: bool | None) -> list[str]:
-    """What the import found and did, for people: names only, never e-mails.
+    """What the import found and did, for people: names, never e-mails, except in a dry run.
 
-    ``written``: True once recorded, False for a dry run, None when there was nothing new to record.
+    ``written``: True once recorded, False for a dry run, None when there was nothing new to record. A
+    dry run also shows each matched person's intervals, and the e-mail address of everyone not matched,
+    so that the organiser can add them to the roster before importing.
     """
     report = result.report
+    dry_run = written is False
     by_email = sum(1 for m in result.matched.values() if m.how == "e-mail")
     intervals = sum(len(m.intervals) for m in result.matched.values())
     lines = [
-        f"{report.file}: {report.layout}, {len(report.rows)} rows, times read in {report.timezone}",
+        f"{report.file}: {_described(report)}, {len(report.rows)} rows, times read in {report.timezone}",
         f"  matched {len(result.matched)} people ({by_email} by e-mail, {len(result.matched) - by_email} by name) "
         f"in {intervals} intervals",
     ]
+    if dry_run:
+        lines += _would_record(result)
     elsewhere = sorted(m.participant.name for m in result.matched.values() if m.participant.location != result.location)
     if elsewhere:
         lines.append(f"  on the roster at another location ({len(elsewhere)}): {', '.join(map(printable, elsewhere))}")
     if result.unmatched:
-        names = sorted(result.unmatched.values(), key=normalise_name)
-        lines.append(f"  not matched ({len(names)}): {', '.join(map(printable, names))}")
+        rows = sorted(result.unmatched.values(), key=lambda r: normalise_name(r.name))
+        shown = ", ".join(_unmatched(r, with_email=dry_run) for r in rows)
+        lines.append(f"  not matched ({len(rows)}): {shown}")
     for name, count in sorted(result.ambiguous.values(), key=lambda a: normalise_name(a[0])):
         lines.append(f"  ambiguous: {printable(name)} matches {count} people on the roster; not recorded")
     events = len(result.items)
@@ -623,3 +560,41 @@ def summary(result: Reconciliation, *, written: bool | None) -> list[str]:
     else:
         lines.append(f"dry run: would record {result.new} events; nothing written")
     return lines
+
+
+def _described(report: Report) -> str:
+    """The layout, with the language of its columns when not English, and how dates were read."""
+    parts = [report.layout]
+    if report.language and report.language != words.ENGLISH:
+        parts[0] += f" in {words.LANGUAGE_NAMES[report.language]}"
+    if report.date_order:
+        parts.append(_ORDER_NAMES[report.date_order] + " dates")
+    return ", ".join(parts)
+
+
+def _unmatched(row: Row, *, with_email: bool) -> str:
+    text = printable(row.name)
+    if with_email and row.email.strip():
+        text += f" <{printable(row.email.strip())}>"
+    if row.role.strip() and words.normalise_header(row.role) not in words.ATTENDEE_WORDS:
+        text += f" ({printable(row.role.strip())})"
+    return text
+
+
+def _would_record(result: Reconciliation) -> list[str]:
+    """Each matched person's intervals, in the time zone the report was read in."""
+    zone = zoneinfo.ZoneInfo(result.report.timezone)
+    lines = []
+    for entry in sorted(result.matched.values(), key=lambda m: normalise_name(m.participant.name)):
+        spans = ", ".join(_span(start, end, zone) for start, end in entry.intervals)
+        lines.append(f"    {printable(entry.participant.name)}: {spans}")
+    return lines
+
+
+def _span(start: datetime, end: datetime | None, zone: zoneinfo.ZoneInfo) -> str:
+    begin = start.astimezone(zone)
+    if end is None:
+        return f"{begin:%Y-%m-%d %H:%M:%S} to (still in the call)"
+    finish = end.astimezone(zone)
+    until = f"{finish:%H:%M:%S}" if finish.date() == begin.date() else f"{finish:%Y-%m-%d %H:%M:%S}"
+    return f"{begin:%Y-%m-%d %H:%M:%S} to {until}"

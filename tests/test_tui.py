@@ -18,6 +18,7 @@ from facilitator.record.store import Store
 from facilitator.script.loading import load_workshop
 from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.bindings import binding_ids
+from facilitator.tui.modals.choice import Choice
 from facilitator.tui.modals.pickers import DayScreen, JumpScreen
 from facilitator.tui.screens.help import HelpScreen
 from facilitator.tui.screens.lead import LeadScreen
@@ -72,7 +73,7 @@ async def test_stepping_through_the_day_is_recorded_before_it_is_shown(demo_db: 
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert "Press n" in text(app.screen.query_one(StepView))
-        await pilot.press("n", "n", "right", "p")
+        await pilot.press("n", "n", "right", "p", "y")  # going back re-enters a step that ran: asked first
         await settle(pilot)
         assert "Connection check" in text(app.screen.query_one(StepView))
         assert "Next: Introductions in small mixed groups" in text(app.screen.query_one(StepView))
@@ -141,11 +142,17 @@ async def test_extend_and_shorten_by_one_and_five_minutes(demo_db: Path) -> None
         await pilot.press("plus")
         await settle(pilot)
         assert text(timer).startswith("11:00")
-        await pilot.press("right_square_bracket")
+        await pilot.press("right_square_bracket")  # five minutes at once: asked first; n changes nothing
+        await settle(pilot)
+        assert isinstance(app.screen, Choice) and "5 minutes more" in app.screen.text
+        await pilot.press("n")
+        await settle(pilot)
+        assert text(timer).startswith("11:00")
+        await pilot.press("right_square_bracket", "y")
         await settle(pilot)
         assert text(timer).startswith("16:00")
         assert "(+6m)" in text(timer)
-        await pilot.press("minus", "left_square_bracket", "underscore")
+        await pilot.press("minus", "left_square_bracket", "y", "underscore", "y")
         await settle(pilot)
         assert text(timer).startswith("05:00")
     timer_state = saved_state(demo_db).timer

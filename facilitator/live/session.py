@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from facilitator.attendance.gender import normalise_gender
 from facilitator.attendance.intervals import LINK_STATUSES, MARKS, SOURCES, Attendance
 from facilitator.attendance.roster import FIELDS, OPTIONAL_FIELDS
-from facilitator.live import days
+from facilitator.live import days, reentry
 from facilitator.live.state import SessionState, fold
 from facilitator.problems import InputError
 from facilitator.record import events as ev
@@ -331,16 +331,9 @@ class Session:
 
     def _move(self, offset: int, *, confirmed: bool = False) -> Event | None:
         self.refresh()
-        timeline = self.state.day_timeline()
-        if not timeline:
-            first_day = self.programme.workshop.days[0].date
-            timeline = self.programme.timeline(self.programme.day(first_day))
-        keys = [(p.exercise.id, p.step.id) for p in timeline]
-        here = (self.state.exercise, self.state.step)
-        index = keys.index(here) + offset if here in keys else self.state.index_without_current(keys, offset)
-        if not 0 <= index < len(keys) or (here in keys and index == keys.index(here)):
+        target = reentry.step_after(self.state, offset)
+        if target is None:
             return None
-        target = timeline[index]
         return self.enter_step(target.exercise.id, target.step.id, on=target.start.date(), confirmed=confirmed)
 
     def next_step(self, *, confirmed: bool = False) -> Event | None:

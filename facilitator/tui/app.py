@@ -15,6 +15,7 @@ Screens and widgets see the app through :class:`~facilitator.tui.live.LiveApp`, 
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
 from functools import partial
@@ -38,7 +39,7 @@ from facilitator.text import printable
 from facilitator.tui import bindings
 from facilitator.tui.crash import CrashReportingApp
 from facilitator.tui.driving import Driving
-from facilitator.tui.keys import normalize_keymap
+from facilitator.tui.keys import normalize_keymap, readable_keys
 from facilitator.tui.live_run import POLL_SECONDS, LiveRun, Reading
 from facilitator.tui.palette import open_palette, without_file_writes
 from facilitator.tui.script_watch import RELOAD_SECONDS, ScriptWatch
@@ -417,6 +418,17 @@ class FacilitatorApp(CrashReportingApp):
     def send_note(self, text: str) -> None:
         self.team.send_note(text)
 
+    def action_suspend(self) -> None:
+        """Ctrl+Z: back to the shell, as any terminal program; ``fg`` brings the app back as it was.
+
+        Only where a shell with job control started it: a co-facilitator's forced SSH command, or any process
+        leading its own session, has no shell to come back from, and would stay stopped.
+        """
+        if os.environ.get("SSH_ORIGINAL_COMMAND") is not None or os.getsid(0) == os.getpid():
+            self.notify("No shell to suspend to here; ctrl+q leaves the app.", markup=False, timeout=4)
+            return
+        self.action_suspend_process()
+
     def action_toggle_team(self) -> None:
         from facilitator.tui.widgets.team_panel import TeamPanel
 
@@ -438,7 +450,8 @@ class FacilitatorApp(CrashReportingApp):
         for binding in bindings.MAIN:
             if binding.id and binding.tooltip:
                 action = binding.action
-                yield SystemCommand(binding.tooltip, f"key: {binding.key}", partial(self.run_action, action))
+                keys = readable_keys(self.keymap.get(binding.id, binding.key))
+                yield SystemCommand(binding.tooltip, f"key: {keys}", partial(self.run_action, action))
         textual = super().get_system_commands(screen)
         yield from textual if self.saves_files else without_file_writes(textual)
 

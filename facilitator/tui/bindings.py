@@ -86,7 +86,23 @@ MAIN: Final[tuple[Binding, ...]] = (
     Binding("m", "send_note", "Note", id="note", tooltip="Send a short note to the driver"),
     Binding("w", "toggle_team", "Who", id="who", tooltip="Show or hide who is connected: role, location, since"),
     Binding("question_mark,f1", "help", "Help", id="help", tooltip="This list of keys"),
-    Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Leave the app; the run stays saved"),
+    Binding(
+        "ctrl+z",
+        "suspend",
+        "Suspend",
+        id="suspend",
+        show=False,
+        tooltip="Back to the shell for a moment; fg brings the app back as it was",
+    ),
+    # Ctrl+\ quits a terminal program in the shell; here it asks what ctrl+q asks.
+    Binding(
+        "ctrl+q,ctrl+backslash",
+        "quit",
+        "Quit",
+        id="quit",
+        priority=True,
+        tooltip="Leave the app; the run stays saved",
+    ),
 )
 
 # The agenda, when it has the focus: move its cursor and enter a step.

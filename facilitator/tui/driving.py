@@ -15,10 +15,12 @@ from typing import Any
 
 from textual.app import App
 
+from facilitator.live import days, reentry
 from facilitator.live.session import NeedsConfirmation, Session
 from facilitator.problems import InputError, StoreError
 from facilitator.tui.live import LiveApp, live_app
 
+CONFIRM_BEYOND_SECONDS = 60  # a timer change larger than this, in one key, is asked first
 QUIT_TEXT = (
     "This is the day's last step. Close the day now, so its record ends here? Left open, it is closed "
     "later at the end its pace forecast gave at your last action."
@@ -36,10 +38,36 @@ class Driving:
         return live_app(self.app)
 
     async def next_step(self) -> None:
-        await self.stepping(lambda confirmed: lambda s: s.next_step(confirmed=confirmed))
+        await self.move(+1)
 
     async def previous_step(self) -> None:
-        await self.stepping(lambda confirmed: lambda s: s.previous_step(confirmed=confirmed))
+        await self.move(-1)
+
+    async def move(self, offset: int) -> None:
+        """``n`` or ``p``: asks first where the step it enters already ran today (facilitator.live.reentry)."""
+        target = reentry.step_after(self.live.state, offset)
+        if target is None:
+            return
+        await self.enter(target.start.date(), target.exercise.id, target.step.id)
+
+    async def enter(self, on: date, exercise: str, step: str) -> None:
+        """Enter a step; a restart or a second run of it needs a yes first, as a day reopened does."""
+
+        def make(confirmed: bool) -> Callable[[Session], object]:
+            return lambda s: s.enter_step(exercise, step, on=on, confirmed=confirmed)
+
+        state = self.live.state
+        why = reentry.why_confirm(state, on, exercise, step)
+        if why is None or days.reopening(state, on, self.live.clock.now()) is not None:  # one question: the day's
+            await self.stepping(make)
+            return
+        from facilitator.tui.modals.choice import YES, Choice
+
+        def answered(answer: str | None) -> None:
+            if answer == YES:
+                self.app.run_worker(self.stepping(make), exclusive=True, group="step")
+
+        self.app.push_screen(Choice("Enter this step again?", why, "enter it again"), answered)
 
     async def stepping(self, make: Callable[[bool], Callable[[Session], object]]) -> None:
         """Run a command that enters a step; when that would reopen a closed day or carry a day over to
@@ -64,15 +92,29 @@ class Driving:
         await self.live.command(lambda s: s.resume() if s.state.timer and s.state.timer.paused else s.pause())
 
     async def adjust(self, seconds: int) -> None:
-        await self.live.command(lambda s: s.adjust(timedelta(seconds=seconds)))
+        """Change the step's time; more than a minute at once (``[`` and ``]``) is asked first."""
+
+        async def change() -> None:
+            await self.live.command(lambda s: s.adjust(timedelta(seconds=seconds)))
+
+        if abs(seconds) <= CONFIRM_BEYOND_SECONDS or self.live.state.timer is None:
+            await change()
+            return
+        from facilitator.tui.modals.choice import YES, Choice
+
+        minutes = abs(seconds) // 60
+        title = f"{'Add' if seconds > 0 else 'Take off'} {minutes} minutes?"
+        more = "more" if seconds > 0 else "less"
+        text = f"The current step gets {minutes} minutes {more}; the day's forecast moves with it."
+
+        def answered(answer: str | None) -> None:
+            if answer == YES:
+                self.app.run_worker(change(), group="adjust")
+
+        self.app.push_screen(Choice(title, text, "change the time"), answered)
 
     def jump_to(self, day: str, exercise: str, step: str) -> None:
-        on = date.fromisoformat(day)
-
-        def make(confirmed: bool) -> Callable[[Session], object]:
-            return lambda s: s.enter_step(exercise, step, on=on, confirmed=confirmed)
-
-        self.app.run_worker(self.stepping(make), exclusive=True, group="jump")
+        self.app.run_worker(self.enter(date.fromisoformat(day), exercise, step), exclusive=True, group="jump")
 
     def open_day(self, on: date) -> None:
         self.app.run_worker(self.live.command(lambda s: s.open_day(on)), exclusive=True, group="day")

@@ -34,6 +34,16 @@ def keys_to_bindings(bindings: Iterable[BindingType], keymap: Mapping[str, str])
     return found.key_to_bindings
 
 
+def readable_keys(keys: str) -> str:
+    """``plus,equals_sign`` -> ``+, =``: keys as the help screen and the command palette show them."""
+    names = {
+        "plus": "+", "minus": "-", "equals_sign": "=", "question_mark": "?", "underscore": "_",
+        "left_square_bracket": "[", "right_square_bracket": "]", "right": "→", "left": "←",
+        "escape": "esc", "slash": "/", "up": "↑", "down": "↓", "ctrl+backslash": "ctrl+\\",
+    }  # fmt: skip
+    return ", ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))
+
+
 class KeyBar(Static):
     """Keys in one clickable line, as the user has mapped them.
 

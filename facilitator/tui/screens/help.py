@@ -16,16 +16,8 @@ from textual.widgets import Static
 from facilitator.config import config_path
 from facilitator.tui import bindings
 from facilitator.tui.bindings import KeyGroup
+from facilitator.tui.keys import readable_keys
 from facilitator.tui.live import live_app
-
-
-def _keys_text(keys: str) -> str:
-    names = {
-        "plus": "+", "minus": "-", "equals_sign": "=", "question_mark": "?", "underscore": "_",
-        "left_square_bracket": "[", "right_square_bracket": "]", "right": "→", "left": "←",
-        "escape": "esc", "slash": "/", "up": "↑", "down": "↓",
-    }  # fmt: skip
-    return ", ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))
 
 
 class HelpScreen(ModalScreen[None]):
@@ -48,7 +40,7 @@ class HelpScreen(ModalScreen[None]):
             for binding in group.bindings:
                 if binding.id:
                     keys = keymap.get(binding.id, binding.key)
-                    rows.append((_keys_text(keys), binding.tooltip or binding.description, binding.id))
+                    rows.append((readable_keys(keys), binding.tooltip or binding.description, binding.id))
             rows.extend((keys, what, "") for keys, what in group.textual_keys)
         return rows
 

@@ -116,6 +116,22 @@ def test_unchanged_files_append_nothing(session: Session, folder: Path) -> None:
     assert kinds(session) == [ev.RUN_CREATED]
 
 
+def test_the_cheap_look_says_when_a_check_could_find_something(folder: Path) -> None:
+    # What lets the app stat the files on its event loop and wake the loading thread only for an edit.
+    watcher = SourceWatcher(folder)
+    assert watcher.may_have_changed()  # never checked: the first check loads
+    watcher.check()
+    assert not watcher.may_have_changed()
+    edit(folder / "warm-up.yaml", "title: Pairs,", "title: Pairs and trios,")
+    assert watcher.may_have_changed()
+    watcher.check()
+    assert not watcher.may_have_changed()
+    (folder / "workshop.yaml").rename(folder / "gone.yaml")
+    assert watcher.may_have_changed()  # the source is gone: the check says so, once
+    watcher.check()
+    assert not watcher.may_have_changed()
+
+
 def test_a_valid_edit_appends_exactly_one_programme_loaded(session: Session, folder: Path) -> None:
     watcher = SourceWatcher(folder)
     reload_workshop(session, watcher)

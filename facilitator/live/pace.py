@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from facilitator.live.state import SessionState, Visit
+from facilitator.record.clock import zone
 from facilitator.script.models import PlannedStep, Programme
 
 
@@ -78,7 +78,7 @@ def day_pace(state: SessionState, day: date, now: datetime) -> Pace | None:
     if programme is None:
         return None
     spec = programme.day(day)
-    tz = ZoneInfo(programme.workshop.timezone)
+    tz = zone(programme.workshop.timezone)
     scheduled_start = datetime.combine(spec.date, spec.start, tzinfo=tz)
     first = _first_entry(state, day)
     rehearsal = now.astimezone(tz).date() != day
@@ -107,7 +107,7 @@ def day_pace(state: SessionState, day: date, now: datetime) -> Pace | None:
 
 
 def local_time(now: datetime, timezone: str) -> datetime:
-    return now.astimezone(ZoneInfo(timezone))
+    return now.astimezone(zone(timezone))
 
 
 def city(timezone: str) -> str:

@@ -97,6 +97,16 @@ class SourceWatcher:
             found.append((str(path), st.st_size, st.st_mtime_ns, st.st_ino))
         return tuple(found)
 
+    def folders(self) -> frozenset[Path]:
+        """The folders whose files the script is read from: what a file watch covers."""
+        return frozenset({self.folder, *(known.parent for known in self._known)})
+
+    def may_have_changed(self) -> bool:
+        """Whether :meth:`check` could find anything: a few ``stat`` calls, cheap enough for an event loop
+        once a second, so that the thread that loads is woken only when there is something to load."""
+        fingerprint = self.fingerprint()
+        return fingerprint != self._fingerprint or (fingerprint is None and not self._missing)
+
     def check(self) -> Checked:
         """Load the workshop again if its files changed since the last check (the first check always loads)."""
         fingerprint = self.fingerprint()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
+import zoneinfo
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -75,6 +77,16 @@ def default_clock() -> Clock:
         return ScaledClock.from_env(spec)
     except (ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{CLOCK_ENV}: not a clock description ({exc})") from None
+
+
+@functools.cache
+def zone(name: str) -> zoneinfo.ZoneInfo:
+    """The time zone ``name``, read from disk once per process.
+
+    ``ZoneInfo`` keeps only the eight zones used last: a screen showing the local time of nine locations
+    every second would read the zone files again each time.
+    """
+    return zoneinfo.ZoneInfo(name)
 
 
 def to_text(moment: datetime) -> str:

@@ -242,6 +242,7 @@ class FacilitatorApp(CrashReportingApp):
         self.notify(f"Session resumed at {printable(where)}.{paused}", title="Resumed", markup=False, timeout=8)
 
     async def on_unmount(self) -> None:
+        self.script_watch.close()
         await self.live.close()
 
     # -- the calendar, presence and live reload ------------------------------------------------------

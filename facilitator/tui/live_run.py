@@ -1,14 +1,15 @@
 """The live-run client: an app's end of the run's database, shared by the lead's app and the room view.
 
 It owns the database thread (:class:`~facilitator.live.session_thread.SessionThread`), and follows what other
-processes commit: every ``POLL_SECONDS`` a ``PRAGMA data_version`` check (microseconds), and only when that
-moved, the new events folded on the database thread. What changed reaches the app as Textual messages,
-posted in this order: :class:`LiveRun.AttendanceChanged` (who is present, when it changed), then
-:class:`LiveRun.StateChanged`, so whatever redraws on the state already sees the new counts; a database that
-refuses to be read says so with :class:`LiveRun.StoreFailed`. It also holds this process's presence row
-(claimed, then kept alive with a heartbeat, removed when the app closes) and posts
-:class:`LiveRun.PresenceChanged` when the team's live rows change: read with each heartbeat, and with each
-poll that brought new events.
+processes commit: when the run's files are written (an inotify watch, facilitator.record.store_watch; every
+``POLL_SECONDS`` where there is none) a ``PRAGMA data_version`` check (microseconds), and only when that
+moved, the new events folded on the database thread; an idle app so wakes for nothing but its clock. What
+changed reaches the app as Textual messages, posted in this order: :class:`LiveRun.AttendanceChanged` (who is
+present, when it changed), then :class:`LiveRun.StateChanged`, so whatever redraws on the state already sees
+the new counts; a database that refuses to be read says so with :class:`LiveRun.StoreFailed`. It also holds
+this process's presence row (claimed, then kept alive with a heartbeat, removed when the app closes) and
+posts :class:`LiveRun.PresenceChanged` when the team's live rows change: read with each heartbeat, and with
+each poll that brought new events.
 
 A state comes with its ``last_seq``: an app shows a polled state only when it is newer than what it shows
 (a command of its own may have shown a later one while the message waited in the queue).
@@ -24,18 +25,21 @@ from typing import NamedTuple, TypeVar
 
 from textual.message import Message
 from textual.message_pump import MessagePump
+from textual.timer import Timer
 
 from facilitator.live.session import Session
 from facilitator.live.session_thread import SessionThread
 from facilitator.live.state import SessionState
 from facilitator.problems import StoreError
+from facilitator.record import store_watch
 from facilitator.record.clock import Clock
+from facilitator.record.store_watch import FileWatch, VersionProbe
 from facilitator.team import presence
 from facilitator.team.presence import Presence
 from facilitator.tui.snapshot import AttendanceReader, AttendanceSnapshot
 
 T = TypeVar("T")
-POLL_SECONDS = 0.05  # a commit of another process is seen within about this long (bench/propagation.py)
+POLL_SECONDS = 0.05  # without a watch on the run's files: a commit of another process is seen within this long
 
 
 class Reading(NamedTuple):
@@ -92,6 +96,11 @@ class LiveRun:
         self.db = SessionThread(
             db_path, actor=actor, clock=clock, role=role, location=location, own_location_only=own_location_only
         )
+        self.db_path = db_path
+        self._watch: FileWatch | None = None
+        self._probe: VersionProbe | None = None  # on the event loop: whether anything was committed since
+        self._again = False  # a write was reported while a poll ran: poll once more when it ends
+        self._follow_ups: list[Timer] = []
         self.clock = clock
         self.poll_seconds = poll_seconds
         # Touched only on the database thread: what the last attendance snapshot was computed from.
@@ -125,42 +134,80 @@ class LiveRun:
     # -- following the run ---------------------------------------------------------------------------
 
     def start(self, app: MessagePump) -> None:
-        """Poll every ``poll_seconds`` from now on, posting what changed to ``app``."""
+        """Follow the run from now on, posting what changed to ``app``: when the run's files are written
+        (facilitator.record.store_watch), with a slow poll beside it; where no watch can be had, every
+        ``poll_seconds``."""
         self._app = app
-        app.set_interval(self.poll_seconds, self.poll)
+        self._probe = store_watch.probe(self.db_path)
+        self._watch = store_watch.watch(self.db_path)
+        if self._watch is None:
+            app.set_interval(self.poll_seconds, self.poll)
+            return
+        asyncio.get_running_loop().add_reader(self._watch.fileno(), self._written)
+        app.set_interval(max(self.poll_seconds, store_watch.SAFETY_POLL_SECONDS), self.poll)
+
+    def _written(self) -> None:
+        """The run's files were written: look now, and again shortly after.
+
+        A commit writes its WAL frames (the notification) before it publishes them in the shared index, so
+        the look at once may come too early for that commit (store_watch.FOLLOW_UP_SECONDS).
+        """
+        app = self._app
+        if self._watch is None or app is None or not self._watch.written():
+            return
+        for timer in self._follow_ups:
+            timer.stop()
+        app.call_later(self.poll)
+        self._follow_ups = [app.set_timer(delay, self.poll) for delay in store_watch.FOLLOW_UP_SECONDS]
 
     async def poll(self) -> None:
         """Fold in what other processes committed: a cheap data_version check, then the new events."""
-        if self._polling or self._app is None:
+        if self._app is None:
+            return
+        if self._polling:
+            self._again = True
             return
         self._polling = True
         try:
-
-            def check(session: Session) -> tuple[int, Reading | None, tuple[Presence, ...] | None]:
-                version = session.store.data_version()
-                if version == self._data_version:
-                    return version, None, None
-                session.refresh()
-                if session.state.last_seq == self._read_seq:
-                    return version, None, None
-                # New events often come with a process joining or leaving: look at the team now, not at
-                # the next heartbeat.
-                present = self._read_present(session) if self._present is not None else None
-                return version, self.read(session), present
-
-            try:
-                version, reading, present = await self.run_db(check)
-            except StoreError as exc:  # a failing disk: the app keeps showing the last state; poll again
-                self._app.post_message(self.StoreFailed(exc))
-                return
-            self._data_version = version
-            if reading is not None:
-                if reading.attendance is not None:
-                    self._app.post_message(self.AttendanceChanged(reading.attendance, reading.state.last_seq))
-                self._app.post_message(self.StateChanged(reading.state))
-            self._post_present(present)
+            await self._poll_once()
+            while self._again:  # written while the last look ran: it may have missed that commit
+                self._again = False
+                await self._poll_once()
         finally:
             self._polling = False
+
+    async def _poll_once(self) -> None:
+        if self._app is None:
+            return
+        if self._probe is not None and not self._probe.moved():
+            return  # nothing committed anywhere: the database thread need not wake
+
+        def check(session: Session) -> tuple[int, Reading | None, tuple[Presence, ...] | None]:
+            version = session.store.data_version()
+            if version == self._data_version:
+                return version, None, None
+            session.refresh()
+            if session.state.last_seq == self._read_seq:
+                return version, None, None
+            # New events often come with a process joining or leaving: look at the team now, not at
+            # the next heartbeat.
+            present = self._read_present(session) if self._present is not None else None
+            return version, self.read(session), present
+
+        try:
+            version, reading, present = await self.run_db(check)
+        except StoreError as exc:  # a failing disk: the app keeps showing the last state; poll again
+            if self._app is not None:
+                self._app.post_message(self.StoreFailed(exc))
+            return
+        if self._app is None:  # closed while it looked
+            return
+        self._data_version = version
+        if reading is not None:
+            if reading.attendance is not None:
+                self._app.post_message(self.AttendanceChanged(reading.attendance, reading.state.last_seq))
+            self._app.post_message(self.StateChanged(reading.state))
+        self._post_present(present)
 
     # -- presence ------------------------------------------------------------------------------------
 
@@ -204,7 +251,7 @@ class LiveRun:
     async def heartbeat(self) -> None:
         """Mark this process as seen, then read who else is (a process that went is noticed here)."""
         row = self.presence
-        if row is None:
+        if row is None or self._app is None:  # none held, or closed
             return
         clock = self._presence_clock
 
@@ -226,6 +273,16 @@ class LiveRun:
 
     async def close(self) -> None:
         """Leave the presence row (a clean exit) and close the database thread."""
+        self._app = None  # no look from now on: a follow-up or the safety poll may still fire
+        for timer in self._follow_ups:
+            timer.stop()
+        if self._watch is not None:
+            asyncio.get_running_loop().remove_reader(self._watch.fileno())
+            self._watch.close()
+            self._watch = None
+        if self._probe is not None:
+            self._probe.close()
+            self._probe = None
         row = self.presence
         if row is not None:
             with contextlib.suppress(StoreError):  # busy at exit: the row goes stale within seconds

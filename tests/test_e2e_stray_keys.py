@@ -1,15 +1,17 @@
 """Keys people press by habit, in a real terminal: Enter on the running step, ctrl+z and what is typed at
-the shell meanwhile, then fg. None of it reaches the record (issue 25)."""
+the shell meanwhile, then fg; none of it reaches the record. And signals: the terminal is given back (issue 25)."""
 
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from pathlib import Path
 
 import pytest
 
 from facilitator.record.store import Store
+from facilitator.team import presence
 from tests.tools import Tmux, wait_for
 
 DEMO = Path(__file__).resolve().parent.parent / "exercises"
@@ -56,3 +58,31 @@ def test_enter_on_the_running_step_then_ctrl_z_and_stty_at_the_shell_change_noth
         tmux.kill()
     assert kinds(db)[: len(before)] == before
     assert "step.entered" not in kinds(db)[len(before) :]
+
+
+def _terminal_modes(tmux: Tmux) -> str:
+    """The pane's modes as tmux sees them: alternate screen, cursor shown, any mouse reporting."""
+    return tmux._run("display", "-p", "-t", "t", "#{alternate_on} #{cursor_flag} #{mouse_any_flag}").strip()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_gives_the_terminal_back_and_leaves_the_presence(tmp_path: Path, signum: int) -> None:
+    db = tmp_path / "run.db"
+    tmux = Tmux(f"facilitator-sig-{os.getpid()}-{uuid.uuid4().hex[:6]}", width=100, height=30)
+    try:
+        tmux.start(f"facilitator run {DEMO} --db {db} --as lead", cwd=tmp_path)
+        tmux.wait_for_text("Press n to start")
+        assert wait_for(lambda: bool(live_rows(db)))
+        assert _terminal_modes(tmux) == "1 0 1"  # the app's: alternate screen, cursor hidden, mouse on
+        os.kill(live_rows(db)[0], signum)
+        tmux.wait_for_text(f"EXITED {128 + signum}")
+        assert _terminal_modes(tmux) == "0 1 0"
+        assert live_rows(db) == []
+    finally:
+        tmux.kill()
+
+
+def live_rows(db: Path) -> list[int]:
+    """The pids of the presence rows on the run (a clean exit removes its own)."""
+    with Store.open(db) as store:
+        return [row.pid for row in presence.present(store)]

@@ -25,9 +25,12 @@ nothing, so that Textual's traceback is never printed.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
 import os
 import platform
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -156,6 +159,15 @@ class CrashReportingApp(App[None]):
     def crash_about(self) -> str:
         """Which app this is, for the report's header."""
         return type(self).__name__
+
+    def on_load(self) -> None:
+        # A terminal closed (SIGHUP: an SSH link dropped, a window shut) or a polite kill (SIGTERM) exits as
+        # ctrl+q does: the terminal is given back (no alternate screen, mouse reporting off, cursor shown)
+        # and the app's presence row removed. Exit codes as a shell reports a death by signal: 128 + N.
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # no signals here
+                loop.add_signal_handler(signum, self.exit, None, 128 + signum)
 
     def _handle_exception(self, error: Exception) -> None:
         # Private, and overridden only here: Textual has no public hook for an unhandled exception (see the

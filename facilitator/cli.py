@@ -165,10 +165,17 @@ def _open_app(db: Path, actor: str, team: dict[str, Any] | None = None) -> None:
         raise click.exceptions.Exit(code)
 
 
+COLOURLESS_TERMS = frozenset({"dumb", "unknown"})
+
+
 def _run_app(make: Callable[[], CrashReportingApp]) -> int:
     """Run a terminal app; a crash prints one line naming a private report of it (facilitator.tui.crash)."""
     from facilitator.tui.crash import run_app
 
+    if os.environ.get("TERM", "").strip().lower() in COLOURLESS_TERMS:
+        # A terminal without colours: Textual would draw 24-bit colour anyway (it assumes it when the
+        # terminal names none). NO_COLOR, read when the app is made, is its own switch to draw without.
+        os.environ["NO_COLOR"] = "1"
     return run_app(make)
 
 

@@ -38,6 +38,9 @@ from facilitator.tui.widgets.qr import LocationQr, QrCode
 from tests.conftest import DEMO_FOLDER, TINY_PROGRAMME
 from tests.tools import with_session
 
+# Every size issue 25 checked, the first two as before (their snapshots keep their names).
+LAYOUT_SIZES = [(80, 24), (120, 40), (40, 15), (60, 20), (200, 60)]
+
 PUBLIC_URL = "https://wps-training.example.org"
 SECRET = "5e" * 32  # a fixed secret, so snapshots show the same code every run
 
@@ -423,7 +426,7 @@ async def quiet(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("size", LAYOUT_SIZES)
 def test_qr_screen_snapshot(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
     clock = FakeClock()
     db = make_run(tmp_path, clock, load_workshop(DEMO_FOLDER).programme)
@@ -437,6 +440,20 @@ def test_qr_screen_snapshot(snap_compare: Any, tmp_path: Path, size: tuple[int, 
 
     app = FacilitatorApp(db_path=db, actor="lead", clock=clock)
     assert snap_compare(app, terminal_size=size, run_before=open_unmiss)
+
+
+@pytest.mark.parametrize("size", LAYOUT_SIZES)
+def test_room_view_with_its_code_snapshot(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    clock = FakeClock()
+    db = make_run(tmp_path, clock, load_workshop(DEMO_FOLDER).programme)
+    url = expected_url(db, "unmiss", clock)
+
+    async def shown(pilot: Pilot[Any]) -> None:
+        await until(pilot, lambda: (link := pilot.app.query_one(LocationQr).link) is not None and link.url == url)
+        await pilot.pause()
+
+    app = RoomApp(db_path=db, actor="room", clock=clock, location="unmiss", claim_presence=False)
+    assert snap_compare(app, terminal_size=size, run_before=shown)
 
 
 def test_requests_screen_snapshot(snap_compare: Any, tmp_path: Path) -> None:

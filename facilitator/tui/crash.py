@@ -152,7 +152,9 @@ class CrashReportingApp(App[None]):
     """An app whose unhandled exceptions end in a private report and one line (see the module's docstring)."""
 
     def __init__(self, *, crash_beside: Path | None = None) -> None:
-        super().__init__()
+        # On a terminal without colours (facilitator.cli sets NO_COLOR for it), the terminal's own default
+        # colours: Textual then removes every colour code rather than drawing in greys.
+        super().__init__(ansi_color=os.environ.get("TERM", "").strip().lower() in ("dumb", "unknown"))
         self.crash_beside = crash_beside  # the run database: the report goes next to it if the state folder fails
         self.crash: CrashReport | None = None
 

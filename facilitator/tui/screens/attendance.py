@@ -9,6 +9,7 @@ and the rest come from spreadsheets and the door: every cell is a plain ``Text``
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
@@ -30,6 +31,7 @@ from facilitator.tui.keys import KeyBar
 from facilitator.tui.live import LiveApp, live_app
 from facilitator.tui.modals.choice import YES, Choice
 from facilitator.tui.widgets.roster_table import RosterTable
+from facilitator.tui.widgets.too_small import TooSmall
 
 if TYPE_CHECKING:
     from facilitator.tui.snapshot import AttendanceSnapshot, PersonRow
@@ -38,6 +40,8 @@ if TYPE_CHECKING:
     ParticipantFormFactory = Callable[[PersonRow | None, str | None], ModalScreen[str | None]]
 
 WIDE = 110
+# Below this the table has no room for a name beside the check-in mark and the location.
+MINIMUM_SIZE = (36, 8)
 SPARK = "▁▂▃▄▅▆▇█"
 SPARK_WIDTH = 10
 LINK_SYMBOLS = {"not-joined": ("○", "dim"), "connected": ("●", "bold green"), "dropped": ("✕", "bold red")}
@@ -83,6 +87,13 @@ def certificate_cell(row: PersonRow) -> Text:
     return cell
 
 
+def reading_key(name: str) -> tuple[str, str]:
+    """Sorts names as people read them, whatever the locale: accents folded, case ignored ("Élodie" before
+    "Tomasz", not after "Zainab" as code points would), the exact spelling only breaking ties."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return folded.casefold(), name.casefold()
+
+
 def haystack(row: PersonRow) -> str:
     return f"{row.name}\n{row.email}\n{row.location}\n{row.role or ''}".casefold()
 
@@ -91,6 +102,8 @@ class AttendanceScreen(Screen[None]):
     """The roster grouped by location, with today's status, check-ins, marks, walk-ins and links."""
 
     BINDINGS: ClassVar[list[BindingType]] = list(bindings.ATTENDANCE)
+    # Cramped: the counts by location give their column to the names (the status line keeps the total).
+    HORIZONTAL_BREAKPOINTS = [(0, "-cramped"), (64, "-narrow"), (WIDE, "-wide")]  # noqa: RUF012 (Textual's are not ClassVar)
 
     def __init__(self, participant_form: ParticipantFormFactory) -> None:
         """``participant_form(editing, location)``: the form that adds a walk-in (editing None, at ``location``)
@@ -122,6 +135,7 @@ class AttendanceScreen(Screen[None]):
             yield RosterTable(self._cells_by_id, id="attendance-table")
             yield Static(id="attendance-counts")
         yield KeyBar([("screen", b) for b in bindings.ATTENDANCE if b.show], id="attendance-keys")
+        yield TooSmall(*MINIMUM_SIZE)
 
     def on_mount(self) -> None:
         self.watch(self.app, "attendance", self._snapshot_changed, init=False)
@@ -146,7 +160,9 @@ class AttendanceScreen(Screen[None]):
             fixed.append(("certificate", "Cert.", 5))
         rest = width - sum(w + 2 for _, _, w in fixed) - 4
         name = max(rest * 3 // 5, 12)
-        return [*fixed[:2], ("name", "Name", name), *fixed[2:], ("role", "Role", max(rest - name - 2, 6))]
+        if rest - name - 2 < 6:  # no room for a role worth reading: the name takes it all
+            return [*fixed[:2], ("name", "Name", max(rest, 12)), *fixed[2:]]
+        return [*fixed[:2], ("name", "Name", name), *fixed[2:], ("role", "Role", rest - name - 2)]
 
     @property
     def table(self) -> RosterTable:
@@ -196,7 +212,7 @@ class AttendanceScreen(Screen[None]):
             rank = {loc.id: n for n, loc in enumerate(self._locations())}
             people = snapshot.people
             self._order = sorted(
-                people, key=lambda pid: (rank.get(people[pid].location, len(rank)), people[pid].name.casefold())
+                people, key=lambda pid: (rank.get(people[pid].location, len(rank)), reading_key(people[pid].name))
             )
             for pid in [p for p in self._hay if p not in people]:
                 del self._hay[pid]

@@ -18,6 +18,10 @@ from facilitator.tui.widgets.agenda import AgendaView
 from facilitator.tui.widgets.banner import Banner
 from facilitator.tui.widgets.panels import LocationStrip, PaceView, ReflectionsFeed, StepView, TimerView
 from facilitator.tui.widgets.team_panel import TeamLine, TeamPanel
+from facilitator.tui.widgets.too_small import TooSmall
+
+# Below this the agenda and the timer squeeze their text past reading.
+MINIMUM_SIZE = (40, 12)
 
 
 class LeadScreen(Screen[None]):
@@ -38,6 +42,7 @@ class LeadScreen(Screen[None]):
         yield LocationStrip(id="locations")
         yield ReflectionsFeed(id="feed")
         yield Footer()
+        yield TooSmall(*MINIMUM_SIZE)
 
     def on_key(self, event: events.Key) -> None:
         """A key of the app's that this role may not use now says why, once, instead of doing nothing.

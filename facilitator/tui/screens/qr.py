@@ -22,6 +22,10 @@ from facilitator.tui import bindings
 from facilitator.tui.keys import KeyBar
 from facilitator.tui.live import LiveApp, live_app
 from facilitator.tui.widgets.qr import LocationQr, link_fetcher
+from facilitator.tui.widgets.too_small import TooSmall
+
+# Below this the address and the code to type, wrapped, no longer fit between the title and the keys.
+MINIMUM_SIZE = (30, 10)
 
 
 class QrScreen(Screen[str]):
@@ -60,6 +64,7 @@ class QrScreen(Screen[str]):
         fetch = link_fetcher(app.run_db, app.clock)
         yield LocationQr(self._first_location(), fetch=fetch, now=app.clock.now, id="qr-panel")
         yield KeyBar([("screen", b) for b in bindings.QR], id="qr-keys")
+        yield TooSmall(*MINIMUM_SIZE)
 
     def on_mount(self) -> None:
         self.watch(self.query_one(LocationQr), "link", self._show_title)

@@ -36,10 +36,13 @@ from facilitator.tui.crash import CrashReportingApp
 from facilitator.tui.live_run import POLL_SECONDS, LiveRun
 from facilitator.tui.palette import FILE_ACTIONS, open_palette, without_file_writes
 from facilitator.tui.widgets.panels import AMBER_SHARE, RED_SHARE, clock_text, pack
+from facilitator.tui.widgets.too_small import TooSmall
 
 T = TypeVar("T")
 WIDE = 110  # from this width the clocks name each location in full
 ROOM = "room"  # the presence role of a room view, so the team's presence panel lists it
+# Below this the timer's digits and the code to type no longer fit beside and under the step.
+MINIMUM_SIZE = (40, 14)
 
 
 class StateText(Static):
@@ -200,6 +203,9 @@ class RoomApp(CrashReportingApp):
     CSS_PATH = "../facilitator.tcss"  # the one stylesheet, beside the app
     TITLE = "facilitator: room view"
     BINDINGS: ClassVar[list[BindingType]] = list(bindings.ROOM)
+    # Narrow: the QR code goes under the text. Short: less padding, one line of clocks (facilitator.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-wide")]  # noqa: RUF012 (Textual's are not ClassVar)
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]  # noqa: RUF012
 
     state: var[SessionState] = var(SessionState, init=False, always_update=True)
 
@@ -234,6 +240,7 @@ class RoomApp(CrashReportingApp):
                 yield RoomText(id="room-text")
             yield Container(id="room-qr")  # the participant page's QR code goes here
         yield RoomClocks(id="room-clocks")
+        yield TooSmall(*MINIMUM_SIZE)
 
     async def run_db(self, command: Callable[[Session], T]) -> T:
         return await self.live.run_db(command)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual.geometry import Region
 from textual.widgets import Static
 
 from facilitator.live.pace import city, day_pace, local_time
@@ -58,14 +60,56 @@ class Ticking(Static):
         self._last = None
         self.tick()
 
+    def render(self) -> Text:
+        return self._last if self._last is not None else Text()
+
     def tick(self) -> None:
         text = self.compose_text(live_app(self).clock.now())
-        if text != self._last:
-            self._last = text
-            self.update(text, layout=self.resizes)
+        if text == self._last:
+            return
+        before, self._last = self._last, text
+        span = None if self.resizes or before is None else changed_columns(before, text)
+        if span is None:
+            self.refresh(layout=self.resizes)
+        elif span:
+            # One line whose size cannot change: only the cells that differ go down the wire (a slow SSH
+            # link pays for every byte of every second's repaint).
+            start, end = span[0], min(span[1], self.content_size.width)
+            if start < end:  # a change past the right edge shows nothing new
+                self.refresh(Region(start, 0, end - start, 1))
 
     def compose_text(self, now: datetime) -> Text:
         raise NotImplementedError
+
+
+def styled_cells(text: Text) -> list[tuple[str, str]]:
+    """Each character of ``text`` with the styles that apply to it, to compare two texts cell by cell."""
+    styles = [str(text.style)] * len(text.plain)
+    for span in text.spans:
+        for index in range(span.start, min(span.end, len(styles))):
+            styles[index] += f";{span.style}"
+    return list(zip(text.plain, styles, strict=True))
+
+
+def changed_columns(before: Text, after: Text) -> tuple[int, int] | tuple[()] | None:
+    """The columns ``[start, end)`` where two one-line texts differ, ``()`` if none.
+
+    None when a column cannot be told from a character index: a line break, or a character two cells wide.
+    """
+    plain = before.plain + after.plain
+    if "\n" in plain or cell_len(plain) != len(plain):
+        return None
+    old, new = styled_cells(before), styled_cells(after)
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    if start == len(old) == len(new):
+        return ()
+    tail = 0
+    if len(old) == len(new):
+        while old[-1 - tail] == new[-1 - tail]:
+            tail += 1
+    return start, max(len(old), len(new)) - tail
 
 
 class StepView(StateView, Static):
@@ -113,14 +157,14 @@ class StepView(StateView, Static):
 class TimerView(Ticking):
     """Time left with a bar; amber at 20% left, red at 5%, and the overrun counted up in red."""
 
-    resizes = False  # one line in a box of fixed height: every second's repaint is this line alone
+    resizes = False  # one line in a box of fixed height: every second's repaint is the cells that changed
 
     def compose_text(self, now: datetime) -> Text:
         state = live_app(self).state
         timer = state.timer
-        self.set_class(False, "amber", "red", "over")
         if timer is None:
-            return Text("--:--  no step running", style="dim")
+            self.show_level("")
+            return Text("--:--  no step running", style="dim", no_wrap=True, overflow="ellipsis")
         remaining = timer.remaining(now)
         share = remaining / timer.allowed if timer.allowed else 0.0
         level = (
@@ -132,10 +176,9 @@ class TimerView(Ticking):
             if share <= AMBER_SHARE
             else ""
         )
-        if level:
-            self.add_class(level)
+        self.show_level(level)
         label = f"+{clock_text(remaining)} over" if remaining < timedelta() else clock_text(remaining)
-        text = Text(f"{label} ")
+        text = Text(f"{label} ", no_wrap=True, overflow="ellipsis")
         suffix = f" of {minutes_text(timer.allowed)}"
         width = max(self.content_size.width - len(label) - len(suffix) - 14, 5)
         filled = 0 if remaining < timedelta() else round(width * max(min(share, 1.0), 0.0))
@@ -147,6 +190,11 @@ class TimerView(Ticking):
         if timer.paused:
             text.append("  PAUSED", style="bold reverse")
         return text
+
+    def show_level(self, level: str) -> None:
+        # One atomic change, a no-op when the level stays: removing and re-adding a class would restyle,
+        # and so repaint, the whole box every second.
+        self.update_classes({name: name == level for name in ("amber", "red", "over")})
 
     def tick(self) -> None:
         before = self._remaining_positive()
@@ -174,14 +222,16 @@ class PaceView(Ticking):
         if state.programme is None:
             return Text()
         day = state.day or state.programme.workshop.days[0].date
-        self.set_class(False, "warning")
         close = state.closed.get(day)
         if close is not None:
+            self.set_class(False, "warning")
             tz = state.programme.workshop.timezone
             how = " (inferred: left open)" if close.inferred else ""
             text = Text(f"Day closed at {local_time(close.at, tz):%H:%M}{how}", style="bold")
             return text.append(" · d opens another day", style="dim")
         pace = day_pace(state, day, now)
+        # Set once, a no-op when unchanged: toggling it off and on again would repaint the lines every second.
+        self.set_class(pace is not None and pace.overruns, "warning")
         if pace is None:
             return Text()
         tz = state.programme.workshop.timezone
@@ -193,12 +243,15 @@ class PaceView(Ticking):
         else:
             text = Text("on time", style="bold green")
         text.append(f" · forecast end {local_time(pace.forecast_end, tz):%H:%M}")
-        text.append(f" · planned end {local_time(pace.planned_end, tz):%H:%M} {city(tz)}", style="dim")
+        planned = f"planned end {local_time(pace.planned_end, tz):%H:%M} {city(tz)}"
+        # The warning before anything else that may not fit: the panel has two lines, and an 80-column
+        # screen cut it after "runs past the" when it came last.
+        if pace.overruns:
+            text.append(f"  ⚠ runs past the {planned}", style="bold")
+        else:
+            text.append(f" · {planned}", style="dim")
         if pace.rehearsal:
             text.append(" · rehearsal times", style="dim")
-        if pace.overruns:
-            self.add_class("warning")
-            text.append("  ⚠ runs past the planned end", style="bold")
         return text
 
 

@@ -30,7 +30,6 @@ REFRESH_SECONDS = 1.0  # how often the panel checks whether its token has rotate
 # The public address and rotation live outside the events (``facilitator serve`` saves them): read them again
 # this often, so a server started after the code was put on screen gets its address shown.
 SETTINGS_SECONDS = 15.0
-TEXT_LINES = 2  # beneath the code: the address, and the code to type
 TOO_SMALL = "(a larger window shows the QR code)"
 
 
@@ -85,6 +84,7 @@ class LocationQr(Vertical):
     }
     LocationQr > Static {
         width: 100%;
+        height: auto;
         text-align: center;
     }
     """
@@ -125,19 +125,24 @@ class LocationQr(Vertical):
             self.screen.screen_layout_refresh_signal.subscribe(self, self._fit_host)
 
     def _fit_host(self, _: object) -> None:
-        """In a column sized by its content, fit the space of the first ancestor whose height is set."""
+        """In a column sized by its content, fit the space of the first ancestor whose height is set: half
+        its width beside the text, or two thirds of its height beneath it."""
         host = self.parent
         while isinstance(host, Widget) and host.styles.height is not None and host.styles.height.is_auto:
             host = host.parent
         if isinstance(host, Widget):
             size = host.content_size
-            self.fit(size.width // 2, size.height)
+            if host.styles.layout is not None and host.styles.layout.name == "vertical":
+                self.fit(size.width, size.height * 2 // 3)
+            else:
+                self.fit(size.width // 2, size.height)
 
     def fit(self, width: int, height: int) -> None:
-        """Draw the code as large as fits ``width`` × ``height`` cells, the two lines of text included.
+        """Draw the code as large as fits ``width`` × ``height`` cells, the text beneath it included.
 
         A code that would not fit even at its smallest is not drawn: a clipped code scans as nothing, and
-        the address and the code to type still work.
+        the address and the code to type still work. They wrap rather than being cut: a cut code to type
+        reads as a wrong but plausible one.
         """
         if self._room != (width, height):
             self._room = (width, height)
@@ -149,7 +154,7 @@ class LocationQr(Vertical):
         if link is None or self._room is None:
             return 1
         width, height = self._room
-        return fitting_scale(len(link.modules), width, height - TEXT_LINES)
+        return fitting_scale(len(link.modules), width, height - self._text_height(link, width))
 
     @property
     def fits(self) -> bool:
@@ -158,7 +163,26 @@ class LocationQr(Vertical):
             return True
         width, height = self._room
         size = len(link.modules)
-        return size <= width and -(-size // 2) <= height - TEXT_LINES
+        return size <= width and -(-size // 2) <= height - self._text_height(link, width)
+
+    def _text_height(self, link: Link, width: int) -> int:
+        """Lines the address and the code to type take beneath the code, wrapped at ``width``."""
+        console = self.app.console
+        wrap = max(width, 1)
+        return sum(len(text.wrap(console, wrap)) for text in (self._url_text(link), self._typed_text(link)))
+
+    def _url_text(self, link: Link) -> Text:
+        return Text(printable(link.url), style="bold")
+
+    def _typed_text(self, link: Link) -> Text:
+        if self.compact:
+            typed = Text("or type ")
+        else:
+            typed = Text("No camera? Open ")
+            typed.append(printable(link.home), style="bold")
+            typed.append(" and type ")
+        typed.append(link.token.typed, style="bold reverse")
+        return typed
 
     def _draw(self) -> None:
         link = self.link
@@ -170,8 +194,12 @@ class LocationQr(Vertical):
         code.lines = lines
         code.display = fits
         self.query_one(".qr-too-small").display = not fits
-        if self.compact:  # in a column sized by its content: as wide as the widest of code and address
-            self.styles.width = max(len(lines[0]) if lines else len(TOO_SMALL), len(link.url))
+        if self.compact:
+            # In a column sized by its content: as wide as the widest of code and address, within its room
+            # (the address wraps), so the text beside it keeps the rest.
+            widest = max(len(lines[0]) if lines else len(TOO_SMALL), len(link.url))
+            room = self._room[0] if self._room is not None else widest
+            self.styles.width = max(min(widest, room), 1)
 
     def show_location(self, location: str) -> None:
         """Switch to another location's code."""
@@ -206,13 +234,5 @@ class LocationQr(Vertical):
         if link is None:
             return
         self._draw()
-        self.query_one(".qr-url", Static).update(Text(printable(link.url), style="bold"))
-        if self.compact:
-            typed = Text("or type ")
-            typed.append(link.token.typed, style="bold reverse")
-        else:
-            typed = Text("No camera? Open ")
-            typed.append(printable(link.home), style="bold")
-            typed.append(" and type ")
-            typed.append(link.token.typed, style="bold reverse")
-        self.query_one(".qr-typed", Static).update(typed)
+        self.query_one(".qr-url", Static).update(self._url_text(link))
+        self.query_one(".qr-typed", Static).update(self._typed_text(link))

@@ -269,6 +269,8 @@ class LocationStrip(Ticking):
         super().on_mount()
         self.watch(self.app, "attendance", lambda _: self.tick(), init=False)
 
+    _composed_for: tuple[object, ...] | None = None
+
     def compose_text(self, now: datetime) -> Text:
         app = live_app(self)
         state = app.state
@@ -276,6 +278,18 @@ class LocationStrip(Ticking):
             return Text()
         snapshot = app.attendance
         wide = self.app.size.width >= self.WIDE
+        # Local times to the minute: within a minute, with the same counts, the same text (an idle terminal
+        # would otherwise build nine cells every second to find nothing changed).
+        inputs = (now.replace(second=0, microsecond=0), self.content_size.width, wide, state.programme, snapshot)
+        composed = self._composed_for
+        if (
+            self._last is not None
+            and composed is not None
+            and composed[:3] == inputs[:3]
+            and all(a is b for a, b in zip(composed[3:], inputs[3:], strict=True))  # the same objects
+        ):
+            return self._last
+        self._composed_for = inputs
         cells = []
         for location in state.programme.workshop.locations:
             link = snapshot.links.get(location.id, "not-joined") if snapshot else "not-joined"

@@ -435,3 +435,48 @@ def test_unknown_requests_observers_and_other_locations_are_refused(
             Session(store, actor="co", role="co", location="hq", own_location_only=True).decide_request(
                 "c" * 32, approve=True
             )
+
+
+# -- the language of a question, and the way back to one's page ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("What will you take away?", "en"),
+        ("How will gender analysis change your next budget?", "en"),
+        ("Qu’allez-vous changer dans votre travail\u202f?", "fr"),
+        ("Quelles sont les priorités de votre mission ?", "fr"),
+        ("Headquarters", None),  # too little to tell: the page's own language stands
+        ("Aïssata Traoré", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_a_questions_language_is_told_only_when_it_is_clear(text: str | None, language: str | None) -> None:
+    from facilitator.participant_page.languages import language_of
+
+    assert language_of(text) == language
+
+
+def test_the_prompt_says_its_language_and_a_past_step_its_question(run: tuple[Session, Desk]) -> None:
+    _, desk = run
+    assert desk.prompt().language == "en"
+    assert desk.question_of("reflect/write") == "What will you take away?"
+    assert desk.question_of("reflect/share") is None  # a step without a question
+    assert desk.question_of("nowhere/at-all") is None and desk.question_of("") is None
+
+
+def test_own_token_is_todays_link_for_an_identity_that_still_holds(
+    run: tuple[Session, Desk], fake_clock: FakeClock
+) -> None:
+    _, desk = run
+    today = fake_clock.now().date().isoformat()
+    now = tokens.issue(desk.settings, desk.programme, "hq", fake_clock.now()).code
+    assert desk.own_token("ada", "hq", today, 0) == now
+    assert desk.own_token("ada", "hq", "2022-08-21", 0) is None  # yesterday's identity
+    assert desk.own_token("ada", "hq", today, 1) is None  # a generation signed out, or never made
+    assert desk.own_token("nobody", "hq", today, 0) is None  # not on the roster
+    assert desk.own_token("ada", "atlantis", today, 0) is None  # no such location
+    desk.sign_out("ada")
+    assert desk.own_token("ada", "hq", today, 0) is None

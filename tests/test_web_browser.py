@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,25 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 MARKUP = "<script>document.title='pwned'</script>[bold]kept[/bold] & more"
 
 
+@contextmanager
+def serving(db: Path) -> Iterator[str]:
+    """``facilitator serve`` on ``db`` as its own process, on a free port: the page's base address."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "facilitator", "serve", "--db", str(db), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert wait_for(lambda: healthy(base), timeout=30)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 @pytest.fixture
 def served(tmp_path: Path, tiny_programme: Programme) -> Iterator[tuple[str, Path, Session]]:
     db = tmp_path / "run.db"
@@ -39,20 +59,10 @@ def served(tmp_path: Path, tiny_programme: Programme) -> Iterator[tuple[str, Pat
     lead = Session(store, actor="lead")
     lead.add_participant("Ada Lovelace", "ada@example.org", "hq", participant_id="ada", code="K7Q2-XY89")
     lead.enter_step("reflect", "write", on=tiny_programme.workshop.days[0].date)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "facilitator", "serve", "--db", str(db), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
     try:
-        assert wait_for(lambda: healthy(base), timeout=30)
-        yield base, db, lead
+        with serving(db) as base:
+            yield base, db, lead
     finally:
-        process.terminate()
-        process.wait(timeout=10)
         store.close()
 
 
@@ -103,7 +113,7 @@ def test_a_phone_checks_in_and_sends_a_reflection(served: tuple[str, Path, Sessi
             page.check("input[name=consent]")
             page.click("form[action*='/reflect'] button")
             page.wait_for_selector("#sent")
-            assert page.title() == "Workshop check-in"  # the script in the text never ran
+            assert page.title() == "Answer sent – Workshop check-in"  # the script in the text never ran
 
             # Scanning again later says so, and writes nothing.
             page.goto(f"{base}/p/{token.code}")

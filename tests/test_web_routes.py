@@ -290,7 +290,7 @@ def test_a_cookie_of_any_characters_is_an_unknown_visitor(
     before = kinds(lead.store)
     data = {"csrf": field(page.text, "csrf"), "sid": field(page.text, "sid")}
     refused = stranger.post(f"/p/{hq}/check-in", data=data, headers={"cookie": cookie})
-    assert refused.status_code == 403 and "reload" in refused.text.lower()
+    assert refused.status_code == 403 and "This form has expired" in refused.text
     assert kinds(lead.store) == before
 
 
@@ -374,7 +374,10 @@ def test_leaving_when_a_facilitator_checked_them_out_says_so(client: TestClient,
     lead.check_out("bob", "facilitator")
     before = kinds(lead.store)
     response = client.post(f"/p/{hq}/check-out", data=data)
-    assert response.status_code == 409 and 'role="alert">You were not checked in' in response.text
+    assert (
+        response.status_code == 409 and "You were not checked in, so there was nothing to check out." in response.text
+    )
+    assert 'role="alert">' in response.text and "autofocus" in response.text  # the summary, read out and focused
     assert kinds(lead.store) == before
 
 
@@ -392,10 +395,10 @@ def test_leaving_needs_an_identity(client: TestClient, lead: Session, hq: str) -
 def test_leaving_in_french(client: TestClient, hq: str) -> None:
     data = form_of(client, f"/p/{hq}?lang=fr", email="bob@example.org", code=BOB)
     page = client.get(client.post(f"/p/{hq}/identify?lang=fr", data=data).headers["location"])
-    assert "Je pars" in page.text and "Vous partez ?" in page.text
+    assert "Je pars" in page.text and "Vous partez\u202f?" in page.text
     _, response = leave(client, hq, lang="fr")
     page = client.get(response.headers["location"])
-    assert "Votre départ est enregistré (depuis 08:00)." in page.text
+    assert "Votre départ est enregistré (à 08:00)." in page.text
     assert 'role="status"' in page.text and "Enregistrer ma présence" in page.text
 
 
@@ -410,7 +413,7 @@ def test_a_missing_or_wrong_csrf_token_is_refused(client: TestClient, lead: Sess
     for data in ({k: v for k, v in good.items() if k != "csrf"}, {**good, "csrf": "0" * 32}):
         response = client.post(f"/p/{hq}/{route}", data=data)
         assert response.status_code == 403, data
-        assert "reload" in response.text.lower()
+        assert "The form had expired, so nothing was recorded." in response.text
     # A token is only good with the cookie it was made for.
     other = TestClient(client.app, follow_redirects=False)
     other.get("/")
@@ -478,7 +481,7 @@ def test_script_and_markup_come_back_escaped_and_are_stored_as_written(
     lead.next_step()  # the prompt moves on while they write: the page gives their text back
     response = client.post(f"/p/{hq}/reflect", data=data)
     assert response.status_code == 409
-    assert "The question changed while you were writing" in response.text
+    assert "There is no question now, so your text was not sent." in response.text
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in response.text
     assert "<script>alert" not in response.text and "<b>bold</b>" not in response.text
     assert "&amp;amp;" in response.text
@@ -511,7 +514,9 @@ def test_reflecting_needs_an_identity(client: TestClient, lead: Session, hq: str
     data = form_of(client, f"/p/{hq}", answering="reflect/write", text="who am I")
     before = kinds(lead.store)
     response = client.post(f"/p/{hq}/reflect", data=data)
-    assert response.status_code == 303
+    assert response.status_code == 409 and "Who are you?" in response.text
+    assert "You are no longer signed in, so your text was not sent." in response.text
+    assert ">who am I</textarea>" in response.text  # given back, not lost
     assert kinds(lead.store) == before
 
 
@@ -580,12 +585,12 @@ def test_a_bad_request_is_refused(client: TestClient, lead: Session, hq: str) ->
 
 def test_french_from_the_browser_and_from_the_switch(client: TestClient, hq: str) -> None:
     french = client.get(f"/p/{hq}", headers={"accept-language": "fr-FR,fr;q=0.9,en;q=0.5"})
-    assert '<html lang="fr">' in french.text and "Qui êtes-vous ?" in french.text
+    assert '<html lang="fr">' in french.text and "Qui êtes-vous\u202f?" in french.text
     assert f'href="/p/{hq}?lang=en"' in french.text  # the switch back
     english = client.get(f"/p/{hq}?lang=en", headers={"accept-language": "fr"})
     assert "Who are you?" in english.text
     switched = client.get(f"/p/{hq}?lang=fr")
-    assert "Qui êtes-vous ?" in switched.text and f'action="/p/{hq}/identify?lang=fr"' in switched.text
+    assert "Qui êtes-vous\u202f?" in switched.text and f'action="/p/{hq}/identify?lang=fr"' in switched.text
 
 
 def test_a_french_check_in_stays_french(client: TestClient, hq: str) -> None:
@@ -623,9 +628,159 @@ def test_guessing_emails_or_codes_is_slowed_down(lead: Session, fake_clock: Fake
         assert answers == [200, 200, 200, 429]
         refused = identify(test_client, hq, email="bob@example.org", code=BOB)  # even a right answer waits now
         assert refused.status_code == 429 and 1 <= int(refused.headers["retry-after"]) <= 5
-        assert "Too many requests" in refused.text
+        assert "Too many tries just now." in refused.text
+        assert 'value="bob@example.org"' in refused.text  # what they typed stays in the form
     # Successes do not count: a room checking in does not use the bucket up.
     app = create_app(lead.store.path, clock=fake_clock, rate=0, failures=(0.2, 1))
     with TestClient(app, follow_redirects=False) as test_client:
         hq = code_for(lead.store, "hq", fake_clock)
         assert [identify(test_client, hq, email="bob@example.org", code=BOB).status_code for _ in range(3)] == [303] * 3
+
+
+# -- nothing typed is lost ---------------------------------------------------------------------------------
+
+
+def test_looking_for_a_new_question_keeps_the_draft(client: TestClient, lead: Session, hq: str) -> None:
+    identify(client, hq, email="bob@example.org", code=BOB)
+    data = form_of(client, f"/p/{hq}", answering="reflect/write", text="half a thought", intent="refresh")
+    same = client.post(f"/p/{hq}/reflect", data=data)
+    assert same.status_code == 200 and ">half a thought</textarea>" in same.text and 'id="summary"' not in same.text
+    lead.next_step()  # no question now: the text waits for the next one
+    gone = client.post(f"/p/{hq}/reflect", data=data)
+    assert gone.status_code == 200 and "There is no question now, so your text was not sent." in gone.text
+    assert 'id="kept" name="text"' in gone.text and ">half a thought</textarea>" in gone.text
+    lead.previous_step()  # a question again: the text is under it, and the page says so
+    again = client.post(f"/p/{hq}/reflect", data={**data, "answering": "reflect/share"})
+    assert "The question changed while you were writing, so your text was not sent." in again.text
+    assert re.search(r'<textarea id="text" name="text"[^>]*>half a thought</textarea>', again.text)
+    assert ev.REFLECTION_LOGGED not in kinds(lead.store)  # looking never sends
+    empty = client.post(f"/p/{hq}/reflect", data={**data, "text": "  "})
+    assert empty.status_code == 303 and empty.headers["location"] == f"/p/{hq}?lang=en"
+
+
+def test_an_answer_sent_on_a_stale_link_comes_back_on_the_new_one(
+    client: TestClient, lead: Session, fake_clock: FakeClock, hq: str
+) -> None:
+    identify(client, hq, email="bob@example.org", code=BOB)
+    data = form_of(client, f"/p/{hq}", answering="reflect/write", text="a slow writer's answer")
+    fake_clock.advance(timedelta(minutes=40))  # the screen's code changed, and its grace ended, while they wrote
+    before = kinds(lead.store)
+    response = client.post(f"/p/{hq}/reflect", data=data)
+    fresh = code_for(lead.store, "hq", fake_clock)
+    assert response.status_code == 409 and f'action="/p/{fresh}/reflect?lang=en"' in response.text
+    assert ">a slow writer&#39;s answer</textarea>" in response.text
+    assert "The page’s link had expired, so your text was not sent." in response.text
+    assert kinds(lead.store) == before
+
+
+def test_a_stale_link_leads_back_to_the_participants_own_page_only(
+    client: TestClient, lead: Session, fake_clock: FakeClock, hq: str
+) -> None:
+    identify(client, hq, email="bob@example.org", code=BOB)
+    stranger = TestClient(client.app, follow_redirects=False)
+    fake_clock.advance(timedelta(minutes=40))
+    fresh = code_for(lead.store, "hq", fake_clock)
+    known = client.get(f"/p/{hq}")
+    assert known.status_code == 404 and f'class="button" href="/p/{fresh}?lang=en">Back to my page</a>' in known.text
+    unknown = stranger.get(f"/p/{hq}")
+    assert unknown.status_code == 404 and fresh not in unknown.text
+    assert 'class="button" href="/?lang=en">Enter the code from the screen</a>' in unknown.text
+    page = client.get(f"/p/{fresh}")
+    client.post(f"/p/{fresh}/forget", data={"csrf": field(page.text, "csrf")})
+    assert fresh not in client.get(f"/p/{hq}").text  # signed out: the way back is the screen's code again
+
+
+def test_a_refused_request_keeps_what_was_typed_and_says_so_at_the_top(client: TestClient, hq: str) -> None:
+    page = client.get(f"/p/{hq}")
+    form = {"csrf": field(page.text, "csrf"), "sid": field(page.text, "sid", 1)}
+    response = client.post(f"/p/{hq}/join-request", data={**form, "name": "Fay <b>New</b>", "email": "fay@example"})
+    assert response.status_code == 400
+    assert 'value="Fay &lt;b&gt;New&lt;/b&gt;"' in response.text and 'value="fay@example"' in response.text
+    assert response.text.index('id="summary"') < response.text.index("<h1>")  # on the first screen, focused
+    assert response.text.count('aria-invalid="true"') == 2
+    assert 'aria-describedby="request-error request-help"' in response.text
+    assert "<title>Error: Who are you? – Workshop check-in</title>" in response.text
+
+
+def test_an_expired_form_gives_back_what_was_typed(client: TestClient, lead: Session, hq: str) -> None:
+    identify(client, hq, email="bob@example.org", code=BOB)
+    data = form_of(client, f"/p/{hq}", answering="reflect/write", text="kept through it")
+    before = kinds(lead.store)
+    response = client.post(f"/p/{hq}/reflect", data={**data, "csrf": "0" * 32})
+    assert response.status_code == 403 and "The form had expired, so nothing was recorded." in response.text
+    assert ">kept through it</textarea>" in response.text
+    assert kinds(lead.store) == before
+    stranger = TestClient(client.app, follow_redirects=False)  # no cookie: maybe another site; nothing echoed
+    refused = stranger.post(f"/p/{hq}/reflect", data=data)
+    assert refused.status_code == 403 and "kept through it" not in refused.text
+    assert f'href="/p/{hq}?lang=en">Back to my page</a>' in refused.text
+
+
+def test_each_page_title_says_its_state(client: TestClient, lead: Session, hq: str) -> None:
+    def title(response: httpx.Response) -> str:
+        found = re.search(r"<title>(.*)</title>", response.text)
+        assert found is not None
+        return found.group(1)
+
+    assert title(client.get("/")) == "Enter the code on the screen – Workshop check-in"
+    assert title(client.get(f"/p/{hq}")) == "Who are you? – Workshop check-in"
+    assert (
+        title(identify(client, hq, email="bob@example.org", code="nope")) == "Error: Who are you? – Workshop check-in"
+    )
+    assert title(client.get(identify(client, hq, email="bob@example.org", code=BOB).headers["location"])) == (
+        "Checked in – Workshop check-in"
+    )
+    assert (
+        title(client.get("/p/aaaabbbbcccc?lang=fr")) == "Erreur\u00a0: Ce lien ne fonctionne pas – Présence à l’atelier"
+    )
+
+
+def test_a_question_in_another_language_than_the_page_says_so(client: TestClient, hq: str) -> None:
+    identify(client, hq, email="bob@example.org", code=BOB)
+    french = client.get(f"/p/{hq}?lang=fr")
+    assert '<p class="question" id="prompt" lang="en">What will you take away?</p>' in french.text
+    # The question describes the answer box, with what happens to the answer.
+    assert 'aria-describedby="prompt anonymity-note"' in french.text
+
+
+def test_without_a_script_the_page_does_not_promise_to_update(client: TestClient, lead: Session, hq: str) -> None:
+    identify(client, hq, email="bob@example.org", code=BOB)
+    lead.next_step()
+    page = client.get(f"/p/{hq}")
+    # Shown only by the script that keeps the page current (static/page.js); without it, a button to look.
+    assert '<span class="with-script" hidden>This page shows the next one as soon as it comes.</span>' in page.text
+    assert f'<a class="button secondary" href="/p/{hq}?lang=en">Check for a new question</a>' in page.text
+
+
+def test_a_rate_limited_phone_gets_a_page_leading_back_to_its_link(lead: Session, fake_clock: FakeClock) -> None:
+    app = create_app(lead.store.path, clock=fake_clock, rate=0.5, burst=1)
+    hq = code_for(lead.store, "hq", fake_clock)
+    with TestClient(app) as test_client:
+        test_client.get(f"/p/{hq}?lang=fr")
+        refused = test_client.post(f"/p/{hq}/check-in?lang=fr", data={"csrf": "x"})
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+    assert '<html lang="fr">' in refused.text and f'class="button" href="/p/{hq}?lang=fr">Réessayer</a>' in refused.text
+    assert "content-security-policy" in refused.headers
+
+
+# -- French and English wording ------------------------------------------------------------------------------
+
+
+def test_french_keeps_its_punctuation_off_the_start_of_a_line() -> None:
+    from facilitator.participant_page.web.catalogue import EN, FR
+
+    for key, text in FR.items():
+        for found in re.finditer(r"(.)([?!;:])", text):
+            space = "\u00a0" if found.group(2) == ":" else "\u202f"
+            assert found.group(1) == space, f"FR {key}: {found.group(0)!r} needs a no-break space before the sign"
+    for key, text in EN.items():
+        assert not re.search(r"\s[?!;:]", text), f"EN {key}: a space before punctuation"
+
+
+def test_french_speaks_to_everyone_alike() -> None:
+    from facilitator.participant_page.web.catalogue import FR
+
+    assert FR["signed_in_as"].format(name="Aïssata Traoré") == "Connexion\u00a0: Aïssata Traoré"
+    # Words that make the reader a man (or the team men): the page says who, not which gender.
+    for gendered in ("Connecté", "connecté", "animateur", "organisateurs", "être ajouté", "Une fois ajouté"):
+        assert not [key for key, text in FR.items() if gendered in text], gendered

@@ -27,6 +27,7 @@ from facilitator.attendance.roster import Participant
 from facilitator.attendance.roster_import import normalise_code  # one rule for codes, where made and checked
 from facilitator.live.session import Session
 from facilitator.participant_page import tokens
+from facilitator.participant_page.languages import language_of
 from facilitator.problems import InputError
 from facilitator.record.events import EVENT_COLUMNS, Event
 from facilitator.record.store import Store
@@ -68,6 +69,11 @@ class Prompt:
     key: str  # "exercise/step", or "" when no step is current; a form says which prompt it answered
     text: str | None  # None: nothing to reflect on right now
     anonymity: Anonymity
+
+    @property
+    def language(self) -> str | None:
+        """The language the question is written in, when it is clear (facilitator.participant_page.languages)."""
+        return language_of(self.text)
 
 
 class Batch:
@@ -204,6 +210,20 @@ class Desk:
 
     # -- identity cookies ----------------------------------------------------------------------------------
 
+    def own_token(self, participant_id: str, location: str, day: str, generation: int | None) -> str | None:
+        """Today's link for an identity cookie that still holds (on the roster, not signed out, made today), or None.
+
+        Codes rotate, so a page left open goes stale; whoever proved who they are at a location today may be
+        led back to that location's page, as they could scan the screen again. Nobody else gets a code.
+        """
+        if self.participant(participant_id) is None or generation != self.identity_generation(participant_id):
+            return None
+        try:
+            token = tokens.issue(self.settings, self.programme, location, self.now())
+        except InputError:  # the location is no longer in the workshop
+            return None
+        return token.code if token.day.isoformat() == day else None
+
     def identity_generation(self, participant_id: str) -> int:
         """The generation an identity cookie of ``participant_id`` must carry to work (signing out moves it on)."""
         return tokens.identity_generation(self.store.conn, participant_id)
@@ -291,6 +311,13 @@ class Desk:
             key = f"{current.exercise.id}/{current.step.id}" if current is not None else ""
             return Prompt(key, None, anonymity)
         return Prompt(f"{current.exercise.id}/{current.step.id}", current.step.prompt.text, anonymity)
+
+    def question_of(self, key: str) -> str | None:
+        """The question of the step ``key`` ("exercise/step"), current or not: the one a kept draft was written for."""
+        exercise_id, _, step_id = key.partition("/")
+        exercise = self.programme.exercise_by_id.get(exercise_id)
+        step = next((s for s in exercise.steps if s.id == step_id), None) if exercise is not None else None
+        return step.prompt.text if step is not None and step.prompt is not None else None
 
     def reflect(
         self,

@@ -16,9 +16,10 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from concurrent.futures import Future
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,7 +32,8 @@ from starlette.staticfiles import StaticFiles
 
 from facilitator.live.session import MAX_REFLECTION_CHARS
 from facilitator.participant_page import tokens
-from facilitator.participant_page.desk import Desk, PromptChanged, day_end
+from facilitator.participant_page.desk import Desk, Prompt, PromptChanged, day_end
+from facilitator.participant_page.languages import language_of
 from facilitator.participant_page.web import catalogue
 from facilitator.participant_page.web.security import (
     BODY_LIMIT,
@@ -42,6 +44,7 @@ from facilitator.participant_page.web.security import (
     CookieJar,
     Network,
     RateLimit,
+    Scope,
     SecurityHeaders,
     TrustedProxies,
     Visitor,
@@ -72,6 +75,63 @@ FAILED_PER_EMAIL = (1 / 60, 10.0)
 FAILED_CODE_ONLY = (1.0, 300.0)
 # Requests to be added, per client address: a room's walk-ins at once, then one every half minute.
 JOIN_REQUESTS = (1 / 30, 10.0)
+
+
+@dataclass(frozen=True)
+class Alert:
+    """The summary at the top of a page: what went wrong or was not done, and the field it concerns."""
+
+    title: str
+    message: str
+    field: str = ""
+    is_error: bool = True  # False: nothing was wrong with what they did (the question moved on, the link rotated)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What a refused or interrupted form gives back, and why: nothing typed is ever lost on the way.
+
+    The identify page uses ``error``/``failed`` (its form), ``request_*`` (the request to be added) and shows
+    ``text`` as a draft not sent; the participant's page uses ``alert``, ``text_error``, ``text`` and
+    ``answering`` (the question the text was written for).
+    """
+
+    error: str | None = None
+    failed: tuple[str, ...] = ()
+    email: str = ""
+    request_error: str | None = None
+    request_failed: bool = False
+    request_name: str = ""
+    request_email: str = ""
+    alert: Alert | None = None
+    text_error: str | None = None
+    text: str = ""
+    answering: str | None = None
+
+
+NOTHING_KEPT = Kept()
+
+
+def draft_outlived_its_question(kept: Kept, prompt: Prompt) -> bool:
+    """Whether text was written for another step's question than the one shown now (or than none)."""
+    return bool(kept.text.strip()) and kept.answering is not None and kept.answering != prompt.key
+
+
+def kept_after_expiry(action: str, fields: dict[str, str], t: Mapping[str, str]) -> Kept:
+    """What the page a form came from gives back when the form had expired: what was typed in it."""
+    expired = t["form_expired"]
+    # Either page may come back (signed in or out meanwhile), so both are told.
+    alert = Alert(t["error_summary_title"], expired, "text" if action == "reflect" else "")
+    if action == "identify":
+        return Kept(error=expired, alert=alert, email=fields.get("email", "")[:254])
+    if action == "join-request":
+        name, email = fields.get("name", "")[:200], fields.get("email", "")[:254]
+        return Kept(request_error=expired, alert=alert, request_name=name, request_email=email)
+    if action != "reflect":
+        return Kept(error=expired, alert=alert)
+    # Signed out meanwhile, the identify page comes back: it says why the text is there, not sent.
+    text = fields.get("text", "")
+    return Kept(error=t["signed_out_kept"], alert=alert, text=text, answering=fields.get("answering", ""))
 
 
 class DeskThread:
@@ -178,6 +238,9 @@ class ParticipantPage:
     def language(self, request: Request) -> str:
         return catalogue.choose(request.query_params.get("lang"), request.headers.get("accept-language"))
 
+    def t(self, request: Request) -> Mapping[str, str]:
+        return catalogue.CATALOGUES[self.language(request)]
+
     def render(
         self,
         request: Request,
@@ -185,27 +248,59 @@ class ParticipantPage:
         visitor: Visitor | None,
         *,
         page: str,
+        state: str,
+        failed: bool = False,
         status: int = 200,
         **context: Any,
     ) -> Response:
-        """``template`` in the visitor's language, issuing the cookie (a form nonce) to a new visitor."""
-        lang = self.language(request)
-        other = next(code for code in catalogue.LANGUAGES if code != lang)
+        """``template`` in the visitor's language, issuing the cookie (a form nonce) to a new visitor.
+
+        ``state`` names the page's state in its title, so that a screen reader, a tab or the history says where
+        the participant is; ``failed`` marks it as an error page there too.
+        """
         fresh = visitor is None
         visitor = visitor or Visitor(new_nonce())
-        html = self.templates.get_template(template).render(
-            t=catalogue.CATALOGUES[lang],
-            lang=lang,
-            other_lang=other,
-            switch_url=f"{page}?lang={other}",
-            csrf=self.jar.csrf(visitor),
-            poll=context.pop("poll", None),
-            **context,
-        )
+        csrf = self.jar.csrf(visitor)
+        html = self.html(request, template, page=page, state=state, failed=failed, csrf=csrf, **context)
         response = HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
         if fresh:
             self.set_cookie(request, response, visitor)
         return response
+
+    def html(self, request: Request, template: str, *, page: str, state: str, failed: bool, **context: Any) -> str:
+        lang = self.language(request)
+        t = catalogue.CATALOGUES[lang]
+        other = next(code for code in catalogue.LANGUAGES if code != lang)
+        return self.templates.get_template(template).render(
+            t=t,
+            lang=lang,
+            other_lang=other,
+            switch_url=f"{page}?lang={other}",
+            page_title=page_title(t, state, failed=failed),
+            poll=context.pop("poll", None),
+            **context,
+        )
+
+    def busy(self, scope: Scope, wait: float) -> str:
+        """The page the rate limit answers with (before any route runs, and sent with Retry-After: ``wait``):
+        one button to try again, back to the page of the link the request was for."""
+        request = Request(scope)
+        lang = self.language(request)
+        t = catalogue.CATALOGUES[lang]
+        token = token_in(request.url.path)
+        page = f"/p/{token}" if token else "/"
+        return self.html(
+            request,
+            "message.html",
+            page=page,
+            state=t["too_many_heading"],
+            failed=True,
+            heading=t["too_many_heading"],
+            body=t["too_many_body"],
+            link=f"{page}?lang={lang}",
+            link_text=t["try_again"],
+            draft="",
+        )
 
     def set_cookie(self, request: Request, response: Response, visitor: Visitor, max_age: int | None = None) -> None:
         response.set_cookie(
@@ -218,20 +313,65 @@ class ParticipantPage:
             secure=request.url.scheme == "https",
         )
 
-    def message(self, request: Request, visitor: Visitor | None, key: str, status: int, page: str = "/") -> Response:
-        t = catalogue.CATALOGUES[self.language(request)]
-        body_key = key.replace("_heading", "_body")
+    def message(
+        self,
+        request: Request,
+        visitor: Visitor | None,
+        key: str,
+        status: int,
+        *,
+        body: str | None = None,
+        link: str | None = None,
+        link_text: str | None = None,
+        draft: str = "",
+    ) -> Response:
+        """A page that only says something, with one button for the obvious next step (the front door unless
+        the caller knows better) and, when a form was refused, what was typed in it."""
+        lang = self.language(request)
+        t = catalogue.CATALOGUES[lang]
         return self.render(
             request,
             "message.html",
             visitor,
-            page=page,
+            page=page_of(request),
+            state=t[key],
+            failed=status >= 400,
             status=status,
             heading=t[key],
-            body=t.get(body_key, ""),
-            link=f"/?lang={self.language(request)}",
-            link_text=t["enter_again"],
+            body=t.get(key.replace("_heading", "_body"), "") if body is None else body,
+            link=link or f"/?lang={lang}",
+            link_text=link_text or t["enter_again"],
+            draft=draft,
         )
+
+    async def invalid_link(self, request: Request, visitor: Visitor | None, draft: str = "") -> Response:
+        """A bad or stale link: back to the participant's own page when the cookie says who they are."""
+        fresh = await self.desks.run(lambda desk: self.own_token(desk, visitor))
+        return self.invalid_link_page(request, visitor, fresh, draft)
+
+    def invalid_link_page(
+        self, request: Request, visitor: Visitor | None, fresh: str | None, draft: str = ""
+    ) -> Response:
+        if fresh is None:
+            return self.message(request, visitor, "link_invalid_heading", 404, draft=draft)
+        t = self.t(request)
+        return self.message(
+            request,
+            visitor,
+            "link_invalid_heading",
+            404,
+            body=t["link_invalid_body_known"],
+            link=f"/p/{fresh}?lang={self.language(request)}",
+            link_text=t["back_to_page"],
+            draft=draft,
+        )
+
+    @staticmethod
+    def own_token(desk: Desk, visitor: Visitor | None) -> str | None:
+        """Today's link to the page of the location the visitor's identity was made at, if it still holds."""
+        if visitor is None or visitor.participant is None or visitor.location is None or visitor.day is None:
+            return None
+        return desk.own_token(visitor.participant, visitor.location, visitor.day, visitor.generation)
 
     def visitor_of(self, request: Request) -> Visitor | None:
         return self.jar.read(request.cookies.get(COOKIE))
@@ -269,8 +409,36 @@ class ParticipantPage:
             return PlainTextResponse("Bad form", status_code=400)
         fields = {key: value for key, value in form.items() if isinstance(value, str)}
         if visitor is None or not self.jar.csrf_ok(visitor, fields.get("csrf")):
-            return self.message(request, visitor, "session_expired_heading", 403)
+            return await self.expired_form(request, visitor, fields)
         return fields, visitor
+
+    async def expired_form(self, request: Request, visitor: Visitor | None, fields: dict[str, str]) -> Response:
+        """A form whose token no longer matches the cookie (another tab signed in or out, the day's cookie ended):
+        nothing is recorded, and the page it came from comes back with what was typed in it.
+
+        Without any cookie the request may come from another site (the cookie is SameSite=Strict), so nothing
+        posted is shown back then: only the way to the page.
+        """
+        t = self.t(request)
+        lang = self.language(request)
+        token = request.path_params.get("token")
+        if visitor is None:
+            link, text = (f"/p/{token}?lang={lang}", t["back_to_page"]) if token else (f"/?lang={lang}", None)
+            return self.message(request, None, "session_expired_heading", 403, link=link, link_text=text)
+        if token is None:  # the front door's form
+            return self.render(
+                request,
+                "enter.html",
+                visitor,
+                page="/",
+                state=t["enter_heading"],
+                failed=True,
+                status=403,
+                error=t["form_expired"],
+                code=fields.get("code", "")[:40],
+            )
+        action = request.url.path.rsplit("/", 1)[-1]
+        return await self.show(request, token, visitor, status=403, kept=kept_after_expiry(action, fields, t))
 
     def submission(self, fields: dict[str, str]) -> str | None:
         sid = fields.get("sid")
@@ -279,7 +447,9 @@ class ParticipantPage:
     # -- pages -----------------------------------------------------------------------------------------
 
     async def enter(self, request: Request) -> Response:
-        return self.render(request, "enter.html", self.visitor_of(request), page="/", error=None, code="")
+        t = self.t(request)
+        visitor = self.visitor_of(request)
+        return self.render(request, "enter.html", visitor, page="/", state=t["enter_heading"], error=None, code="")
 
     async def go(self, request: Request) -> Response:
         checked = await self.checked_form(request)
@@ -288,14 +458,22 @@ class ParticipantPage:
         fields, visitor = checked
         code = tokens.normalise(fields.get("code", ""))
         if code is None:
-            t = catalogue.CATALOGUES[self.language(request)]
+            t = self.t(request)
             return self.render(
-                request, "enter.html", visitor, page="/", status=400, error=t["enter_invalid"], code=fields.get("code")
+                request,
+                "enter.html",
+                visitor,
+                page="/",
+                state=t["enter_heading"],
+                failed=True,
+                status=400,
+                error=t["enter_invalid"],
+                code=fields.get("code", "")[:40],
             )
         return RedirectResponse(f"/p/{code}?lang={self.language(request)}", status_code=303)
 
     def participant_context(
-        self, desk: Desk, grant: tokens.Grant, participant_id: str, lang: str
+        self, desk: Desk, grant: tokens.Grant, participant_id: str, lang: str, kept: Kept
     ) -> dict[str, Any] | None:
         person = desk.participant(participant_id)
         if person is None:
@@ -309,6 +487,12 @@ class ParticipantPage:
             Anonymity.NAMED: t["named_note"],
             Anonymity.PARTICIPANT_CHOOSES: t["choose_note"],
         }
+        alert, written_for = kept.alert, None
+        if draft_outlived_its_question(kept, prompt):
+            field = "text" if prompt.text is not None else "kept"
+            message = t["prompt_changed_kept"] if prompt.text is not None else t["kept_no_prompt"]
+            alert = Alert(t["not_sent_title"], message, field, is_error=False)
+            written_for = desk.question_of(kept.answering or "")
         return {
             "location": desk.location_name(grant.location),
             "name": person.name,
@@ -317,6 +501,9 @@ class ParticipantPage:
             "prompt": prompt,
             "anonymity_note": notes[prompt.anonymity],
             "participant_chooses": prompt.anonymity is Anonymity.PARTICIPANT_CHOOSES,
+            "alert": alert,
+            "written_for": written_for,
+            "written_for_language": language_of(written_for),
         }
 
     async def show(
@@ -327,64 +514,116 @@ class ParticipantPage:
         *,
         status: int = 200,
         grant: tokens.Grant | None = None,
-        **extra: Any,
+        kept: Kept = NOTHING_KEPT,
     ) -> Response:
-        """The page for ``token``: the participant's own page once identified, else the identify form."""
+        """The page for ``token``: the participant's own page once identified, else the identify form; with what
+        a refused or interrupted form gives back (``kept``)."""
         lang = self.language(request)
-        t = catalogue.CATALOGUES[lang]
-        done = request.query_params.get("done")
 
-        def work(desk: Desk) -> tuple[tokens.Grant | None, dict[str, Any] | None, str, bool]:
+        def work(desk: Desk) -> tuple[tokens.Grant | None, dict[str, Any] | None, str, bool, str | None]:
             found = grant or desk.grant(token)
             if found is None:
-                return None, None, "", False
+                return None, None, "", False, self.own_token(desk, visitor)
             who = self.identified(desk, visitor, found)
-            context = self.participant_context(desk, found, who, lang) if who is not None else None
-            return found, context, desk.location_name(found.location), desk.rules.email_only
+            context = self.participant_context(desk, found, who, lang, kept) if who is not None else None
+            return found, context, desk.location_name(found.location), desk.rules.email_only, None
 
-        found, context, location, email_only = await self.desks.run(work)
+        found, context, location, email_only, fresh = await self.desks.run(work)
         if found is None:
-            return self.message(request, visitor, "link_invalid_heading", 404)
-        page = f"/p/{token}"
+            return self.invalid_link_page(request, visitor, fresh, kept.text)
         if context is None:
-            return self.render(
+            return self.identify_page(
                 request,
-                "identify.html",
-                visitor,
-                page=page,
-                status=status,
+                visitor=visitor,
                 token=token,
+                status=status,
                 location=location,
-                sid=new_submission_id(),
-                request_sid=new_submission_id(),
-                email=extra.get("email", ""),
                 email_only=email_only,
-                error=extra.get("error"),
-                request_error=extra.get("request_error"),
-                request_sent=done == "request",
+                kept=kept,
             )
+        return self.participant_page(request, visitor=visitor, token=token, status=status, context=context, kept=kept)
+
+    def identify_page(
+        self,
+        request: Request,
+        *,
+        visitor: Visitor | None,
+        token: str,
+        status: int,
+        location: str,
+        email_only: bool,
+        kept: Kept,
+    ) -> Response:
+        t = self.t(request)
+        request_sent = request.query_params.get("done") == "request"
+        failed = kept.error is not None or kept.request_error is not None
+        return self.render(
+            request,
+            "identify.html",
+            visitor,
+            page=f"/p/{token}",
+            state=t["request_sent_heading"] if request_sent else t["identify_heading"],
+            failed=failed,
+            status=status,
+            token=token,
+            location=location,
+            sid=new_submission_id(),
+            request_sid=new_submission_id(),
+            email=kept.email,
+            email_only=email_only,
+            error=kept.error,
+            failed_fields=list(kept.failed),
+            request_error=kept.request_error,
+            request_failed=kept.request_failed,
+            request_name=kept.request_name,
+            request_email=kept.request_email,
+            draft=kept.text,
+            request_sent=request_sent,
+        )
+
+    def participant_page(
+        self,
+        request: Request,
+        *,
+        visitor: Visitor | None,
+        token: str,
+        status: int,
+        context: dict[str, Any],
+        kept: Kept,
+    ) -> Response:
+        t = self.t(request)
+        done = request.query_params.get("done")
         checkin, checkout = context.pop("checkin"), context.pop("checkout")
         status_line = left_line = None
+        state = t["state_not_checked_in"]
         if checkin is not None:
             key = "checked_in_now" if done == "checkin" else "checked_in_already"
             status_line = t[key].format(time=checkin.local_time)
+            state = t["state_checked_in"]
         elif checkout is not None:
             left_line = t["checked_out"].format(time=checkout.local_time)
+            state = t["state_checked_out"]
+        sent = done == "reflection"
+        alert: Alert | None = context["alert"]
+        if alert is not None and not alert.is_error:
+            state = alert.title
+        elif sent:
+            state = t["state_sent"]
         return self.render(
             request,
             "participant.html",
             visitor,
-            page=page,
+            page=f"/p/{token}",
+            state=state,
+            failed=alert is not None and alert.is_error,
             status=status,
             token=token,
             sid=new_submission_id(),
             status_line=status_line,
             left_line=left_line,
-            leave_error=extra.get("leave_error"),
-            sent=done == "reflection",
-            notice=extra.get("notice"),
-            error=extra.get("error"),
-            text=extra.get("text", ""),
+            sent=sent,
+            error=kept.text_error,
+            text=kept.text,
             max_chars=MAX_REFLECTION_CHARS,
             poll=f"/p/{token}/now.json",
             **context,
@@ -413,6 +652,7 @@ class ParticipantPage:
         if isinstance(checked, Response):
             return checked
         fields, visitor = checked
+        t = self.t(request)
         client = request.client.host if request.client else "?"
         email, code, sid = fields.get("email", ""), fields.get("code", ""), self.submission(fields)
         # Any e-mail given counts, on the roster or not, so that being refused here tells nothing about who is.
@@ -422,30 +662,31 @@ class ParticipantPage:
             self.per_email.wait(email_key) if self.per_email is not None and email_key else 0.0,
         ]
         if wait := max(waits):
-            response = self.message(request, visitor, "too_many_heading", 429, page=f"/p/{token}")
+            kept = Kept(error=t["identify_too_many"], email=email[:254])
+            response = await self.show(request, token, visitor, status=429, kept=kept)
             response.headers["retry-after"] = retry_after(wait)
             return response
         if not email_key and self.code_only is not None and (wait := self.code_only.wait(CODE_ONLY)):
-            t = catalogue.CATALOGUES[self.language(request)]
-            response = await self.show(request, token, visitor, status=429, error=t["code_only_busy"])
+            kept = Kept(error=t["code_only_busy"], failed=("email",))
+            response = await self.show(request, token, visitor, status=429, kept=kept)
             response.headers["retry-after"] = retry_after(wait)
             return response
 
-        def work(desk: Desk) -> tuple[tokens.Grant | None, str | None, int | None, int]:
+        def work(desk: Desk) -> tuple[tokens.Grant | None, str | None, int | None, int, str | None]:
             grant = desk.grant(token)
             if grant is None:
-                return None, None, None, 0
+                return None, None, None, 0, self.own_token(desk, visitor)
             person = desk.identify(email, code)
             if person is None:
-                return grant, None, None, 0
+                return grant, None, None, 0, None
             desk.check_in(grant, person.id, sid)
             # The identity is for the token's day: the cookie ends with it.
             until = day_end(desk.programme, grant.day) - desk.now()
-            return grant, person.id, max(1, int(until.total_seconds())), desk.identity_generation(person.id)
+            return grant, person.id, max(1, int(until.total_seconds())), desk.identity_generation(person.id), None
 
-        grant, participant, until, generation = await self.desks.run(work)
+        grant, participant, until, generation, fresh = await self.desks.run(work)
         if grant is None:
-            return self.message(request, visitor, "link_invalid_heading", 404)
+            return self.invalid_link_page(request, visitor, fresh)
         if participant is None or until is None:
             if self.failures is not None:
                 self.failures.take(client)
@@ -453,9 +694,11 @@ class ParticipantPage:
                 self.per_email.take(email_key)
             if self.code_only is not None and not email_key and code.strip():
                 self.code_only.take(CODE_ONLY)
-            t = catalogue.CATALOGUES[self.language(request)]
-            # The same page, words and status whether the e-mail is unknown or its code wrong.
-            return await self.show(request, token, visitor, grant=grant, email=email[:254], error=t["no_match"])
+            # The same page, words and status whether the e-mail is unknown or its code wrong. The code is not
+            # given back: it is the secret part, and a page showing it would keep it in the browser's history.
+            failed = ("email", "personal-code") if email_key else ("personal-code",)
+            kept = Kept(error=t["no_match"], failed=failed, email=email[:254])
+            return await self.show(request, token, visitor, grant=grant, kept=kept)
         response = self.back(request, token, "checkin")
         # A new nonce with the new identity: a form token seen before signing in is worthless after.
         identity = Visitor(new_nonce(), participant, grant.day.isoformat(), grant.location, generation)
@@ -470,18 +713,18 @@ class ParticipantPage:
         fields, visitor = checked
         sid = self.submission(fields)
 
-        def work(desk: Desk) -> bool | None:
+        def work(desk: Desk) -> tuple[bool | None, str | None]:
             grant, who = self.on_link(desk, token, visitor)
             if grant is None:
-                return None
+                return None, self.own_token(desk, visitor)
             if who is None:
-                return False
+                return False, None
             desk.check_in(grant, who, sid)
-            return True
+            return True, None
 
-        done = await self.desks.run(work)
+        done, fresh = await self.desks.run(work)
         if done is None:
-            return self.message(request, visitor, "link_invalid_heading", 404)
+            return self.invalid_link_page(request, visitor, fresh)
         return self.back(request, token, "checkin" if done else None)
 
     async def check_out(self, request: Request) -> Response:
@@ -496,72 +739,100 @@ class ParticipantPage:
         def work(desk: Desk) -> tuple[tokens.Grant | None, str]:
             grant, who = self.on_link(desk, token, visitor)
             if grant is None:
-                return None, "invalid"
+                return None, self.own_token(desk, visitor) or ""
             if who is None:
                 return grant, "anonymous"
             return grant, "done" if desk.check_out(grant, who, sid) is not None else "not-in"
 
         grant, outcome = await self.desks.run(work)
         if grant is None:
-            return self.message(request, visitor, "link_invalid_heading", 404)
+            return self.invalid_link_page(request, visitor, outcome or None)
         if outcome == "anonymous":
             return self.back(request, token)
         if outcome == "done":
             return self.back(request, token, "checkout")
         # Nothing written: the page as it is, saying why (a second tab, or a facilitator checked them out).
-        t = catalogue.CATALOGUES[self.language(request)]
-        return await self.show(request, token, visitor, status=409, grant=grant, leave_error=t["not_in_to_leave"])
+        t = self.t(request)
+        kept = Kept(alert=Alert(t["error_summary_title"], t["not_in_to_leave"]))
+        return await self.show(request, token, visitor, status=409, grant=grant, kept=kept)
+
+    def reflection_problem(self, request: Request, text: str) -> str | None:
+        t = self.t(request)
+        if not text.strip():
+            return t["reflection_empty"]
+        if len(text.strip()) > MAX_REFLECTION_CHARS:
+            return t["reflection_too_long"].format(limit=catalogue.number(MAX_REFLECTION_CHARS, self.language(request)))
+        return None
 
     async def reflect(self, request: Request) -> Response:
+        """Send an answer, or (``intent=refresh``) only look for a new question: either way a text that is not
+        recorded comes back in the page, under the question it was written for or with that question shown."""
         token = request.path_params["token"]
         checked = await self.checked_form(request)
         if isinstance(checked, Response):
             return checked
         fields, visitor = checked
-        t = catalogue.CATALOGUES[self.language(request)]
         text = fields.get("text", "")
-        problem = None
-        if not text.strip():
-            problem = t["reflection_empty"]
-        elif len(text.strip()) > MAX_REFLECTION_CHARS:
-            problem = t["reflection_too_long"].format(limit=MAX_REFLECTION_CHARS)
+        refreshing = fields.get("intent") == "refresh"
+        problem = None if refreshing else self.reflection_problem(request, text)
         sid = self.submission(fields)
+        kept = Kept(text=text, answering=fields.get("answering", ""))
 
-        def work(desk: Desk) -> tuple[tokens.Grant | None, str]:
+        def work(desk: Desk) -> tuple[str, str | None]:
             grant, who = self.on_link(desk, token, visitor)
             if grant is None:
-                return None, "invalid"
+                return "invalid", self.own_token(desk, visitor)
             if who is None:
-                return grant, "anonymous"
-            if problem is not None:
-                return grant, "problem"
+                return "anonymous", None
+            if refreshing or problem is not None:
+                return "refresh" if refreshing else "problem", None
             try:
                 desk.reflect(
                     grant,
                     who,
                     text,
-                    answering=fields.get("answering", ""),
+                    answering=kept.answering or "",
                     consent=fields.get("consent") == "1",
                     show_name=fields.get("show_name") == "1",
                     submission=sid,
                 )
             except PromptChanged:
-                return grant, "changed"
+                return "changed", None
             except InputError:
-                return grant, "refused"
-            return grant, "done"
+                return "refused", None
+            return "done", None
 
-        grant, outcome = await self.desks.run(work)
-        if grant is None:
-            return self.message(request, visitor, "link_invalid_heading", 404)
+        outcome, fresh = await self.desks.run(work)
+        if outcome == "done" or (outcome in ("refresh", "anonymous") and not text.strip()):
+            return self.back(request, token, "reflection" if outcome == "done" else None)
+        return await self.give_back(request, visitor, token, outcome=outcome, fresh=fresh, kept=kept, problem=problem)
+
+    async def give_back(
+        self,
+        request: Request,
+        visitor: Visitor,
+        token: str,
+        *,
+        outcome: str,
+        fresh: str | None,
+        kept: Kept,
+        problem: str | None,
+    ) -> Response:
+        """The page again with the text that was not recorded, and why it was not (the reflect route's outcome)."""
+        t = self.t(request)
+        if outcome == "invalid":
+            if fresh is None:
+                return self.invalid_link_page(request, visitor, None, kept.text)
+            renewed = replace(kept, alert=Alert(t["not_sent_title"], t["link_renewed_kept"], "text", is_error=False))
+            return await self.show(request, fresh, visitor, status=409, kept=renewed)
         if outcome == "anonymous":
-            return self.back(request, token)
-        if outcome == "done":
-            return self.back(request, token, "reflection")
-        if outcome == "changed":
-            return await self.show(request, token, visitor, status=409, notice=t["prompt_changed_kept"], text=text)
+            signed_out = Kept(error=t["signed_out_kept"], text=kept.text)
+            return await self.show(request, token, visitor, status=409, kept=signed_out)
+        if outcome in ("refresh", "changed"):
+            return await self.show(request, token, visitor, status=200 if outcome == "refresh" else 409, kept=kept)
         error = t["reflection_error"].format(problem=problem or "")
-        return await self.show(request, token, visitor, status=400, error=error, text=text[:MAX_REFLECTION_CHARS])
+        refused = replace(kept, text_error=error, alert=Alert(t["error_summary_title"], error, "text"))
+        return await self.show(request, token, visitor, status=400, kept=refused)
 
     async def join_request(self, request: Request) -> Response:
         token = request.path_params["token"]
@@ -571,28 +842,32 @@ class ParticipantPage:
         fields, visitor = checked
         sid = self.submission(fields)
         client = request.client.host if request.client else "?"
-        t = catalogue.CATALOGUES[self.language(request)]
+        t = self.t(request)
+        name, email = fields.get("name", ""), fields.get("email", "")
+        typed = Kept(request_name=name[:200], request_email=email[:254])
         if self.joins is not None and (wait := self.joins.take(client)):
-            response = await self.show(request, token, visitor, status=429, request_error=t["request_too_many"])
+            busy = replace(typed, request_error=t["request_too_many"])
+            response = await self.show(request, token, visitor, status=429, kept=busy)
             response.headers["retry-after"] = retry_after(wait)
             return response
 
-        def work(desk: Desk) -> tuple[tokens.Grant | None, bool]:
+        def work(desk: Desk) -> tuple[tokens.Grant | None, bool, str | None]:
             grant = desk.grant(token)
             if grant is None:
-                return None, False
+                return None, False, self.own_token(desk, visitor)
             try:
                 # None when a request with this e-mail is waiting already: nothing stored, the same answer.
-                desk.request_to_join(grant, fields.get("name", ""), fields.get("email", ""), sid)
+                desk.request_to_join(grant, name, email, sid)
             except InputError:
-                return grant, False
-            return grant, True
+                return grant, False, None
+            return grant, True, None
 
-        grant, ok = await self.desks.run(work)
+        grant, ok, fresh = await self.desks.run(work)
         if grant is None:
-            return self.message(request, visitor, "link_invalid_heading", 404)
+            return self.invalid_link_page(request, visitor, fresh)
         if not ok:
-            return await self.show(request, token, visitor, status=400, grant=grant, request_error=t["request_invalid"])
+            refused = replace(typed, request_error=t["request_invalid"], request_failed=True)
+            return await self.show(request, token, visitor, status=400, grant=grant, kept=refused)
         # The same answer whether or not the e-mail is on the roster already, or asked for already.
         return self.back(request, token, "request")
 
@@ -620,6 +895,25 @@ class ParticipantPage:
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
         return self.message(request, self.visitor_of(request), "not_found_heading", 404)
+
+
+def page_title(t: Mapping[str, str], state: str, *, failed: bool) -> str:
+    title = t["title_format"].format(state=state, site=t["title"])
+    return t["title_error"].format(title=title) if failed else title
+
+
+def token_in(path: str) -> str | None:
+    """The link's code in a path of the participant's page (``/p/CODE...``), if it can be one."""
+    parts = path.split("/")
+    return tokens.normalise(parts[2]) if len(parts) > 2 and parts[1] == "p" else None
+
+
+def page_of(request: Request) -> str:
+    """The page a response stands for, where the language switch leads: a form's answer stands for its page."""
+    if request.method == "GET":
+        return request.url.path
+    token = request.path_params.get("token")
+    return f"/p/{token}" if token else "/"
 
 
 def create_app(
@@ -672,5 +966,5 @@ def create_app(
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={404: page.not_found}, lifespan=lifespan)
-    limited = RateLimit(BodyLimit(app, body_limit), rate=rate, burst=burst)
+    limited = RateLimit(BodyLimit(app, body_limit), rate=rate, burst=burst, refusal=page.busy)
     return SecurityHeaders(TrustedProxies(limited, trusted_proxies))

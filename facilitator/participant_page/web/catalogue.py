@@ -9,27 +9,42 @@ from collections.abc import Mapping
 
 LANGUAGES = ("en", "fr")
 DEFAULT = "en"
+# French puts a no-break space before : ; ! ? (narrow before ; ! ?, full before :), so that the sign never
+# starts a line on its own; written as escapes, as an editor shows both as ordinary spaces.
+NBSP = "\u00a0"
+NNBSP = "\u202f"
 
 EN: Mapping[str, str] = {
     "title": "Workshop check-in",
+    "title_format": "{state} – {site}",
+    "title_error": "Error: {title}",
     "language_switch": "Français",
+    "error_summary_title": "There is a problem",
+    "not_sent_title": "Your text was not sent",
+    "back_to_page": "Back to my page",
     "enter_heading": "Enter the code on the screen",
     "enter_help": "Type the twelve letters and digits shown under the QR code, like abcd-efgh-ijkl.",
     "enter_label": "Code",
     "enter_submit": "Continue",
     "enter_invalid": "That is not a code from the screen: it has twelve letters and digits.",
-    "link_invalid_heading": "This link does not work (any more)",
-    "link_invalid_body": "Codes change during the day. Scan the QR code on the screen again, or type the code shown.",
-    "enter_again": "Type a code",
+    "enter_again": "Enter the code from the screen",
+    "link_invalid_heading": "This link does not work",
+    "link_invalid_body": (
+        "Codes change during the day. Scan the QR code on the screen again, or enter the code shown under it."
+    ),
+    "link_invalid_body_known": "Codes change during the day: your page has a new link.",
     "identify_heading": "Who are you?",
     "identify_help": "Give the e-mail address you registered with, or the personal code you received, or both.",
     "identify_help_code": (
         "Give the personal code you received with your invitation, and the e-mail address you registered with."
     ),
-    "email_label": "E-mail",
+    "email_label": "E-mail address",
     "code_label": "Personal code",
     "identify_submit": "Check in",
     "no_match": "We could not match these details. Check them and try again, or ask to be added below.",
+    "identify_too_many": "Too many tries just now. Wait a minute, then try again.",
+    "code_only_busy": "Too many tries with a code alone just now. Give your e-mail address with your code.",
+    "form_expired": "The form had expired, so nothing was recorded. Check what you typed and send it again.",
     "request_heading": "Not on the list?",
     "request_help": "Ask to be added: a facilitator will see your request.",
     "name_label": "Your name",
@@ -41,8 +56,6 @@ EN: Mapping[str, str] = {
     "request_sent_body_code": "A facilitator will see your request and check you in.",
     "request_invalid": "Give your name and a valid e-mail address.",
     "request_too_many": "Too many requests from here. Please wait a minute and try again, or ask a facilitator.",
-    "code_only_busy": "Too many tries with a code alone just now. Give your e-mail address with your code.",
-    "back": "Back",
     "at_location": "Location",
     "checked_in_now": "You are checked in (at {time}).",
     "checked_in_already": "You are already checked in (since {time}).",
@@ -52,13 +65,27 @@ EN: Mapping[str, str] = {
     "check_out_submit": "I’m leaving",
     "checked_out": "You are checked out (since {time}). Check in again when you are back.",
     "not_in_to_leave": "You were not checked in, so there was nothing to check out.",
-    "signed_in_as": "Signed in as",
+    "signed_in_as": "Signed in as {name}.",
     "not_you": "Not you? Sign out",
+    "state_checked_in": "Checked in",
+    "state_checked_out": "Checked out",
+    "state_not_checked_in": "Not checked in",
+    "state_sent": "Answer sent",
     "prompt_heading": "Reflection",
-    "no_prompt": "There is no question to answer right now. This page updates when there is one.",
-    "refresh": "Refresh",
-    "prompt_changed": "The question has changed. Refresh to see the new one.",
-    "prompt_changed_kept": "The question changed while you were writing. Your text is kept below.",
+    "no_prompt": "There is no question to answer right now.",
+    "no_prompt_updates": "This page shows the next one as soon as it comes.",
+    "check_question": "Check for a new question",
+    "prompt_changed": "The question has changed. Your text is kept.",
+    "show_new_question": "Show the new question",
+    "prompt_changed_kept": (
+        "The question changed while you were writing, so your text was not sent. It is kept under the new "
+        "question: send it as your answer to that one, or change it first."
+    ),
+    "written_for": "Your text was written for this question:",
+    "kept_no_prompt": ("There is no question now, so your text was not sent. It is kept here until the next question."),
+    "kept_label": "Your text (not sent)",
+    "signed_out_kept": "You are no longer signed in, so your text was not sent. It is below: sign in, then send it.",
+    "link_renewed_kept": "The page’s link had expired, so your text was not sent. It is kept below: send it again.",
     "anonymous_note": "Your answer is anonymous: your name is not recorded.",
     "named_note": "Your answer is recorded with your name.",
     "choose_note": "You choose whether your name goes with your answer.",
@@ -70,97 +97,141 @@ EN: Mapping[str, str] = {
     "reflection_error": "Your answer could not be recorded: {problem}",
     "reflection_empty": "it is empty.",
     "reflection_too_long": "it is too long (at most {limit} characters).",
-    "session_expired_heading": "Please reload the page",
-    "session_expired_body": "The form had expired or came from somewhere else. Go back, reload and try again.",
+    "session_expired_heading": "This form has expired",
+    "session_expired_body": "Nothing was recorded. Go back to your page and try again.",
+    "not_sent_below": "Your text, which was not sent:",
     "too_many_heading": "Too many requests",
-    "too_many_body": "Please wait a few seconds and try again.",
-    "too_large_heading": "Too long",
-    "too_large_body": "What you sent is too long.",
+    "too_many_body": "Many phones asked at once from this network. Wait a few seconds, then try again.",
+    "try_again": "Try again",
     "not_found_heading": "Page not found",
+    "not_found_body": "There is nothing at this address.",
 }
 
 FR: Mapping[str, str] = {
-    "title": "Inscription à l’atelier",
+    "title": "Présence à l’atelier",
+    "title_format": "{state} – {site}",
+    "title_error": f"Erreur{NBSP}: {{title}}",
     "language_switch": "English",
+    "error_summary_title": "Il y a un problème",
+    "not_sent_title": "Votre texte n’a pas été envoyé",
+    "back_to_page": "Retour à ma page",
     "enter_heading": "Saisissez le code affiché à l’écran",
     "enter_help": "Tapez les douze lettres et chiffres affichés sous le code QR, comme abcd-efgh-ijkl.",
     "enter_label": "Code",
     "enter_submit": "Continuer",
-    "enter_invalid": "Ce n’est pas un code de l’écran : il compte douze lettres et chiffres.",
-    "link_invalid_heading": "Ce lien ne fonctionne pas (ou plus)",
+    "enter_invalid": f"Ce n’est pas un code de l’écran{NBSP}: il compte douze lettres et chiffres.",
+    "enter_again": "Saisir le code affiché à l’écran",
+    "link_invalid_heading": "Ce lien ne fonctionne pas",
     "link_invalid_body": (
-        "Les codes changent au cours de la journée. Scannez de nouveau le code QR à l’écran, ou tapez le code affiché."
+        "Les codes changent au cours de la journée. Scannez de nouveau le code QR affiché à l’écran, ou saisissez "
+        "le code indiqué dessous."
     ),
-    "enter_again": "Saisir un code",
-    "identify_heading": "Qui êtes-vous ?",
+    "link_invalid_body_known": f"Les codes changent au cours de la journée{NBSP}: votre page a un nouveau lien.",
+    "identify_heading": f"Qui êtes-vous{NNBSP}?",
     "identify_help": (
         "Indiquez l’adresse e-mail de votre inscription, ou le code personnel que vous avez reçu, ou les deux."
     ),
     "identify_help_code": (
         "Indiquez le code personnel reçu avec votre invitation, et l’adresse e-mail de votre inscription."
     ),
-    "email_label": "E-mail",
+    "email_label": "Adresse e-mail",
     "code_label": "Code personnel",
     "identify_submit": "Enregistrer ma présence",
     "no_match": (
-        "Nous n’avons pas pu retrouver ces informations. Vérifiez-les et réessayez, ou demandez à être ajouté "
-        "ci-dessous."
+        "Nous n’avons pas pu vous identifier avec ces informations. Vérifiez-les et réessayez, ou demandez votre "
+        "ajout à la liste ci-dessous."
     ),
-    "request_heading": "Vous n’êtes pas sur la liste ?",
-    "request_help": "Demandez à être ajouté : un animateur verra votre demande.",
+    "identify_too_many": "Trop d’essais pour le moment. Patientez une minute, puis réessayez.",
+    "code_only_busy": "Trop d’essais avec un code seul pour le moment. Indiquez votre adresse e-mail avec votre code.",
+    "form_expired": (
+        f"Le formulaire avait expiré{NBSP}: rien n’a été enregistré. Vérifiez votre saisie et envoyez-la de nouveau."
+    ),
+    "request_heading": f"Vous n’êtes pas sur la liste{NNBSP}?",
+    "request_help": f"Demandez votre ajout{NBSP}: l’équipe d’animation verra votre demande.",
     "name_label": "Votre nom",
-    "request_submit": "Demander à être ajouté",
+    "request_submit": "Demander mon ajout",
     "request_sent_heading": "Demande envoyée",
     "request_sent_body": (
-        "Un animateur verra votre demande. Une fois ajouté, revenez ici et enregistrez votre présence avec votre "
-        "e-mail."
+        "L’équipe d’animation verra votre demande. Une fois votre nom ajouté, revenez ici et enregistrez votre "
+        "présence avec votre adresse e-mail."
     ),
-    "request_sent_body_code": "Un animateur verra votre demande et enregistrera votre présence.",
+    "request_sent_body_code": "L’équipe d’animation verra votre demande et enregistrera votre présence.",
     "request_invalid": "Indiquez votre nom et une adresse e-mail valide.",
     "request_too_many": (
-        "Trop de demandes depuis cet endroit. Patientez une minute et réessayez, ou adressez-vous à un animateur."
+        "Trop de demandes depuis ce réseau. Patientez une minute et réessayez, ou adressez-vous à l’équipe d’animation."
     ),
-    "code_only_busy": "Trop d’essais avec un code seul en ce moment. Indiquez votre adresse e-mail avec votre code.",
-    "back": "Retour",
     "at_location": "Lieu",
     "checked_in_now": "Votre présence est enregistrée (à {time}).",
     "checked_in_already": "Votre présence est déjà enregistrée (depuis {time}).",
     "not_checked_in": "Votre présence n’est pas enregistrée ici.",
     "check_in_submit": "Enregistrer ma présence",
-    "check_out_help": "Vous partez ? Dites-le, pour que la feuille de présence indique l’heure de votre départ.",
+    "check_out_help": (
+        f"Vous partez{NNBSP}? Dites-le, pour que la feuille de présence indique l’heure de votre départ."
+    ),
     "check_out_submit": "Je pars",
-    "checked_out": "Votre départ est enregistré (depuis {time}). Enregistrez de nouveau votre présence à votre retour.",
-    "not_in_to_leave": "Votre présence n’était pas enregistrée : il n’y avait pas de départ à enregistrer.",
-    "signed_in_as": "Connecté en tant que",
-    "not_you": "Ce n’est pas vous ? Se déconnecter",
+    "checked_out": "Votre départ est enregistré (à {time}). Enregistrez de nouveau votre présence à votre retour.",
+    "not_in_to_leave": f"Votre présence n’était pas enregistrée{NBSP}: il n’y avait pas de départ à enregistrer.",
+    "signed_in_as": f"Connexion{NBSP}: {{name}}",
+    "not_you": f"Ce n’est pas vous{NNBSP}? Se déconnecter",
+    "state_checked_in": "Présence enregistrée",
+    "state_checked_out": "Départ enregistré",
+    "state_not_checked_in": "Présence non enregistrée",
+    "state_sent": "Réponse envoyée",
     "prompt_heading": "Réflexion",
-    "no_prompt": "Il n’y a pas de question pour le moment. Cette page se met à jour lorsqu’il y en a une.",
-    "refresh": "Actualiser",
-    "prompt_changed": "La question a changé. Actualisez pour voir la nouvelle.",
-    "prompt_changed_kept": "La question a changé pendant que vous écriviez. Votre texte est conservé ci-dessous.",
-    "anonymous_note": "Votre réponse est anonyme : votre nom n’est pas enregistré.",
+    "no_prompt": "Il n’y a pas de question pour le moment.",
+    "no_prompt_updates": "Cette page affichera la prochaine dès qu’elle arrivera.",
+    "check_question": "Voir s’il y a une nouvelle question",
+    "prompt_changed": "La question a changé. Votre texte est conservé.",
+    "show_new_question": "Voir la nouvelle question",
+    "prompt_changed_kept": (
+        f"La question a changé pendant que vous écriviez{NBSP}: votre texte n’a donc pas été envoyé. Il est "
+        f"conservé sous la nouvelle question{NBSP}: envoyez-le comme réponse à celle-ci, ou modifiez-le d’abord."
+    ),
+    "written_for": f"Votre texte répondait à cette question{NBSP}:",
+    "kept_no_prompt": (
+        f"Il n’y a plus de question{NBSP}: votre texte n’a donc pas été envoyé. Il est conservé ici jusqu’à la "
+        "prochaine question."
+    ),
+    "kept_label": "Votre texte (non envoyé)",
+    "signed_out_kept": (
+        f"Votre connexion a pris fin{NBSP}: votre texte n’a donc pas été envoyé. Il est ci-dessous{NBSP}: "
+        "reconnectez-vous, puis envoyez-le."
+    ),
+    "link_renewed_kept": (
+        f"Le lien de la page avait expiré{NBSP}: votre texte n’a donc pas été envoyé. Il est conservé "
+        f"ci-dessous{NBSP}: envoyez-le de nouveau."
+    ),
+    "anonymous_note": f"Votre réponse est anonyme{NBSP}: votre nom n’est pas enregistré.",
     "named_note": "Votre réponse est enregistrée avec votre nom.",
     "choose_note": "Vous choisissez si votre nom accompagne votre réponse.",
     "show_name_label": "Enregistrer mon nom avec ma réponse",
     "reflection_label": "Votre réponse",
-    "consent_label": ("Les organisateurs peuvent citer ma réponse (sans mon nom, sauf s’il est enregistré avec elle)."),
+    "consent_label": "L’équipe organisatrice peut citer ma réponse (sans mon nom, sauf s’il est enregistré avec elle).",
     "reflect_submit": "Envoyer",
-    "reflection_sent": "Merci : votre réponse a été enregistrée.",
-    "reflection_error": "Votre réponse n’a pas pu être enregistrée : {problem}",
+    "reflection_sent": f"Merci{NBSP}: votre réponse a été enregistrée.",
+    "reflection_error": f"Votre réponse n’a pas pu être enregistrée{NBSP}: {{problem}}",
     "reflection_empty": "elle est vide.",
     "reflection_too_long": "elle est trop longue ({limit} caractères au plus).",
-    "session_expired_heading": "Veuillez recharger la page",
-    "session_expired_body": (
-        "Le formulaire avait expiré ou venait d’ailleurs. Revenez en arrière, rechargez et réessayez."
-    ),
+    "session_expired_heading": "Ce formulaire a expiré",
+    "session_expired_body": "Rien n’a été enregistré. Revenez à votre page et réessayez.",
+    "not_sent_below": f"Votre texte, qui n’a pas été envoyé{NBSP}:",
     "too_many_heading": "Trop de demandes",
-    "too_many_body": "Veuillez patienter quelques secondes et réessayer.",
-    "too_large_heading": "Trop long",
-    "too_large_body": "Ce que vous avez envoyé est trop long.",
+    "too_many_body": (
+        "De nombreux téléphones ont fait une demande en même temps depuis ce réseau. Patientez quelques secondes, "
+        "puis réessayez."
+    ),
+    "try_again": "Réessayer",
     "not_found_heading": "Page introuvable",
+    "not_found_body": "Il n’y a rien à cette adresse.",
 }
 
 CATALOGUES: Mapping[str, Mapping[str, str]] = {"en": EN, "fr": FR}
+
+
+def number(value: int, language: str) -> str:
+    """``value`` as each language groups digits: 4,000 in English, 4 000 (a narrow no-break space) in French."""
+    grouped = f"{value:,}"
+    return grouped.replace(",", NNBSP) if language == "fr" else grouped
 
 
 def choose(query: str | None, accept_language: str | None) -> str:

@@ -210,11 +210,13 @@ class RateLimit:
         burst: float = 120.0,
         clock: Callable[[], float] = time.monotonic,
         exempt: tuple[str, ...] = ("/static/", "/healthz"),
+        refusal: Callable[[Scope, float], str] | None = None,
     ) -> None:
         self.app = app
         self.rate = rate
         self.buckets = Buckets(rate, burst, clock) if rate > 0 else None
         self.exempt = exempt
+        self.refusal = refusal  # the page that says so (HTML), for a request and the seconds to wait
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.buckets is None or scope["path"].startswith(self.exempt):
@@ -223,9 +225,23 @@ class RateLimit:
         client = scope.get("client")
         wait = self.buckets.take(client[0] if client else "?")
         if wait:
-            await _plain(send, 429, "Too many requests", [(b"retry-after", retry_after(wait).encode())])
+            await self._refuse(scope, send, wait)
             return
         await self.app(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, send: Send, wait: float) -> None:
+        headers = [(b"retry-after", retry_after(wait).encode())]
+        if self.refusal is None:
+            await _plain(send, 429, "Too many requests", headers)
+            return
+        body = self.refusal(scope, wait).encode()
+        headers += [
+            (b"content-type", b"text/html; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+            (b"cache-control", b"no-store"),
+        ]
+        await send({"type": "http.response.start", "status": 429, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

@@ -257,7 +257,12 @@ def run(path: Path | None, db: Path, actor: str) -> None:
     if not db.exists():
         if path is None:
             raise InputError(f"{display_path(db)}: no such run database; give a workshop PATH to create it")
-        _create_run(path, db, actor)
+        try:
+            _create_run(path, db, actor)
+        except InputError:
+            if not db.exists():
+                raise
+            # Another lead created it a moment earlier: this is now a resume, and opening it says who drives.
     _open_app(db, actor)
 
 
@@ -295,7 +300,8 @@ def present(db: Path, actor: str, location: str | None) -> None:
     """Open the room view to share into the video call: the step, its timer, the clocks; nothing private."""
     from facilitator.record.store import Store
 
-    with Store.open(db) as store:  # a bad database is refused with one clear line before the screen takes over
+    # A bad database is refused with one clear line before the screen takes over; reading needs no write access.
+    with Store.open(db, read_only=True) as store:
         if location is not None:
             from facilitator.live.state import fold
             from facilitator.script.models import did_you_mean

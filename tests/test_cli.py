@@ -128,3 +128,28 @@ def test_demo_copies_the_workshop_and_creates_its_run(tmp_path: Path) -> None:
         assert len(store.programme().exercises) == len(list(DEMO.glob("[0-9]*.yaml")))
         assert len(Roster.from_events(store.events()).by_id) == 60
     assert (DEMO / "workshop.yaml").read_text() == (tmp_path / "scratch" / "workshop" / "workshop.yaml").read_text()
+
+
+def test_a_lead_that_loses_the_race_to_create_the_run_is_told_who_drives_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two leads start `facilitator run WORKSHOP --db run.db` at once: both see no file, one creates it.
+    from click.testing import CliRunner
+
+    from facilitator import cli as cli_module
+    from facilitator.team import presence
+
+    db = tmp_path / "run.db"
+    create = cli_module._create_run
+
+    def the_other_lead_wins(path: Path, target: Path, actor: str) -> None:
+        create(path, target, "amina")
+        with Store.open(target) as store:
+            presence.claim(store, actor="amina")  # and drives it, in a process still running (this one)
+        create(path, target, actor)  # this lead's own attempt: the file exists now
+
+    monkeypatch.setattr(cli_module, "_create_run", the_other_lead_wins)
+    result = CliRunner().invoke(cli_module.main, ["run", str(DEMO), "--db", str(db), "--as", "bob"])
+    assert result.exit_code == 2
+    assert "resume that run with --db" not in result.output
+    assert "amina (pid" in result.output and "is already driving this run; quit it first" in result.output

@@ -114,7 +114,27 @@ def export(
         raise InputError(f"--min-cell: {min_cell} is not a number of people (1 or more)")
     progress = progress or Silent()
     check_out_folder(out)
-    Store.open(db).close()  # the same checks and messages as every command: missing, not a run, too new
+    # The same checks and messages as every command (missing, not a run, too new); read without writing, so a
+    # run on read-only media, or one this user may only read, exports from a private copy.
+    store = Store.open(db, read_only=True)
+    try:
+        return _export(
+            store.path, out, formats=formats, anonymise=anonymise, min_cell=min_cell, now=now, progress=progress
+        )
+    finally:
+        store.close()
+
+
+def _export(
+    db: Path,
+    out: Path,
+    *,
+    formats: Sequence[str],
+    anonymise: bool,
+    min_cell: int,
+    now: datetime,
+    progress: Progress,
+) -> Result:
     modes = modes_for(out)
     created: list[Path] = []
     try:

@@ -28,6 +28,7 @@ class SessionThread:
         role: str = LEAD,
         location: str | None = None,
         own_location_only: bool = False,
+        read_only: bool = False,
     ) -> None:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="facilitator-db")
         self._session: Session | None = None
@@ -37,10 +38,11 @@ class SessionThread:
         self._role = role
         self._location = location
         self._own_location_only = own_location_only
+        self._read_only = read_only
 
     def _open(self) -> Session:
         if self._session is None:
-            store = Store.open(self._db_path, clock=self._clock)
+            store = Store.open(self._db_path, clock=self._clock, read_only=self._read_only)
             self._session = Session(
                 store,
                 actor=self._actor,

@@ -28,6 +28,7 @@ from facilitator.record.clock import Clock, default_clock, to_text
 from facilitator.record.events import EVENT_COLUMNS, Event, validate
 from facilitator.record.filesystems import filesystem_type, is_network_filesystem
 from facilitator.record.permissions import PRIVATE, TEAM, modes_for
+from facilitator.record.reading import private_copy, writable_in_place
 from facilitator.record.schema_steps import APPLICATION_ID, MIGRATION_SET, SCHEMA_VERSION, STEPS
 from facilitator.script.models import Programme
 
@@ -101,6 +102,27 @@ def _classify(exc: sqlite3.Error, name: str, file: Path | None, *, opening: bool
         if code == _SQLITE_IOERR:
             return DiskFault(name, DiskFault.FAILING, opening=opening)
     return StoreError(f"{name}: {exc}")
+
+
+def _check_exists(path: Path, name: str) -> None:
+    if not path.exists():
+        if path.is_symlink():
+            raise InputError(f"{name}: is a symbolic link that loops or points nowhere")
+        if not path.parent.is_dir():
+            raise InputError(f"{name}: folder {display_path(path.parent)} does not exist")
+        raise InputError(f"{name}: no such run database (create one with: facilitator init WORKSHOP --db {name})")
+    if path.is_dir():
+        raise InputError(f"{name}: is a folder, not a run database")
+
+
+def _check_header(path: Path, name: str) -> None:
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise InputError(f"{name}: cannot be read: {exc.strerror or exc}") from None
+    if header != SQLITE_HEADER:
+        raise InputError(f"{name}: is not a facilitator database (not an SQLite file)")
 
 
 def _check_folder(path: Path) -> None:
@@ -177,6 +199,7 @@ class Store:
         # the next read, once another file is at the path).
         self._stale = False
         self._identity = _identity(path)
+        self.on_close: Callable[[], None] | None = None  # a read-only copy's clean-up
 
     # -- opening -------------------------------------------------------------------------------------
 
@@ -238,25 +261,19 @@ class Store:
         return cls.open(path, clock=clock)
 
     @classmethod
-    def open(cls, path: Path, *, clock: Clock | None = None) -> Store:
-        """Open an existing run, refusing anything that is not one this version can read and write."""
+    def open(cls, path: Path, *, clock: Clock | None = None, read_only: bool = False) -> Store:
+        """Open an existing run, refusing anything that is not one this version can read and write.
+
+        ``read_only`` (export, the room view): where this user may not write the file or its folder (a run
+        received on read-only media, a colleague's file), read it without writing: SQLite's read-only mode
+        where the run's shared-memory file can be used, else a private copy (facilitator.record.reading).
+        """
+        if read_only and path.is_file() and not writable_in_place(path):
+            return cls._open_read_only(path, clock=clock)
         name = display_path(path)
-        if not path.exists():
-            if path.is_symlink():
-                raise InputError(f"{name}: is a symbolic link that loops or points nowhere")
-            if not path.parent.is_dir():
-                raise InputError(f"{name}: folder {display_path(path.parent)} does not exist")
-            raise InputError(f"{name}: no such run database (create one with: facilitator init WORKSHOP --db {name})")
-        if path.is_dir():
-            raise InputError(f"{name}: is a folder, not a run database")
+        _check_exists(path, name)
         _check_folder(path)
-        try:
-            with path.open("rb") as fh:
-                header = fh.read(len(SQLITE_HEADER))
-        except OSError as exc:
-            raise InputError(f"{name}: cannot be read: {exc.strerror or exc}") from None
-        if header != SQLITE_HEADER:
-            raise InputError(f"{name}: is not a facilitator database (not an SQLite file)")
+        _check_header(path, name)
         if not os.access(path, os.R_OK | os.W_OK):
             raise InputError(f"{name}: is not writable by this user")
         try:
@@ -282,8 +299,24 @@ class Store:
             raise
         return cls(path, conn, clock or default_clock())
 
+    @classmethod
+    def _open_read_only(cls, path: Path, *, clock: Clock | None) -> Store:
+        name = display_path(path)
+        _check_header(path, name)
+        copy = private_copy(path, name)
+        try:
+            store = cls.open(copy.path, clock=clock)
+        except BaseException:
+            copy.remove()
+            raise
+        store.on_close = copy.remove
+        return store
+
     def close(self) -> None:
         self.conn.close()
+        if self.on_close is not None:
+            self.on_close()
+            self.on_close = None
 
     def __enter__(self) -> Store:
         return self
@@ -474,6 +507,12 @@ def _applied_steps(conn: sqlite3.Connection) -> list[str]:
 
 def _migrate(conn: sqlite3.Connection, name: str) -> None:
     """Apply pending migrations under the write lock; refuse a database from a newer facilitator."""
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    if version > SCHEMA_VERSION:
+        raise InputError(
+            f"{name}: was written by a newer version of facilitator (schema version {version}; this one reads "
+            f"up to {SCHEMA_VERSION}); upgrade facilitator to open it"
+        )
     applied = _applied_steps(conn)
     unknown = [step for step in applied if step not in STEPS]
     if unknown:

@@ -92,9 +92,16 @@ class LiveRun:
         own_location_only: bool = False,
         poll_seconds: float = POLL_SECONDS,
         attendance: bool = True,
+        read_only: bool = False,
     ) -> None:
         self.db = SessionThread(
-            db_path, actor=actor, clock=clock, role=role, location=location, own_location_only=own_location_only
+            db_path,
+            actor=actor,
+            clock=clock,
+            role=role,
+            location=location,
+            own_location_only=own_location_only,
+            read_only=read_only,
         )
         self.db_path = db_path
         self._watch: FileWatch | None = None

@@ -223,8 +223,15 @@ class RoomApp(CrashReportingApp):
         self.clock = clock or default_clock()
         self.actor = actor
         # It only ever reads (an observer's session), and needs no attendance: it shows nobody's.
+        # It only reads: a run on read-only media, or one this user may only read, opens from a copy.
         self.live = LiveRun(
-            db_path, actor=actor, clock=self.clock, role=OBSERVER, poll_seconds=poll_seconds, attendance=False
+            db_path,
+            actor=actor,
+            clock=self.clock,
+            role=OBSERVER,
+            poll_seconds=poll_seconds,
+            attendance=False,
+            read_only=True,
         )
         self.db = self.live.db
         self._claim_presence = claim_presence

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import weakref
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
 from textual.geometry import Region
+from textual.screen import Screen
 from textual.widgets import Static
 
 from facilitator.live.pace import city, day_pace, local_time
@@ -44,6 +46,35 @@ class StateView:
         raise NotImplementedError
 
 
+class _SharedTick:
+    """One timer per screen for all its ticking widgets: an idle terminal wakes once a second, not once per
+    widget, and what changed in a second goes out in one frame."""
+
+    _by_screen: ClassVar[weakref.WeakKeyDictionary[Screen[Any], _SharedTick]] = weakref.WeakKeyDictionary()
+
+    def __init__(self, screen: Screen[Any]) -> None:
+        self.widgets: list[Ticking] = []
+        screen.set_interval(1.0, self.tick)
+
+    @classmethod
+    def of(cls, screen: Screen[Any]) -> _SharedTick:
+        found = cls._by_screen.get(screen)
+        if found is None:
+            found = cls._by_screen[screen] = cls(screen)
+        return found
+
+    def add(self, widget: Ticking) -> None:
+        self.widgets.append(widget)
+
+    def discard(self, widget: Ticking) -> None:
+        if widget in self.widgets:
+            self.widgets.remove(widget)
+
+    def tick(self) -> None:
+        for widget in self.widgets:
+            widget.tick()
+
+
 class Ticking(Static):
     """A static that re-renders once a second, and repaints only when its text actually changed."""
 
@@ -52,8 +83,11 @@ class Ticking(Static):
     resizes = True
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self.tick)
+        _SharedTick.of(self.screen).add(self)
         self.watch(self.app, "state", lambda _: self.tick())
+
+    def on_unmount(self) -> None:
+        _SharedTick.of(self.screen).discard(self)
 
     def on_resize(self) -> None:
         # What these widgets draw depends on their width (bars, packed cells): redraw at the new size.

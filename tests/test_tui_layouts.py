@@ -243,3 +243,28 @@ def demo_db(tmp_path: Path) -> Path:
     db = tmp_path / "run.db"
     Store.create(db, load_workshop(DEMO_FOLDER).programme, actor="lead", clock=FakeClock(test_tui.ON_THE_DAY)).close()
     return db
+
+
+async def test_the_room_views_timer_is_not_restyled_every_second(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from facilitator.live.session import Session
+    from facilitator.tui.screens.room import RoomTimer
+
+    clock = FakeClock(test_tui.ON_THE_DAY)
+    with Store.open(demo_db, clock=clock) as store:
+        Session(store, actor="lead").next_step()
+    app = RoomApp(db_path=demo_db, actor="room", clock=clock, claim_presence=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.2)
+        timer = app.query_one(RoomTimer)
+        clock.advance(timedelta(minutes=11))  # over time: the class stays set from one second to the next
+        timer.tick()
+        await pilot.pause()
+        assert timer.has_class("over")
+        restyled: list[object] = []
+        monkeypatch.setattr(app, "update_styles", lambda node=None, animate=True: restyled.append(node))
+        for _ in range(3):
+            clock.advance(1)
+            timer.tick()
+        assert restyled == []

@@ -136,9 +136,12 @@ class RoomTimer(Vertical):
             self.query_one(Digits).update(digits)
         if self._shown is None or label != self._shown[1]:
             self.query_one("#room-timer-label", Static).update(label)
-        self.set_class(False, "amber", "red", "over")
-        if level:
-            self.add_class(level)
+        if self._shown is None or level != self._shown[2]:
+            # Only when the level changes: taking a class off and putting it back restyles (and repaints) the
+            # whole timer every second, for nothing.
+            self.set_class(False, "amber", "red", "over")
+            if level:
+                self.add_class(level)
         self._shown = shown
 
 

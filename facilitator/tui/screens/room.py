@@ -113,11 +113,39 @@ class RoomText(StateText):
         return text
 
 
+class TimerDigits(Horizontal):
+    """``09:58`` in large digits, as two Digits widgets: the seconds change every second, the rest once a
+    minute, and only the widget that changed is drawn again (the view goes down a video call's link)."""
+
+    def __init__(self, value: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        head, tail = self._split(self.value)
+        yield Digits(head, classes="head")
+        yield Digits(tail, classes="tail")
+
+    @staticmethod
+    def _split(value: str) -> tuple[str, str]:
+        return value[:-2], value[-2:]
+
+    def update(self, value: str) -> None:
+        if value == self.value:
+            return
+        (head, tail), (old_head, old_tail) = self._split(value), self._split(self.value)
+        self.value = value
+        if head != old_head:
+            self.query_one(".head", Digits).update(head)
+        if tail != old_tail:
+            self.query_one(".tail", Digits).update(tail)
+
+
 class RoomTimer(Vertical):
     """Time left in large digits, and a line under it: paused, over time, or how long the step is."""
 
     def compose(self) -> ComposeResult:
-        yield Digits("--:--", id="room-digits")
+        yield TimerDigits("--:--", id="room-digits")
         yield Static("", id="room-timer-label", markup=False)
 
     def on_mount(self) -> None:
@@ -133,7 +161,7 @@ class RoomTimer(Vertical):
             return  # nothing changed: nothing goes down the wire
         digits, label, level = shown
         if self._shown is None or digits != self._shown[0]:
-            self.query_one(Digits).update(digits)
+            self.query_one(TimerDigits).update(digits)
         if self._shown is None or label != self._shown[1]:
             self.query_one("#room-timer-label", Static).update(label)
         if self._shown is None or level != self._shown[2]:

@@ -404,7 +404,7 @@ def import_report(*, file: Path, db: Path, location: str, dry_run: bool, date_or
     from facilitator.record.store import Store
     from facilitator.script.models import did_you_mean
 
-    with Store.open(db) as store:
+    with Store.open(db, read_only=dry_run) as store:  # a dry run only reads: read-only media will do
         workshop = store.programme().workshop
         zones = {loc.id: loc.timezone for loc in workshop.locations}
         if location not in zones:
@@ -487,7 +487,7 @@ def roster_import(csv_path: Path, db: Path, dry_run: bool, actor: str, make_code
     from facilitator.attendance.roster_import import import_roster
     from facilitator.record.store import Store
 
-    with Store.open(db) as store:
+    with Store.open(db, read_only=dry_run) as store:  # a dry run only reads: read-only media will do
         result = import_roster(store, csv_path, actor=actor, dry_run=dry_run, make_codes=make_codes)
     for line in result.summary(dry_run=dry_run):
         click.echo(line)

@@ -92,3 +92,20 @@ def test_a_run_from_a_newer_facilitator_is_refused_with_the_version_it_needs(
     assert done.returncode == 2
     assert "upgrade facilitator to open it" in done.stderr and "Traceback" not in done.stderr
     assert db.read_bytes() == before
+
+
+def test_dry_runs_only_read(tmpfs: Tmpfs, tiny_programme: Programme, tmp_path: Path) -> None:
+    db = tmpfs.path / "run.db"
+    a_run_with_a_reflection(db, tiny_programme)
+    read_only(tmpfs)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("name,email,location\nAda Lovelace,ada@example.org,hq\n", encoding="utf-8")
+    done = subprocess.run(
+        [str(BIN / "facilitator"), "roster", "import", str(roster), "--db", str(db), "--dry-run"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "dry run" in done.stdout.lower(), done.stdout

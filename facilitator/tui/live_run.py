@@ -250,7 +250,8 @@ class LiveRun:
 
     def keep_alive(self, row: Presence, *, clock: Clock | None = None) -> None:
         """Hold ``row`` with a heartbeat every ``presence.HEARTBEAT_SECONDS``, on ``clock`` (real time by default)."""
-        assert self._app is not None, "start() first"
+        if self._app is None:  # closed while the row was being claimed: it goes stale within seconds
+            return
         self.presence = row
         self._presence_clock = clock
         self._app.set_interval(presence.HEARTBEAT_SECONDS, self.heartbeat)

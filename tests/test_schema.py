@@ -134,7 +134,7 @@ def test_schema_describes_both_kinds(schemas: dict[str, dict[str, Any]]) -> None
     assert both["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert {"Workshop", "Exercise", "Step"} <= set(both["$defs"])
     assert both["anyOf"] == [{"$ref": "#/$defs/Workshop"}, {"$ref": "#/$defs/Exercise"}]
-    for name in ("Workshop", "Exercise", "Step", "Day", "Location", "Prompt"):
+    for name in ("Workshop", "Exercise", "Step", "Day", "Location", "Prompt", "Question", "Option", "Scale"):
         assert both["$defs"][name]["additionalProperties"] is False, name  # typos are errors in the editor too
     step = both["$defs"]["Step"]
     assert set(step["required"]) == {"id", "title", "kind", "duration"}
@@ -172,6 +172,29 @@ def test_the_schema_refuses_what_the_loader_refuses(schemas: dict[str, dict[str,
     data["days"][0]["start"] = "25:00"
     data["attendance"]["certificate_share"] = "eighty"
     assert len(errors(workshop, data, workshop)) == 2
+
+
+def test_the_schema_knows_questions_checks_and_the_evaluation(schemas: dict[str, dict[str, Any]]) -> None:
+    exercise, workshop = schemas["exercise"], schemas["workshop"]
+    data = as_json(EXERCISE_FILES[0])
+    asking = next(step for step in data["steps"] if "check" in step)  # the demo's pre check
+    assert errors(exercise, data, exercise) == []
+    asking["check"]["phase"] = "after"
+    asking["questions"][0]["type"] = "ranking"
+    asking["questions"][0]["options"][0]["label"] = "A"
+    assert sorted(errors(exercise, data, exercise)) == [
+        ".steps[3].check: matches none of 2 options",  # a check or null: 'after' fits neither
+        ".steps[3].questions[0].options[0].label: not allowed",
+        ".steps[3].questions[0].type: 'ranking' not in ['single', 'multiple', 'scale', 'quiz', 'text']",
+    ]
+    assert errors(workshop, as_json(WORKSHOP_FILE), workshop) == []
+    for where, bad in (("opens_at", "closing"), ("scale", {"min": 1, "max": 11})):
+        data = as_json(WORKSHOP_FILE)
+        if where == "opens_at":
+            data["evaluation"]["opens_at"] = bad
+        else:
+            data["evaluation"]["questions"][0]["scale"] = bad
+        assert errors(workshop, data, workshop) == [".evaluation: matches none of 2 options"], where
 
 
 def test_defaults_in_the_schema_are_valid_values(schemas: dict[str, dict[str, Any]]) -> None:

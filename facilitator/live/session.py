@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
@@ -18,11 +18,13 @@ from facilitator.attendance.roster import FIELDS, OPTIONAL_FIELDS
 from facilitator.live import days, reentry
 from facilitator.live.state import SessionState, fold
 from facilitator.problems import InputError
+from facilitator.questions import answers
+from facilitator.questions.ballots import Ballots
 from facilitator.record import events as ev
 from facilitator.record.clock import Clock, SystemClock, from_text, to_text
 from facilitator.record.events import Event
 from facilitator.record.store import Store, Transaction
-from facilitator.script.models import Anonymity, Programme, did_you_mean
+from facilitator.script.models import Anonymity, AskedQuestion, Programme, did_you_mean
 from facilitator.team import presence
 from facilitator.team.roles import (
     CO,
@@ -72,6 +74,7 @@ class Session:
         events = store.events()
         self.state = fold(events)
         self.attendance = Attendance.from_events(events)
+        self.ballots = Ballots.from_events(events)
         if location is not None and self.state.programme is not None:
             self._check_location(location)
 
@@ -86,6 +89,7 @@ class Session:
         self.state = fold(new, self.state)
         for event in new:
             self.attendance.apply(event)
+            self.ballots.apply(event)
         return new
 
     def _append(
@@ -242,7 +246,9 @@ class Session:
         if auto:
             payload["auto"] = True
         now = self.store.clock.now()
-        return self._drive(lambda latest: [*_leaving(latest, on, now), (ev.DAY_OPENED, payload)])[-1]
+        return self._drive(
+            lambda latest: [*_leaving(latest, on, now), *_question_moves(latest, None), (ev.DAY_OPENED, payload)]
+        )[-1]
 
     def open_today(self) -> Event | None:
         """Open the workshop's day dated today, if it has not been opened yet (the driver's app does this
@@ -273,7 +279,7 @@ class Session:
         def close(latest: SessionState) -> list[Item]:
             if day in latest.closed:
                 raise InputError(f"day: {day:%a %d %b} has just been closed")
-            return [_closing(latest, day, now)]
+            return [*_question_moves(latest, None), _closing(latest, day, now)]
 
         return self._drive(close)[-1]
 
@@ -323,11 +329,14 @@ class Session:
             why = days.reopening(latest, day, now)
             if why is not None and not confirmed:
                 raise NeedsConfirmation(why)
-            return [*_leaving(latest, day, now), (ev.STEP_ENTERED, payload)]
+            moves = _question_moves(latest, (exercise, step))
+            opens = [item for item in moves if item[0] == ev.QUESTION_OPENED]
+            closes = [item for item in moves if item[0] != ev.QUESTION_OPENED]
+            return [*_leaving(latest, day, now), *closes, (ev.STEP_ENTERED, payload), *opens]
 
         self.refresh()
         enter(self.state)  # refuse before taking the write lock when the answer is known already
-        return self._drive(enter)[-1]
+        return next(e for e in reversed(self._drive(enter)) if e.kind == ev.STEP_ENTERED)
 
     def _move(self, offset: int, *, confirmed: bool = False) -> Event | None:
         self.refresh()
@@ -361,6 +370,77 @@ class Session:
         if self.state.timer is None or not delta:
             return None
         return self._append(ev.TIMER_ADJUSTED, {"seconds": int(delta.total_seconds())}, driver_only=True)
+
+    # -- questions (facilitator.questions) -----------------------------------------------------------
+
+    def _asked(self, key: str) -> AskedQuestion:
+        found = next((a for a in self.programme.asked if a.key == key), None)
+        if found is None:
+            raise InputError(f"question: {key!r} is not a question of this workshop")
+        return found
+
+    def close_question(self, key: str) -> Event:
+        """A facilitator stops a question taking answers before its step ends (the evaluation: at all)."""
+        self.refresh()
+        self._asked(key)
+        status = self.state.questions.get(key)
+        if status is None or not status.open:
+            raise InputError(f"question: {key!r} is not open")
+        return self._append(ev.QUESTION_CLOSED, {"question": key})
+
+    def reveal_results(self, key: str, revealed: bool = True) -> Event:
+        """Show a question's results on the room view and the phones (a quiz: which answer was right), or hide them."""
+        self.refresh()
+        self._asked(key)
+        if key not in self.state.questions:
+            raise InputError(f"question: {key!r} has not been asked yet")
+        return self._append(ev.QUESTION_REVEALED, {"question": key, "revealed": revealed})
+
+    def answer(
+        self,
+        key: str,
+        *,
+        respondent: str,
+        participant: str | None = None,
+        location: str | None = None,
+        choices: Sequence[str] = (),
+        value: int | None = None,
+        text: str | None = None,
+        source: str = "qr",
+    ) -> Event:
+        """Record one person's answer to an open question, replacing their earlier one.
+
+        A named question (and every knowledge check's) needs a checked-in participant, whose id becomes the
+        respondent; an anonymous one stores no participant id, only the ballot id the phone keeps.
+        """
+        self.refresh()
+        asked = self._asked(key)
+        status = self.state.questions.get(key)
+        if status is None or not status.open:
+            raise InputError("question: it is closed; answers are no longer taken")
+        checked = answers.check(asked, choices=choices, value=value, text=text)
+        if location is not None:
+            self._check_location(location)
+        if asked.named:
+            if participant is None or not self.attendance.is_in(participant):
+                raise InputError("participant: this question is answered by name; check in first")
+            respondent = participant
+        else:
+            participant = None
+            if not respondent.strip():
+                raise InputError("respondent: an anonymous answer needs its ballot id")
+        payload: dict[str, Any] = {
+            "question": key,
+            "respondent": respondent,
+            "named": asked.named,
+            "participant": participant,
+            "location": location,
+            "choices": list(checked.choices),
+            "value": checked.value,
+            "text": checked.text,
+            "source": source,
+        }
+        return self._append(ev.ANSWER_GIVEN, payload)
 
     # -- reflections ---------------------------------------------------------------------------------
 
@@ -727,6 +807,27 @@ def _closing(state: SessionState, day: date, now: datetime) -> Item:
     if end is not None:
         return ev.DAY_CLOSED, _close_payload(day, end.at, end.inferred)
     return ev.DAY_CLOSED, _close_payload(day, now, False)
+
+
+def _question_moves(state: SessionState, target: tuple[str, str] | None) -> list[Item]:
+    """The questions to close and open as the driver moves to the step ``target`` (None: no step): the
+    questions of the step left close, the new step's open; the course evaluation's stay open once opened."""
+    programme = state.programme
+    if programme is None:
+        return []
+    coming = [a.key for a in programme.asked_in(*target)] if target is not None else []
+    lasting = {a.key for a in programme.asked if a.evaluation}
+    items: list[Item] = [
+        (ev.QUESTION_CLOSED, {"question": key})
+        for key, status in state.questions.items()
+        if status.open and key not in coming and key not in lasting
+    ]
+    items += [
+        (ev.QUESTION_OPENED, {"question": key})
+        for key in coming
+        if key not in state.questions or not state.questions[key].open
+    ]
+    return items
 
 
 def _leaving(state: SessionState, target: date, now: datetime) -> list[Item]:

@@ -142,6 +142,20 @@ class Note:
     seq: int = 0  # the event's, so a screen can show each note once
 
 
+@dataclass(frozen=True, slots=True)
+class QuestionStatus:
+    """Whether a question of the script (by its key, facilitator.script.models.AskedQuestion) takes answers,
+    since when, and whether its results are shown."""
+
+    opened_at: datetime
+    closed_at: datetime | None = None
+    revealed: bool = False
+
+    @property
+    def open(self) -> bool:
+        return self.closed_at is None
+
+
 @dataclass(frozen=True)
 class SessionState:
     programme: Programme | None = None
@@ -163,6 +177,8 @@ class SessionState:
     facilitators: Mapping[str, Facilitator] = field(default_factory=lambda: MappingProxyType({}))
     control_requests: tuple[str, ...] = ()  # waiting for the driver's answer, oldest first
     notes: tuple[Note, ...] = ()
+    # The script's questions that were ever opened, by key; answers are folded apart (facilitator.questions).
+    questions: Mapping[str, QuestionStatus] = field(default_factory=lambda: MappingProxyType({}))
     last_seq: int = 0
 
     @property
@@ -391,7 +407,29 @@ def apply(state: SessionState, event: Event) -> SessionState:
         state = _reflection_event(state, event, p)
     elif event.kind in _TEAM_KINDS:
         state = _TEAM_KINDS[event.kind](state, event, p)
+    elif event.kind in _QUESTION_KINDS:
+        state = _question_event(state, event, p)
     return replace(state, last_seq=event.seq)
+
+
+_QUESTION_KINDS = frozenset({ev.QUESTION_OPENED, ev.QUESTION_CLOSED, ev.QUESTION_REVEALED})
+
+
+def _question_event(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionState:
+    key = p["question"]
+    known = state.questions.get(key)
+    if event.kind == ev.QUESTION_OPENED:
+        # Opened again (its step entered again): answers given before still count; revealed stays as it was.
+        status = QuestionStatus(opened_at=event.at, revealed=known.revealed if known else False)
+    elif known is None:
+        return state
+    elif event.kind == ev.QUESTION_CLOSED:
+        if not known.open:
+            return state
+        status = replace(known, closed_at=event.at)
+    else:
+        status = replace(known, revealed=bool(p["revealed"]))
+    return replace(state, questions=MappingProxyType({**state.questions, key: status}))
 
 
 _REFLECTION_KINDS = frozenset(

@@ -38,6 +38,10 @@ CONTROL_HANDED = "control.handed"
 CONTROL_DECLINED = "control.declined"
 CONTROL_TAKEN = "control.taken"
 NOTE_SENT = "note.sent"
+QUESTION_OPENED = "question.opened"
+QUESTION_CLOSED = "question.closed"
+QUESTION_REVEALED = "question.revealed"
+ANSWER_GIVEN = "answer.given"
 
 
 def _moment(text: str) -> str:
@@ -267,6 +271,45 @@ class NoteSent(Payload):
     to: str | None = None
 
 
+class QuestionOpened(Payload):
+    """A question of the script (facilitator.script.models.AskedQuestion, by its ``key``) takes answers: its
+    step was entered, or, for the course evaluation, the step it opens at."""
+
+    question: str
+
+
+class QuestionClosed(Payload):
+    """A question takes no more answers: its step was left, or a facilitator closed it."""
+
+    question: str
+
+
+class QuestionRevealed(Payload):
+    """A facilitator shows (``revealed``) or hides a question's results on the room view and the phones."""
+
+    question: str
+    revealed: bool
+
+
+class AnswerGiven(Payload):
+    """One person's answer to an open question; a later answer of the same ``respondent`` replaces it.
+
+    ``respondent`` is the participant's id for a named question; for an anonymous one, a random ballot id
+    the phone keeps, and no participant id is stored anywhere. ``location`` is the link's location.
+    ``choices`` holds option ids (single, multiple, quiz), ``value`` a scale's number, ``text`` a comment.
+    """
+
+    question: str
+    respondent: str
+    named: bool
+    participant: str | None = None
+    location: str | None = None
+    choices: list[str] = Field(default_factory=list)
+    value: int | None = None
+    text: str | None = None
+    source: Literal["qr", "facilitator"] = "qr"
+
+
 CATALOGUE: dict[str, type[Payload]] = {
     RUN_CREATED: RunCreated,
     PROGRAMME_LOADED: ProgrammeLoaded,
@@ -294,6 +337,10 @@ CATALOGUE: dict[str, type[Payload]] = {
     CONTROL_DECLINED: ControlDeclined,
     CONTROL_TAKEN: ControlTaken,
     NOTE_SENT: NoteSent,
+    QUESTION_OPENED: QuestionOpened,
+    QUESTION_CLOSED: QuestionClosed,
+    QUESTION_REVEALED: QuestionRevealed,
+    ANSWER_GIVEN: AnswerGiven,
 }
 
 

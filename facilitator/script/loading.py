@@ -8,14 +8,14 @@ import hashlib
 import types
 import typing
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from facilitator.problems import InputError, Problem, display_path
-from facilitator.script.models import Exercise, Programme, Workshop, did_you_mean
+from facilitator.script.models import Evaluation, Exercise, Programme, Question, Workshop, did_you_mean
 from facilitator.script.yaml_source import Loc, SourceDoc, load_yaml
 
 WORKSHOP_FILENAMES = ("workshop.yaml", "workshop.yml")
@@ -240,6 +240,169 @@ def _agenda_problems(doc: SourceDoc, workshop: Workshop, found: _ExerciseSet) ->
     return problems, warnings
 
 
+# Where an exercise first runs: the day's date, then its place on that day's agenda.
+_AgendaPlace = tuple[date, int]
+
+
+def _agenda_places(workshop: Workshop) -> dict[str, _AgendaPlace]:
+    places: dict[str, _AgendaPlace] = {}
+    for day in sorted(workshop.days, key=lambda day: day.date):
+        for index, exercise_id in enumerate(day.agenda):
+            places.setdefault(exercise_id, (day.date, index))
+    return places
+
+
+@dataclass(frozen=True)
+class _Written:
+    """Something in a script file at ``loc``: a question, or a step with a knowledge check."""
+
+    doc: SourceDoc
+    loc: Loc
+
+    @property
+    def where(self) -> str:
+        return f"{self.doc.name}:{self.doc.line_of(self.loc)}"
+
+    def problem(self, below: Loc, message: str) -> Problem:
+        return self.doc.problem((*self.loc, *below), message)
+
+
+@dataclass(frozen=True)
+class _CheckStep(_Written):
+    exercise: Exercise
+    index: int
+    place: tuple[date, int, int] | None  # on the agenda: date, exercise's place, step's place
+
+    @property
+    def questions(self) -> tuple[Question, ...]:
+        return self.exercise.steps[self.index].questions
+
+    @property
+    def key(self) -> str:
+        return f"{self.exercise.id}/{self.exercise.steps[self.index].id}"
+
+
+def _differences(pre: Question, post: Question) -> list[str]:
+    """What makes ``post`` another question than ``pre``; a pre and post answer must be scored alike."""
+    compared = (
+        ("type", pre.type == post.type),
+        ("text", pre.text == post.text),
+        ("options", {o.id: o.text for o in pre.options} == {o.id: o.text for o in post.options}),
+        ("correct", set(pre.correct) == set(post.correct)),
+        ("points", pre.points == post.points),
+    )
+    return [name for name, same in compared if not same]
+
+
+def _post_problems(name: str, pre: _CheckStep, post: _CheckStep) -> list[Problem]:
+    problems: list[Problem] = []
+    if pre.place is not None and post.place is not None and post.place < pre.place:
+        message = f"the post step of knowledge check {name!r} comes before its pre step {pre.key} ({pre.where})"
+        problems.append(post.problem(("check",), message))
+    asked_before = {question.id: (q, question) for q, question in enumerate(pre.questions)}
+    post_ids = {question.id for question in post.questions}
+    missing = [question_id for question_id in asked_before if question_id not in post_ids]
+    renamed: set[str] = set()
+    for q, question in enumerate(post.questions):
+        if question.id not in asked_before:
+            close = difflib.get_close_matches(question.id, missing, n=1)
+            renamed.update(close)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            message = f"question {question.id!r} is not in the pre check {name!r}{hint}"
+            problems.append(post.problem(("questions", q, "id"), message))
+            continue
+        p, before = asked_before[question.id]
+        differs = _differences(before, question)
+        if differs:
+            where = _Written(pre.doc, (*pre.loc, "questions", p)).where
+            message = f"differs from the pre check's question {question.id!r} ({where}) in: {', '.join(differs)}"
+            problems.append(post.problem(("questions", q), message))
+    for question_id in missing:
+        if question_id not in renamed:
+            where = _Written(pre.doc, (*pre.loc, "questions", asked_before[question_id][0])).where
+            message = f"question {question_id!r} of the pre check ({where}) is missing"
+            problems.append(post.problem(("questions",), message))
+    return problems
+
+
+def _check_problems(checks: dict[str, dict[str, list[_CheckStep]]]) -> list[Problem]:
+    """Each knowledge check: one pre step, one post step after it, asking the same questions."""
+    problems: list[Problem] = []
+    for name, phases in sorted(checks.items()):
+        for phase, steps in phases.items():
+            for extra in steps[1:]:
+                message = f"knowledge check {name!r} already has its {phase} step at {steps[0].key} ({steps[0].where})"
+                problems.append(extra.problem(("check",), message))
+        pres, posts = phases["pre"], phases["post"]
+        for phase, absent in (("pre", "post"), ("post", "pre")):
+            present = phases[phase]
+            if present and not phases[absent]:
+                # A misspelt name leaves one check without its post and another without its pre.
+                others = [other for other, found in checks.items() if found[absent] and not found[phase]]
+                hint = did_you_mean(name, sorted(others))
+                problems.append(present[0].problem(("check",), f"knowledge check {name!r} has no {absent} step{hint}"))
+        if pres and posts:
+            problems.extend(_post_problems(name, pres[0], posts[0]))
+    return problems
+
+
+def _opens_at_problems(
+    doc: SourceDoc, evaluation: Evaluation, found: _ExerciseSet, places: dict[str, _AgendaPlace]
+) -> list[Problem]:
+    exercise_id, step_id = evaluation.opens_at.split("/")
+    loc: Loc = ("evaluation", "opens_at")
+    if exercise_id in found.broken_ids and exercise_id not in found.docs:
+        return []  # its file's own problems say why
+    if exercise_id not in places:
+        if exercise_id in found.docs:
+            return [doc.problem(loc, f"exercise {exercise_id!r} is on no day's agenda")]
+        hint = did_you_mean(exercise_id, sorted(places))
+        return [doc.problem(loc, f"no exercise {exercise_id!r} on the agenda{hint}")]
+    exercise = next((e for e in found.exercises if e.id == exercise_id), None)
+    if exercise is None:
+        return []  # the agenda's own problem names the missing exercise
+    step_ids = [step.id for step in exercise.steps]
+    if step_id not in step_ids:
+        return [doc.problem(loc, f"exercise {exercise_id!r} has no step {step_id!r}{did_you_mean(step_id, step_ids)}")]
+    return []
+
+
+def _question_problems(doc: SourceDoc, workshop: Workshop, found: _ExerciseSet) -> list[Problem]:
+    """Question ids unique across the workshop, knowledge checks complete and alike, the evaluation placed."""
+    places = _agenda_places(workshop)
+    unplaced = (date.max, 0)
+    exercises = sorted(found.exercises, key=lambda exercise: places.get(exercise.id, unplaced))
+    checks: dict[str, dict[str, list[_CheckStep]]] = {}
+    asked: list[tuple[Question, _Written]] = []
+    for exercise in exercises:
+        ex_doc = found.docs[exercise.id]
+        place = places.get(exercise.id)
+        for s, step in enumerate(exercise.steps):
+            at = _Written(ex_doc, ("steps", s))
+            if step.check is None:
+                asked.extend((q, _Written(ex_doc, (*at.loc, "questions", i))) for i, q in enumerate(step.questions))
+                continue
+            where = None if place is None else (*place, s)
+            check_step = _CheckStep(ex_doc, at.loc, exercise, s, where)
+            phases = checks.setdefault(step.check.name, {"pre": [], "post": []})
+            phases[step.check.phase].append(check_step)
+            # A post step repeats its pre step's ids, and a second pre step is reported as one mistake.
+            if step.check.phase == "pre" and len(phases["pre"]) == 1:
+                asked.extend((q, _Written(ex_doc, (*at.loc, "questions", i))) for i, q in enumerate(step.questions))
+    problems: list[Problem] = []
+    if workshop.evaluation is not None:
+        evaluation = workshop.evaluation
+        asked.extend((q, _Written(doc, ("evaluation", "questions", i))) for i, q in enumerate(evaluation.questions))
+        problems.extend(_opens_at_problems(doc, evaluation, found, places))
+    first: dict[str, _Written] = {}
+    for question, written in asked:
+        earlier = first.setdefault(question.id, written)
+        if earlier is not written:
+            message = f"question id {question.id!r} is already used at {earlier.where}"
+            problems.append(written.problem(("id",), message))
+    return problems + _check_problems(checks)
+
+
 def _overrun_warnings(doc: SourceDoc, programme: Programme) -> list[Problem]:
     warnings = []
     for d, day in enumerate(programme.workshop.days):
@@ -280,6 +443,9 @@ def load_workshop(path: Path) -> Loaded:
         raise InputError(sorted(set(problems)))
     agenda_problems, warnings = _agenda_problems(doc, workshop, found)
     problems.extend(agenda_problems)
+    # With an exercise file unread or invalid, its questions are unknown: a check would seem to lack its pre step.
+    if not found.problems:
+        problems.extend(_question_problems(doc, workshop, found))
     if problems:
         raise InputError(sorted(set(problems)))
     programme = Programme(workshop=workshop, exercises=tuple(found.exercises))

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -96,7 +96,7 @@ def _calendar_date(value: object) -> object:
     return value
 
 
-def _fail_at(errors: list[tuple[tuple[int | str, ...], str]]) -> None:
+def _fail_at(errors: Sequence[tuple[tuple[int | str, ...], str]]) -> None:
     """Raise a validation error located below the value being validated (``steps[3].id``, not ``steps``).
 
     Pydantic places an error raised by a validator at the validated value itself and offers no way to
@@ -229,6 +229,112 @@ class Prompt(_Strict):
     anonymity: Anonymity | None = Field(default=None, description="defaults to the workshop's reflections.anonymity")
 
 
+class QuestionType(StrEnum):
+    SINGLE = "single"  # one option
+    MULTIPLE = "multiple"  # any options
+    SCALE = "scale"  # a number from scale.min to scale.max
+    QUIZ = "quiz"  # options, the correct ones marked, points for a right answer
+    TEXT = "text"  # a comment (the course evaluation's open questions)
+
+
+class Results(StrEnum):
+    LIVE = "live"  # the room view shows the results as they come
+    HIDDEN = "hidden"  # until a facilitator reveals them
+
+
+class Option(_Strict):
+    id: Identifier
+    text: str = Field(min_length=1, max_length=200)
+
+
+class Scale(_Strict):
+    """A rating scale: ``{min: 1, max: 5, low: Not at all, high: Completely}``."""
+
+    min: int = Field(default=1, ge=0, le=10)
+    max: int = Field(default=5, ge=1, le=10)
+    low: str = Field(default="", max_length=60, description="what the lowest value means")
+    high: str = Field(default="", max_length=60, description="what the highest value means")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Scale:
+        if self.min >= self.max:
+            _fail_at([(("max",), f"must be more than min ({self.min})")])
+        return self
+
+
+class Question(_Strict):
+    """A question put to the room during a step (or in the course evaluation)."""
+
+    id: Identifier
+    type: QuestionType
+    text: str = Field(min_length=1, max_length=500)
+    options: tuple[Option, ...] = Field(default=(), max_length=12)
+    correct: tuple[Identifier, ...] = Field(default=(), description="quiz: the ids of the right options")
+    points: int = Field(default=1, ge=0, le=100, description="quiz: for a right answer")
+    scale: Scale | None = None
+    anonymous: bool | None = Field(
+        default=None,
+        description="no participant id is stored with an answer: the default, but in a knowledge check (named)",
+    )
+    results: Results | None = Field(default=None, description="live, or hidden until revealed (a quiz's default)")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Question:
+        errors: list[tuple[tuple[int | str, ...], str]] = []
+        with_options = self.type in (QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.QUIZ)
+        if with_options and len(self.options) < 2:
+            errors.append((("options",), f"a {self.type} question needs at least two options"))
+        if not with_options and self.options:
+            errors.append((("options",), f"a {self.type} question has no options"))
+        seen: dict[str, int] = {}
+        for index, option in enumerate(self.options):
+            if option.id in seen:
+                errors.append((("options", index, "id"), f"option {option.id!r} is used twice"))
+            seen.setdefault(option.id, index)
+        if self.type is QuestionType.QUIZ:
+            if not self.correct:
+                errors.append((("correct",), "a quiz question needs its correct option(s)"))
+            for index, option_id in enumerate(self.correct):
+                if option_id not in seen:
+                    errors.append((("correct", index), f"{option_id!r} is not one of the options"))
+        elif self.correct:
+            errors.append((("correct",), "only a quiz question has correct options"))
+        if (self.type is QuestionType.SCALE) != (self.scale is not None):
+            errors.append((("scale",), "a scale question needs a scale, and only it has one"))
+        _fail_at(errors)
+        return self
+
+    @property
+    def hidden_until_revealed(self) -> bool:
+        return (self.results or (Results.HIDDEN if self.type is QuestionType.QUIZ else Results.LIVE)) is Results.HIDDEN
+
+    @property
+    def several(self) -> bool:
+        """Whether an answer may hold more than one option (a multiple choice, a quiz with several right)."""
+        return self.type is QuestionType.MULTIPLE or (self.type is QuestionType.QUIZ and len(self.correct) > 1)
+
+
+class KnowledgeCheck(_Strict):
+    """A step's questions as one named knowledge check, asked before (``pre``) and after (``post``)."""
+
+    name: Identifier
+    phase: Literal["pre", "post"]
+
+
+class Evaluation(_Strict):
+    """The end-of-course evaluation, opened at a chosen step and open until a facilitator closes it."""
+
+    opens_at: str = Field(pattern=rf"^{ID_PATTERN[1:-1]}/{ID_PATTERN[1:-1]}$", description="EXERCISE-ID/STEP-ID")
+    title: str = Field(default="Course evaluation", min_length=1, max_length=120)
+    questions: tuple[Question, ...] = Field(min_length=1, max_length=30)
+
+    @field_validator("questions")
+    @classmethod
+    def _unique_question_ids(cls, questions: tuple[Question, ...]) -> tuple[Question, ...]:
+        _duplicates(questions, lambda question: question.id, "id", "question id", "questions")
+        return questions
+
+
 def _grouping_shorthand_schema(schema: dict[str, Any]) -> None:
     """Let the schema accept the shorthand ``grouping: location`` that Grouping's validator reads."""
     shorthand = {"type": "string", "enum": [by.value for by in GroupBy], "description": "shorthand for {by: ...}"}
@@ -248,11 +354,43 @@ class Step(_Strict):
         json_schema_extra=_grouping_shorthand_schema,
     )
     materials: tuple[str, ...] = ()
+    questions: tuple[Question, ...] = Field(default=(), max_length=20, description="put to the room in this step")
+    check: KnowledgeCheck | None = Field(default=None, description="the step's questions as a knowledge check")
 
     @model_validator(mode="after")
     def _reflection_needs_prompt(self) -> Step:
         if self.kind is StepKind.REFLECTION and self.prompt is None:
             _fail_at([(("prompt",), "a reflection step needs a prompt")])
+        return self
+
+    # A field validator, not the model validator below: only errors raised here are placed under
+    # ``questions`` (steps[0].questions[1].id rather than steps[0][1].id).
+    @field_validator("questions")
+    @classmethod
+    def _unique_question_ids(cls, questions: tuple[Question, ...]) -> tuple[Question, ...]:
+        _duplicates(questions, lambda question: question.id, "id", "question id", "questions")
+        return questions
+
+    @model_validator(mode="after")
+    def _questions_fit(self) -> Step:
+        if self.check is not None:
+            if not self.questions:
+                _fail_at([(("check",), "a knowledge check needs the step's questions")])
+            _fail_at(
+                [
+                    (("questions", index, "type"), "a knowledge check's questions are quiz questions")
+                    for index, question in enumerate(self.questions)
+                    if question.type is not QuestionType.QUIZ
+                ]
+                + [
+                    (
+                        ("questions", index, "anonymous"),
+                        "a knowledge check's questions are named: each person's gain is measured",
+                    )
+                    for index, question in enumerate(self.questions)
+                    if question.anonymous is True
+                ]
+            )
         return self
 
 
@@ -356,6 +494,7 @@ class Workshop(_Strict):
     attendance: AttendanceRule = AttendanceRule()
     reflections: ReflectionDefaults = ReflectionDefaults()
     participant_page: ParticipantPageRules = ParticipantPageRules()
+    evaluation: Evaluation | None = Field(default=None, description="the end-of-course evaluation")
 
     @field_validator("locations")
     @classmethod
@@ -385,6 +524,28 @@ class PlannedStep:
     @property
     def end(self) -> datetime:
         return self.start + self.step.duration
+
+
+def _question_key(question: Question, check: KnowledgeCheck | None) -> str:
+    return question.id if check is None else f"{check.name}/{check.phase}/{question.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class AskedQuestion:
+    """A question where the workshop asks it. ``key`` names it in the record: its id, ``CHECK/PHASE/ID`` in a
+    knowledge check (the same question is asked twice), ``evaluation/ID`` in the course evaluation."""
+
+    key: str
+    question: Question
+    exercise: str
+    step: str
+    check: KnowledgeCheck | None
+    evaluation: bool
+
+    @property
+    def named(self) -> bool:
+        """Whether answers carry the participant's id: a named question, and every knowledge check's."""
+        return self.check is not None or self.question.anonymous is False
 
 
 class Programme(BaseModel):
@@ -425,6 +586,31 @@ class Programme(BaseModel):
                 at += step.duration
         self._timelines[day.date] = timeline = tuple(planned)
         return timeline
+
+    @functools.cached_property
+    def asked(self) -> tuple[AskedQuestion, ...]:
+        """Every question of the workshop as asked: the steps' in agenda order, then the evaluation's."""
+        on_agenda = dict.fromkeys(e for day in self.workshop.days for e in day.agenda)  # in order, each once
+        exercises = [self.exercise_by_id[e] for e in on_agenda if e in self.exercise_by_id]
+        exercises += [e for e in self.exercises if e.id not in on_agenda]  # defined, never run: still listed
+        found = [
+            AskedQuestion(_question_key(question, step.check), question, exercise.id, step.id, step.check, False)
+            for exercise in exercises
+            for step in exercise.steps
+            for question in step.questions
+        ]
+        evaluation = self.workshop.evaluation
+        if evaluation is not None:
+            exercise_id, step_id = evaluation.opens_at.split("/")
+            found += [
+                AskedQuestion(f"evaluation/{question.id}", question, exercise_id, step_id, None, True)
+                for question in evaluation.questions
+            ]
+        return tuple(found)
+
+    def asked_in(self, exercise: str, step: str) -> tuple[AskedQuestion, ...]:
+        """The questions a step opens (its own, and the evaluation where it opens)."""
+        return tuple(a for a in self.asked if (a.exercise, a.step) == (exercise, step))
 
     def planned_duration(self, day: Day) -> timedelta:
         return sum((self.exercise_by_id[e].duration for e in day.agenda), timedelta())

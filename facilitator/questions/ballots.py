@@ -1,0 +1,74 @@
+"""The answers on the record, folded: each respondent's latest answer to each question.
+
+Kept beside the session state as the attendance fold is (facilitator.attendance.intervals): answers may
+number thousands, and the state is copied on every event. A respondent is a participant's id for a named
+question, a ballot id for an anonymous one; a later answer of the same respondent replaces the earlier.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from facilitator.record import events as ev
+from facilitator.record.events import Event
+
+
+@dataclass(frozen=True, slots=True)
+class GivenAnswer:
+    respondent: str
+    participant: str | None
+    location: str | None
+    choices: tuple[str, ...]
+    value: int | None
+    text: str | None
+    at: datetime
+
+
+class Ballots:
+    """Every question's answers, by key and respondent."""
+
+    def __init__(self) -> None:
+        self._answers: dict[str, dict[str, GivenAnswer]] = {}
+
+    @classmethod
+    def from_events(cls, events: Iterable[Event]) -> Ballots:
+        ballots = cls()
+        for event in events:
+            ballots.apply(event)
+        return ballots
+
+    def apply(self, event: Event) -> None:
+        if event.kind != ev.ANSWER_GIVEN:
+            return
+        p = event.payload
+        self._answers.setdefault(p["question"], {})[p["respondent"]] = GivenAnswer(
+            respondent=p["respondent"],
+            participant=p.get("participant"),
+            location=p.get("location"),
+            choices=tuple(p.get("choices") or ()),
+            value=p.get("value"),
+            text=p.get("text"),
+            at=event.at,
+        )
+
+    def answers(self, key: str) -> Mapping[str, GivenAnswer]:
+        """The latest answer of each respondent to the question ``key``."""
+        return self._answers.get(key, {})
+
+    def tally(self, key: str, *, location: str | None = None) -> Counter[str]:
+        """How many answers chose each option (or gave each scale value, as text), at ``location`` or all."""
+        counts: Counter[str] = Counter()
+        for answer in self.answers(key).values():
+            if location is not None and answer.location != location:
+                continue
+            counts.update(answer.choices)
+            if answer.value is not None:
+                counts[str(answer.value)] += 1
+        return counts
+
+    def count(self, key: str, *, location: str | None = None) -> int:
+        """How many people answered the question ``key`` (at ``location``, or all)."""
+        return sum(1 for a in self.answers(key).values() if location is None or a.location == location)

@@ -426,17 +426,7 @@ class ParticipantPage:
             link, text = (f"/p/{token}?lang={lang}", t["back_to_page"]) if token else (f"/?lang={lang}", None)
             return self.message(request, None, "session_expired_heading", 403, link=link, link_text=text)
         if token is None:  # the front door's form
-            return self.render(
-                request,
-                "enter.html",
-                visitor,
-                page="/",
-                state=t["enter_heading"],
-                failed=True,
-                status=403,
-                error=t["form_expired"],
-                code=fields.get("code", "")[:40],
-            )
+            return self.front_door_refused(request, visitor, t["form_expired"], 403, fields)
         action = request.url.path.rsplit("/", 1)[-1]
         return await self.show(request, token, visitor, status=403, kept=kept_after_expiry(action, fields, t))
 
@@ -451,6 +441,24 @@ class ParticipantPage:
         visitor = self.visitor_of(request)
         return self.render(request, "enter.html", visitor, page="/", state=t["enter_heading"], error=None, code="")
 
+    def front_door_refused(
+        self, request: Request, visitor: Visitor | None, error: str, status: int, fields: dict[str, str]
+    ) -> Response:
+        """The front door again, saying why, with the code as typed (cut short: it is echoed into the page)."""
+        t = self.t(request)
+        code = fields.get("code", "")[:40]
+        return self.render(
+            request,
+            "enter.html",
+            visitor,
+            page="/",
+            state=t["enter_heading"],
+            failed=True,
+            status=status,
+            error=error,
+            code=code,
+        )
+
     async def go(self, request: Request) -> Response:
         checked = await self.checked_form(request)
         if isinstance(checked, Response):
@@ -458,18 +466,7 @@ class ParticipantPage:
         fields, visitor = checked
         code = tokens.normalise(fields.get("code", ""))
         if code is None:
-            t = self.t(request)
-            return self.render(
-                request,
-                "enter.html",
-                visitor,
-                page="/",
-                state=t["enter_heading"],
-                failed=True,
-                status=400,
-                error=t["enter_invalid"],
-                code=fields.get("code", "")[:40],
-            )
+            return self.front_door_refused(request, visitor, self.t(request)["enter_invalid"], 400, fields)
         return RedirectResponse(f"/p/{code}?lang={self.language(request)}", status_code=303)
 
     def participant_context(

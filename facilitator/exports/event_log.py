@@ -15,6 +15,8 @@ is scrubbed of people's names, e-mails and codes, whatever field it is in:
   gender as the tables publish them (small cells suppressed), and no code, role or organisation; a gender
   is given once, in ``participant.added``, as the person's now. A batch of people added at the same instant
   (a roster import) is written in a shuffled order, so that the log's order is not the roster's;
+- answers keep their respondent (a participant's id, or an anonymous question's ballot id) only as this
+  export's pseudonymous id, and their location as the tables publish it;
 - join requests keep no name or e-mail; reflections keep no signed name nor ``participant_id``;
 - ``facilitator.joined`` keeps no SSH client address, ``run.created`` no path of the workshop folder.
 
@@ -156,6 +158,12 @@ RULES: dict[str, Rule] = {
     ev.CONTROL_DECLINED: _same,
     ev.CONTROL_TAKEN: _same,
     ev.NOTE_SENT: _ids("note"),
+    ev.QUESTION_OPENED: _same,
+    ev.QUESTION_CLOSED: _same,
+    ev.QUESTION_REVEALED: _same,
+    # An anonymous answer's respondent is the ballot id the phone keeps: hashed like an id, it leaves the run
+    # only as this export's pseudonym (a named one's is the participant's id, so it still joins).
+    ev.ANSWER_GIVEN: _located(_ids("respondent", "participant")),
 }
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from facilitator.exports.inert import visible
-from facilitator.exports.tables import BOOL, DATE, DATETIME, INT, MINUTES, SHARE, Table
+from facilitator.exports.tables import BOOL, DATE, DATETIME, INT, MINUTES, NUMBER, SHARE, Table
 from facilitator.exports.writers import as_text
 
 
@@ -32,12 +32,24 @@ def _share(value: Any) -> Any:
     return None if value is None else round(value, 4)
 
 
+def _decimal(value: Any) -> Any:
+    return None if value is None else round(value, 2)
+
+
 def _iso(kind: str) -> Any:
     text = as_text(kind)
     return lambda value: None if value is None else text(value)
 
 
-_VALUE_OF = {DATETIME: _iso(DATETIME), DATE: _iso(DATE), MINUTES: _number, SHARE: _share, BOOL: _same, INT: _same}
+_VALUE_OF = {
+    DATETIME: _iso(DATETIME),
+    DATE: _iso(DATE),
+    MINUTES: _number,
+    SHARE: _share,
+    NUMBER: _decimal,
+    BOOL: _same,
+    INT: _same,
+}
 
 
 class _Sink:

@@ -20,6 +20,7 @@ from facilitator.exports import event_log, report
 from facilitator.exports import reflections as refl
 from facilitator.exports.cells import DEFAULT_MIN_CELL
 from facilitator.exports.progress import Progress, Silent
+from facilitator.exports.questions import Questions
 from facilitator.exports.record import read_record
 from facilitator.exports.register import Attendance
 from facilitator.exports.snapshot import Snapshot
@@ -159,6 +160,7 @@ def _export(
                 refl.quotes(snapshot, record, keep=picker),
                 timeline.steps_table(),
                 timeline.days_table(),
+                *Questions(snapshot, record).tables(),
             ]
             if anonymise:  # every text cell of every table, whatever column it is in
                 tables = [each_text(table, record.pseudonyms.scrub) for table in tables]

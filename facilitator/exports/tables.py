@@ -11,6 +11,7 @@ TEXT = "text"
 INT = "int"
 MINUTES = "minutes"  # a float number of minutes, rounded to a tenth
 SHARE = "share"  # a float between 0 and 1
+NUMBER = "number"  # a float, a mean for instance, to two decimals
 DATETIME = "datetime"
 DATE = "date"
 BOOL = "bool"

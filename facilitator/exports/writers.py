@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from facilitator.exports.tables import BOOL, DATE, DATETIME, INT, MINUTES, SHARE, Table
+from facilitator.exports.tables import BOOL, DATE, DATETIME, INT, MINUTES, NUMBER, SHARE, Table
 
 
 class Sink(Protocol):
@@ -48,11 +48,15 @@ def _share(value: Any) -> str:
     return "" if value is None else f"{value:.3f}"
 
 
+def _number(value: Any) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
 def _bool(value: Any) -> str:
     return "" if value is None else ("yes" if value else "no")
 
 
-TEXT_OF = {DATETIME: _datetime, DATE: _date, MINUTES: _minutes, SHARE: _share, BOOL: _bool, INT: _text}
+TEXT_OF = {DATETIME: _datetime, DATE: _date, MINUTES: _minutes, SHARE: _share, NUMBER: _number, BOOL: _bool, INT: _text}
 
 
 def as_text(kind: str) -> Any:

@@ -13,11 +13,18 @@ from pathlib import Path
 from typing import Any
 
 from facilitator.exports.inert import FORMULA_STARTS, visible
-from facilitator.exports.tables import BOOL, DATE, DATETIME, INT, MINUTES, SHARE, Table
+from facilitator.exports.tables import BOOL, DATE, DATETIME, INT, MINUTES, NUMBER, SHARE, Table
 
 FILE = "export.xlsx"
-_FORMATS = {DATETIME: "yyyy-mm-dd hh:mm:ss", DATE: "yyyy-mm-dd", MINUTES: "0.0", SHARE: "0.0%", INT: "0"}
-_WIDTHS = {DATETIME: 20, DATE: 12, MINUTES: 10, SHARE: 10, INT: 10, BOOL: 9}
+_FORMATS = {
+    DATETIME: "yyyy-mm-dd hh:mm:ss",
+    DATE: "yyyy-mm-dd",
+    MINUTES: "0.0",
+    SHARE: "0.0%",
+    NUMBER: "0.00",
+    INT: "0",
+}
+_WIDTHS = {DATETIME: 20, DATE: 12, MINUTES: 10, SHARE: 10, NUMBER: 10, INT: 10, BOOL: 9}
 
 
 class _Sink:

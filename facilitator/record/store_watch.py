@@ -16,7 +16,8 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-SAFETY_POLL_SECONDS = 2.0  # beside a watch: the longest a missed notification could delay a change
+SAFETY_POLL_SECONDS = 10.0  # beside a watch: the longest a missed notification could delay a change (the run is
+# never on a network share, which would report no writes made elsewhere: store.py refuses one)
 # A commit writes its WAL frames (which is what inotify reports) before it publishes them in the WAL's
 # shared index, so a look at once may come a moment too early: look again after these delays.
 FOLLOW_UP_SECONDS = (0.01, 0.1)

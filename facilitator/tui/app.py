@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from facilitator.tui.screens.requests import RequestWatch
 
 T = TypeVar("T")
-CALENDAR_SECONDS = 5.0  # how often a day left open, or a new day dated today, is looked for
+CALENDAR_SECONDS = 10.0  # how often a day left open, or a new day dated today, is looked for
 
 
 class FacilitatorApp(CrashReportingApp):

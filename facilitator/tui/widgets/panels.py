@@ -104,7 +104,10 @@ class Ticking(Static):
         before, self._last = self._last, text
         span = None if self.resizes or before is None else changed_columns(before, text)
         if span is None:
-            self.refresh(layout=self.resizes)
+            # A new layout only when the text's height changed: a layout pass repaints the neighbours too
+            # (the agenda's scrollbar, at every minute turn of the location strip's clocks).
+            taller = before is None or before.plain.count("\n") != text.plain.count("\n")
+            self.refresh(layout=self.resizes and taller)
         elif span:
             # One line whose size cannot change: only the cells that differ go down the wire (a slow SSH
             # link pays for every byte of every second's repaint).

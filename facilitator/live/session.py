@@ -247,7 +247,7 @@ class Session:
             payload["auto"] = True
         now = self.store.clock.now()
         return self._drive(
-            lambda latest: [*_leaving(latest, on, now), *_question_moves(latest, None), (ev.DAY_OPENED, payload)]
+            lambda latest: [*_leaving(latest, on, now), *_question_closes(latest, None), (ev.DAY_OPENED, payload)]
         )[-1]
 
     def open_today(self) -> Event | None:
@@ -279,7 +279,7 @@ class Session:
         def close(latest: SessionState) -> list[Item]:
             if day in latest.closed:
                 raise InputError(f"day: {day:%a %d %b} has just been closed")
-            return [*_question_moves(latest, None), _closing(latest, day, now)]
+            return [*_question_closes(latest, None), _closing(latest, day, now)]
 
         return self._drive(close)[-1]
 
@@ -329,10 +329,13 @@ class Session:
             why = days.reopening(latest, day, now)
             if why is not None and not confirmed:
                 raise NeedsConfirmation(why)
-            moves = _question_moves(latest, (exercise, step))
-            opens = [item for item in moves if item[0] == ev.QUESTION_OPENED]
-            closes = [item for item in moves if item[0] != ev.QUESTION_OPENED]
-            return [*_leaving(latest, day, now), *closes, (ev.STEP_ENTERED, payload), *opens]
+            target = (exercise, step)
+            return [
+                *_leaving(latest, day, now),
+                *_question_closes(latest, target),
+                (ev.STEP_ENTERED, payload),
+                *_question_opens(latest, target),
+            ]
 
         self.refresh()
         enter(self.state)  # refuse before taking the write lock when the answer is known already
@@ -809,25 +812,31 @@ def _closing(state: SessionState, day: date, now: datetime) -> Item:
     return ev.DAY_CLOSED, _close_payload(day, now, False)
 
 
-def _question_moves(state: SessionState, target: tuple[str, str] | None) -> list[Item]:
-    """The questions to close and open as the driver moves to the step ``target`` (None: no step): the
-    questions of the step left close, the new step's open; the course evaluation's stay open once opened."""
+def _asked_at(state: SessionState, target: tuple[str, str] | None) -> list[str]:
     programme = state.programme
-    if programme is None:
+    return [a.key for a in programme.asked_in(*target)] if programme is not None and target is not None else []
+
+
+def _question_closes(state: SessionState, target: tuple[str, str] | None) -> list[Item]:
+    """The open questions to close as the driver moves to the step ``target`` (None: no step): those of the
+    step left; the course evaluation's stay open once opened."""
+    if state.programme is None:
         return []
-    coming = [a.key for a in programme.asked_in(*target)] if target is not None else []
-    lasting = {a.key for a in programme.asked if a.evaluation}
-    items: list[Item] = [
+    staying = {*_asked_at(state, target), *(a.key for a in state.programme.asked if a.evaluation)}
+    return [
         (ev.QUESTION_CLOSED, {"question": key})
         for key, status in state.questions.items()
-        if status.open and key not in coming and key not in lasting
+        if status.open and key not in staying
     ]
-    items += [
+
+
+def _question_opens(state: SessionState, target: tuple[str, str]) -> list[Item]:
+    """The questions the step ``target`` opens: its own, and the evaluation where it opens, unless open."""
+    return [
         (ev.QUESTION_OPENED, {"question": key})
-        for key in coming
+        for key in _asked_at(state, target)
         if key not in state.questions or not state.questions[key].open
     ]
-    return items
 
 
 def _leaving(state: SessionState, target: date, now: datetime) -> list[Item]:

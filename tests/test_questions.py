@@ -182,3 +182,19 @@ def test_a_knowledge_checks_questions_are_named_whatever_their_default() -> None
         "wps/post/q1": True,
         "evaluation/useful": False,
     }
+
+
+def test_consent_to_quote_is_kept_with_a_comment_and_never_with_a_choice(lead: Session) -> None:
+    lead.next_step()
+    lead.answer("mood", respondent="ballot-1", value=4, consent=True)
+    lead.next_step()
+    lead.next_step()  # the evaluation opens at reflect/write
+    lead.answer("evaluation/useful", respondent="ballot-2", text="The budgeting part", consent=True)
+    lead.answer("evaluation/useful", respondent="ballot-3", text="Pairs")
+    ballots = Ballots.from_events(lead.store.events())
+    assert not ballots.answers("mood")["ballot-1"].consent
+    comments = ballots.answers("evaluation/useful")
+    assert {r: (a.text, a.consent) for r, a in comments.items()} == {
+        "ballot-2": ("The budgeting part", True),
+        "ballot-3": ("Pairs", False),
+    }

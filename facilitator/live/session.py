@@ -409,6 +409,7 @@ class Session:
         choices: Sequence[str] = (),
         value: int | None = None,
         text: str | None = None,
+        consent: bool = False,
         source: str = "qr",
     ) -> Event:
         """Record one person's answer to an open question, replacing their earlier one.
@@ -441,6 +442,7 @@ class Session:
             "choices": list(checked.choices),
             "value": checked.value,
             "text": checked.text,
+            "consent": bool(consent) and checked.text is not None,
             "source": source,
         }
         return self._append(ev.ANSWER_GIVEN, payload)

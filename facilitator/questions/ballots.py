@@ -24,6 +24,7 @@ class GivenAnswer:
     choices: tuple[str, ...]
     value: int | None
     text: str | None
+    consent: bool
     at: datetime
 
 
@@ -51,6 +52,7 @@ class Ballots:
             choices=tuple(p.get("choices") or ()),
             value=p.get("value"),
             text=p.get("text"),
+            consent=bool(p.get("consent")),
             at=event.at,
         )
 

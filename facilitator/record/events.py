@@ -296,7 +296,8 @@ class AnswerGiven(Payload):
 
     ``respondent`` is the participant's id for a named question; for an anonymous one, a random ballot id
     the phone keeps, and no participant id is stored anywhere. ``location`` is the link's location.
-    ``choices`` holds option ids (single, multiple, quiz), ``value`` a scale's number, ``text`` a comment.
+    ``choices`` holds option ids (single, multiple, quiz), ``value`` a scale's number, ``text`` a comment;
+    ``consent``: the person lets the organisers quote the comment in what they publish (the report).
     """
 
     question: str
@@ -307,6 +308,7 @@ class AnswerGiven(Payload):
     choices: list[str] = Field(default_factory=list)
     value: int | None = None
     text: str | None = None
+    consent: bool = False
     source: Literal["qr", "facilitator"] = "qr"
 
 

@@ -12,6 +12,7 @@ and their words wherever they stand as words.
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 import re
@@ -113,10 +114,28 @@ def _form(name: Name, email: str, which: int) -> str:
     return forms[which]
 
 
+def with_questions() -> dict[str, Any]:
+    """The tiny workshop with a named poll on its first step and an anonymous comment on its reflection step."""
+    data = copy.deepcopy(TINY_PROGRAMME)
+    intro = data["exercises"][0]["steps"][0]
+    intro["questions"] = [
+        {
+            "id": "where",
+            "type": "single",
+            "text": "Where do you work?",
+            "anonymous": False,
+            "options": [{"id": "hq", "text": "HQ"}, {"id": "field", "text": "A mission"}],
+        }
+    ]
+    write = data["exercises"][1]["steps"][0]
+    write["questions"] = [{"id": "useful", "type": "text", "text": "What was most useful?"}]
+    return data
+
+
 def drive(folder: Path, scenario: dict[str, Any]) -> tuple[Path, FakeClock]:
     clock = FakeClock(START)
     db = folder / "run.db"
-    programme = Programme.model_validate(TINY_PROGRAMME)
+    programme = Programme.model_validate(with_questions())
     Store.create(db, programme, actor="lead", clock=clock, source=folder / "workshop").close()
     with Store.open(db, clock=clock) as store:
         s = Session(store, actor="lead")
@@ -141,6 +160,7 @@ def drive(folder: Path, scenario: dict[str, Any]) -> tuple[Path, FakeClock]:
         for pid, person in zip(ids, scenario["people"], strict=True):
             if person["in"]:
                 s.check_in(pid, source="qr")
+                s.answer("where", respondent=pid, participant=pid, location=person["location"], choices=["hq"])
         for n, (index, new) in enumerate(scenario["renames"]):
             email = f"{slug(new[0])}.{slug(new[1])}.r{n}@mission.example"
             if s.edit_participant(ids[index], name=f"{new[0]} {new[1]}", email=email) is not None:
@@ -162,6 +182,8 @@ def drive(folder: Path, scenario: dict[str, Any]) -> tuple[Path, FakeClock]:
             if which % 3 == 0:
                 s.edit_reflection(logged.payload["reflection"], text=text + " (edited)")
             s.send_note(f"note: {text}")
+            # the same words as a comment on the anonymous question, from a phone's random ballot
+            s.answer("useful", respondent=f"ballot{len(text)}x{which}{whose}", text=text, consent=consent)
         clock.advance(timedelta(minutes=5))
     return db, clock
 
@@ -175,10 +197,10 @@ def identifying_values(events_jsonl: str) -> tuple[set[str], set[str]]:
         p = event["payload"]
         anywhere.add(event["id"])
         kind = event["kind"]
-        for key in ("reflection", "request", "note", "participant_id"):
+        for key in ("reflection", "request", "note", "participant_id", "respondent"):
             if isinstance(p.get(key), str):
                 anywhere.add(p[key])
-        if kind.startswith(("participant.", "attendance.")) and isinstance(p.get("participant"), str):
+        if kind.startswith(("participant.", "attendance.", "answer.")) and isinstance(p.get("participant"), str):
             anywhere.add(p["participant"])  # an id there; under a reflection, the name it is signed with
         fields = p.get("changes", p) if kind.startswith("participant.") else {}
         for key in ("email", "code"):
@@ -226,6 +248,7 @@ def test_no_identifying_value_of_the_identified_export_occurs_in_the_anonymised_
         assert str(folder / "workshop") in anywhere and any("@" in value for value in anywhere)  # not vacuous
         files = everything(folder / "anonymised")
         assert len(files) > 20
+        assert '"answer.given"' in log and "answers.csv" in files and "evaluation_comments.csv" not in files
         for where, text in files.items():
             folded = plain(text)
             for value in anywhere:

@@ -32,8 +32,10 @@ PEOPLE = [  # id, name, email, location, gender
     ("pid-gus-76", "Gus Wani", "gus@example.org", "juba", "non-binary"),
     ("pid-hal-77", "Hal Ajak", "hal@example.org", "juba", "female"),
 ]
-BALLOTS = ("ballot-9f1e", "ballot-4c2a")
-COMMENT = "Ada Lovelace explained it best"
+BALLOTS = ("ballot-9f1e", "ballot-4c2a", "ballot-7d3b")
+COMMENT = "Ada Lovelace explained it best"  # given with consent to quote it
+PRIVATE = "Between us, the trainer from Juba rambled"  # without
+FORMULA = "=HYPERLINK(1) was the best part"  # with consent, and a formula to a spreadsheet
 
 
 def programme() -> Programme:
@@ -43,7 +45,8 @@ def programme() -> Programme:
             "id": "overall",
             "type": "scale",
             "text": "Overall?",
-            "scale": {"min": 1, "max": 3, "low": "Poor", "high": "Good"},
+            # a script's text may name a participant: anonymised, the report's charts and tables must not
+            "scale": {"min": 1, "max": 3, "low": "Poor", "high": "As good as Cai Okafor"},
         }
     )
     return Programme.model_validate(data)
@@ -63,7 +66,7 @@ def build(folder: Path) -> tuple[Path, FakeClock]:
             clock.advance(timedelta(minutes=1))
             s.answer(key, respondent=respondent, participant=respondent, location=location, **given)
 
-        one, two = BALLOTS
+        one, two, three = BALLOTS
         s.next_step()  # warm-up/intro: mood (a scale, anonymous), where (single, named)
         answer("mood", one, "hq", value=2)
         answer("mood", two, "juba", value=5)
@@ -76,13 +79,15 @@ def build(folder: Path) -> tuple[Path, FakeClock]:
         answer("wps/pre/q1", "pid-bea-73", "juba", choices=["a"])
         answer("wps/pre/q1", "pid-cai-72", "hq", choices=["a"])
         s.next_step()  # reflect/write: the evaluation opens
-        answer("evaluation/useful", one, "hq", text=COMMENT)
+        answer("evaluation/useful", one, "hq", text=COMMENT, consent=True)
         answer("evaluation/overall", two, "juba", value=2)
         answer("evaluation/overall", one, "hq", value=3)
         s.next_step()  # reflect/share: the post check
         answer("wps/post/q1", "pid-ada-71", "hq", choices=["a"])
         answer("wps/post/q1", "pid-bea-73", "juba", choices=["a"])
         answer("wps/post/q1", "pid-dan-74", "juba", choices=["b"])
+        answer("evaluation/useful", two, "juba", text=PRIVATE)  # the evaluation stays open past its step
+        answer("evaluation/useful", three, "juba", text=FORMULA, consent=True)
     return db, clock
 
 
@@ -128,23 +133,28 @@ def test_answers_hold_each_respondents_latest_answer(identified: Path) -> None:
         "value",
         "correct",
         "text",
+        "consent",
         "answered_at_utc",
     ) == [
-        ("mood", "scale", "intro", day, "juba", "ballot-4c2a", "no", "", "", "5", "", "", t(2)),
-        ("mood", "scale", "intro", day, "hq", "ballot-9f1e", "no", "", "", "4", "", "", t(3)),
-        ("where", "single", "intro", day, "hq", "pid-ada-71", "yes", "hq", "HQ", "", "", "", t(4)),
-        ("where", "single", "intro", day, "juba", "pid-bea-73", "yes", "field", "A mission", "", "", "", t(5)),
-        ("where", "single", "intro", day, "hq", "pid-cai-72", "yes", "hq", "HQ", "", "", "", t(6)),
-        ("wps/pre/q1", "quiz", "pairs", day, "hq", "pid-ada-71", "yes", "b", "2242", "", "no", "", t(7)),
-        ("wps/pre/q1", "quiz", "pairs", day, "juba", "pid-bea-73", "yes", "a", "1325", "", "yes", "", t(8)),
-        ("wps/pre/q1", "quiz", "pairs", day, "hq", "pid-cai-72", "yes", "a", "1325", "", "yes", "", t(9)),
-        ("wps/post/q1", "quiz", "share", day, "hq", "pid-ada-71", "yes", "a", "1325", "", "yes", "", t(13)),
-        ("wps/post/q1", "quiz", "share", day, "juba", "pid-bea-73", "yes", "a", "1325", "", "yes", "", t(14)),
-        ("wps/post/q1", "quiz", "share", day, "juba", "pid-dan-74", "yes", "b", "2242", "", "no", "", t(15)),
-        ("evaluation/useful", "text", "write", day, "hq", "ballot-9f1e", "no", "", "", "", "", COMMENT, t(10)),
-        ("evaluation/overall", "scale", "write", day, "juba", "ballot-4c2a", "no", "", "", "2", "", "", t(11)),
-        ("evaluation/overall", "scale", "write", day, "hq", "ballot-9f1e", "no", "", "", "3", "", "", t(12)),
-    ]
+        ("mood", "scale", "intro", day, "juba", "ballot-4c2a", "no", "", "", "5", "", "", "", t(2)),
+        ("mood", "scale", "intro", day, "hq", "ballot-9f1e", "no", "", "", "4", "", "", "", t(3)),
+        ("where", "single", "intro", day, "hq", "pid-ada-71", "yes", "hq", "HQ", "", "", "", "", t(4)),
+        ("where", "single", "intro", day, "juba", "pid-bea-73", "yes", "field", "A mission", "", "", "", "", t(5)),
+        ("where", "single", "intro", day, "hq", "pid-cai-72", "yes", "hq", "HQ", "", "", "", "", t(6)),
+        ("wps/pre/q1", "quiz", "pairs", day, "hq", "pid-ada-71", "yes", "b", "2242", "", "no", "", "", t(7)),
+        ("wps/pre/q1", "quiz", "pairs", day, "juba", "pid-bea-73", "yes", "a", "1325", "", "yes", "", "", t(8)),
+        ("wps/pre/q1", "quiz", "pairs", day, "hq", "pid-cai-72", "yes", "a", "1325", "", "yes", "", "", t(9)),
+        ("wps/post/q1", "quiz", "share", day, "hq", "pid-ada-71", "yes", "a", "1325", "", "yes", "", "", t(13)),
+        ("wps/post/q1", "quiz", "share", day, "juba", "pid-bea-73", "yes", "a", "1325", "", "yes", "", "", t(14)),
+        ("wps/post/q1", "quiz", "share", day, "juba", "pid-dan-74", "yes", "b", "2242", "", "no", "", "", t(15)),
+        # a comment says whether it may be quoted; an answer without one says nothing
+        ("evaluation/useful", "text", "write", day, "hq", "ballot-9f1e", "no", "", "", "", "", COMMENT, "yes", t(10)),
+        ("evaluation/useful", "text", "write", day, "juba", "ballot-4c2a", "no", "", "", "", "", PRIVATE, "no", t(16)),
+        ("evaluation/useful", "text", "write", day, "juba", "ballot-7d3b", "no", "", "", "", "", "'" + FORMULA, "yes",
+         t(17)),
+        ("evaluation/overall", "scale", "write", day, "juba", "ballot-4c2a", "no", "", "", "2", "", "", "", t(11)),
+        ("evaluation/overall", "scale", "write", day, "hq", "ballot-9f1e", "no", "", "", "3", "", "", "", t(12)),
+    ]  # fmt: skip
     assert read_csv(identified / "answers.csv")[2]["question_text"] == "Where do you work?"
 
 
@@ -189,7 +199,8 @@ def test_results_per_question_location_and_gender(identified: Path) -> None:
     assert results(identified, "evaluation/overall")[0][4] == "Poor"  # the scale's end labels
     assert results(identified, "evaluation/useful") == [
         ("hq", "all", "1", "", "", "", "", "", "", "", ""),
-        ("all", "all", "1", "", "", "", "", "", "", "", ""),
+        ("juba", "all", "2", "", "", "", "", "", "", "", ""),
+        ("all", "all", "3", "", "", "", "", "", "", "", ""),
     ]
 
 
@@ -212,15 +223,21 @@ def test_knowledge_gain_per_person_and_by_location_and_gender(identified: Path) 
     ]
 
 
-def test_evaluation_means_distributions_and_comments(identified: Path) -> None:
-    columns = ("question", "type", "answered", "mean", "distribution", "comments")
+def test_evaluation_means_distributions_and_only_the_comments_with_consent(identified: Path) -> None:
+    columns = ("question", "type", "answered", "mean", "distribution", "comments", "quotable")
     assert rows(identified, "evaluation_summary", *columns) == [
-        ("evaluation/useful", "text", "1", "", "", "1"),
-        ("evaluation/overall", "scale", "2", "2.50", "1: 0; 2: 1; 3: 1", "0"),
+        ("evaluation/useful", "text", "3", "", "", "3", "2"),  # every comment counted; two may be quoted
+        ("evaluation/overall", "scale", "2", "2.50", "1: 0; 2: 1; 3: 1", "0", "0"),
     ]
+    # The comment given without consent stays in the answers (for the team), and goes nowhere else.
     assert rows(identified, "evaluation_comments", "question", "day", "location", "comment") == [
-        ("evaluation/useful", "2022-08-22", "hq", COMMENT)
+        ("evaluation/useful", "2022-08-22", "hq", COMMENT),
+        ("evaluation/useful", "2022-08-22", "juba", "'" + FORMULA),  # formula-protected as all people's text
     ]
+    for name in ("evaluation_comments.json", "evaluation_comments.csv", "report.md", "report.html"):
+        assert "trainer from Juba" not in (identified / name).read_text(encoding="utf-8"), name
+    comments = json.loads((identified / "evaluation_comments.json").read_text(encoding="utf-8"))
+    assert [c["comment"] for c in comments] == [COMMENT, FORMULA]
 
 
 def test_every_table_writer_writes_them_typed(identified: Path) -> None:
@@ -297,3 +314,114 @@ def test_a_roster_smaller_than_the_cell_has_its_figures_withheld(run: tuple[Path
     assert where and all(r[2] == r[6] == r[7] == "" and r[-1] == "withheld: fewer than 20 people" for r in where)
     summary = rows(out, "knowledge_gain_summary", "people", "mean_pre", "mean_gain", "suppressed")
     assert summary and all(r[:3] == ("", "", "") and r[3].startswith("withheld") for r in summary)
+
+
+# -- the report -------------------------------------------------------------------------------------------
+
+
+def _lines(out: Path) -> list[str]:
+    return (out / "report.md").read_text(encoding="utf-8").splitlines()
+
+
+def _section(lines: list[str], heading: str) -> list[str]:
+    """The lines of one ``## heading`` of the Markdown report, up to the next."""
+    start = lines.index(heading)
+    end = next((n for n in range(start + 1, len(lines)) if lines[n].startswith("## ")), len(lines))
+    return lines[start:end]
+
+
+def _table_after(lines: list[str], heading: str) -> list[str]:
+    """The first table after the line ``heading``."""
+    start = next(n for n in range(lines.index(heading), len(lines)) if lines[n].startswith("| "))
+    end = next((n for n in range(start, len(lines)) if not lines[n].startswith("| ")), len(lines))
+    return lines[start:end]
+
+
+def test_the_markdown_report_gives_each_questions_results_per_location_and_gender(identified: Path) -> None:
+    lines = _lines(identified)
+    headings = [line for line in lines if line.startswith("## ")]
+    assert headings[-3:] == ["## Questions to the room", "## Knowledge gain", "## Course evaluation"]
+    room = _section(lines, "## Questions to the room")
+    assert "### Where do you work?" in room and "### How do you arrive?" in room
+    assert "### What was most useful?" not in room  # the evaluation has its own section
+    assert _table_after(room, "### Where do you work?") == [  # a named poll: its gender split too
+        "| Option | All | Headquarters | Juba | gender: female | gender: male |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| Answered | 3 | 2 | 1 | 2 | 1 |",
+        "| HQ | 2 (67%) | 2 (100%) | 0 (0%) | 1 (50%) | 1 (100%) |",
+        "| A mission | 1 (33%) | 0 (0%) | 1 (100%) | 1 (50%) | 0 (0%) |",
+    ]
+    mood = _table_after(room, "### How do you arrive?")  # an anonymous scale: per value, and the mean
+    assert mood[0] == "| Value | All | Headquarters | Juba |"
+    assert mood[-3:] == ["| 4 | 1 (50%) | 1 (100%) | 0 (0%) |", "| 5 | 1 (50%) | 0 (0%) | 1 (100%) |",
+                         "| Mean | 4.50 | 4.00 | 5.00 |"]  # fmt: skip
+    before = room.index("quiz; knowledge check wps, before · Warm-up › Pairs · 3 answered")
+    assert _table_after(room[before:], room[before])[-3:] == [  # the right option said in words
+        "| 1325 (correct) | 2 (67%) | 1 (50%) | 1 (100%) | 1 (50%) | 1 (100%) |",
+        "| 2242 | 1 (33%) | 1 (50%) | 0 (0%) | 1 (50%) | 0 (0%) |",
+        "| Answered right | 67% | 50% | 100% | 50% | 100% |",
+    ]
+    gain = _section(lines, "## Knowledge gain")
+    assert _table_after(gain, "### Knowledge check wps (score out of 2)")[2:] == [
+        "| All | 4 | 3 | 1.33 | 3 | 1.33 | 2 | 1.00 |  |",
+        "| Headquarters | 2 | 2 | 1.00 | 1 | 2.00 | 1 | 2.00 |  |",
+        "| Juba | 2 | 1 | 2.00 | 2 | 1.00 | 1 | 0.00 |  |",
+        "| gender: female | 2 | 2 | 1.00 | 2 | 2.00 | 2 | 1.00 |  |",
+        "| gender: male | 2 | 1 | 2.00 | 1 | 0.00 | 0 | – |  |",
+    ]
+
+
+def test_the_markdown_report_gives_the_evaluation_and_quotes_only_comments_with_consent(identified: Path) -> None:
+    evaluation = _section(_lines(identified), "## Course evaluation")
+    assert _table_after(evaluation, "### Overall?") == [
+        "| Value | All | Headquarters | Juba |",
+        "| --- | ---: | ---: | ---: |",
+        "| Answered | 2 | 1 | 1 |",
+        "| 1 (Poor) | 0 (0%) | 0 (0%) | 0 (0%) |",
+        "| 2 | 1 (50%) | 0 (0%) | 1 (100%) |",
+        "| 3 (As good as Cai Okafor) | 1 (50%) | 1 (100%) | 0 (0%) |",
+        "| Mean | 2.50 | 3.00 | 2.00 |",
+    ]
+    assert "3 comments, 2 with consent to quote." in evaluation
+    quoted = [line for line in evaluation if line.startswith("> ") and not line.startswith("> —")]
+    assert quoted == [f"> {COMMENT}", f"> {FORMULA}"]
+    assert not any("Between us" in line for line in evaluation)
+
+
+def test_the_anonymised_report_names_nobody_and_says_what_is_withheld(
+    run: tuple[Path, FakeClock], tmp_path: Path
+) -> None:
+    out = exported(run, tmp_path / "out", formats=["md", "html"], anonymise=True, min_cell=3)
+    words = [*BALLOTS, *(w for person in PEOPLE for w in person[:3])]
+    assert set(_contents(out)) == {"report.md", "report.html", "events.jsonl"}
+    assert _leaks(out, words) == []
+    for report in ("report.md", "report.html"):
+        text = (out / report).read_text(encoding="utf-8")
+        assert "explained it best" in text and "Lovelace" not in text  # the comment is there, scrubbed
+    lines = _lines(out)
+    # Locations pooled into one; the genders on the roster, but too few answers in each: said, no figure.
+    assert _table_after(lines, "### Where do you work?") == [
+        "| Option | All | suppressed | gender: female | gender: suppressed |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        "| Answered | 3 | 3 | withheld | withheld |",
+        "| HQ | 2 (67%) | 2 (67%) | withheld | withheld |",
+        "| A mission | 1 (33%) | 1 (33%) | withheld | withheld |",
+    ]
+    assert "gender: female: withheld: fewer than 3 answers" in lines
+    assert "suppressed: pooled: groups of fewer than 3 people" in lines
+    # The same report from an identified export names them: the check above looks in the right places.
+    identified = exported(run, tmp_path / "identified", formats=["md", "html"])
+    assert {word for word, name in _leaks(identified, words) if name.startswith("report")} >= {"Ada Lovelace"}
+
+
+def test_a_roster_smaller_than_the_cell_shows_no_figure_in_the_report(
+    run: tuple[Path, FakeClock], tmp_path: Path
+) -> None:
+    out = exported(run, tmp_path / "out", formats=["md"], anonymise=True, min_cell=20)
+    lines = _lines(out)
+    where = _table_after(lines, "### Where do you work?")
+    assert where[0] == "| Option | All | suppressed | gender: suppressed |"
+    assert all(line.endswith("| withheld | withheld | withheld |") for line in where[2:])
+    assert "poll, one choice · Warm-up › Introduction · answers withheld" in lines
+    gain = _table_after(lines, "### Knowledge check wps (score out of 2)")[2:]
+    assert gain and all(row.endswith("| – | – | – | – | – | – | – | withheld: fewer than 20 people |") for row in gain)

@@ -5,7 +5,9 @@ respondent's latest answer to each question. Anonymised, a respondent (a partici
 anonymous question the ballot id the phone kept) becomes this export's keyed hash, so the ballot id itself
 never leaves the run; a named respondent's hash is their participant id's, so the tables still join.
 Every split by location or gender goes through the small-cell rule (facilitator.exports.cells), measured,
-as in every other table, by the people on the roster.
+as in every other table, by the people on the roster. A comment is published (``evaluation_comments``, the
+report) only when its author let the organisers quote it, as a reflection is among the quotes; ``answers``
+keeps every comment, with its consent, as ``reflections`` keeps every reflection.
 """
 
 from __future__ import annotations
@@ -44,6 +46,23 @@ class Group:
     @property
     def withheld(self) -> bool:
         return self.note.startswith("withheld")
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A comment of the course evaluation its author let the organisers quote, as published: scrubbed of
+    names when anonymised, its location pooled by the small-cell rule."""
+
+    question: str
+    question_text: str
+    day: date | None
+    location: str  # as the tables show it: an id, ``suppressed``, or empty
+    location_name: str  # as the report shows it
+    text: str
+
+
+def _commented(answer: GivenAnswer) -> bool:
+    return bool((answer.text or "").strip())
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -155,6 +174,7 @@ class Questions:
                         answer.value,
                         _right(asked, answer) if question.type is QuestionType.QUIZ else None,
                         answer.text or "",
+                        answer.consent if _commented(answer) else None,
                         answer.at.astimezone(UTC),
                     )
 
@@ -173,6 +193,7 @@ class Questions:
             Column("value", INT),
             Column("correct", BOOL),
             Column("text", untrusted=True),
+            Column("consent", BOOL),  # to quote the comment; empty without one
             Column("answered_at_utc", DATETIME),
         )
         return Table("answers", "Answers (each respondent's latest)", columns, rows())
@@ -366,9 +387,19 @@ class Questions:
                     counts = [(str(v), values.count(v)) for v in range(question.scale.min, question.scale.max + 1)]
                 elif question.type in _WITH_OPTIONS:
                     counts = [(o.id, sum(1 for a in answers if o.id in a.choices)) for o in question.options]
-                comments = sum(1 for a in answers if (a.text or "").strip())
+                comments = sum(1 for a in answers if _commented(a))
+                quotable = sum(1 for a in answers if _commented(a) and a.consent)
                 distribution = "; ".join(f"{label}: {n}" for label, n in counts)
-                yield (asked.key, question.text, str(question.type), len(answers), mean, distribution, comments)
+                yield (
+                    asked.key,
+                    question.text,
+                    str(question.type),
+                    len(answers),
+                    mean,
+                    distribution,
+                    comments,
+                    quotable,
+                )
 
         columns = (
             Column("question"),
@@ -377,19 +408,33 @@ class Questions:
             Column("answered", INT),
             Column("mean", NUMBER),
             Column("distribution"),
-            Column("comments", INT),
+            Column("comments", INT),  # every comment, quotable or not
+            Column("quotable", INT),  # the comments given with consent to quote them
         )
         return Table("evaluation_summary", "Course evaluation: means and distributions", columns, rows())
 
-    def evaluation_comments(self) -> Table:
+    def comments(self) -> Iterator[Comment]:
+        """The evaluation's comments given with consent to quote them, in the order of the questions, then
+        as they came; scrubbed of names when anonymised."""
         record = self.record
+        scrub = record.pseudonyms.scrub
+        for asked in self._evaluation():
+            for answer in self._answers(asked):
+                if _commented(answer) and answer.consent:
+                    location = self._location(answer)
+                    yield Comment(
+                        asked.key,
+                        asked.question.text,
+                        self._day(answer.at),
+                        record.published_location(location) or "",
+                        record.published_location_name(location),
+                        scrub(answer.text or ""),
+                    )
 
+    def evaluation_comments(self) -> Table:
         def rows() -> Iterator[tuple[Any, ...]]:
-            for asked in self._evaluation():
-                for answer in self._answers(asked):
-                    if (answer.text or "").strip():
-                        location = record.published_location(self._location(answer)) or ""
-                        yield (asked.key, asked.question.text, self._day(answer.at), location, answer.text)
+            for c in self.comments():
+                yield (c.question, c.question_text, c.day, c.location, c.text)
 
         columns = (
             Column("question"),
@@ -398,7 +443,7 @@ class Questions:
             Column("location"),
             Column("comment", untrusted=True),
         )
-        return Table("evaluation_comments", "Course evaluation: comments", columns, rows())
+        return Table("evaluation_comments", "Course evaluation: comments with consent to quote", columns, rows())
 
     def tables(self) -> list[Table]:
         """The tables this workshop has a use for: none without questions, the knowledge gain only with a

@@ -5,11 +5,16 @@ Every value either template shows goes through one ``finalize`` (control and bid
 escapes, facilitator.exports.inert; anonymised, names scrubbed too), so no template can forget it.
 The HTML has its CSS and charts inline and a content security policy that allows no script and no
 remote resource at all, so it opens the same offline, in a mail client, or printed to PDF.
+
+When the workshop asks questions, the report shows their results as the ``question_results``,
+``knowledge_gain_summary`` and ``evaluation_summary`` tables give them (so with the same small-cell rule:
+a withheld group says so and shows no figure), each chart beside a table of its figures, and the
+evaluation's comments given with consent to quote them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta
 from pathlib import Path
@@ -22,14 +27,19 @@ from facilitator.attendance.intervals import minutes
 from facilitator.exports import svg
 from facilitator.exports.cells import SUPPRESSED
 from facilitator.exports.inert import visible
+from facilitator.exports.questions import ALL, UNKNOWN, Comment, Questions
 from facilitator.exports.record import Record
 from facilitator.exports.reflections import Quote
 from facilitator.exports.register import Attendance, gender_of
+from facilitator.exports.tables import Table
 from facilitator.exports.timeline import Timeline
+from facilitator.script.models import AskedQuestion, QuestionType
 
 TEMPLATES = Path(__file__).parent / "templates"
 QUOTES_PER_DAY = 2
 MAX_QUOTES = 12
+MAX_COMMENTS = 40  # the evaluation's quotable comments the report shows; the table holds them all
+WITHHELD = "withheld"
 
 
 @dataclass
@@ -68,8 +78,12 @@ def build(
     reflections: int,
     *,
     anonymised: bool,
+    questions: Questions | None = None,
 ) -> dict[str, Any]:
-    """Everything the templates show, already worked out; the templates only lay it out."""
+    """Everything the templates show, already worked out; the templates only lay it out.
+
+    ``questions``: the room's answers, read from the attendance's snapshot when not given.
+    """
     record = attendance.record
     scrub = record.pseudonyms.scrub
     cells = record.cells
@@ -160,6 +174,297 @@ def build(
         "cert_by_gender": cert_by_gender,
         "timeline": day_charts,
         "quotes": picker.chosen,
+        "questions": _questions(questions if questions is not None else Questions(attendance.snapshot, record))
+        if record.programme.asked
+        else None,
+    }
+
+
+# -- the room's answers ---------------------------------------------------------------------------------
+
+
+Groups = list[tuple[tuple[str, str], list[dict[str, Any]]]]  # (location, gender) and its rows, in order
+
+
+@dataclass(frozen=True)
+class ResultTable:
+    """A question's figures as a table: a column per group (all, each location, each gender), a row per option
+    (or scale value), a first row of how many answered and, for a scale its mean, for a quiz the share right."""
+
+    columns: list[str]
+    rows: list[tuple[str, list[str]]]
+    notes: list[str]  # what was pooled or withheld, group by group
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    key: str
+    text: str
+    kind: str  # "quiz", "scale 1–5", ...
+    asked: str  # where: the exercise and step, or the evaluation
+    answered: int | None  # None: withheld
+    table: ResultTable | None  # None: a comment question
+    chart: Markup | None
+    caption: str
+    comments: int | None = None  # the evaluation's: every comment, and those that may be quoted
+    quotable: int | None = None
+
+
+@dataclass(frozen=True)
+class GainRow:
+    group: str
+    people: str
+    n_pre: str
+    mean_pre: str
+    n_post: str
+    mean_post: str
+    n_both: str
+    mean_gain: str
+    note: str
+
+
+@dataclass(frozen=True)
+class GainView:
+    check: str
+    maximum: int | None
+    rows: list[GainRow]
+    chart: Markup | None
+
+
+def _dicts(table: Table) -> Iterable[dict[str, Any]]:
+    header = table.header
+    return (dict(zip(header, row, strict=True)) for row in table.rows)
+
+
+def _group_label(record: Record, location: str, gender: str) -> str:
+    if gender != ALL:
+        return f"gender: {gender}"
+    if location == ALL:
+        return "All"
+    if location == UNKNOWN:
+        return "no location"
+    return record.location_name(location)
+
+
+def _ordered(groups: dict[tuple[str, str], list[dict[str, Any]]]) -> Groups:
+    """All first, then the locations in the table's order, then the genders."""
+    rank = {(ALL, ALL): 0}
+    return sorted(groups.items(), key=lambda item: rank.get(item[0], 1 if item[0][1] == ALL else 2))
+
+
+def _number(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def _count(value: int | None) -> str:
+    return "–" if value is None else str(value)
+
+
+def _kind(asked: AskedQuestion) -> str:
+    question = asked.question
+    if question.type is QuestionType.SCALE and question.scale is not None:
+        kind = f"scale {question.scale.min}–{question.scale.max}"
+    else:
+        kind = {
+            QuestionType.SINGLE: "poll, one choice",
+            QuestionType.MULTIPLE: "poll, several choices",
+            QuestionType.QUIZ: "quiz",
+            QuestionType.TEXT: "comment",
+        }[question.type]
+    if asked.check is not None:
+        kind += f"; knowledge check {asked.check.name}, {'before' if asked.check.phase == 'pre' else 'after'}"
+    return kind
+
+
+def _where(record: Record, asked: AskedQuestion) -> str:
+    evaluation = record.programme.workshop.evaluation
+    if asked.evaluation and evaluation is not None:
+        return evaluation.title
+    exercise = record.programme.exercise_by_id.get(asked.exercise)
+    if exercise is None:
+        return f"{asked.exercise} › {asked.step}"
+    step = next((s.title for s in exercise.steps if s.id == asked.step), asked.step)
+    return f"{exercise.title} › {step}"
+
+
+def _choices(asked: AskedQuestion) -> list[tuple[str, svg.Choice]]:
+    """Each option (its id as the results table has it) or scale value, labelled as the report shows it."""
+    question = asked.question
+    if question.type is QuestionType.SCALE and question.scale is not None:
+        scale = question.scale
+        out = []
+        for value in range(scale.min, scale.max + 1):
+            end = scale.low if value == scale.min else scale.high if value == scale.max else ""
+            out.append((str(value), svg.Choice(f"{value} ({end})" if end else str(value))))
+        return out
+    return [(o.id, svg.Choice(o.text, o.id in question.correct)) for o in question.options]
+
+
+def _withheld(rows: list[dict[str, Any]]) -> bool:
+    return bool(rows[0]["suppressed"].startswith(WITHHELD))
+
+
+def _result_table(record: Record, asked: AskedQuestion, ordered: Groups) -> ResultTable:
+    choices = _choices(asked)
+    columns = [_group_label(record, *key) for key, _ in ordered]
+    notes = [f"{_group_label(record, *key)}: {rows[0]['suppressed']}" for key, rows in ordered if rows[0]["suppressed"]]
+
+    def each(figure: Callable[[dict[str, Any]], str]) -> list[str]:
+        return [WITHHELD if _withheld(rows) else figure(rows[0]) for _, rows in ordered]
+
+    def cell(rows: list[dict[str, Any]], option: str) -> str:
+        if _withheld(rows):
+            return WITHHELD
+        row = next((row for row in rows if row["option"] == option), None)
+        if row is None:
+            return "–"
+        return _count(row["count"]) if row["share"] is None else f"{row['count']} ({row['share']:.0%})"
+
+    out: list[tuple[str, list[str]]] = [("Answered", each(lambda row: _count(row["answered"])))]
+    for option, choice in choices:
+        label = choice.label + (" (correct)" if choice.correct else "")
+        out.append((label, [cell(rows, option) for _, rows in ordered]))
+    if asked.question.type is QuestionType.SCALE:
+        out.append(("Mean", each(lambda row: _number(row["mean"]))))
+    if asked.question.type is QuestionType.QUIZ:
+        out.append(
+            ("Answered right", each(lambda row: "–" if row["share_right"] is None else f"{row['share_right']:.0%}"))
+        )
+    return ResultTable(columns, out, notes)
+
+
+def _result_chart(record: Record, asked: AskedQuestion, ordered: Groups) -> tuple[Markup | None, str]:
+    """The chart of all answers, and of each location's when there is more than one (genders are in the
+    table only); and its caption, which says which location was not drawn because it is withheld."""
+    scrub = record.pseudonyms.scrub
+    choices = _choices(asked)
+    locations = [(key, rows) for key, rows in ordered if key[0] != ALL]
+    drawn = [(key, rows) for key, rows in ordered if key == (ALL, ALL)]
+    if len(locations) > 1:
+        drawn += [(key, rows) for key, rows in locations if not _withheld(rows)]
+    series = []
+    means = []
+    for index, (key, rows) in enumerate(drawn):
+        if not rows[0]["answered"]:
+            continue
+        found = {row["option"]: row for row in rows}
+        values: list[tuple[int, float] | None] = []
+        for option, _ in choices:
+            row = found.get(option)
+            values.append((row["count"], row["share"]) if row is not None and row["share"] is not None else None)
+        label = scrub(_group_label(record, *key))
+        mean = rows[0]["mean"]
+        if mean is not None:
+            means.append(f"{label} {mean:.2f}")
+        paint = svg.ALL_COLOUR if key == (ALL, ALL) else svg.colour(index - 1)
+        series.append(svg.Series(label, paint, rows[0]["answered"], values, mean))
+    if not series:
+        return None, ""
+    where = "all respondents and each location" if len(series) > 1 else "all respondents"
+    caption = f"Share of the answers that chose each {'value' if means else 'option'}, for {where}."
+    if asked.question.type is QuestionType.QUIZ:
+        caption += " The right answer is marked \u201ccorrect\u201d."
+    if means:
+        caption += f" Mean: {'; '.join(means)}."
+    if len(locations) > 1:
+        left_out = [
+            f"{_group_label(record, *key)} ({rows[0]['suppressed']})" for key, rows in locations if _withheld(rows)
+        ]
+        if left_out:
+            caption += f" Not drawn: {'; '.join(left_out)}."
+    caption += " The table gives the same figures."
+    drawn_choices = [svg.Choice(scrub(c.label), c.correct) for _, c in choices]
+    return svg.results_chart(scrub(asked.question.text), scrub(caption), drawn_choices, series), caption
+
+
+def _question(
+    record: Record,
+    asked: AskedQuestion,
+    groups: dict[tuple[str, str], list[dict[str, Any]]],
+    summary: dict[str, Any] | None = None,
+) -> QuestionView:
+    ordered = _ordered(groups)
+    everyone = groups.get((ALL, ALL))
+    text = asked.question.type is QuestionType.TEXT
+    chart, caption = (None, "") if text else _result_chart(record, asked, ordered)
+    return QuestionView(
+        key=asked.key,
+        text=asked.question.text,
+        kind=_kind(asked),
+        asked=_where(record, asked),
+        answered=everyone[0]["answered"] if everyone else None,
+        table=None if text else _result_table(record, asked, ordered),
+        chart=chart,
+        caption=caption,
+        comments=summary["comments"] if summary is not None and text else None,
+        quotable=summary["quotable"] if summary is not None and text else None,
+    )
+
+
+def _gain(record: Record, check: str, rows: list[dict[str, Any]]) -> GainView:
+    scrub = record.pseudonyms.scrub
+    maximum = rows[0]["maximum"] if rows else None
+    ordered = _ordered({(row["location"], row["gender"]): [row] for row in rows})
+    table = []
+    bars = []
+    for key, (row,) in ordered:
+        label = _group_label(record, *key)
+        withheld = row["suppressed"] if row["suppressed"].startswith(WITHHELD) else ""
+        table.append(
+            GainRow(
+                label,
+                _count(row["people"]),
+                _count(row["n_pre"]),
+                _number(row["mean_pre"]),
+                _count(row["n_post"]),
+                _number(row["mean_post"]),
+                _count(row["n_both"]),
+                _number(row["mean_gain"]),
+                row["suppressed"],
+            )
+        )
+        bars.append(svg.Gain(scrub(label), row["mean_pre"], row["mean_post"], withheld))
+    chart = None
+    if maximum is not None and any(b.pre is not None or b.post is not None or b.withheld for b in bars):
+        desc = (
+            f"Mean score of knowledge check {check} out of {maximum}, before (dashed) and after (filled) the course,"
+            " for all, each location and each gender. The table gives the same figures."
+        )
+        chart = svg.gain_chart(
+            scrub(f"Knowledge check {check}: mean score before and after"), scrub(desc), maximum, bars
+        )
+    return GainView(check, maximum, table, chart)
+
+
+def _questions(questions: Questions) -> dict[str, Any]:
+    """The report's sections about the room's answers, from the same tables the export writes."""
+    record = questions.record
+    results: dict[str, dict[tuple[str, str], list[dict[str, Any]]]] = {}
+    for row in _dicts(questions.results()):
+        results.setdefault(row["question"], {}).setdefault((row["location"], row["gender"]), []).append(row)
+    polls = [_question(record, a, results.get(a.key, {})) for a in questions.asked if not a.evaluation]
+    gains: dict[str, list[dict[str, Any]]] = {}
+    for row in _dicts(questions.knowledge_gain_summary()):
+        gains.setdefault(row["check"], []).append(row)
+    evaluation: dict[str, Any] | None = None
+    if any(a.evaluation for a in questions.asked):
+        summary = {row["question"]: row for row in _dicts(questions.evaluation_summary())}
+        comments: list[Comment] = list(questions.comments())
+        evaluation = {
+            "title": record.programme.workshop.evaluation.title if record.programme.workshop.evaluation else "",
+            "questions": [
+                _question(record, a, results.get(a.key, {}), summary.get(a.key))
+                for a in questions.asked
+                if a.evaluation
+            ],
+            "comments": comments[:MAX_COMMENTS],
+            "quotable": len(comments),
+            "all_comments": sum(row["comments"] for row in summary.values()),
+        }
+    return {
+        "polls": polls,
+        "gains": [_gain(record, check, rows) for check, rows in gains.items()],
+        "evaluation": evaluation,
     }
 
 

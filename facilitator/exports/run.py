@@ -150,6 +150,7 @@ def _export(
             timeline = Timeline(record)
             picker = report.QuotePicker()
             reflection_count = refl.count(snapshot)
+            questions = Questions(snapshot, record)
             tables = [  # the per-block table first: its pass over the check-ins feeds the others
                 attendance.by_block(),
                 attendance.by_day(),
@@ -160,7 +161,7 @@ def _export(
                 refl.quotes(snapshot, record, keep=picker),
                 timeline.steps_table(),
                 timeline.days_table(),
-                *Questions(snapshot, record).tables(),
+                *questions.tables(),
             ]
             if anonymise:  # every text cell of every table, whatever column it is in
                 tables = [each_text(table, record.pseudonyms.scrub) for table in tables]
@@ -172,7 +173,9 @@ def _export(
             files = [path for writer in writers for path in writer.close()]
             files.append(event_log.write(snapshot, work, record, progress))
             if "md" in formats or "html" in formats:
-                data = report.build(attendance, timeline, picker, reflection_count, anonymised=anonymise)
+                data = report.build(
+                    attendance, timeline, picker, reflection_count, anonymised=anonymise, questions=questions
+                )
                 files.extend(report.render(data, work, formats, record.pseudonyms.scrub))
             events = snapshot.event_count
         for path in files:

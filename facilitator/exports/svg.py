@@ -1,6 +1,8 @@
 """The report's charts, as inline SVG: no script, no external resource, readable in print and in grey.
 
-Every label goes through ``escape``: location names and genders come from organisers' files.
+Every label goes through ``escape``: location names and genders come from organisers' files, questions and
+options from script authors. Each chart has a ``<title>`` (and where there is more to say, a ``<desc>``),
+each bar its own ``<title>`` with its figures, and the report puts a table of the same figures beside it.
 """
 
 from __future__ import annotations
@@ -19,15 +21,20 @@ def colour(index: int) -> str:
     return PALETTE[index % len(PALETTE)]
 
 
-def _svg(width: int, height: int, title: str, body: list[str]) -> Markup:
+def _svg(width: int, height: int, title: str, body: list[str], desc: str = "") -> Markup:
     # Every piece of text in ``body`` went through escape() where it was built.
+    described = f"<desc>{escape(desc)}</desc>" if desc else ""
     return Markup(  # noqa: S704
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" width="100%" '
-        f'style="max-width:{width}px" {FONT}><title>{escape(title)}</title>' + "".join(body) + "</svg>"
+        f'style="max-width:{width}px" {FONT}><title>{escape(title)}</title>{described}' + "".join(body) + "</svg>"
     )
 
 
-def _legend(names: Sequence[str], y: int, width: int) -> tuple[list[str], int]:
+def _short(text: str, size: int) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def _legend(names: Sequence[str], y: int, width: int, colours: Sequence[str] | None = None) -> tuple[list[str], int]:
     """Colour keys for ``names``, wrapped onto as many rows as ``width`` needs; and the height they take."""
     out = []
     x, row = 10, 0
@@ -36,7 +43,8 @@ def _legend(names: Sequence[str], y: int, width: int) -> tuple[list[str], int]:
         if x > 10 and x + size > width:
             x, row = 10, row + 1
         top = y + 16 * row
-        out.append(f'<rect x="{x}" y="{top}" width="10" height="10" fill="{colour(index)}"/>')
+        fill = colours[index] if colours is not None else colour(index)
+        out.append(f'<rect x="{x}" y="{top}" width="10" height="10" fill="{fill}"/>')
         out.append(f'<text x="{x + 14}" y="{top + 9}">{escape(name)}</text>')
         x += size
     return out, 16 * (row + 1)
@@ -136,3 +144,124 @@ def timeline_chart(title: str, bars: Sequence[Bar]) -> Markup:
             )
     height = 26 + len(bars) * row
     return _svg(width, height, title, body)
+
+
+ALL_COLOUR = "#444"  # the total, beside the locations' palette colours
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One bar group of a results chart: an option (or a scale's value), and whether it is a quiz's answer."""
+
+    label: str
+    correct: bool = False
+
+
+@dataclass(frozen=True)
+class Series:
+    """One group of respondents in a results chart: its name, how many answered, the mean (a scale's), and
+    per choice (count, share); None where the group has no share (nobody answered)."""
+
+    name: str
+    colour: str
+    answered: int
+    values: Sequence[tuple[int, float] | None]
+    mean: float | None = None
+
+    @property
+    def legend(self) -> str:
+        mean = f", mean {self.mean:.2f}" if self.mean is not None else ""
+        return f"{self.name} ({self.answered} answered{mean})"
+
+
+def results_chart(title: str, desc: str, choices: Sequence[Choice], series: Sequence[Series]) -> Markup:
+    """Horizontal bars: for each option, the share of each group's answers that chose it, with the count and
+    share written at the bar's end; a quiz's right option says so in its label ("correct"), not by colour."""
+    width, left, bar, gap = 680, 220, 12, 10
+    plot = width - left - 90
+    block = bar * len(series) + gap
+    top = 6
+    body = []
+    bottom = top + block * len(choices)
+    for pct in (0, 50, 100):
+        x = left + plot * pct / 100
+        body.append(f'<line x1="{x:.0f}" x2="{x:.0f}" y1="{top}" y2="{bottom - gap + 4}" stroke="#ccc"/>')
+        body.append(f'<text x="{x:.0f}" y="{bottom + 8}" text-anchor="middle">{pct}%</text>')
+    for c, choice in enumerate(choices):
+        y0 = top + c * block
+        middle = y0 + (block - gap) / 2 + 4
+        if choice.correct:
+            label = _short(choice.label, 26) + " (correct)"
+            body.append(
+                f'<text x="{left - 6}" y="{middle:.0f}" text-anchor="end" font-weight="bold">{escape(label)}</text>'
+            )
+        else:
+            body.append(
+                f'<text x="{left - 6}" y="{middle:.0f}" text-anchor="end">{escape(_short(choice.label, 34))}</text>'
+            )
+        for s, group in enumerate(series):
+            value = group.values[c] if c < len(group.values) else None
+            if value is None:
+                continue
+            count, share = value
+            y = y0 + s * bar
+            w = plot * share
+            right = " (correct)" if choice.correct else ""
+            what = f"{group.name}, {choice.label}{right}: {count} of {group.answered} ({share:.0%})"
+            body.append(
+                f'<rect class="bar" x="{left}" y="{y}" width="{max(w, 0.5):.1f}" height="{bar - 2}" '
+                f'fill="{group.colour}"><title>{escape(what)}</title></rect>'
+            )
+            body.append(f'<text x="{left + w + 4:.1f}" y="{y + bar - 3}">{count} · {share:.0%}</text>')
+    legend, height = _legend([g.legend for g in series], bottom + 18, width, [g.colour for g in series])
+    return _svg(width, bottom + 20 + height, title, body + legend, desc)
+
+
+@dataclass(frozen=True)
+class Gain:
+    """One group's mean scores before and after (None: nobody answered that phase), or why it is withheld."""
+
+    label: str
+    pre: float | None
+    post: float | None
+    withheld: str = ""
+
+
+def gain_chart(title: str, desc: str, maximum: int, groups: Sequence[Gain]) -> Markup:
+    """For each group, its mean score before (dashed outline) and after (filled), each bar labelled with its
+    phase and its score in words, so that neither colour nor pattern carries the meaning alone."""
+    width, left, phase, bar = 680, 170, 46, 12
+    plot = width - left - phase - 90
+    scale = plot / max(maximum, 1)
+    block = 2 * bar + 10
+    top = 6
+    body = []
+    bottom = top + block * len(groups)
+    x0 = left + phase
+    for tick in sorted({0, maximum / 2, maximum}):
+        x = x0 + tick * scale
+        body.append(f'<line x1="{x:.0f}" x2="{x:.0f}" y1="{top}" y2="{bottom - 6}" stroke="#ccc"/>')
+        body.append(f'<text x="{x:.0f}" y="{bottom + 8}" text-anchor="middle">{tick:g}</text>')
+    for g, group in enumerate(groups):
+        y0 = top + g * block
+        body.append(
+            f'<text x="{left - 6}" y="{y0 + bar + 4}" text-anchor="end">{escape(_short(group.label, 26))}</text>'
+        )
+        if group.withheld:
+            body.append(f'<text x="{x0}" y="{y0 + bar + 4}" font-style="italic">{escape(group.withheld)}</text>')
+            continue
+        for p, (name, mean) in enumerate((("before", group.pre), ("after", group.post))):
+            y = y0 + p * bar
+            body.append(f'<text x="{x0 - 4}" y="{y + bar - 3}" text-anchor="end">{name}</text>')
+            if mean is None:
+                body.append(f'<text x="{x0 + 4}" y="{y + bar - 3}" font-style="italic">no answers</text>')
+                continue
+            w = max(mean * scale, 0.5)
+            style = 'fill="#fff" stroke="#1f6fb2" stroke-dasharray="3 2"' if name == "before" else 'fill="#1f6fb2"'
+            what = f"{group.label}, {name}: mean {mean:.2f} of {maximum}"
+            body.append(
+                f'<rect class="bar" x="{x0}" y="{y}" width="{w:.1f}" height="{bar - 2}" {style}>'
+                f"<title>{escape(what)}</title></rect>"
+            )
+            body.append(f'<text x="{x0 + w + 4:.1f}" y="{y + bar - 3}">{mean:.2f} of {maximum}</text>')
+    return _svg(width, bottom + 14, title, body, desc)

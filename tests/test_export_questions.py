@@ -297,15 +297,31 @@ def test_small_groups_are_pooled_in_every_split(run: tuple[Path, FakeClock], tmp
     assert {row["location"] for row in read_csv(out / "answers.csv")} == {"suppressed"}
     assert {row["location"] for row in read_csv(out / "evaluation_comments.csv")} == {"suppressed"}
     summary = rows(out, "knowledge_gain_summary", "location", "gender", "people", "suppressed")
+    # Likewise the knowledge gain: two women and two others took the check, each group fewer than three.
     assert summary == [
         ("suppressed", "all", "4", pooled),
         ("all", "all", "4", ""),
-        ("all", "female", "2", ""),
-        ("all", "suppressed", "2", pooled),
+        ("all", "female", "", few),
+        ("all", "suppressed", "", few),
     ]
     person = rows(out, "knowledge_gain", "location", "gender", "pre")
     assert sorted(person) == [("suppressed", "female", "0"), ("suppressed", "female", "2"),
                               ("suppressed", "suppressed", ""), ("suppressed", "suppressed", "2")]  # fmt: skip
+
+
+def test_a_group_withheld_for_few_answers_cannot_be_worked_out_from_the_total(
+    run: tuple[Path, FakeClock], tmp_path: Path
+) -> None:
+    # k=2: both locations stand on the roster, but Juba gave one answer to "where". Withholding Juba alone
+    # would leave it as the total less hq; so hq is withheld with it, and the total stands.
+    out = exported(run, tmp_path / "out", formats=["csv"], anonymise=True, min_cell=2)
+    few = "withheld: fewer than 2 answers"
+    where = {r[:2]: r for r in results(out, "where")}
+    assert where[("juba", "all")][-1] == few and where[("hq", "all")][-1] == few
+    assert where[("juba", "all")][2:-1] == where[("hq", "all")][2:-1] and set(where[("hq", "all")][2:-1]) == {""}
+    assert where[("all", "all")][-1] == "" and where[("all", "all")][2] != ""
+    identified = exported(run, tmp_path / "identified", formats=["csv"])
+    assert {r[:2]: r[-1] for r in results(identified, "where")}[("hq", "all")] == ""  # only anonymised
 
 
 def test_a_roster_smaller_than_the_cell_has_its_figures_withheld(run: tuple[Path, FakeClock], tmp_path: Path) -> None:

@@ -5,7 +5,9 @@ respondent's latest answer to each question. Anonymised, a respondent (a partici
 anonymous question the ballot id the phone kept) becomes this export's keyed hash, so the ballot id itself
 never leaves the run; a named respondent's hash is their participant id's, so the tables still join.
 Every split by location or gender goes through the small-cell rule (facilitator.exports.cells), measured,
-as in every other table, by the people on the roster. A comment is published (``evaluation_comments``, the
+as in every other table, by the people on the roster; then by the people who answered: a group with fewer
+than k answers is withheld, and with it the next smallest of its split, so that the total less the groups
+shown never gives it (question_results, knowledge_gain_summary). A comment is published (``evaluation_comments``, the
 report) only when its author let the organisers quote it, as a reflection is among the quotes; ``answers``
 keeps every comment, with its consent, as ``reflections`` keeps every reflection.
 """
@@ -20,7 +22,7 @@ from typing import Any
 
 from facilitator.attendance.gender import NOT_STATED, category
 from facilitator.attendance.roster import Participant
-from facilitator.exports.cells import SUPPRESSED, Pooling
+from facilitator.exports.cells import SUPPRESSED, Pooling, pool
 from facilitator.exports.pseudonyms import WITHHELD
 from facilitator.exports.record import Record
 from facilitator.exports.snapshot import Snapshot
@@ -87,6 +89,7 @@ class Questions:
         k = record.cells.k
         self._withheld = f"withheld: fewer than {k} people"
         self._pooled = f"pooled: groups of fewer than {k} people"
+        self._few_answers = f"withheld: fewer than {k} answers"
 
     # -- what an answer is about ------------------------------------------------------------------------
 
@@ -147,6 +150,25 @@ class Questions:
         for label in sorted(by_gender, key=lambda g: (g == SUPPRESSED, g == NOT_STATED, g)):
             yield Group(ALL, label, self._note(cells.genders, label)), by_gender[label]
 
+    def _too_few(self, splits: Sequence[tuple[Group, int]]) -> set[tuple[str, str]]:
+        """The groups of a split whose figures would be about fewer than k people who answered: each group of
+        fewer than k, and with them the next smallest of the same split until the withheld add up to k, so
+        that no withheld figure can be worked out as the total less the groups shown. ``splits``: each group
+        and how many in it answered; the total (all locations, all genders) is never withheld here."""
+        cells = self.record.cells
+        if not cells.enabled:
+            return set()
+        withheld: set[tuple[str, str]] = set()
+        for by_gender in (False, True):
+            sizes = {
+                group.gender if by_gender else group.location: n
+                for group, n in splits
+                if (group.location, group.gender) != (ALL, ALL) and (group.gender != ALL) == by_gender
+            }
+            pooled = pool(sizes, cells.k).pooled
+            withheld |= {(ALL, label) if by_gender else (label, ALL) for label in pooled}
+        return withheld
+
     # -- answers ---------------------------------------------------------------------------------------
 
     def answers(self) -> Table:
@@ -200,17 +222,18 @@ class Questions:
 
     # -- results per question --------------------------------------------------------------------------
 
-    def _result_rows(self, asked: AskedQuestion, group: Group, answers: list[GivenAnswer]) -> list[tuple[Any, ...]]:
+    def _result_rows(
+        self, asked: AskedQuestion, group: Group, answers: list[GivenAnswer], too_few: bool
+    ) -> list[tuple[Any, ...]]:
         question = asked.question
         head = (asked.key, question.text, str(question.type), group.location, group.gender)
         if group.withheld:
             return [(*head, None, "", "", None, None, None, None, None, group.note)]
         answered = len(answers)
-        cells = self.record.cells
-        if cells.enabled and 0 < answered < cells.k and (group.location, group.gender) != (ALL, ALL):
-            # A group big enough on the roster may hold fewer than k who answered: then its figures would
-            # be their answers. The group's row says so and shows nothing else (the totals keep them).
-            return [(*head, None, "", "", None, None, None, None, None, f"withheld: fewer than {cells.k} answers")]
+        if too_few:
+            # A group big enough on the roster may hold fewer than k who answered (or be the one whose figures
+            # the total less the others would give): its row says so and shows nothing else.
+            return [(*head, None, "", "", None, None, None, None, None, self._few_answers)]
         out: list[tuple[Any, ...]] = []
 
         def share(n: int) -> float | None:
@@ -253,8 +276,10 @@ class Questions:
         def rows() -> Iterator[tuple[Any, ...]]:
             for asked in self.asked:
                 gender = self._gender if asked.named else None
-                for group, members in self._splits(self._answers(asked), self._location, gender):
-                    yield from self._result_rows(asked, group, members)
+                splits = list(self._splits(self._answers(asked), self._location, gender))
+                too_few = self._too_few([(group, len(members)) for group, members in splits])
+                for group, members in splits:
+                    yield from self._result_rows(asked, group, members, (group.location, group.gender) in too_few)
 
         columns = (
             Column("question"),
@@ -331,10 +356,13 @@ class Questions:
             for check in check_names(self.record.programme):
                 mine = [s for s in scores if s[0] == check]
                 maximum = mine[0][6] if mine else None
-                for group, members in self._splits(mine, location, gender):
+                splits = list(self._splits(mine, location, gender))
+                too_few = self._too_few([(group, len(members)) for group, members in splits])
+                for group, members in splits:
                     head = (check, group.location, group.gender)
-                    if group.withheld:
-                        yield (*head, None, None, None, None, None, None, None, maximum, group.note)
+                    if group.withheld or (group.location, group.gender) in too_few:
+                        note = group.note if group.withheld else self._few_answers
+                        yield (*head, None, None, None, None, None, None, None, maximum, note)
                         continue
                     pre = [s[3] for s in members if s[3] is not None]
                     post = [s[4] for s in members if s[4] is not None]

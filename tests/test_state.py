@@ -10,7 +10,18 @@ from typing import Any
 import pytest
 
 from facilitator.live.session import Session
-from facilitator.live.state import DayClose, LastAction, Note, RemovedStep, SessionState, Timer, Visit, apply, fold
+from facilitator.live.state import (
+    DayClose,
+    LastAction,
+    Note,
+    QuestionStatus,
+    RemovedStep,
+    SessionState,
+    Timer,
+    Visit,
+    apply,
+    fold,
+)
 from facilitator.problems import InputError
 from facilitator.record import events as ev
 from facilitator.record.clock import FakeClock, to_text
@@ -727,3 +738,80 @@ def test_a_reload_that_takes_the_current_day_away_goes_on_with_the_day_at_its_pl
     state = reload(log, workshop_days(tiny_programme, *dates))
     assert state.day == date.fromisoformat(becomes)
     assert state.next_step is not None and state.next_step.key == "reflect/write"
+
+
+# -- the questions: opened and closed with their steps, results revealed (answers fold apart) -------------------
+
+
+def test_a_question_opens_closes_and_shows_its_results_by_its_key(log: Log) -> None:
+    log.add(ev.QUESTION_OPENED, {"question": "mood"}, at=T0)
+    log.add(ev.QUESTION_OPENED, {"question": "wps/pre/q1"}, at=T0 + MIN)
+    assert log.state().questions == {
+        "mood": QuestionStatus(opened_at=T0, closed_at=None, revealed=False),
+        "wps/pre/q1": QuestionStatus(opened_at=T0 + MIN, closed_at=None, revealed=False),
+    }
+    log.add(ev.QUESTION_REVEALED, {"question": "mood", "revealed": True}, at=T0 + 2 * MIN)
+    log.add(ev.QUESTION_CLOSED, {"question": "mood"}, at=T0 + 3 * MIN)
+    state = log.state()
+    assert state.questions["mood"] == QuestionStatus(opened_at=T0, closed_at=T0 + 3 * MIN, revealed=True)
+    assert not state.questions["mood"].open
+    assert state.questions["wps/pre/q1"] == QuestionStatus(opened_at=T0 + MIN)
+    assert state.questions["wps/pre/q1"].open
+    log.add(ev.QUESTION_REVEALED, {"question": "mood", "revealed": False}, at=T0 + 4 * MIN)
+    assert log.state().questions["mood"] == QuestionStatus(opened_at=T0, closed_at=T0 + 3 * MIN, revealed=False)
+
+
+def test_a_closed_question_stays_closed_at_its_first_close(log: Log) -> None:
+    log.add(ev.QUESTION_OPENED, {"question": "mood"}, at=T0)
+    log.add(ev.QUESTION_CLOSED, {"question": "mood"}, at=T0 + MIN)
+    log.add(ev.QUESTION_CLOSED, {"question": "mood"}, at=T0 + 2 * MIN)  # a second close changes nothing
+    assert log.state().questions == {"mood": QuestionStatus(opened_at=T0, closed_at=T0 + MIN)}
+
+
+def test_a_question_opened_again_is_open_from_then_and_keeps_its_results_shown(log: Log) -> None:
+    log.add(ev.QUESTION_OPENED, {"question": "mood"}, at=T0)
+    log.add(ev.QUESTION_REVEALED, {"question": "mood", "revealed": True}, at=T0 + MIN)
+    log.add(ev.QUESTION_CLOSED, {"question": "mood"}, at=T0 + 2 * MIN)
+    log.add(ev.QUESTION_OPENED, {"question": "mood"}, at=T0 + 5 * MIN)
+    assert log.state().questions == {"mood": QuestionStatus(opened_at=T0 + 5 * MIN, closed_at=None, revealed=True)}
+    log.add(ev.QUESTION_CLOSED, {"question": "mood"}, at=T0 + 6 * MIN)
+    log.add(ev.QUESTION_OPENED, {"question": "mood"}, at=T0 + 7 * MIN)  # hidden stays hidden too
+    log.add(ev.QUESTION_REVEALED, {"question": "mood", "revealed": False}, at=T0 + 8 * MIN)
+    log.add(ev.QUESTION_OPENED, {"question": "mood"}, at=T0 + 9 * MIN)
+    assert log.state().questions == {"mood": QuestionStatus(opened_at=T0 + 9 * MIN, revealed=False)}
+
+
+def test_closing_or_revealing_a_question_never_opened_changes_nothing_but_the_position(log: Log) -> None:
+    log.add(ev.QUESTION_OPENED, {"question": "mood"}, at=T0)
+    before = log.state()
+    log.add(ev.QUESTION_CLOSED, {"question": "where"}, at=T0 + MIN)
+    last = log.add(ev.QUESTION_REVEALED, {"question": "where", "revealed": True}, at=T0 + 2 * MIN)
+    after = log.state()
+    assert after.questions == {"mood": QuestionStatus(opened_at=T0)}
+    assert after == replace(before, last_seq=last.seq)
+
+
+def test_fold_gives_what_apply_gives_event_by_event_in_any_split(log: Log) -> None:
+    """fold gathers reflections and notes apart (linear time); the state must be the one apply builds."""
+    log.enter("warm-up", "intro", at=T0)
+    log.add(ev.FACILITATOR_JOINED, {"role": "lead"}, at=T0)
+    for n in range(6):
+        at = T0 + n * MIN
+        log.add(ev.REFLECTION_LOGGED, {"reflection": f"r{n}", "text": f"t{n}", "day": "2022-08-22"}, at=at)
+        log.add(ev.ATTENDANCE_CHECKED_IN, {"participant": f"p{n}", "source": "qr"}, at=at)
+        log.add(ev.NOTE_SENT, {"note": f"n{n}", "text": f"note {n}"}, at=at, actor="co")
+        log.add(ev.REFLECTION_EDITED, {"reflection": f"r{n // 2}", "text": f"edited {n}", "consent": True}, at=at)
+        if n % 3 == 0:
+            log.add(ev.REFLECTION_HIDDEN, {"reflection": f"r{n}", "hidden": True}, at=at)
+            log.add(ev.REFLECTION_RETRACTED, {"reflection": "r1"}, at=at)
+            log.add(ev.TIMER_PAUSED, at=at)
+    log.enter("warm-up", "pairs", at=T0 + 10 * MIN)
+    log.add(ev.ANSWER_GIVEN, {"question": "q", "respondent": "b", "named": False}, at=T0 + 11 * MIN)
+    by_apply = SessionState()
+    for event in log.events:
+        by_apply = apply(by_apply, event)
+    assert fold(log.events) == by_apply
+    assert by_apply.last_seq == log.events[-1].seq and len(by_apply.notes) == 6
+    assert by_apply.reflections["r1"].retracted and by_apply.reflections["r0"].text == "edited 1"
+    for cut in range(len(log.events) + 1):  # as a live run folds: what it had, then what came after
+        assert fold(log.events[cut:], fold(log.events[:cut])) == by_apply, cut

@@ -437,20 +437,25 @@ _REFLECTION_KINDS = frozenset(
 )
 
 
-def _reflection_event(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionState:
-    known = state.reflections.get(p["reflection"])
+def _reflection_after(known: Reflection | None, event: Event, p: Mapping[str, Any]) -> Reflection | None:
+    """The reflection ``event`` is about, as it is after it; None when the event changes nothing."""
     if event.kind == ev.REFLECTION_LOGGED:
-        return state if known else _with_reflection(state, _reflection_from(event))
+        return None if known else _reflection_from(event)
     if known is None:
-        return state
+        return None
     if event.kind == ev.REFLECTION_EDITED:
         changes: dict[str, Any] = {k: p[k] for k in ("text", "participant", "location") if k in p}
         if "consent" in p:
             changes["consent"] = bool(p["consent"])
-        return _with_reflection(state, replace(known, edited_at=event.at, **changes))
+        return replace(known, edited_at=event.at, **changes)
     if event.kind == ev.REFLECTION_RETRACTED:
-        return _with_reflection(state, replace(known, retracted=True))
-    return _with_reflection(state, replace(known, hidden=bool(p["hidden"])))
+        return replace(known, retracted=True)
+    return replace(known, hidden=bool(p["hidden"]))
+
+
+def _reflection_event(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionState:
+    after = _reflection_after(state.reflections.get(p["reflection"]), event, p)
+    return state if after is None else _with_reflection(state, after)
 
 
 # The facilitation team's events: joins, the driver's seat changing hands, notes to the driver.
@@ -486,11 +491,14 @@ def _taken(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionSt
     return replace(state, driver=event.actor, control_requests=_without_request(state, event.actor))
 
 
-def _noted(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionState:
-    note = Note(
+def _note_from(event: Event, p: Mapping[str, Any]) -> Note:
+    return Note(
         id=p.get("note") or event.id, at=event.at, sender=event.actor, to=p.get("to"), text=p["text"], seq=event.seq
     )
-    return replace(state, notes=(*state.notes, note))
+
+
+def _noted(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionState:
+    return replace(state, notes=(*state.notes, _note_from(event, p)))
 
 
 _TEAM_KINDS: Mapping[str, Callable[[SessionState, Event, Mapping[str, Any]], SessionState]] = MappingProxyType(
@@ -505,7 +513,58 @@ _TEAM_KINDS: Mapping[str, Callable[[SessionState, Event, Mapping[str, Any]], Ses
 )
 
 
+# The kinds that change the state beyond its last_seq: every other kind (attendance, answers, participants...)
+# is folded elsewhere, and fold passes over it.
+_STATE_KINDS = frozenset(
+    {
+        ev.RUN_CREATED,
+        ev.PROGRAMME_LOADED,
+        ev.DAY_OPENED,
+        ev.DAY_CLOSED,
+        ev.STEP_ENTERED,
+        ev.TIMER_PAUSED,
+        ev.TIMER_RESUMED,
+        ev.TIMER_ADJUSTED,
+        *_REFLECTION_KINDS,
+        *_TEAM_KINDS,
+        *_QUESTION_KINDS,
+    }
+)
+
+
 def fold(events: Iterable[Event], state: SessionState | None = None) -> SessionState:
+    """The state after ``events``, as :func:`apply` one by one gives it, in time linear in the events.
+
+    The state is immutable, so adding a reflection or a note through :func:`apply` copies all the earlier
+    ones: folding a long run that way is quadratic (a run with 100,000 reflections took hours to open). Here
+    reflections and notes gather in a dict and a list, set on the state once at the end; only the reflection
+    and note events read them, so nothing in between sees them stale.
+    """
+    state = state if state is not None else SessionState()
+    reflections: dict[str, Reflection] | None = None
+    notes: list[Note] | None = None
+    last_seq = state.last_seq
     for event in events:
-        state = apply(state or SessionState(), event)
-    return state or SessionState()
+        last_seq = event.seq
+        kind = event.kind
+        if kind in _REFLECTION_KINDS:
+            if reflections is None:
+                reflections = dict(state.reflections)
+            p = event.payload
+            after = _reflection_after(reflections.get(p["reflection"]), event, p)
+            if after is not None:
+                reflections[after.id] = after
+        elif kind == ev.NOTE_SENT:
+            if notes is None:
+                notes = list(state.notes)
+            notes.append(_note_from(event, event.payload))
+        elif kind in _STATE_KINDS:
+            state = apply(state, event)
+    changes: dict[str, Any] = {}
+    if reflections is not None:
+        changes["reflections"] = MappingProxyType(reflections)
+    if notes is not None:
+        changes["notes"] = tuple(notes)
+    if last_seq != state.last_seq:
+        changes["last_seq"] = last_seq
+    return replace(state, **changes) if changes else state

@@ -42,6 +42,7 @@ from facilitator.tui.driving import Driving
 from facilitator.tui.keys import normalize_keymap, readable_keys
 from facilitator.tui.live_run import POLL_SECONDS, LiveRun, Reading
 from facilitator.tui.palette import open_palette, without_file_writes
+from facilitator.tui.results import ResultsSnapshot
 from facilitator.tui.script_watch import RELOAD_SECONDS, ScriptWatch
 from facilitator.tui.snapshot import AttendanceSnapshot, PersonRow
 from facilitator.tui.teamwork import Teamwork
@@ -70,6 +71,8 @@ class FacilitatorApp(CrashReportingApp):
     attendance: var[AttendanceSnapshot | None] = var(None, init=False)
     # The team's live presence rows (facilitator.team.presence), oldest first; empty until the first read.
     present: var[tuple[Presence, ...]] = var(tuple, init=False)
+    # The counts of the answers to the questions at hand (facilitator.tui.results), kept current next to ``state``.
+    results: var[ResultsSnapshot] = var(ResultsSnapshot, init=False)
 
     def __init__(
         self,
@@ -112,6 +115,7 @@ class FacilitatorApp(CrashReportingApp):
         self.live.presence = lead  # claimed by the command line (or on mount)
         self.db = self.live.db
         self._attendance_seq = -1  # the state's last_seq when the attendance shown was read
+        self._results_seq = -1  # the state's last_seq when the results shown were read
         self.commands_in_flight = 0
         self.store_fault: str | None = None  # the database's last refusal, shown until a command succeeds
         # What the keys do, by who does it: the driver's commands, the team's, the script's live reload.
@@ -140,9 +144,11 @@ class FacilitatorApp(CrashReportingApp):
         return await self.live.run_db(command)
 
     def _show(self, reading: Reading) -> None:
-        state, attendance = reading
+        state, attendance, results = reading
         if attendance is not None:  # first: whatever redraws on the state sees the new counts
             self._show_attendance(attendance, state.last_seq)
+        if results is not None:
+            self._show_results(results, state.last_seq)
         previous = self.state
         self.state = state
         self.team.changed(previous, state)
@@ -150,6 +156,14 @@ class FacilitatorApp(CrashReportingApp):
     def _show_attendance(self, snapshot: AttendanceSnapshot, seq: int) -> None:
         self.attendance = snapshot
         self._attendance_seq = seq
+
+    def _show_results(self, results: ResultsSnapshot, seq: int) -> None:
+        self.results = results
+        self._results_seq = seq
+
+    def on_live_run_results_changed(self, message: LiveRun.ResultsChanged) -> None:
+        if message.seq >= self._results_seq:  # not one a command of this app has already bettered
+            self._show_results(message.results, message.seq)
 
     def on_live_run_attendance_changed(self, message: LiveRun.AttendanceChanged) -> None:
         if message.seq >= self._attendance_seq:  # not one a command of this app has already bettered
@@ -314,6 +328,12 @@ class FacilitatorApp(CrashReportingApp):
 
     def close_day(self) -> None:
         self.driver_commands.close_day()
+
+    def action_reveal_results(self) -> None:
+        self.driver_commands.reveal_results()
+
+    def action_close_question(self) -> None:
+        self.driver_commands.close_question()
 
     async def action_quit(self) -> None:
         self.driver_commands.quit(driving=self.driving)

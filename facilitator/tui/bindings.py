@@ -37,6 +37,22 @@ MAIN: Final[tuple[Binding, ...]] = (
         show=False,
         tooltip="Take five minutes off the current step",
     ),
+    # The room's questions at hand (the current step's, and the course evaluation while it is open): the
+    # driver's keys, as they change what the room sees. With several questions, each asks which one.
+    Binding(
+        "v",
+        "reveal_results",
+        "Results",
+        id="reveal-results",
+        tooltip="Show a question's results to the room (room view and phones), or hide them again",
+    ),
+    Binding(
+        "x",
+        "close_question",
+        "Close question",
+        id="close-question",
+        tooltip="Close a question now: it takes no more answers (asks first, saying how many answered)",
+    ),
     Binding(
         "a",
         "attendance",
@@ -182,10 +198,11 @@ PARTICIPANT_FORM: Final[tuple[Binding, ...]] = (
     Binding("escape", "cancel", "Cancel", id="cancel-participant", tooltip="Close the form, saving nothing"),
 )
 
-# The jump (g) and day (d) pickers.
+# The jump (g), day (d) and question (v, x with several questions at hand) pickers.
 PICKER: Final[tuple[Binding, ...]] = (Binding("escape", "dismiss", "Close", id="close-picker"),)
 
-# Every yes/no question (facilitator.tui.modals.choice): retract, everyone present, take control, close a day.
+# Every yes/no question (facilitator.tui.modals.choice): retract, everyone present, take control, close a day,
+# close a room question.
 CHOICE: Final[tuple[Binding, ...]] = (
     Binding("y", "answer('yes')", "Yes", id="choice-yes", tooltip="Do what the question says"),
     Binding("n", "answer('no')", "No", id="choice-no", tooltip="The question's other answer, or cancel"),
@@ -261,8 +278,11 @@ HELP_GROUPS: Final[tuple[KeyGroup, ...]] = (
     KeyGroup("Reflections screen", REFLECTIONS),
     KeyGroup("Attendance screen", ATTENDANCE),
     KeyGroup("Participant form", PARTICIPANT_FORM),
-    KeyGroup("Jump and day pickers", PICKER),
-    KeyGroup("Questions (retract, everyone present, take control, close the day, an earlier day)", CHOICE),
+    KeyGroup("Jump, day and question pickers", PICKER),
+    KeyGroup(
+        "Yes/no questions (retract, everyone present, take control, close the day or a room question, an earlier day)",
+        CHOICE,
+    ),
     KeyGroup("QR code", QR),
     KeyGroup("Hand-control picker", CONTROL_PICKER),
     KeyGroup("Note to the driver", NOTE_FORM),

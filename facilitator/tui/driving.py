@@ -1,15 +1,18 @@
-"""The driver's commands: stepping through the day, the timer, jumping, opening and closing days, quitting.
+"""The driver's commands: stepping through the day, the timer, jumping, opening and closing days, the room's
+questions, quitting.
 
-What the keys n, p, space, +, -, g and d and the day and jump pickers end in. Each runs a session command
-through the app (:meth:`~facilitator.tui.live.LiveApp.command`), and asks first (a
+What the keys n, p, space, +, -, g, d, v and x and the day, jump and question pickers end in. Each runs a
+session command through the app (:meth:`~facilitator.tui.live.LiveApp.command`), and asks first (a
 :class:`~facilitator.tui.modals.choice.Choice`) where the engine says a step needs confirming
-(:class:`~facilitator.live.session.NeedsConfirmation`: an earlier day reopened or carried over) or where
-quitting would leave the day's last step open.
+(:class:`~facilitator.live.session.NeedsConfirmation`: an earlier day reopened or carried over), where
+quitting would leave the day's last step open, or before a question is closed (it takes no more answers).
+With several questions at hand, ``v`` and ``x`` first ask which one
+(:class:`~facilitator.tui.modals.pickers.QuestionPicker`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,7 +21,10 @@ from textual.app import App
 from facilitator.live import days, reentry
 from facilitator.live.session import NeedsConfirmation, Session
 from facilitator.problems import InputError, StoreError
+from facilitator.script.models import AskedQuestion
 from facilitator.tui.live import LiveApp, live_app
+from facilitator.tui.parts import one_line
+from facilitator.tui.results import numbered, status_words
 
 CONFIRM_BEYOND_SECONDS = 60  # a timer change larger than this, in one key, is asked first
 QUIT_TEXT = (
@@ -121,6 +127,104 @@ class Driving:
 
     def close_day(self) -> None:
         self.app.run_worker(self.live.command(Session.close_day), exclusive=True, group="day")
+
+    # -- the room's questions (facilitator.tui.results) -----------------------------------------------
+
+    def reveal_results(self) -> None:
+        """``v``: show a question's results to the room (the room view, the phones), or hide them again."""
+        if self._refused("reveal_results"):
+            return
+        questions = numbered(self.live.state)
+        self.pick_question("Show or hide the results of which question?", questions, self._toggle_results)
+
+    def _toggle_results(self, name: str, asked: AskedQuestion) -> None:
+        status = self.live.state.questions.get(asked.key)
+        revealed = not (status is not None and status.revealed)
+
+        async def toggle() -> None:
+            if await self.run(lambda s: s.reveal_results(asked.key, revealed)):
+                what = "shown to the room" if revealed else "hidden from the room"
+                self.app.notify(f"{name}: results {what}.", markup=False, timeout=4)
+
+        self.app.run_worker(toggle(), group="question")
+
+    def close_question(self) -> None:
+        """``x``: close an open question before its step ends (the course evaluation: at all); asks first."""
+        if self._refused("close_question"):
+            return
+        state = self.live.state
+        questions = [(name, a) for name, a in numbered(state) if state.questions[a.key].open]
+        self.pick_question("Close which question?", questions, self._confirm_close)
+
+    def _confirm_close(self, name: str, asked: AskedQuestion) -> None:
+        from facilitator.tui.modals.choice import YES, Choice
+
+        answered = self.live.results.of(asked.key).answered
+        attendance = self.live.attendance
+        present = sum(count.present for count in attendance.counts.values()) if attendance is not None else None
+        people = "nobody" if not answered else "1 person" if answered == 1 else f"{answered} people"
+        of = f" of the {present} present" if present else ""
+        text = (
+            f"“{one_line(asked.question.text, 120).plain}”\n\n{people}{of} answered. A closed question takes no "
+            "more answers: only entering its step again opens it again."
+        )
+
+        async def close() -> None:
+            if await self.run(lambda s: s.close_question(asked.key)):
+                self.app.notify(f"{name} closed: {people} answered.", markup=False, timeout=4)
+
+        def chosen(answer: str | None) -> None:
+            if answer == YES:
+                self.app.run_worker(close(), group="question")
+
+        self.app.push_screen(Choice(f"Close {name}?", text, "close it", cancel="keep it open"), chosen)
+
+    def pick_question(
+        self,
+        title: str,
+        questions: Sequence[tuple[str, AskedQuestion]],
+        then: Callable[[str, AskedQuestion], None],
+    ) -> None:
+        """Go on with the one question, or ask which of several (its name and a line of it, by its state)."""
+        if len(questions) == 1:
+            then(*questions[0])
+            return
+        if not questions:
+            return
+        from facilitator.tui.modals.pickers import QuestionPicker
+
+        state = self.live.state
+        lines = []
+        for name, asked in questions:
+            taking, shown = status_words(state.questions.get(asked.key))
+            text = " ".join(asked.question.text.split())  # one line, however the script wrapped it
+            lines.append((asked.key, f"{name} · {taking} · {shown} · {text}"))
+        by_key = {asked.key: (name, asked) for name, asked in questions}
+
+        def picked(key: str | None) -> None:
+            if key in by_key:
+                then(*by_key[key])
+
+        self.app.push_screen(QuestionPicker(title, lines), picked)
+
+    def _refused(self, action: str) -> bool:
+        """Say why this role may not run ``action`` now (the command palette runs actions whatever the keys)."""
+        refusal = self.live.refusal(action)
+        if refusal is not None:
+            self.app.notify(refusal, severity="warning", markup=False, timeout=4)
+        return refusal is not None
+
+    async def run(self, command: Callable[[Session], object]) -> bool:
+        """Run a session command; its refusal or the database's as a notification. Whether it was written."""
+        try:
+            await self.live.attempt(command)
+        except InputError as exc:
+            self.app.notify("\n".join(exc.lines()), severity="error", markup=False)
+            return False
+        except StoreError as exc:
+            self.live.show_store_error(exc)
+            return False
+        return True
 
     def quit(self, *, driving: bool) -> None:
         """Leave the app; the driver leaving after the day's last step is offered to close the day first."""

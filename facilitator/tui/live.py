@@ -3,7 +3,7 @@
 :class:`~facilitator.tui.app.FacilitatorApp` is the one implementation (mypy checks it in app.py). A screen
 reads the run through it (``state``, ``attendance``, the clocks, who this process is) and changes it
 through the app's commands; a screen's own answer goes back by ``dismiss()``. Widgets follow changes by
-watching the app's reactives ``state``, ``attendance``, ``present`` and ``script_problems``.
+watching the app's reactives ``state``, ``attendance``, ``results``, ``present`` and ``script_problems``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from facilitator.problems import StoreError
     from facilitator.record.clock import Clock
     from facilitator.team.presence import Presence
+    from facilitator.tui.results import ResultsSnapshot
     from facilitator.tui.snapshot import AttendanceSnapshot
 
 T = TypeVar("T")
@@ -38,6 +39,10 @@ class LiveApp(Protocol):
     @property
     def attendance(self) -> AttendanceSnapshot | None:
         """Who is present where; None before the first read or without a programme."""
+
+    @property
+    def results(self) -> ResultsSnapshot:
+        """The counts of the answers to the questions at hand (never who answered); empty before any."""
 
     @property
     def present(self) -> tuple[Presence, ...]:

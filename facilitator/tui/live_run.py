@@ -5,11 +5,12 @@ processes commit: when the run's files are written (an inotify watch, facilitato
 ``POLL_SECONDS`` where there is none) a ``PRAGMA data_version`` check (microseconds), and only when that
 moved, the new events folded on the database thread; an idle app so wakes for nothing but its clock. What
 changed reaches the app as Textual messages, posted in this order: :class:`LiveRun.AttendanceChanged` (who is
-present, when it changed), then :class:`LiveRun.StateChanged`, so whatever redraws on the state already sees
-the new counts; a database that refuses to be read says so with :class:`LiveRun.StoreFailed`. It also holds
-this process's presence row (claimed, then kept alive with a heartbeat, removed when the app closes) and
-posts :class:`LiveRun.PresenceChanged` when the team's live rows change: read with each heartbeat, and with
-each poll that brought new events.
+present, when it changed), :class:`LiveRun.ResultsChanged` (the counts of the answers to the questions at
+hand, when one changed: facilitator.tui.results), then :class:`LiveRun.StateChanged`, so whatever redraws on
+the state already sees the new counts; a database that refuses to be read says so with
+:class:`LiveRun.StoreFailed`. It also holds this process's presence row (claimed, then kept alive with a
+heartbeat, removed when the app closes) and posts :class:`LiveRun.PresenceChanged` when the team's live rows
+change: read with each heartbeat, and with each poll that brought new events.
 
 A state comes with its ``last_seq``: an app shows a polled state only when it is newer than what it shows
 (a command of its own may have shown a later one while the message waited in the queue).
@@ -36,6 +37,7 @@ from facilitator.record.clock import Clock
 from facilitator.record.store_watch import FileWatch, VersionProbe
 from facilitator.team import presence
 from facilitator.team.presence import Presence
+from facilitator.tui.results import ResultsReader, ResultsSnapshot
 from facilitator.tui.snapshot import AttendanceReader, AttendanceSnapshot
 
 T = TypeVar("T")
@@ -43,10 +45,12 @@ POLL_SECONDS = 0.05  # without a watch on the run's files: a commit of another p
 
 
 class Reading(NamedTuple):
-    """What the database thread read: the state, and a new attendance snapshot if anything it shows changed."""
+    """What the database thread read: the state, and a new attendance snapshot and new results of the
+    questions at hand if anything they show changed."""
 
     state: SessionState
     attendance: AttendanceSnapshot | None
+    results: ResultsSnapshot | None = None
 
 
 class LiveRun:
@@ -65,6 +69,14 @@ class LiveRun:
         def __init__(self, snapshot: AttendanceSnapshot, seq: int) -> None:
             super().__init__()
             self.snapshot = snapshot
+            self.seq = seq
+
+    class ResultsChanged(Message):
+        """A count of the answers to the questions at hand changed: the new results, read at the state's ``seq``."""
+
+        def __init__(self, results: ResultsSnapshot, seq: int) -> None:
+            super().__init__()
+            self.results = results
             self.seq = seq
 
     class PresenceChanged(Message):
@@ -92,6 +104,7 @@ class LiveRun:
         own_location_only: bool = False,
         poll_seconds: float = POLL_SECONDS,
         attendance: bool = True,
+        revealed_results_only: bool = False,
         read_only: bool = False,
     ) -> None:
         self.db = SessionThread(
@@ -112,6 +125,9 @@ class LiveRun:
         self.poll_seconds = poll_seconds
         # Touched only on the database thread: what the last attendance snapshot was computed from.
         self._attendance = AttendanceReader() if attendance else None
+        # Touched only on the database thread too: the counts of the answers, of revealed questions only for
+        # a process that shows the room (its screen never holds a hidden question's counts).
+        self._results = ResultsReader(revealed_only=revealed_results_only)
         self._data_version: int | None = None
         # Touched only on the database thread: the state's last_seq when this app last read it. Any command
         # may fold other processes' events first (the calendar's upkeep does), so "refresh found nothing
@@ -133,10 +149,12 @@ class LiveRun:
         return await asyncio.wrap_future(self.db.submit(command))
 
     def read(self, session: Session) -> Reading:
-        """On the database thread: the state, and the attendance snapshot if it changed since the last read."""
+        """On the database thread: the state, and the attendance snapshot and the questions' results if they
+        changed since the last read."""
         reader = self._attendance
         self._read_seq = session.state.last_seq
-        return Reading(session.state, reader.read(session, self.clock.now()) if reader is not None else None)
+        attendance = reader.read(session, self.clock.now()) if reader is not None else None
+        return Reading(session.state, attendance, self._results.read(session))
 
     # -- following the run ---------------------------------------------------------------------------
 
@@ -213,6 +231,8 @@ class LiveRun:
         if reading is not None:
             if reading.attendance is not None:
                 self._app.post_message(self.AttendanceChanged(reading.attendance, reading.state.last_seq))
+            if reading.results is not None:
+                self._app.post_message(self.ResultsChanged(reading.results, reading.state.last_seq))
             self._app.post_message(self.StateChanged(reading.state))
         self._post_present(present)
 

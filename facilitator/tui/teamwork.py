@@ -21,10 +21,13 @@ from facilitator.team.roles import LEAD, OBSERVER, drives
 from facilitator.text import printable
 from facilitator.tui.live import LiveApp, live_app
 from facilitator.tui.palette import FILE_ACTIONS
+from facilitator.tui.results import at_hand
 
 T = TypeVar("T")
-# What only the driver may do (the keys n, p, space, +, -, [, ], g, d), and what else observers may not.
-DRIVER_ACTIONS = frozenset({"next_step", "previous_step", "toggle_pause", "adjust", "jump", "change_day"})
+# What only the driver may do (the keys n, p, space, +, -, [, ], g, d; v and x, which change what the room
+# sees of its questions), and what else observers may not.
+QUESTION_ACTIONS = frozenset({"reveal_results", "close_question"})
+DRIVER_ACTIONS = QUESTION_ACTIONS | {"next_step", "previous_step", "toggle_pause", "adjust", "jump", "change_day"}
 TEAM_WRITES = frozenset({"log_reflection", "ask_control", "hand_control", "take_control", "send_note"})
 
 
@@ -66,7 +69,7 @@ class Teamwork:
             return f"only the driver hands control; {driver} is driving"
         if action in ("ask_control", "take_control", "send_note") and self.driving:
             return "you are driving" + ("" if action == "send_note" else " already")
-        return None
+        return question_refusal(action, self.live.state) if action in QUESTION_ACTIONS else None
 
     def changed(self, old: SessionState, new: SessionState) -> None:
         """Tell what a new state changed for this person: days, control, notes to them."""
@@ -77,8 +80,9 @@ class Teamwork:
         for notice in [*day_notices(old, new), *notices]:
             self.app.notify(notice.text, title=notice.title, severity=notice.severity, markup=False, timeout=8)  # type: ignore[arg-type]
         self.notes_seen = max(self.notes_seen, new.last_seq)
-        if (old.driver, old.control_requests) != (new.driver, new.control_requests):
-            self.app.refresh_bindings()  # the footer follows the driver's seat
+        team = (old.driver, old.control_requests) != (new.driver, new.control_requests)
+        if team or questions_shown(old) != questions_shown(new):
+            self.app.refresh_bindings()  # the footer follows the driver's seat, and the questions at hand
 
     async def ask_control(self) -> None:
         asked = await self.command(Session.request_control)
@@ -129,3 +133,20 @@ class Teamwork:
         except StoreError as exc:
             self.live.show_store_error(exc)
         return None
+
+
+def question_refusal(action: str, state: SessionState) -> str | None:
+    """Why the driver's question keys have nothing to do now (their keys then leave the footer)."""
+    questions = at_hand(state)
+    if not questions:
+        return "no question at this step"
+    if action == "close_question" and not any(state.questions[a.key].open for a in questions):
+        return "no open question to close"
+    return None
+
+
+def questions_shown(state: SessionState) -> tuple[tuple[str, bool], ...]:
+    """The questions at hand and whether each is open: what the question keys' place in the footer follows."""
+    if not state.questions:  # most of a day: nothing to look up
+        return ()
+    return tuple((a.key, state.questions[a.key].open) for a in at_hand(state))

@@ -1,7 +1,8 @@
 """The one confirm modal: a yes/no (or yes/no/cancel) question before an act that changes the record in a way
 the facilitator may not expect: y answers "yes", n "no" (or cancels when the question has no "no"), escape
 cancels. Every question of the app is one: retracting a reflection, checking everyone in at a location,
-taking control, closing the day, going back to an earlier day. Its answer comes back through ``dismiss()``."""
+taking control, closing the day, going back to an earlier day, closing a room question before its step
+ends. Its answer comes back through ``dismiss()``."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""Small pickers: jump to any step by fuzzy search, and change the day."""
+"""Small pickers: jump to any step by fuzzy search, change the day, and which of the questions at hand."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -145,3 +146,30 @@ class DayScreen(_Picker):
 
 
 CLOSE_DAY = "close-day"
+
+
+class QuestionPicker(ModalScreen[str | None]):
+    """Which of several questions a key (v, x) acts on: dismisses with its key, or None (escape)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.PICKER)
+
+    def __init__(self, title: str, questions: Sequence[tuple[str, str]]) -> None:
+        """``questions``: (key, the line that shows it), in the order the question panel lists them."""
+        super().__init__()
+        self.title_text = title
+        self.questions = questions
+
+    def compose(self) -> ComposeResult:
+        lines = self.questions
+        with Vertical(id="question-picker"):
+            yield Static(Text(printable(self.title_text)), classes="title")
+            options = [Option(Text(printable(text), no_wrap=True, overflow="ellipsis"), id=key) for key, text in lines]
+            yield OptionList(*options, id="question-choices")
+
+    def on_mount(self) -> None:
+        choices = self.query_one("#question-choices", OptionList)
+        choices.highlighted = 0
+        choices.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)

@@ -1,4 +1,5 @@
-"""The main screen: agenda on the left; timer, pace and the current step on the right; locations and feed below."""
+"""The main screen: agenda on the left; timer, pace, the step's questions and the current step on the right;
+locations and feed below."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from facilitator.tui.live import live_app
 from facilitator.tui.widgets.agenda import AgendaView
 from facilitator.tui.widgets.banner import Banner
 from facilitator.tui.widgets.panels import LocationStrip, PaceView, ReflectionsFeed, StepView, TimerView
+from facilitator.tui.widgets.question_panel import QuestionPanel
 from facilitator.tui.widgets.team_panel import TeamLine, TeamPanel
 from facilitator.tui.widgets.too_small import TooSmall
 
@@ -36,6 +38,7 @@ class LeadScreen(Screen[None]):
             with Vertical(id="right"):
                 yield TimerView(id="timer")
                 yield PaceView(id="pace")
+                yield QuestionPanel(id="questions")
                 with VerticalScroll(id="step-scroll"):
                     yield StepView(id="step")
         yield TeamPanel(id="team-panel")

@@ -1,8 +1,12 @@
 """The room view (`facilitator present`): what the lead shares into the video call, and nothing private.
 
 It shows the current step as participants may see it: title, their text, the reflection prompt, a large
-timer and the locations' clocks, with room for the participant page's QR code. It never shows facilitator
-notes, the roster, notes between facilitators or reflections of any kind. It writes no events: its session
+timer and the locations' clocks, with room for the participant page's QR code; and the step's questions
+(and the course evaluation's while it is open): each one's text and that answers are being collected, and
+its results (bars with counts and shares, a quiz's right answer marked ✓) only once a facilitator revealed
+them. It never shows facilitator notes, the roster, notes between facilitators, reflections of any kind,
+who answered what, or any count of a question whose results are hidden: its live-run client does not even
+read those (facilitator.tui.results.ResultsReader, ``revealed_only``). It writes no events: its session
 is an observer's, so a stray command would be refused by the core. It follows whoever drives through the
 same live-run client as the lead's app (:class:`~facilitator.tui.live_run.LiveRun`: a ``data_version`` poll,
 then a message), and repaints only what changed (the timer once a second).
@@ -16,6 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import BindingType
@@ -29,13 +34,16 @@ from facilitator.live.session import Session
 from facilitator.live.state import SessionState
 from facilitator.problems import StoreError
 from facilitator.record.clock import Clock, default_clock
+from facilitator.script.models import AskedQuestion
 from facilitator.team.roles import OBSERVER
 from facilitator.text import printable, reflow
 from facilitator.tui import bindings
 from facilitator.tui.crash import CrashReportingApp
 from facilitator.tui.live_run import POLL_SECONDS, LiveRun
 from facilitator.tui.palette import FILE_ACTIONS, open_palette, without_file_writes
+from facilitator.tui.results import Result, ResultsSnapshot, at_hand
 from facilitator.tui.widgets.panels import AMBER_SHARE, RED_SHARE, clock_text, pack
+from facilitator.tui.widgets.question_panel import bar_lines, summary_line
 from facilitator.tui.widgets.too_small import TooSmall
 
 T = TypeVar("T")
@@ -111,6 +119,57 @@ class RoomText(StateText):
             text.append("Reflection prompt\n", style="bold")
             text.append(printable(step.prompt.text), style="italic")
         return text
+
+
+class RoomQuestions(Static):
+    """The questions at hand: each one's text; then its results once revealed, else that answers are being
+    collected (or are closed). Never a count of a question whose results are hidden, never who answered."""
+
+    _shown: tuple[object, ...] | None = None
+    board: RoomBoard | None = None  # what it shows
+
+    def refresh_from(self, state: SessionState, results: ResultsSnapshot) -> None:
+        questions = at_hand(state)
+        shown = tuple((a.key, state.questions[a.key]) for a in questions)
+        revealed = {a.key: results.of(a.key) for a in questions if state.questions[a.key].revealed}
+        key = (shown, revealed)
+        if key == self._shown:
+            return  # nothing the room sees changed (an answer to a hidden question, a tick)
+        self._shown = key
+        self.display = bool(questions)
+        entries = []
+        for asked in questions:
+            status = state.questions[asked.key]
+            entries.append((asked, revealed.get(asked.key), status.open))
+        self.board = RoomBoard(entries)
+        self.update(self.board)
+
+
+class RoomBoard:
+    """The room's questions laid out for the width they are drawn at."""
+
+    def __init__(self, entries: list[tuple[AskedQuestion, Result | None, bool]]) -> None:
+        self.entries = entries  # (question, its results if revealed, whether it takes answers)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(options.max_width, 20)
+        lines: list[Text] = []
+        for asked, result, taking in self.entries:
+            if lines:
+                lines.append(Text())
+            lines.append(Text(printable(asked.question.text), style="bold"))  # wraps: the room reads it whole
+            if result is None:
+                lines.append(Text("Answers are being collected." if taking else "Answers are closed.", style="italic"))
+                continue
+            lines += bar_lines(asked, result, width)
+            summary = summary_line(asked, result)
+            if summary is not None:
+                lines.append(summary)
+            answers = f"{result.answered} answer{'' if result.answered == 1 else 's'}"
+            right = " · ✓ the right answer" if asked.question.correct else ""
+            lines.append(Text(f"  {answers}{right}", style="dim"))
+        # One text that ends in a newline: Textual counts a renderable's lines by them.
+        yield Text("\n").join(lines)
 
 
 class TimerDigits(Horizontal):
@@ -239,6 +298,8 @@ class RoomApp(CrashReportingApp):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]  # noqa: RUF012
 
     state: var[SessionState] = var(SessionState, init=False, always_update=True)
+    # The counts of the revealed questions at hand only (facilitator.tui.results): a hidden one's never come.
+    results: var[ResultsSnapshot] = var(ResultsSnapshot, init=False)
 
     def __init__(
         self,
@@ -262,10 +323,12 @@ class RoomApp(CrashReportingApp):
             role=OBSERVER,
             poll_seconds=poll_seconds,
             attendance=False,
+            revealed_results_only=True,
             read_only=True,
         )
         self.db = self.live.db
         self._claim_presence = claim_presence
+        self._results_seq = -1
         self.location = location  # the location whose participant-page QR code the view shows, if any
 
     def compose(self) -> ComposeResult:
@@ -275,6 +338,7 @@ class RoomApp(CrashReportingApp):
             yield RoomTimer(id="room-timer")
         with Horizontal(id="room-body"):
             with VerticalScroll(id="room-text-scroll"):
+                yield RoomQuestions(id="room-questions")
                 yield RoomText(id="room-text")
             yield Container(id="room-qr")  # the participant page's QR code goes here
         yield RoomClocks(id="room-clocks")
@@ -293,9 +357,13 @@ class RoomApp(CrashReportingApp):
         return action not in FILE_ACTIONS
 
     async def on_mount(self) -> None:
-        state = await self.run_db(lambda s: s.state)
+        reading = await self.run_db(self.live.read)
+        state = reading.state
         if state.programme is not None:
             self.title = printable(state.programme.workshop.title)
+        if reading.results is not None:
+            self.results = reading.results
+            self._results_seq = state.last_seq
         self.state = state
         if self.location is not None:
             from facilitator.tui.widgets.qr import LocationQr, link_fetcher
@@ -310,6 +378,15 @@ class RoomApp(CrashReportingApp):
     def watch_state(self, state: SessionState) -> None:
         for widget in self.query(StateText):
             widget.refresh_from(state)
+        self.query_one(RoomQuestions).refresh_from(state, self.results)
+
+    def watch_results(self, results: ResultsSnapshot) -> None:
+        self.query_one(RoomQuestions).refresh_from(self.state, results)
+
+    def on_live_run_results_changed(self, message: LiveRun.ResultsChanged) -> None:
+        if message.seq >= self._results_seq:
+            self.results = message.results
+            self._results_seq = message.seq
 
     def on_live_run_state_changed(self, message: LiveRun.StateChanged) -> None:
         if message.state.last_seq > self.state.last_seq:

@@ -49,10 +49,23 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-def run_on(tmp_path: Path, clock: FakeClock, steps: int) -> Path:
-    """A run of the workshop with questions, ``steps`` steps in, everyone checked in at their location."""
+def hidden_results(data: dict[str, Any]) -> dict[str, Any]:
+    """The workshop with every question's results hidden until revealed (most tests here are about revealing)."""
+    for exercise in data["exercises"]:
+        for step in exercise["steps"]:
+            for question in step.get("questions") or ():
+                question.setdefault("results", "hidden")
+    for question in data["workshop"]["evaluation"]["questions"]:
+        question.setdefault("results", "hidden")
+    return data
+
+
+def run_on(tmp_path: Path, clock: FakeClock, steps: int, *, live: bool = False) -> Path:
+    """A run of the workshop with questions, ``steps`` steps in, everyone checked in at their location;
+    results hidden until revealed unless ``live`` (then as the script says: live but for the quiz)."""
     db = tmp_path / "run.db"
-    Store.create(db, Programme.model_validate(with_questions()), actor="lead", clock=clock).close()
+    data = with_questions() if live else hidden_results(with_questions())
+    Store.create(db, Programme.model_validate(data), actor="lead", clock=clock).close()
     with Store.open(db, clock=clock) as store:
         lead = Session(store, actor="lead")
         lead.announce()
@@ -436,3 +449,18 @@ async def test_the_room_view_follows_the_questions_of_each_step(tmp_path: Path, 
         with_session(db, clock, Session.next_step)
         await until(pilot, lambda: "Which resolution came first?" in screen_text(app))
         assert "How do you arrive?" not in screen_text(app)  # intro's questions went with their step
+
+
+async def test_a_question_with_live_results_shows_them_in_the_room_without_a_key(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    db = run_on(tmp_path, clock, steps=1, live=True)  # intro: the scale and the poll, live by default
+    answer(db, clock, "mood", ("ada", {"value": 4}), ("bea", {"value": 5}))
+    app = room(db, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: "2 answers" in screen_text(app))
+        assert "Answers are being collected." not in screen_text(app)
+        assert question_events(db, ev.QUESTION_REVEALED) == []  # as the script says, not by a key
+        with_session(db, clock, Session.next_step)  # pairs: the quiz, hidden until revealed
+        await until(pilot, lambda: "Which resolution came first?" in screen_text(app))
+        assert "Answers are being collected." in screen_text(app) and "%" not in room_board(app)

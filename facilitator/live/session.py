@@ -377,7 +377,7 @@ class Session:
     # -- questions (facilitator.questions) -----------------------------------------------------------
 
     def _asked(self, key: str) -> AskedQuestion:
-        found = next((a for a in self.programme.asked if a.key == key), None)
+        found = self.programme.asked_by_key.get(key)
         if found is None:
             raise InputError(f"question: {key!r} is not a question of this workshop")
         return found
@@ -389,7 +389,7 @@ class Session:
         status = self.state.questions.get(key)
         if status is None or not status.open:
             raise InputError(f"question: {key!r} is not open")
-        return self._append(ev.QUESTION_CLOSED, {"question": key})
+        return self._append(ev.QUESTION_CLOSED, {"question": key}, driver_only=True)
 
     def reveal_results(self, key: str, revealed: bool = True) -> Event:
         """Show a question's results on the room view and the phones (a quiz: which answer was right), or hide them."""
@@ -397,7 +397,7 @@ class Session:
         self._asked(key)
         if key not in self.state.questions:
             raise InputError(f"question: {key!r} has not been asked yet")
-        return self._append(ev.QUESTION_REVEALED, {"question": key, "revealed": revealed})
+        return self._append(ev.QUESTION_REVEALED, {"question": key, "revealed": revealed}, driver_only=True)
 
     def answer(
         self,

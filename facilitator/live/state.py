@@ -420,7 +420,10 @@ def _question_event(state: SessionState, event: Event, p: Mapping[str, Any]) -> 
     known = state.questions.get(key)
     if event.kind == ev.QUESTION_OPENED:
         # Opened again (its step entered again): answers given before still count; revealed stays as it was.
-        status = QuestionStatus(opened_at=event.at, revealed=known.revealed if known else False)
+        # Opened first: a question whose results are live shows them from the start, as the script says.
+        asked = state.programme.asked_by_key.get(key) if state.programme is not None else None
+        live = asked is not None and not asked.question.hidden_until_revealed
+        status = QuestionStatus(opened_at=event.at, revealed=known.revealed if known else live)
     elif known is None:
         return state
     elif event.kind == ev.QUESTION_CLOSED:

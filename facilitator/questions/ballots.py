@@ -33,6 +33,7 @@ class Ballots:
 
     def __init__(self) -> None:
         self._answers: dict[str, dict[str, GivenAnswer]] = {}
+        self.version = 0  # counts the answers folded in: a reader that kept it knows whether any came since
 
     @classmethod
     def from_events(cls, events: Iterable[Event]) -> Ballots:
@@ -55,6 +56,7 @@ class Ballots:
             consent=bool(p.get("consent")),
             at=event.at,
         )
+        self.version += 1
 
     def answers(self, key: str) -> Mapping[str, GivenAnswer]:
         """The latest answer of each respondent to the question ``key``."""

@@ -10,10 +10,11 @@ import difflib
 import functools
 import re
 import zoneinfo
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -607,6 +608,11 @@ class Programme(BaseModel):
                 for question in evaluation.questions
             ]
         return tuple(found)
+
+    @functools.cached_property
+    def asked_by_key(self) -> Mapping[str, AskedQuestion]:
+        """The questions as asked, by key."""
+        return MappingProxyType({asked.key: asked for asked in self.asked})
 
     def asked_in(self, exercise: str, step: str) -> tuple[AskedQuestion, ...]:
         """The questions a step opens (its own, and the evaluation where it opens)."""

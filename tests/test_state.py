@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -815,3 +816,27 @@ def test_fold_gives_what_apply_gives_event_by_event_in_any_split(log: Log) -> No
     assert by_apply.reflections["r1"].retracted and by_apply.reflections["r0"].text == "edited 1"
     for cut in range(len(log.events) + 1):  # as a live run folds: what it had, then what came after
         assert fold(log.events[cut:], fold(log.events[:cut])) == by_apply, cut
+
+
+def test_a_session_reads_its_run_a_chunk_at_a_time_and_folds_all_of_it(
+    tmp_path: Path, tiny_programme: Programme, fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from facilitator.live import session as session_module
+
+    with Store.create(tmp_path / "run.db", tiny_programme, actor="lead", clock=fake_clock) as store:
+        lead = Session(store, actor="lead")
+        lead.add_participant("Ada Lovelace", "ada@example.org", "hq", participant_id="ada")
+        lead.next_step()
+        lead.check_in("ada")
+        for n in range(5):
+            lead.log_reflection(f"thought {n}")
+        lead.send_note("a note")
+        reads: list[int] = []
+        events = store.events
+        monkeypatch.setattr(session_module, "READ_CHUNK", 3)
+        monkeypatch.setattr(store, "events", lambda after=0, limit=-1: reads.append(limit) or events(after, limit))
+        again = Session(store, actor="lead")
+        everything = events()
+        assert reads and set(reads) == {3} and len(reads) == -(-len(everything) // 3) + 1  # the last read finds none
+        assert again.state == fold(everything) and again.state.last_seq == everything[-1].seq
+        assert again.attendance.is_in("ada") and len(again.state.reflections) == 5

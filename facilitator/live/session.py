@@ -39,6 +39,7 @@ from facilitator.team.roles import (
 
 MAX_REFLECTION_CHARS = 4000
 REFLECTION_SOURCES = ("facilitator", "qr")
+READ_CHUNK = 20_000  # events read and folded at a time when a session opens its run
 
 
 class Outbox(Protocol):
@@ -71,10 +72,13 @@ class Session:
             raise InputError("location: limiting a co-facilitator to their own location needs that location")
         self.location = location
         self.own_location_only = own_location_only
-        events = store.events()
-        self.state = fold(events)
-        self.attendance = Attendance.from_events(events)
-        self.ballots = Ballots.from_events(events)
+        self.state = SessionState()
+        self.attendance = Attendance()
+        self.ballots = Ballots()
+        # The log is read a chunk at a time, never whole: a five-day run may hold a million events, and as
+        # objects they take gigabytes, where what is folded from them takes a fraction of that.
+        while self._fold_in(store.events(after=self.state.last_seq, limit=READ_CHUNK)):
+            pass
         if location is not None and self.state.programme is not None:
             self._check_location(location)
 
@@ -85,7 +89,9 @@ class Session:
 
     def refresh(self) -> list[Event]:
         """Fold in what other processes appended since we last looked."""
-        new = self.store.events(after=self.state.last_seq)
+        return self._fold_in(self.store.events(after=self.state.last_seq))
+
+    def _fold_in(self, new: list[Event]) -> list[Event]:
         self.state = fold(new, self.state)
         for event in new:
             self.attendance.apply(event)

@@ -1,5 +1,8 @@
 """Fuzzing the participant page's forms through httpx against its ASGI app, on a real run file.
 
+The run's current step asks a question of every type (and opens the course evaluation), so that the answer
+form is fuzzed against real questions as well as made-up ones.
+
 Any form a phone (or anyone on the network) posts gets an answer below 500, never echoes what it was sent
 as HTML, and a refused post leaves the log exactly as it was. The posts carry a real cookie and CSRF token
 most of the time, so they reach the checks behind the CSRF one; the rest are refused at the door.
@@ -7,11 +10,13 @@ most of the time, so they reach the checks behind the CSRF one; the rest are ref
 
 from __future__ import annotations
 
+import copy
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
@@ -35,8 +40,13 @@ FUZZ = settings(
 )
 DAY1 = date(2022, 8, 22)
 TAG = "<x-fz>"  # were it ever in a page unescaped, the page would have taken form text as HTML
-ROUTES = ["identify", "check-in", "check-out", "reflect", "join-request", "forget"]
-FIELDS = ["csrf", "sid", "email", "code", "text", "name", "consent", "show_name", "answering", "lang", ""]
+ROUTES = ["identify", "check-in", "check-out", "reflect", "answer", "join-request", "forget"]
+QUESTIONS = ["poll", "topics", "mood", "quiz", "comment", "evaluation/overall", "evaluation/more", "nope", "a/b/c"]
+ANSWER_FIELDS = ["q", *(f"{kind}.{key}" for kind in "cvtk" for key in QUESTIONS)]
+FIELDS = [
+    "csrf", "sid", "email", "code", "text", "name", "consent", "show_name", "answering", "lang", "intent", "then", "",
+    *ANSWER_FIELDS,
+]  # fmt: skip
 VALUES = st.one_of(
     st.sampled_from(
         [
@@ -48,6 +58,39 @@ VALUES = st.one_of(
     ),
     st.text(max_size=40).map(lambda s: TAG + s),
 )  # fmt: skip
+# What an answer form may hold: the questions' keys and options, numbers in and out of a scale, and anything.
+ANSWER_VALUES = st.one_of(
+    st.sampled_from(
+        [*QUESTIONS, "hq", "field", "budget", "data", "a", "b", "c", "-1", "0", "1", "3", "5", "6", "10", "99999",
+         "1_0", "٣", " 4 ", "1e3", "send", "refresh", "questions"]
+    ),
+    VALUES,
+)  # fmt: skip
+
+
+def programme() -> Programme:
+    """The tiny workshop, its reflection step asking a question of every type (the quiz by name) and opening the
+    course evaluation."""
+    data = copy.deepcopy(TINY_PROGRAMME)
+    write = data["exercises"][1]["steps"][0]
+    choices = [{"id": "a", "text": "A"}, {"id": "b", "text": "B"}, {"id": "c", "text": "C"}]
+    places = [{"id": "hq", "text": "HQ"}, {"id": "field", "text": "Field"}]
+    topics = [{"id": "budget", "text": "B"}, {"id": "data", "text": "D"}]
+    write["questions"] = [
+        {"id": "poll", "type": "single", "text": "Where?", "options": places},
+        {"id": "topics", "type": "multiple", "text": "What?", "options": topics},
+        {"id": "mood", "type": "scale", "text": "How?", "scale": {"min": 1, "max": 5, "low": "Low", "high": "High"}},
+        {"id": "quiz", "type": "quiz", "text": "Which?", "options": choices, "correct": ["a", "c"], "anonymous": False},
+        {"id": "comment", "type": "text", "text": "Anything?"},
+    ]  # fmt: skip
+    data["workshop"]["evaluation"] = {
+        "opens_at": "reflect/write",
+        "questions": [
+            {"id": "overall", "type": "scale", "text": "Overall?", "scale": {"min": 0, "max": 10}},
+            {"id": "more", "type": "text", "text": "More?"},
+        ],
+    }
+    return Programme.model_validate(data)
 
 
 @dataclass
@@ -63,7 +106,7 @@ def page() -> Iterator[Page]:
     with tempfile.TemporaryDirectory(prefix="fuzz-web-") as scratch:
         clock = FakeClock()
         db = Path(scratch) / "run.db"
-        with Store.create(db, Programme.model_validate(TINY_PROGRAMME), actor="lead", clock=clock) as store:
+        with Store.create(db, programme(), actor="lead", clock=clock) as store:
             lead = Session(store, actor="lead")
             lead.add_participant("Ada Lovelace", "ada@example.org", "hq", participant_id="ada", code="K7Q2")
             lead.add_participant("<b>Eve</b> [red]x[/]", "eve@example.org", "hq", participant_id="eve")
@@ -116,6 +159,42 @@ def test_any_form_posted_to_the_page_is_answered_safely(
     if response.status_code in (302, 303):
         after = page.client.get(response.headers["location"])
         assert_answered_safely(after, f"after {route}")
+
+
+@FUZZ
+@given(
+    fields=st.dictionaries(
+        st.sampled_from(ANSWER_FIELDS) | st.sampled_from(FIELDS) | st.text(max_size=12),
+        st.lists(ANSWER_VALUES, max_size=4) | ANSWER_VALUES,
+        max_size=10,
+    ),
+    real_csrf=st.booleans() | st.just(True),
+    identified=st.booleans() | st.just(True),
+    revealed=st.sampled_from([None, "quiz", "mood", "comment"]),
+)
+def test_any_answer_form_is_answered_safely(
+    page: Page, fields: dict[str, Any], *, real_csrf: bool, identified: bool, revealed: str | None
+) -> None:
+    # Every name several times or once, the page's own questions or made-up ones, results shown or not: the
+    # answer is below 500, shows nothing sent as HTML, and a refusal records nothing (all the form, or none of it).
+    if identified:
+        assert getattr(identify(page.client, page.token, "ada@example.org", "K7Q2"), "status_code", None) == 303
+    if revealed is not None:
+        lead = Session(page.store, actor="lead")
+        lead.reveal_results(revealed, not lead.state.questions[revealed].revealed)
+    form = page.client.get(f"/p/{page.token}")
+    assert_answered_safely(form, "the page")
+    data = dict(fields)
+    if real_csrf:
+        data["csrf"] = field(form.text, "csrf")
+    before = [e.id for e in page.store.events()]
+    response = page.client.post(f"/p/{page.token}/answer", data=data)
+    assert_answered_safely(response, f"POST answer {data!r}"[:500])
+    event(f"answer: {response.status_code}")
+    if response.status_code >= 400 or response.status_code == 200:  # refused, or only a look: nothing recorded
+        assert [e.id for e in page.store.events()] == before, "a refused answer form changed the log"
+    if response.status_code == 303:
+        assert_answered_safely(page.client.get(response.headers["location"]), "after answer")
 
 
 @FUZZ

@@ -102,10 +102,40 @@ VARIANTS = [Variant(lang, script) for lang in ("en", "fr") for script in (True, 
 
 def programme() -> Programme:
     """The tiny workshop, its last step asking a question in French: every page shows a question in the other
-    language of one of the two pages."""
+    language of one of the two pages. Its second step puts a question of every type to the room (in English)."""
     data = copy.deepcopy(TINY_PROGRAMME)
     share = data["exercises"][1]["steps"][1]
     share["prompt"] = {"text": FRENCH_QUESTION, "anonymity": "named"}
+    pairs = data["exercises"][0]["steps"][1]
+    pairs["questions"] = [
+        {
+            "id": "where",
+            "type": "single",
+            "text": "Where do you work?",
+            "options": [{"id": "hq", "text": "At headquarters"}, {"id": "field", "text": "In a mission"}],
+        },
+        {
+            "id": "topics",
+            "type": "multiple",
+            "text": "Which topics matter most to your work?",
+            "options": [{"id": "budget", "text": "Budgeting"}, {"id": "data", "text": "Data and indicators"}],
+        },
+        {
+            "id": "mood",
+            "type": "scale",
+            "text": "How confident are you with gender analysis?",
+            "scale": {"min": 1, "max": 5, "low": "Not at all confident", "high": "Very confident"},
+        },
+        {"id": "hopes", "type": "text", "text": "What do you hope to learn this week?"},
+        {
+            "id": "first",
+            "type": "quiz",
+            "text": "Which resolution came first?",
+            "options": [{"id": "r1325", "text": "Resolution 1325 (2000)"}, {"id": "r2242", "text": "Resolution 2242"}],
+            "correct": ["r1325"],
+            "anonymous": False,
+        },
+    ]
     return Programme.model_validate(data)
 
 
@@ -467,6 +497,91 @@ def show_new_question(check: Checker) -> None:
     press(page, t["show_new_question"])
 
 
+def questions_to_the_room(check: Checker, run: Run) -> None:
+    """A question of every type: open, refused (nothing chosen; one closed meanwhile), recorded, closed with its
+    results, a quiz revealed wrong and right, and a named question that needs a check-in first."""
+    page, t = check.page, check.variant.t
+    run.lead.enter_step("warm-up", "pairs", on=DAY)
+    page.goto(f"{run.base}/p/{run.token}")
+    state = "questions-open"
+    check.check(state)
+    for name in ("Where do you work?", "Which topics matter most to your work?", "Which resolution came first?"):
+        check.expect(state, page.get_by_role("group", name=name).count() == 1, f"no group named {name!r}")
+    scale = page.get_by_role("group", name="How confident are you with gender analysis?")
+    check.expect(state, scale.get_by_role("radio").count() == 5, "the scale is not five radios")
+    check.expect(
+        state, scale.get_by_role("radio", name="5 (Very confident)").count() == 1, "the scale's end has no meaning"
+    )
+    check.expect(state, t["hint_scale"].format(min=1, max=5) in described(page, "#q-mood"), "the scale's hint")
+    check.expect(state, page.get_by_role("checkbox", name="Budgeting").count() == 1, "no checkbox for an option")
+    comment = page.get_by_role("textbox", name=t["reflection_label"], exact=True)
+    check.expect(state, comment.count() == 1, "no comment box named by its label")
+    check.expect(state, t["anonymous_note"] in described(page, "#q-hopes-text"), "the box does not say it is anonymous")
+    consent = page.get_by_role("checkbox", name=t["comment_consent_anonymous"])
+    check.expect(state, consent.count() == 1, "no consent to quote the comment")
+    check.expect(state, language_of(page, "#q-where legend") == "en", "the English question is not marked lang=en")
+
+    press(page, t["answers_submit"])
+    state = "questions-nothing-chosen"
+    check.check(state, error=True)
+    check.expect(state, t["answer_nothing"] in described(page, "#q-where"), "the problem does not describe the group")
+
+    page.get_by_role("radio", name="In a mission").check()
+    page.get_by_role("checkbox", name="Data and indicators").check()
+    scale.get_by_role("radio", name="4", exact=True).check()
+    page.locator("#q-hopes-text").fill("Budget tagging")
+    page.get_by_role("radio", name="Resolution 2242").check()
+    run.lead.close_question("where")  # while they chose
+    press(page, t["answers_submit"])
+    state = "questions-closed-meanwhile"
+    check.check(state, error=True)
+    check.expect(state, t["answer_closed"] in page.inner_text("#q-where-error"), "no message at the closed question")
+    check.expect(state, page.locator("#q-hopes-text").input_value() == "Budget tagging", "the comment was lost")
+    check.expect(state, page.get_by_role("radio", name="Resolution 2242").is_checked(), "a choice was lost")
+
+    press(page, t["answers_submit"])
+    state = "questions-recorded"
+    check.check(state)
+    check.expect(state, page.locator(".recorded").count() == 4, "an answer does not say it is recorded")
+
+    run.lead.reveal_results("where")
+    page.goto(f"{run.base}/p/{run.token}")
+    state = "question-closed-with-results"
+    check.check(state)
+    check.expect(state, t["question_closed"] in page.inner_text("#q-where"), "the closed question does not say so")
+
+    run.lead.reveal_results("first")
+    see_results(check, run, "#q-first-results")
+    state = "quiz-wrong"
+    check.check(state)
+    check.expect(state, t["quiz_wrong"] in page.inner_text("#q-first-verdict"), "the quiz does not say it was wrong")
+
+    run.lead.reveal_results("first", revealed=False)
+    run.lead.check_out("ada", "facilitator")  # a named question: not checked in, no answer
+    page.goto(f"{run.base}/p/{run.token}")
+    state = "question-needs-check-in"
+    check.check(state)
+    check.expect(state, page.locator("input[name='c.first']").count() == 0, "the named question takes an answer")
+    press(page, t["check_in_to_answer"])
+    page.get_by_role("radio", name="Resolution 1325 (2000)").check()
+    press(page, t["answers_submit"])
+    run.lead.reveal_results("first")
+    see_results(check, run, "#q-first-results")
+    state = "quiz-right"
+    check.check(state)
+    check.expect(state, t["quiz_right"] in page.inner_text("#q-first-verdict"), "the quiz does not say it was right")
+
+
+def see_results(check: Checker, run: Run, selector: str) -> None:
+    """The results the facilitator revealed: with the script, without a reload; without, by looking again."""
+    page = check.page
+    if check.variant.script:
+        page.clock.run_for(11_000)
+        page.wait_for_selector(selector, timeout=10_000)
+    else:
+        press(page, check.variant.t["check_results"])
+
+
 def check_out_and_in(check: Checker, run: Run) -> None:
     page, t = check.page, check.variant.t
     run.lead.enter_step("reflect", "write", on=DAY)
@@ -509,6 +624,7 @@ WALK = [
     expired_form_without_cookie,
     check_in_and_answer,
     question_changes_while_writing,
+    questions_to_the_room,
     check_out_and_in,
     dead_ends_lead_back,
 ]
@@ -537,5 +653,5 @@ def test_every_page_state_is_accessible(
                 part(check, run)
         finally:
             browser.close()
-    assert len(check.states) >= 20, check.states
+    assert len(check.states) >= 27, check.states
     assert not check.problems, "\n".join(check.problems)

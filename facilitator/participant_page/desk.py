@@ -3,6 +3,11 @@
 The web app (facilitator.participant_page.web) is a thin client of :class:`Desk`, as the TUI is of
 :class:`~facilitator.live.session.Session`. A desk is not thread-safe: the web app keeps one on one worker thread.
 
+The room's questions (facilitator.questions) are shown and answered here too: :meth:`Desk.questions` says what the
+person's page shows now (the current step's questions, and the course evaluation while it is open), with their
+own answer and, once revealed, the room's results; :meth:`Desk.answer` records a form's answers, all of them or,
+when any is refused, none.
+
 Identification never shows a list of names. A person gives their e-mail (any case) and the personal code from
 the roster, or the code alone. The code is what proves it is them, so knowing a colleague's address does not
 let anyone check them in: the e-mail alone identifies someone without a code only when the workshop turns on
@@ -14,11 +19,13 @@ code is wrong, so the page says nothing about who is on the roster.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import re
 import secrets
 import zoneinfo
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -26,12 +33,15 @@ from facilitator.attendance.intervals import channel
 from facilitator.attendance.roster import Participant
 from facilitator.attendance.roster_import import normalise_code  # one rule for codes, where made and checked
 from facilitator.live.session import Session
+from facilitator.live.state import QuestionStatus
 from facilitator.participant_page import tokens
 from facilitator.participant_page.languages import language_of
 from facilitator.problems import InputError
+from facilitator.questions import answers
+from facilitator.questions.ballots import GivenAnswer
 from facilitator.record.events import EVENT_COLUMNS, Event
 from facilitator.record.store import Store
-from facilitator.script.models import Anonymity, ParticipantPageRules, Programme
+from facilitator.script.models import Anonymity, AskedQuestion, ParticipantPageRules, Programme, QuestionType
 from facilitator.team.roles import CO
 
 ACTOR = "participant-page"
@@ -76,6 +86,97 @@ class Prompt:
         return language_of(self.text)
 
 
+# Why an answer was refused (Desk.answer): the page says each in its own words, at the question concerned.
+UNKNOWN_QUESTION = "unknown"  # no such question in the workshop (a page from before the script changed)
+CLOSED = "closed"  # the question takes no answers now
+REVEALED = "revealed"  # a quiz whose right answer has been shown takes no more answers
+NEEDS_CHECK_IN = "check-in"  # a named question, and the person is not checked in here today
+NOT_AN_OPTION = "not-an-option"  # a choice that is not among the question's options
+ONE_ONLY = "one-only"  # several choices where one is asked for
+OUT_OF_RANGE = "value"  # not a whole number within the scale
+TOO_LONG = "too-long"  # a comment over facilitator.questions.answers.MAX_TEXT
+CANNOT_WITHDRAW = "withdraw"  # an answer given before, sent back empty: the record keeps answers, never removes them
+NOTHING = "nothing"  # the form was sent with no answer at all
+REFUSED = "refused"  # anything else the core refuses
+WHOLE = re.compile(r"-?[0-9]{1,3}")  # a scale's value as typed (0 to 10): plain digits, as int() takes others too
+
+
+@dataclass(frozen=True)
+class SentAnswer:
+    """What a form sent for one question, as typed: option ids, a scale's number, a comment and its consent."""
+
+    choices: tuple[str, ...] = ()
+    value: str = ""
+    text: str = ""
+    consent: bool = False
+
+    def empty_for(self, asked: AskedQuestion) -> bool:
+        """Whether nothing was given in the question's own field (a field of another type counts for nothing)."""
+        kind = asked.question.type
+        if kind is QuestionType.SCALE:
+            return not self.value.strip()
+        if kind is QuestionType.TEXT:
+            return not self.text.strip()
+        return not self.choices
+
+
+@dataclass(frozen=True)
+class Results:
+    """The room's answers to a question, once revealed: everyone's, from every location."""
+
+    answered: int
+    counts: Mapping[str, int]  # by option id, or by a scale's value as text
+    mean: float | None  # a scale's
+
+
+@dataclass(frozen=True)
+class ShownQuestion:
+    """One question as the person's page shows it now."""
+
+    asked: AskedQuestion
+    status: QuestionStatus
+    mine: GivenAnswer | None  # this person's (or, anonymous, this phone's ballot's) latest answer
+    checked_in: bool  # checked in here today: what a named question needs
+    results: Results | None  # None until a facilitator reveals them
+
+    @property
+    def key(self) -> str:
+        return self.asked.key
+
+    @property
+    def revealed(self) -> bool:
+        return self.status.revealed
+
+    @property
+    def takes_answers(self) -> bool:
+        """Open, and not a quiz whose right answer is shown (an answer changed after that would score)."""
+        return self.status.open and not (self.revealed and self.asked.question.type is QuestionType.QUIZ)
+
+    @property
+    def needs_check_in(self) -> bool:
+        return self.takes_answers and self.asked.named and not self.checked_in
+
+    @property
+    def answerable(self) -> bool:
+        return self.takes_answers and not self.needs_check_in
+
+    @property
+    def right(self) -> bool | None:
+        """For a quiz this person answered, whether they chose exactly the right options; else None."""
+        question = self.asked.question
+        if question.type is not QuestionType.QUIZ or self.mine is None:
+            return None
+        return set(self.mine.choices) == set(question.correct)
+
+
+@dataclass(frozen=True)
+class Answered:
+    """What :meth:`Desk.answer` did: the questions whose answer it recorded, or why it recorded none."""
+
+    recorded: tuple[str, ...] = ()
+    problems: Mapping[str, str] = field(default_factory=dict)  # by question key; empty when recorded
+
+
 class Batch:
     """Where the participant page's session writes (its :class:`~facilitator.live.session.Outbox`): inside
     :meth:`batch`, the commands' events are committed together in one transaction.
@@ -112,6 +213,15 @@ class Batch:
                 self.flush()
         finally:
             self._pending = None
+
+    def savepoint(self) -> int | None:
+        """Where the batch stands now, for :meth:`rollback` (None outside a batch: writes are committed at once)."""
+        return len(self._pending) if self._pending is not None else None
+
+    def rollback(self, savepoint: int | None) -> None:
+        """Drop what was appended since ``savepoint``: a command of several writes that failed half-way."""
+        if savepoint is not None and self._pending is not None:
+            del self._pending[savepoint:]
 
     def flush(self) -> list[Event]:
         """Commit what the batch holds so far (all of it, or none) and fold it in."""
@@ -365,6 +475,125 @@ class Desk:
         row = self.store.conn.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?", (event_id,)).fetchone()
         return Event.from_row(row) if row else None
 
+    # -- questions ----------------------------------------------------------------------------------------
+
+    def _shown(self) -> list[tuple[AskedQuestion, QuestionStatus]]:
+        """The questions a page shows now: the current step's, open or closed (never opened: not shown), then
+        the course evaluation's while it is open, wherever the run is; each in the script's order."""
+        state = self.session.state
+        current = state.current
+        here = self.programme.asked_in(current.exercise.id, current.step.id) if current is not None else ()
+        shown = [asked for asked in here if asked.key in state.questions]
+        keys = {asked.key for asked in shown}
+        for asked in self.programme.asked:
+            status = state.questions.get(asked.key)
+            if asked.evaluation and asked.key not in keys and status is not None and status.open:
+                shown.append(asked)
+        shown.sort(key=lambda asked: asked.evaluation)  # stable: the step's first, then the evaluation's
+        return [(asked, state.questions[asked.key]) for asked in shown]
+
+    def _mine(self, asked: AskedQuestion, participant_id: str, ballot: str | None) -> GivenAnswer | None:
+        """This person's answer: by their id for a named question, by the phone's ballot for an anonymous one."""
+        respondent = participant_id if asked.named else ballot
+        return self.session.ballots.answers(asked.key).get(respondent) if respondent else None
+
+    def _results(self, asked: AskedQuestion) -> Results:
+        given = self.session.ballots.answers(asked.key).values()
+        values = [answer.value for answer in given if answer.value is not None]
+        mean = sum(values) / len(values) if values and asked.question.type is QuestionType.SCALE else None
+        return Results(len(given), dict(self.session.ballots.tally(asked.key)), mean)
+
+    def questions(self, grant: tokens.Grant, participant_id: str, ballot: str | None) -> tuple[ShownQuestion, ...]:
+        """What the person's page shows of the room's questions now, with their own answers and revealed results."""
+        self.refresh()
+        checked_in = self.checked_in(grant, participant_id) is not None
+        return tuple(
+            ShownQuestion(
+                asked,
+                status,
+                self._mine(asked, participant_id, ballot),
+                checked_in,
+                self._results(asked) if status.revealed else None,
+            )
+            for asked, status in self._shown()
+        )
+
+    def questions_version(self) -> str:
+        """A fingerprint of what every page's questions are (which, open or closed, revealed or not), so that the
+        page's script knows when to fetch them again; "" when there are none. The answers coming in do not
+        change it: a room of phones fetches its page again when a facilitator acts, not at every answer."""
+        self.refresh()
+        parts = [f"{asked.key}:{status.open:d}:{status.revealed:d}" for asked, status in self._shown()]
+        return _fingerprint(parts)
+
+    def results_version(self) -> str:
+        """A fingerprint of the results the pages show (the revealed questions' counts): it changes as answers come
+        in, and the page's script fetches them again now and then, not at every answer; "" when none are shown."""
+        self.refresh()
+        ballots = self.session.ballots
+        parts = [
+            f"{asked.key}:{ballots.count(asked.key)}:{sorted(ballots.tally(asked.key).items())}"
+            for asked, status in self._shown()
+            if status.revealed
+        ]
+        return _fingerprint(parts)
+
+    def answer(
+        self, grant: tokens.Grant, participant_id: str, ballot: str | None, sent: Mapping[str, SentAnswer]
+    ) -> Answered:
+        """Record one form's answers: every question's whose answer changed, or none when any is refused.
+
+        A named question (every knowledge check's) takes the participant's id and needs them checked in here
+        today; an anonymous one takes the phone's ballot id and stores no participant id. An answer sent again
+        unchanged is not written again; an empty field leaves a question unanswered, but cannot take back an
+        answer given before. Why each refused answer was refused is in ``problems`` (this module's constants).
+        """
+        self.refresh()
+        by_key = self.programme.asked_by_key
+        checked_in = self.checked_in(grant, participant_id) is not None
+        problems: dict[str, str] = {}
+        changes: list[tuple[AskedQuestion, str, answers.Answer, bool]] = []
+        for key, given in sent.items():
+            asked = by_key.get(key)
+            if asked is None:
+                problems[key] = UNKNOWN_QUESTION
+                continue
+            respondent = participant_id if asked.named else ballot
+            status = self.session.state.questions.get(key)
+            mine = self._mine(asked, participant_id, ballot)
+            shown = ShownQuestion(asked, status, mine, checked_in, None) if status is not None else None
+            problem, checked = _check(asked, given, shown, mine)
+            if problem is not None:
+                problems[key] = problem
+            elif checked is not None and respondent:
+                changes.append((asked, respondent, checked, given.consent))
+            elif checked is not None:
+                problems[key] = REFUSED  # an anonymous answer without a ballot: the page always gives one
+        if not problems and sent and all(sent[key].empty_for(by_key[key]) for key in sent):
+            problems[next(iter(sent))] = NOTHING
+        if problems:
+            return Answered(problems=problems)
+        savepoint = self.batch.savepoint()
+        for asked, respondent, checked, consent in changes:
+            try:
+                self.session.answer(
+                    asked.key,
+                    respondent=respondent,
+                    participant=participant_id if asked.named else None,
+                    location=grant.location,
+                    choices=checked.choices,
+                    value=checked.value,
+                    text=checked.text,
+                    consent=consent,
+                    source=SOURCE,
+                )
+            except InputError:
+                # Another process closed the question (or checked the person out) a moment ago: none of the form.
+                self.batch.rollback(savepoint)
+                status = self.session.state.questions.get(asked.key)
+                return Answered(problems={asked.key: CLOSED if status is None or not status.open else REFUSED})
+        return Answered(recorded=tuple(asked.key for asked, *_ in changes))
+
     # -- requests to be added -----------------------------------------------------------------------------
 
     def request_to_join(
@@ -390,6 +619,67 @@ class PromptChanged(InputError):
     def __init__(self, now: Prompt) -> None:
         super().__init__("prompt: the question has changed since the page was loaded")
         self.now = now
+
+
+def _fingerprint(parts: list[str]) -> str:
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16] if parts else ""
+
+
+def _whole(typed: str) -> int | None:
+    """A scale's value as typed: a whole number in plain digits (int() would also take "1_0" or "٣"), or None."""
+    typed = typed.strip()
+    return int(typed) if WHOLE.fullmatch(typed) else None
+
+
+def same_answer(asked: AskedQuestion, given: SentAnswer, mine: GivenAnswer) -> bool:
+    """Whether ``given`` is the answer recorded already (sent again from a page that showed it chosen)."""
+    kind = asked.question.type
+    if kind is QuestionType.SCALE:
+        return _whole(given.value) == mine.value
+    if kind is QuestionType.TEXT:
+        return given.text.strip() == (mine.text or "") and given.consent == mine.consent
+    return set(given.choices) == set(mine.choices)
+
+
+def _check(
+    asked: AskedQuestion, given: SentAnswer, shown: ShownQuestion | None, mine: GivenAnswer | None
+) -> tuple[str | None, answers.Answer | None]:
+    """Why ``given`` cannot be recorded (a problem of this module), or the answer to write (None: nothing to write)."""
+    if given.empty_for(asked):
+        # Left empty: unanswered, unless it was answered before, as the record never takes an answer back.
+        taken_back = mine is not None and shown is not None and shown.answerable
+        return (CANNOT_WITHDRAW if taken_back else None), None
+    if mine is not None and same_answer(asked, given, mine):
+        return None, None
+    if shown is None or not shown.status.open:
+        problem: str | None = CLOSED
+    elif not shown.takes_answers:
+        problem = REVEALED
+    elif shown.needs_check_in:
+        problem = NEEDS_CHECK_IN
+    else:
+        problem = _content_problem(asked, given)
+    if problem is not None:
+        return problem, None
+    try:
+        return None, answers.check(asked, choices=given.choices, value=_whole(given.value), text=given.text)
+    except InputError:
+        return REFUSED, None
+
+
+def _content_problem(asked: AskedQuestion, given: SentAnswer) -> str | None:
+    """What is wrong with the answer itself: a choice that is no option, too many, a number off the scale, a
+    comment too long; None when nothing is (facilitator.questions.answers.check has the last word)."""
+    question = asked.question
+    if question.type is QuestionType.SCALE:
+        value = _whole(given.value)
+        assert question.scale is not None  # the script's rule: a scale question has its scale
+        return None if value is not None and question.scale.min <= value <= question.scale.max else OUT_OF_RANGE
+    if question.type is QuestionType.TEXT:
+        return TOO_LONG if len(given.text.strip()) > answers.MAX_TEXT else None
+    if not set(given.choices) <= {option.id for option in question.options}:
+        return NOT_AN_OPTION
+    return ONE_ONLY if len(set(given.choices)) > 1 and not question.several else None
 
 
 def day_end(programme: Programme, on: date) -> datetime:

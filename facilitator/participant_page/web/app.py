@@ -1,9 +1,12 @@
 """The participant page's routes (Starlette), on one :class:`~facilitator.participant_page.desk.Desk` on one thread.
 
 Routes: ``/`` (type the code from the screen), ``/p/{token}`` (identify, then check-in state, the current
-prompt and a reflection form), ``POST /p/{token}/identify | check-in | check-out | reflect | join-request
-| forget``, ``/p/{token}/now.json`` (the current prompt, for the page's optional script), ``/healthz``,
-``/static/...``.
+prompt and a reflection form, the room's questions and their answer form), ``POST /p/{token}/identify |
+check-in | check-out | reflect | answer | join-request | forget``, ``/p/{token}/now.json`` (the current prompt
+and fingerprints of the questions and their results, for the page's optional script), ``/healthz``, ``/static/...``.
+
+An anonymous question's answers are filed under the phone's ballot id, a random id in a cookie of its own
+(``fb``: signed, HttpOnly, SameSite=Lax, Secure over https), never under anything that says who answered.
 
 Nothing personal goes in a URL: the token names a location and a day, never a person; who the participant
 is lives in a signed cookie, good for the links of one location, one day, and until the person signs out.
@@ -19,12 +22,13 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from concurrent.futures import Future
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import jinja2
 from starlette.applications import Starlette
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -32,10 +36,24 @@ from starlette.staticfiles import StaticFiles
 
 from facilitator.live.session import MAX_REFLECTION_CHARS
 from facilitator.participant_page import tokens
-from facilitator.participant_page.desk import Desk, Prompt, PromptChanged, day_end
+from facilitator.participant_page.desk import (
+    CLOSED,
+    NEEDS_CHECK_IN,
+    REVEALED,
+    UNKNOWN_QUESTION,
+    Answered,
+    Desk,
+    Prompt,
+    PromptChanged,
+    SentAnswer,
+    ShownQuestion,
+    day_end,
+)
 from facilitator.participant_page.languages import language_of
-from facilitator.participant_page.web import catalogue
+from facilitator.participant_page.web import catalogue, question_views
 from facilitator.participant_page.web.security import (
+    BALLOT_COOKIE,
+    BALLOT_MAX_AGE,
     BODY_LIMIT,
     COOKIE,
     ASGIApp,
@@ -49,6 +67,7 @@ from facilitator.participant_page.web.security import (
     TrustedProxies,
     Visitor,
     is_submission_id,
+    new_ballot,
     new_nonce,
     new_submission_id,
     retry_after,
@@ -62,6 +81,10 @@ T = TypeVar("T")
 CODE_ONLY = "code alone"  # the one key of the code-only bucket
 HERE = Path(__file__).resolve().parent
 MAX_FIELDS = 12
+# The answer form carries every question shown: up to 30 of the evaluation's and the step's, each with its key
+# and up to 12 options (the body's 16 KB bound it all the same).
+MAX_ANSWER_FIELDS = 500
+MAX_QUESTIONS_SENT = 60
 # A room behind one address may mistype thirty times at once, then once every five seconds: trying the
 # codes of a roster one by one would take years.
 FAILED_IDENTIFICATIONS = (0.2, 30.0)
@@ -85,6 +108,7 @@ class Alert:
     message: str
     field: str = ""
     is_error: bool = True  # False: nothing was wrong with what they did (the question moved on, the link rotated)
+    items: tuple[tuple[str, str], ...] = ()  # several problems: each message and the field it leads to
 
 
 @dataclass(frozen=True)
@@ -93,7 +117,8 @@ class Kept:
 
     The identify page uses ``error``/``failed`` (its form), ``request_*`` (the request to be added) and shows
     ``text`` as a draft not sent; the participant's page uses ``alert``, ``text_error``, ``text`` and
-    ``answering`` (the question the text was written for).
+    ``answering`` (the question the text was written for), and for the room's questions ``answers`` (what the
+    answer form sent, by question) and ``problems`` (why the desk refused them).
     """
 
     error: str | None = None
@@ -107,9 +132,45 @@ class Kept:
     text_error: str | None = None
     text: str = ""
     answering: str | None = None
+    answers: Mapping[str, SentAnswer] = field(default_factory=dict)
+    problems: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def draft(self) -> str:
+        """The text not sent, for a page that has no form to put it back in: a reflection's, or the comments."""
+        return self.text or answers_draft(self.answers)
 
 
 NOTHING_KEPT = Kept()
+
+
+def answers_draft(sent: Mapping[str, SentAnswer]) -> str:
+    return "\n\n".join(answer.text.strip() for answer in sent.values() if answer.text.strip())
+
+
+def sent_answers(form: FormData) -> dict[str, SentAnswer]:
+    """What an answer form sent, by question key: ``q`` names each question on the form (so that one left
+    unanswered is known), ``c.KEY`` its chosen options, ``v.KEY`` a scale's number, ``t.KEY`` a comment and
+    ``k.KEY`` the consent to quote it. Anything else is ignored; whatever it holds, the desk checks it."""
+    keys: dict[str, None] = {}
+    for name, item in form.multi_items():
+        if not isinstance(item, str):
+            continue
+        if name == "q":
+            keys.setdefault(item)
+        elif name[:2] in ("c.", "v.", "t.", "k."):
+            keys.setdefault(name[2:])
+    found = {}
+    for key in list(keys)[:MAX_QUESTIONS_SENT]:
+        choices = dict.fromkeys(choice for choice in form.getlist(f"c.{key}") if isinstance(choice, str))
+        value, text, consent = (form.get(f"{prefix}.{key}") for prefix in ("v", "t", "k"))
+        found[key] = SentAnswer(
+            tuple(choices),
+            value if isinstance(value, str) else "",
+            text if isinstance(text, str) else "",
+            consent == "1",
+        )
+    return found
 
 
 def draft_outlived_its_question(kept: Kept, prompt: Prompt) -> bool:
@@ -127,6 +188,9 @@ def kept_after_expiry(action: str, fields: dict[str, str], t: Mapping[str, str])
     if action == "join-request":
         name, email = fields.get("name", "")[:200], fields.get("email", "")[:254]
         return Kept(request_error=expired, alert=alert, request_name=name, request_email=email)
+    if action == "answer":
+        # The answers themselves are read by the caller, from the whole form (facilitator.participant_page.web.app).
+        return Kept(error=expired, alert=Alert(t["error_summary_title"], expired))
     if action != "reflect":
         return Kept(error=expired, alert=alert)
     # Signed out meanwhile, the identify page comes back: it says why the text is there, not sent.
@@ -313,6 +377,23 @@ class ParticipantPage:
             secure=request.url.scheme == "https",
         )
 
+    def ballot_of(self, request: Request) -> str | None:
+        """The phone's ballot id for anonymous questions, from its cookie, when this page signed it."""
+        return self.jar.read_ballot(request.cookies.get(BALLOT_COOKIE))
+
+    def set_ballot(self, request: Request, response: Response, ballot: str) -> None:
+        """Give the phone its ballot id: Lax, not Strict, as it says nothing about who the person is and must
+        survive a link followed from elsewhere; HttpOnly, so no script reads it; Secure over https."""
+        response.set_cookie(
+            BALLOT_COOKIE,
+            self.jar.sign_ballot(ballot),
+            max_age=BALLOT_MAX_AGE,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
+
     def message(
         self,
         request: Request,
@@ -396,15 +477,18 @@ class ParticipantPage:
             return None
         return visitor.participant
 
-    def back(self, request: Request, token: str, done: str | None = None) -> Response:
+    def back(self, request: Request, token: str, done: str | None = None, *, at: str = "") -> Response:
+        """To the page again (303), saying what was ``done``; ``at``: the part of the page to show (its id)."""
         query = f"?lang={self.language(request)}" + (f"&done={done}" if done else "")
-        return RedirectResponse(f"/p/{token}{query}", status_code=303)
+        return RedirectResponse(f"/p/{token}{query}" + (f"#{at}" if at else ""), status_code=303)
 
-    async def checked_form(self, request: Request) -> tuple[dict[str, str], Visitor] | Response:
+    async def checked_form(
+        self, request: Request, max_fields: int = MAX_FIELDS
+    ) -> tuple[dict[str, str], Visitor] | Response:
         """The POSTed form, once its CSRF token matches the cookie; else the refusal to send."""
         visitor = self.visitor_of(request)
         try:
-            form = await request.form(max_files=0, max_fields=MAX_FIELDS)
+            form = await request.form(max_files=0, max_fields=max_fields)
         except Exception:  # malformed or too many fields: python-multipart's errors vary by version
             return PlainTextResponse("Bad form", status_code=400)
         fields = {key: value for key, value in form.items() if isinstance(value, str)}
@@ -428,7 +512,10 @@ class ParticipantPage:
         if token is None:  # the front door's form
             return self.front_door_refused(request, visitor, t["form_expired"], 403, fields)
         action = request.url.path.rsplit("/", 1)[-1]
-        return await self.show(request, token, visitor, status=403, kept=kept_after_expiry(action, fields, t))
+        kept = kept_after_expiry(action, fields, t)
+        if action == "answer":
+            kept = replace(kept, answers=sent_answers(await request.form()))  # the form as read already
+        return await self.show(request, token, visitor, status=403, kept=kept)
 
     def submission(self, fields: dict[str, str]) -> str | None:
         sid = fields.get("sid")
@@ -470,7 +557,7 @@ class ParticipantPage:
         return RedirectResponse(f"/p/{code}?lang={self.language(request)}", status_code=303)
 
     def participant_context(
-        self, desk: Desk, grant: tokens.Grant, participant_id: str, lang: str, kept: Kept
+        self, desk: Desk, grant: tokens.Grant, participant_id: str, lang: str, kept: Kept, *, ballot: str | None
     ) -> dict[str, Any] | None:
         person = desk.participant(participant_id)
         if person is None:
@@ -490,6 +577,7 @@ class ParticipantPage:
             message = t["prompt_changed_kept"] if prompt.text is not None else t["kept_no_prompt"]
             alert = Alert(t["not_sent_title"], message, field, is_error=False)
             written_for = desk.question_of(kept.answering or "")
+        evaluation = desk.programme.workshop.evaluation
         return {
             "location": desk.location_name(grant.location),
             "name": person.name,
@@ -501,6 +589,10 @@ class ParticipantPage:
             "alert": alert,
             "written_for": written_for,
             "written_for_language": language_of(written_for),
+            "shown": desk.questions(grant, participant_id, ballot),
+            "evaluation_title": evaluation.title if evaluation is not None else None,
+            "questions_version": desk.questions_version(),
+            "results_version": desk.results_version(),
         }
 
     async def show(
@@ -512,22 +604,25 @@ class ParticipantPage:
         status: int = 200,
         grant: tokens.Grant | None = None,
         kept: Kept = NOTHING_KEPT,
+        ballot: str | None = None,
     ) -> Response:
         """The page for ``token``: the participant's own page once identified, else the identify form; with what
-        a refused or interrupted form gives back (``kept``)."""
+        a refused or interrupted form gives back (``kept``). ``ballot``: the phone's, when just made (else its
+        cookie's)."""
         lang = self.language(request)
+        ballot = ballot or self.ballot_of(request)
 
         def work(desk: Desk) -> tuple[tokens.Grant | None, dict[str, Any] | None, str, bool, str | None]:
             found = grant or desk.grant(token)
             if found is None:
                 return None, None, "", False, self.own_token(desk, visitor)
             who = self.identified(desk, visitor, found)
-            context = self.participant_context(desk, found, who, lang, kept) if who is not None else None
+            context = self.participant_context(desk, found, who, lang, kept, ballot=ballot) if who is not None else None
             return found, context, desk.location_name(found.location), desk.rules.email_only, None
 
         found, context, location, email_only, fresh = await self.desks.run(work)
         if found is None:
-            return self.invalid_link_page(request, visitor, fresh, kept.text)
+            return self.invalid_link_page(request, visitor, fresh, kept.draft)
         if context is None:
             return self.identify_page(
                 request,
@@ -538,7 +633,9 @@ class ParticipantPage:
                 email_only=email_only,
                 kept=kept,
             )
-        return self.participant_page(request, visitor=visitor, token=token, status=status, context=context, kept=kept)
+        return self.participant_page(
+            request, visitor=visitor, token=token, status=status, context=context, kept=kept, ballot=ballot
+        )
 
     def identify_page(
         self,
@@ -574,7 +671,7 @@ class ParticipantPage:
             request_failed=kept.request_failed,
             request_name=kept.request_name,
             request_email=kept.request_email,
-            draft=kept.text,
+            draft=kept.draft,
             request_sent=request_sent,
         )
 
@@ -587,9 +684,21 @@ class ParticipantPage:
         status: int,
         context: dict[str, Any],
         kept: Kept,
+        ballot: str | None = None,
     ) -> Response:
         t = self.t(request)
+        lang = self.language(request)
         done = request.query_params.get("done")
+        shown: tuple[ShownQuestion, ...] = context.pop("shown")
+        groups = question_views.groups(shown, kept.answers, kept.problems, context.pop("evaluation_title"), lang)
+        if kept.problems:  # nothing was recorded: every refused answer in the summary, each leading to its question
+            items = question_views.summary_items(groups, kept.problems, t)
+            first = items[0][1] if items else ""
+            context["alert"] = Alert(t["error_summary_title"], t["answers_not_recorded"], first, items=items)
+        answers_sent = done == "answers" and not kept.problems
+        prompt: Prompt = context["prompt"]
+        # Without a reflection prompt (or a draft kept for one), the questions are the page's main content.
+        with_prompt = prompt.text is not None or bool(kept.text.strip()) or not groups
         checkin, checkout = context.pop("checkin"), context.pop("checkout")
         status_line = left_line = None
         state = t["state_not_checked_in"]
@@ -606,7 +715,9 @@ class ParticipantPage:
             state = alert.title
         elif sent:
             state = t["state_sent"]
-        return self.render(
+        elif answers_sent:
+            state = t["state_answers_sent"]
+        response = self.render(
             request,
             "participant.html",
             visitor,
@@ -623,8 +734,17 @@ class ParticipantPage:
             text=kept.text,
             max_chars=MAX_REFLECTION_CHARS,
             poll=f"/p/{token}/now.json",
+            groups=groups,
+            answer_form=any(question.form for group in groups for question in group.questions),
+            needs_check_in=any(question.needs_check_in for question in shown),
+            answers_sent=answers_sent,
+            with_prompt=with_prompt,
+            questions_level=2 if with_prompt else 1,
             **context,
         )
+        if ballot is None and any(question.answerable and not question.asked.named for question in shown):
+            self.set_ballot(request, response, new_ballot())  # the phone's, before its first anonymous answer
+        return response
 
     async def page(self, request: Request) -> Response:
         return await self.show(request, request.path_params["token"], self.visitor_of(request))
@@ -636,7 +756,13 @@ class ParticipantPage:
             if desk.grant(token) is None:
                 return None
             prompt = desk.prompt()
-            return {"key": prompt.key, "text": prompt.text, "anonymity": str(prompt.anonymity)}
+            return {
+                "key": prompt.key,
+                "text": prompt.text,
+                "anonymity": str(prompt.anonymity),
+                "questions": desk.questions_version(),
+                "results": desk.results_version(),
+            }
 
         found = await self.desks.run(work)
         if found is None:
@@ -722,7 +848,9 @@ class ParticipantPage:
         done, fresh = await self.desks.run(work)
         if done is None:
             return self.invalid_link_page(request, visitor, fresh)
-        return self.back(request, token, "checkin" if done else None)
+        # Checked in to answer a question by name: back where that question is.
+        at = "questions" if fields.get("then") == "questions" else ""
+        return self.back(request, token, "checkin" if done else None, at=at)
 
     async def check_out(self, request: Request) -> Response:
         """The "I'm leaving" button: the check-in route's rules (CSRF, identity, submission id), the other way."""
@@ -831,6 +959,81 @@ class ParticipantPage:
         refused = replace(kept, text_error=error, alert=Alert(t["error_summary_title"], error, "text"))
         return await self.show(request, token, visitor, status=400, kept=refused)
 
+    async def answer(self, request: Request) -> Response:
+        """Answers to the room's questions, or (``intent=refresh``) only a look for new questions and results.
+
+        The desk records every answer of the form or, when any is refused, none; a refused or interrupted form
+        comes back with what was chosen and typed, each problem at its question and in the summary at the top.
+        """
+        token = request.path_params["token"]
+        checked = await self.checked_form(request, MAX_ANSWER_FIELDS)
+        if isinstance(checked, Response):
+            return checked
+        fields, visitor = checked
+        sent = sent_answers(await request.form())  # the form checked_form read, with every value of each name
+        refreshing = fields.get("intent") == "refresh"
+        ballot = self.ballot_of(request)
+        made = None
+        if ballot is None:
+            ballot = made = new_ballot()  # never from who the person is: a phone without one gets a new one
+
+        def work(desk: Desk) -> tuple[str, Answered | None, str | None]:
+            grant, who = self.on_link(desk, token, visitor)
+            if grant is None:
+                return "invalid", None, self.own_token(desk, visitor)
+            if who is None:
+                return "anonymous", None, None
+            if refreshing:
+                return "refresh", None, None
+            return "done", desk.answer(grant, who, ballot, sent), None
+
+        outcome, answered, fresh = await self.desks.run(work)
+        kept = Kept(answers=sent)
+        if outcome == "done" and answered is not None and not answered.problems:
+            response = self.back(request, token, "answers", at="questions")
+        elif outcome in ("done", "refresh"):
+            problems = answered.problems if answered is not None else {}
+            # The room moved on (closed, shown, no longer asked, checked out): a conflict, not a mistake in the form.
+            moved_on = all(
+                problem in (CLOSED, REVEALED, UNKNOWN_QUESTION, NEEDS_CHECK_IN) for problem in problems.values()
+            )
+            status = 200 if not problems else 409 if moved_on else 400
+            response = await self.show(
+                request, token, visitor, status=status, kept=replace(kept, problems=problems), ballot=ballot
+            )
+        else:
+            response = await self.not_answered(
+                request, visitor, token, outcome=outcome, fresh=fresh, kept=kept, ballot=ballot
+            )
+        if made is not None:
+            self.set_ballot(request, response, made)
+        return response
+
+    async def not_answered(
+        self,
+        request: Request,
+        visitor: Visitor,
+        token: str,
+        *,
+        outcome: str,
+        fresh: str | None,
+        kept: Kept,
+        ballot: str,
+    ) -> Response:
+        """The answer form on a link that no longer works (``invalid``), or from a phone signed out meanwhile
+        (``anonymous``): nothing recorded, and what was typed comes back on the page that can take it."""
+        t = self.t(request)
+        if outcome == "invalid":
+            if fresh is None:
+                return self.invalid_link_page(request, visitor, None, kept.draft)
+            renewed = Alert(t["answers_not_sent_title"], t["answers_link_renewed"], is_error=False)
+            return await self.show(
+                request, fresh, visitor, status=409, kept=replace(kept, alert=renewed), ballot=ballot
+            )
+        if not kept.draft:
+            return self.back(request, token)
+        return await self.show(request, token, visitor, status=409, kept=replace(kept, error=t["signed_out_kept"]))
+
     async def join_request(self, request: Request) -> Response:
         token = request.path_params["token"]
         checked = await self.checked_form(request)
@@ -884,6 +1087,9 @@ class ParticipantPage:
         await self.desks.run(work)
         response = self.back(request, token)
         self.set_cookie(request, response, Visitor(new_nonce()))
+        # Whoever signs in next on this phone is given a ballot of their own: they never see, or replace, the
+        # anonymous answers of the person who signed out.
+        response.delete_cookie(BALLOT_COOKIE, path="/", httponly=True, samesite="lax")
         return response
 
     async def healthz(self, request: Request) -> Response:
@@ -958,6 +1164,7 @@ def create_app(
         Route("/p/{token}/check-in", page.check_in, methods=["POST"]),
         Route("/p/{token}/check-out", page.check_out, methods=["POST"]),
         Route("/p/{token}/reflect", page.reflect, methods=["POST"]),
+        Route("/p/{token}/answer", page.answer, methods=["POST"]),
         Route("/p/{token}/join-request", page.join_request, methods=["POST"]),
         Route("/p/{token}/forget", page.forget, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

@@ -105,6 +105,62 @@ EN: Mapping[str, str] = {
     "try_again": "Try again",
     "not_found_heading": "Page not found",
     "not_found_body": "There is nothing at this address.",
+    # The room's questions (polls, quizzes, scales, comments, the course evaluation)
+    "questions_heading": "Questions",
+    "answers_submit": "Send my answers",
+    "answers_not_sent_title": "Your answers were not recorded",
+    "check_results": "Check for new questions and results",
+    "answers_sent": "Thank you: your answers are recorded.",
+    "state_answers_sent": "Answers recorded",
+    "answer_recorded": "Your answer is recorded; you can change it until the question closes.",
+    "your_answer": "Your answer: {answer}",
+    "question_closed": "This question is closed: it takes no more answers.",
+    "question_revealed_closed": "The right answer has been shown, so this question takes no more answers.",
+    "needs_check_in": "Some questions are answered with your name, so you need to be checked in here to answer them.",
+    "needs_check_in_question": "This question is answered with your name: check in to answer it.",
+    "check_in_to_answer": "Check in to answer",
+    "hint_one": "Choose one answer.",
+    "hint_many": "Choose all that apply.",
+    "hint_scale": "Choose a number from {min} to {max}.",
+    "hint_text": "At most {limit} characters.",
+    "scale_end": "{value} ({meaning})",
+    "comment_consent_anonymous": "The organisers may quote my comment (it is recorded without my name).",
+    "comment_consent_named": "The organisers may quote my comment (it is recorded with my name).",
+    "results_heading": "Results",
+    "results_answered": "Answers: {count}",
+    "results_none": "Nobody has answered yet.",
+    "result_figures": "{count} ({share})",
+    "percent": "{value}%",
+    "results_several": "Each person could choose several answers, so the shares add up to more than 100%.",
+    "results_mean": "Average: {mean}",
+    "results_text_note": "The comments are read by the organisers and are not shown here.",
+    "right_answer": "Right answer",
+    "your_choice": "Your answer",
+    "quiz_right": "Your answer is right.",
+    "quiz_wrong": "Your answer is not right.",
+    "quiz_unanswered": "You did not answer this question.",
+    "quiz_correct_one": "The right answer: {answers}.",
+    "quiz_correct_many": "The right answers: {answers}.",
+    "list_separator": "; ",
+    "answers_not_recorded": "Nothing was recorded. Check these answers and send them again:",
+    "answer_problem": "{question} — {problem}",
+    "answer_closed": "This question closed before your answer arrived, so it was not recorded.",
+    "answer_revealed": "The right answer to this question has been shown, so it takes no more answers.",
+    "answer_unknown": "One of the questions is no longer asked.",
+    "answer_check_in": "This question is answered with your name: check in first, then send your answer.",
+    "answer_not_an_option": "That answer is not one of this question’s options. Choose one of those shown.",
+    "answer_one_only": "Choose only one answer.",
+    "answer_value": "Choose a number from {min} to {max}.",
+    "answer_too_long": "Your comment is too long: at most {limit} characters.",
+    "answer_withdraw": "An answer cannot be taken back: choose another one, or keep the one you gave.",
+    "answer_nothing": "Choose or write an answer before sending.",
+    "answer_refused": "This answer could not be recorded. Check it and send it again.",
+    "answers_link_renewed": (
+        "The page’s link had expired, so your answers were not recorded. They are kept below: send them again."
+    ),
+    "live_new_question": "A new question is open.",
+    "live_results": "Results are shown.",
+    "live_closed": "A question has closed.",
 }
 
 FR: Mapping[str, str] = {
@@ -223,6 +279,86 @@ FR: Mapping[str, str] = {
     "try_again": "Réessayer",
     "not_found_heading": "Page introuvable",
     "not_found_body": "Il n’y a rien à cette adresse.",
+    # Les questions posées à la salle (sondages, quiz, échelles, commentaires, évaluation de la formation)
+    "questions_heading": "Questions",
+    "answers_submit": "Envoyer mes réponses",
+    "answers_not_sent_title": "Vos réponses n’ont pas été enregistrées",
+    "check_results": "Voir s’il y a de nouvelles questions ou des résultats",
+    "answers_sent": f"Merci{NBSP}: vos réponses sont enregistrées.",
+    "state_answers_sent": "Réponses enregistrées",
+    "answer_recorded": (
+        f"Votre réponse est enregistrée{NNBSP}; vous pouvez la modifier jusqu’à la clôture de la question."
+    ),
+    "your_answer": f"Votre réponse{NBSP}: {{answer}}",
+    "question_closed": f"Cette question est close{NBSP}: elle n’accepte plus de réponses.",
+    "question_revealed_closed": (
+        f"La bonne réponse a été affichée{NBSP}: cette question n’accepte donc plus de réponses."
+    ),
+    "needs_check_in": (
+        f"Vous répondez à certaines questions avec votre nom{NBSP}: enregistrez votre présence ici pour y répondre."
+    ),
+    "needs_check_in_question": (
+        f"Vous répondez à cette question avec votre nom{NBSP}: enregistrez votre présence pour y répondre."
+    ),
+    "check_in_to_answer": "Enregistrer ma présence pour répondre",
+    "hint_one": "Choisissez une réponse.",
+    "hint_many": "Choisissez toutes les réponses qui conviennent.",
+    "hint_scale": "Choisissez un nombre de {min} à {max}.",
+    "hint_text": "{limit} caractères au plus.",
+    "scale_end": "{value} ({meaning})",
+    "comment_consent_anonymous": (
+        "L’équipe organisatrice peut citer mon commentaire (il est enregistré sans mon nom)."
+    ),
+    "comment_consent_named": "L’équipe organisatrice peut citer mon commentaire (il est enregistré avec mon nom).",
+    "results_heading": "Résultats",
+    "results_answered": f"Réponses{NBSP}: {{count}}",
+    "results_none": "Personne n’a encore répondu.",
+    "result_figures": "{count} ({share})",
+    "percent": f"{{value}}{NNBSP}%",
+    "results_several": (
+        f"Chaque personne pouvait choisir plusieurs réponses{NBSP}: le total des parts dépasse donc 100{NNBSP}%."
+    ),
+    "results_mean": f"Moyenne{NBSP}: {{mean}}",
+    "results_text_note": "Les commentaires sont lus par l’équipe organisatrice et ne sont pas affichés ici.",
+    "right_answer": "Bonne réponse",
+    "your_choice": "Votre réponse",
+    "quiz_right": "Votre réponse est juste.",
+    "quiz_wrong": "Votre réponse n’est pas juste.",
+    "quiz_unanswered": "Vous n’avez pas répondu à cette question.",
+    "quiz_correct_one": f"La bonne réponse{NBSP}: {{answers}}.",
+    "quiz_correct_many": f"Les bonnes réponses{NBSP}: {{answers}}.",
+    "list_separator": f"{NNBSP}; ",
+    "answers_not_recorded": f"Rien n’a été enregistré. Vérifiez ces réponses et envoyez-les de nouveau{NBSP}:",
+    "answer_problem": "{question} — {problem}",
+    "answer_closed": (
+        f"Cette question a été close avant l’arrivée de votre réponse{NBSP}: celle-ci n’a donc pas été enregistrée."
+    ),
+    "answer_revealed": (
+        f"La bonne réponse à cette question a été affichée{NBSP}: elle n’accepte donc plus de réponses."
+    ),
+    "answer_unknown": "Une des questions n’est plus posée.",
+    "answer_check_in": (
+        f"Vous répondez à cette question avec votre nom{NBSP}: enregistrez d’abord votre présence, puis envoyez "
+        "votre réponse."
+    ),
+    "answer_not_an_option": (
+        "Cette réponse ne fait pas partie des choix de la question. Choisissez parmi les réponses affichées."
+    ),
+    "answer_one_only": "Choisissez une seule réponse.",
+    "answer_value": "Choisissez un nombre de {min} à {max}.",
+    "answer_too_long": f"Votre commentaire est trop long{NBSP}: {{limit}} caractères au plus.",
+    "answer_withdraw": (
+        f"Une réponse ne peut pas être retirée{NBSP}: choisissez-en une autre, ou gardez celle que vous avez donnée."
+    ),
+    "answer_nothing": "Choisissez ou écrivez une réponse avant d’envoyer.",
+    "answer_refused": "Cette réponse n’a pas pu être enregistrée. Vérifiez-la et envoyez-la de nouveau.",
+    "answers_link_renewed": (
+        f"Le lien de la page avait expiré{NBSP}: vos réponses n’ont donc pas été enregistrées. Elles sont conservées "
+        f"ci-dessous{NBSP}: envoyez-les de nouveau."
+    ),
+    "live_new_question": "Une nouvelle question est ouverte.",
+    "live_results": "Les résultats sont affichés.",
+    "live_closed": "Une question est close.",
 }
 
 CATALOGUES: Mapping[str, Mapping[str, str]] = {"en": EN, "fr": FR}

@@ -13,6 +13,8 @@
   SameSite=Strict, never in a URL. Every form carries a CSRF token derived from the cookie's nonce. An identity
   holds for one location's links, one day, and one generation of the person's identity (signing out moves
   it on, so a copied cookie stops working).
+- An anonymous question's answers are filed under a ballot id the phone keeps in a cookie of its own
+  (:data:`BALLOT_COOKIE`): random, signed, HttpOnly, SameSite=Lax, never derived from who the person is.
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ HEADERS = [
 BODY_LIMIT = 16 * 1024  # a reflection of 4,000 characters, form-encoded, with room for accents
 BODY_TIMEOUT = 20.0  # seconds for a whole body of at most 16 KB to arrive, even over a poor mission link
 COOKIE = "fp"
+BALLOT_COOKIE = "fb"
+# A phone's ballot lasts the course (the evaluation may stay open for days); a new run's page, with its own
+# secret, does not accept it, so nothing links the answers of one workshop to another's.
+BALLOT_MAX_AGE = 90 * 24 * 3600
 LOG = logging.getLogger("facilitator.participant_page")
 
 
@@ -366,6 +372,7 @@ class CookieJar:
     def __init__(self, secret: bytes) -> None:
         self.key = hmac.new(secret, b"participant-page cookie", hashlib.sha256).digest()
         self.csrf_key = hmac.new(secret, b"participant-page csrf", hashlib.sha256).digest()
+        self.ballot_key = hmac.new(secret, b"participant-page ballot", hashlib.sha256).digest()
 
     def sign(self, visitor: Visitor) -> str:
         fields: dict[str, str | int | None] = {"n": visitor.nonce, "p": visitor.participant, "d": visitor.day}
@@ -396,6 +403,19 @@ class CookieJar:
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
+    def sign_ballot(self, ballot: str) -> str:
+        """The ballot cookie's value: the ballot id and its signature, so a phone cannot choose its own."""
+        mac = _b64(hmac.new(self.ballot_key, ballot.encode(), hashlib.sha256).digest())
+        return f"{ballot}.{mac}"
+
+    def read_ballot(self, value: str | None) -> str | None:
+        """The ballot id of a cookie this page signed, or None (missing, forged, from another run)."""
+        if not value or not value.isascii() or value.count(".") != 1 or len(value) > 128:
+            return None
+        ballot, mac = value.split(".")
+        expected = _b64(hmac.new(self.ballot_key, ballot.encode(), hashlib.sha256).digest())
+        return ballot if is_submission_id(ballot) and same_secret(expected, mac) else None
+
     def csrf(self, visitor: Visitor) -> str:
         return hmac.new(self.csrf_key, visitor.nonce.encode(), hashlib.sha256).hexdigest()[:32]
 
@@ -415,6 +435,11 @@ def new_nonce() -> str:
 
 def new_submission_id() -> str:
     """A form's idempotency key: the event id its submission becomes, so a retried POST is stored once."""
+    return secrets.token_hex(16)
+
+
+def new_ballot() -> str:
+    """A phone's ballot id for anonymous questions: random, and nothing else (never who answers)."""
     return secrets.token_hex(16)
 
 

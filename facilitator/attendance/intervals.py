@@ -178,6 +178,10 @@ class Attendance:
             return track is not None and track.open is not None
         return any(track.open is not None for track in tracks.values())
 
+    def open_starts(self, participant: str) -> list[datetime]:
+        """When each of ``participant``'s open intervals began, one per channel they are in on."""
+        return [track.open.start for track in self._tracks.get(participant, {}).values() if track.open is not None]
+
     def open_since(self, participant: str, source: str) -> datetime | None:
         """When ``participant``'s open interval on ``source``'s channel began; None when they are out."""
         track = self._tracks.get(participant, {}).get(channel(source))

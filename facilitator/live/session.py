@@ -24,7 +24,7 @@ from facilitator.record import events as ev
 from facilitator.record.clock import Clock, SystemClock, from_text, to_text
 from facilitator.record.events import Event
 from facilitator.record.store import Store, Transaction
-from facilitator.script.models import Anonymity, AskedQuestion, Programme, did_you_mean
+from facilitator.script.models import Anonymity, AskedQuestion, Programme, QuestionType, did_you_mean
 from facilitator.team import presence
 from facilitator.team.roles import (
     CO,
@@ -388,6 +388,12 @@ class Session:
             raise InputError(f"question: {key!r} is not a question of this workshop")
         return found
 
+    def _in_today(self, participant: str) -> bool:
+        """Checked in, on any channel, since a time whose day has not ended (not "in" left from a day before)."""
+        now = self.store.clock.now()
+        ends = days.DayEnds(self.state, now)
+        return any(ends.cutoff(start) > now for start in self.attendance.open_starts(participant))
+
     def close_question(self, key: str) -> Event:
         """A facilitator stops a question taking answers before its step ends (the evaluation: at all)."""
         self.refresh()
@@ -428,11 +434,14 @@ class Session:
         status = self.state.questions.get(key)
         if status is None or not status.open:
             raise InputError("question: it is closed; answers are no longer taken")
+        if asked.question.type is QuestionType.QUIZ and status.revealed:
+            # Its right answer is on the screens: an answer changed now would score what was shown, not known.
+            raise InputError("question: its right answer is shown; answers are no longer taken")
         checked = answers.check(asked, choices=choices, value=value, text=text)
         if location is not None:
             self._check_location(location)
         if asked.named:
-            if participant is None or not self.attendance.is_in(participant):
+            if participant is None or not self._in_today(participant):
                 raise InputError("participant: this question is answered by name; check in first")
             respondent = participant
         else:

@@ -1,15 +1,18 @@
-"""The participant page under a burst: check-ins and reflections per second, and their latency, end to end.
+"""The participant page under a burst: check-ins, reflections and answers per second, their latency, end to end.
 
-    .venv/bin/python bench/web_burst.py [--people 1000] [--reflections 500] [--clients 100] [--client raw|httpx]
+    .venv/bin/python bench/web_burst.py [--people 1000] [--reflections 500] [--answers 100] [--clients 100]
+                                        [--client raw|httpx]
 
 ``facilitator serve`` runs as a subprocess on 127.0.0.1 (as in production, behind a proxy it trusts with
 ``--trusted-proxy 127.0.0.1``: each client sends its own X-Forwarded-For, so each phone has its own rate-limit
 bucket). Each phone identifies with its e-mail and personal code, as the page asks by default. 100 concurrent
 clients act as the phones: each phone opens the page (all the GETs first, not timed), then POSTs its check-in;
-afterwards half of them open the page again and POST a reflection. Throughput is POSTs per second over the phase;
-latency is per POST, as the client sees it. The baseline, measured in the same run on the same disk, is the raw
-SQLite single-row commit rate (WAL, synchronous=FULL): no web app can check people in faster than the database
-commits (the server commits a burst in batches, so it can go faster than that).
+afterwards half of them open the page again and POST a reflection; then the facilitator moves on to the demo's
+first poll (another process, as the lead's app), and 100 phones open the page and answer it at once (issue 15:
+all in within 2 s, p99 <= 100 ms, none lost: each phone's ballot counted once). Throughput is POSTs per
+second over the phase; latency is per POST, as the client sees it. The baseline, measured in the same run on
+the same disk, is the raw SQLite single-row commit rate (WAL, synchronous=FULL): no web app can check people
+in faster than the database commits (the server commits a burst in batches, so it can go faster than that).
 Goal: >= 1,000 check-ins/s and p99 <= 100 ms on a 2-core machine.
 
 The clients run on the same two cores as the server, so by default they are a minimal HTTP client
@@ -34,6 +37,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlencode
@@ -51,6 +55,7 @@ from facilitator.record.store import Store
 EXERCISES = Path(__file__).resolve().parent.parent / "exercises"
 GOAL_RATE = 1000.0
 GOAL_P99_MS = 100.0
+GOAL_ANSWERS_SECONDS = 2.0  # 100 phones answering one question: all of them in within this
 
 
 @dataclass
@@ -84,11 +89,28 @@ def raw_commit_rate(folder: Path, n: int = 2000) -> float:
     return n / elapsed
 
 
-def prepare(db: Path, people: int) -> str:
-    """A run of the demo workshop with ``people`` participants, on a reflection step; its first location's token."""
+class Poll(NamedTuple):
+    """The demo's first single-choice poll: its key, the option the phones choose, and where it is asked."""
+
+    key: str
+    option: str
+    exercise: str
+    step: str
+    day: date
+
+
+def prepare(db: Path, people: int) -> tuple[str, Poll]:
+    """A run of the demo workshop with ``people`` participants, on a reflection step: its first location's token,
+    and the poll the phones answer afterwards."""
     from facilitator.script.loading import load_workshop
+    from facilitator.script.models import QuestionType
 
     programme = load_workshop(EXERCISES).programme
+    asked = next(a for a in programme.asked if a.question.type is QuestionType.SINGLE and not a.evaluation)
+    poll_day = next(
+        d.date for d in programme.workshop.days if any(p.exercise.id == asked.exercise for p in programme.timeline(d))
+    )
+    poll = Poll(asked.key, asked.question.options[0].id, asked.exercise, asked.step, poll_day)
     with Store.create(db, programme, actor="bench") as store:
         first = programme.workshop.locations[0].id
         store.append_many(
@@ -113,7 +135,13 @@ def prepare(db: Path, people: int) -> str:
         step = next(p for p in programme.timeline(day) if p.step.prompt is not None)
         lead.enter_step(step.exercise.id, step.step.id, on=day.date)
         settings = tokens.load_settings(store)
-        return tokens.issue(settings, programme, first, store.clock.now()).code
+        return tokens.issue(settings, programme, first, store.clock.now()).code, poll
+
+
+def to_poll(db: Path, poll: Poll) -> None:
+    """The facilitator enters the poll's step, from another process, as the lead's app would."""
+    with Store.open(db) as store:
+        Session(store, actor="bench").enter_step(poll.exercise, poll.step, on=poll.day, confirmed=True)
 
 
 def personal_code(person: int) -> str:
@@ -136,6 +164,7 @@ class Reply(NamedTuple):
     status: int
     text: str
     cookie: str | None  # the "fp" cookie the reply set, if any
+    ballot: str | None = None  # the "fb" cookie (an anonymous question's ballot) the reply set, if any
 
 
 class RawClient:
@@ -159,7 +188,7 @@ class RawClient:
         self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
         head = await self.reader.readuntil(b"\r\n\r\n")
         status_line, *header_lines = head.decode("latin-1").split("\r\n")
-        length, cookie = 0, None
+        length, cookie, ballot = 0, None, None
         for line in header_lines:
             name, _, value = line.partition(":")
             name = name.lower()
@@ -167,8 +196,10 @@ class RawClient:
                 length = int(value)
             elif name == "set-cookie" and value.strip().startswith("fp="):
                 cookie = value.strip()[3:].split(";", 1)[0]
+            elif name == "set-cookie" and value.strip().startswith("fb="):
+                ballot = value.strip()[3:].split(";", 1)[0]
         text = (await self.reader.readexactly(length)).decode() if length else ""
-        return Reply(int(status_line.split()[1]), text, cookie)
+        return Reply(int(status_line.split()[1]), text, cookie, ballot)
 
     async def aclose(self) -> None:
         if self.writer is not None:
@@ -184,7 +215,7 @@ class HttpxClient:
     async def request(self, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> Reply:
         self.client.cookies.clear()
         response = await self.client.request(method, path, headers=headers, content=body or None)
-        return Reply(response.status_code, response.text, response.cookies.get("fp"))
+        return Reply(response.status_code, response.text, response.cookies.get("fp"), response.cookies.get("fb"))
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -193,14 +224,19 @@ class HttpxClient:
 Client = RawClient | HttpxClient
 
 
-async def run_phase(clients: list[Client], token: str, people: range, post: str, reflect: bool) -> Phase:
-    """Each of ``people`` opens the page (untimed, all first), then POSTs to ``post`` (timed); a client each."""
+async def run_phase(
+    clients: list[Client], token: str, people: range, post: str, reflect: bool, *, poll: Poll | None = None
+) -> Phase:
+    """Each of ``people`` opens the page (untimed, all first), then POSTs to ``post`` (timed); a client each.
+    With ``poll``, the POST is the phone's answer to it."""
     forms: dict[int, bytes] = {}
 
     def headers(person: int, form: bool = False) -> dict[str, str]:
         sent = {"X-Forwarded-For": f"10.{person // 250 % 250}.{person % 250}.9"}
-        if person in PHONES:
-            sent["Cookie"] = f"fp={PHONES[person]}"
+        cookies = [f"fp={PHONES[person]}"] if person in PHONES else []
+        cookies += [f"fb={BALLOTS[person]}"] if person in BALLOTS else []
+        if cookies:
+            sent["Cookie"] = "; ".join(cookies)
         if form:
             sent["Content-Type"] = "application/x-www-form-urlencoded"
         return sent
@@ -220,10 +256,15 @@ async def run_phase(clients: list[Client], token: str, people: range, post: str,
         page = await client.request("GET", f"/p/{token}", headers(person))
         if page.cookie:
             PHONES[person] = page.cookie
+        if page.ballot:
+            BALLOTS[person] = page.ballot
         csrf, sid = _CSRF.search(page.text), _SID.search(page.text)
         assert csrf and sid, page.text[:300]
         data = {"csrf": csrf.group(1), "sid": sid.group(1)}
-        if reflect:
+        if poll is not None:
+            assert 'id="answer-form"' in page.text, "no answer form: is the poll's step current?"
+            data = {"csrf": csrf.group(1), "q": poll.key, f"c.{poll.key}": poll.option, "intent": "send"}
+        elif reflect:
             answering = _ANSWERING.search(page.text)
             assert answering, "no reflection form: was the phone identified?"
             data |= {"answering": answering.group(1), "text": f"reflection {person}", "consent": "1"}
@@ -240,6 +281,8 @@ async def run_phase(clients: list[Client], token: str, people: range, post: str,
         assert reply.status == 303, (reply.status, reply.text[:300])
         if reply.cookie:
             PHONES[person] = reply.cookie
+        if reply.ballot:
+            BALLOTS[person] = reply.ballot
 
     await each(open_page)
     start = time.perf_counter()
@@ -248,14 +291,26 @@ async def run_phase(clients: list[Client], token: str, people: range, post: str,
 
 
 async def burst(
-    base: str, token: str, people: int, reflections: int, *, clients: int, kind: str
-) -> tuple[Phase, Phase]:
+    base: str,
+    token: str,
+    people: int,
+    reflections: int,
+    *,
+    clients: int,
+    kind: str,
+    db: Path,
+    poll: Poll,
+    answers: int,
+) -> tuple[Phase, Phase, Phase]:
     port = int(base.rsplit(":", 1)[1])
     # The clients are made once: each httpx client builds an SSL context, tens of milliseconds of CPU.
     pool: list[Client] = [RawClient("127.0.0.1", port) if kind == "raw" else HttpxClient(base) for _ in range(clients)]
     try:
         check_ins = await run_phase(pool, token, range(people), "identify", False)
-        return check_ins, await run_phase(pool, token, range(reflections), "reflect", True)
+        reflected = await run_phase(pool, token, range(reflections), "reflect", True)
+        to_poll(db, poll)  # the facilitator moves on to the poll: the phones' page shows it
+        answered = await run_phase(pool, token, range(answers), "answer", False, poll=poll)
+        return check_ins, reflected, answered
     finally:
         for client in pool:
             await client.aclose()
@@ -263,6 +318,7 @@ async def burst(
 
 SERVER = [sys.executable, "-m", "facilitator", "serve"]
 PHONES: dict[int, str] = {}  # each phone's cookie, kept between the phases
+BALLOTS: dict[int, str] = {}  # each phone's ballot cookie for anonymous questions
 
 
 def serve(db: Path, port: int) -> subprocess.Popen[bytes]:
@@ -292,6 +348,7 @@ def main(argv: list[str] | None = None) -> bool:
     parser.add_argument("--people", type=int, default=1000)
     parser.add_argument("--reflections", type=int, default=500)
     parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--answers", type=int, default=100, help="phones answering the poll at once")
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument(
         "--client",
@@ -304,15 +361,25 @@ def main(argv: list[str] | None = None) -> bool:
         folder = Path(scratch)
         raw = raw_commit_rate(folder)
         db = folder / "run.db"
-        token = prepare(db, args.people)
+        token, poll = prepare(db, args.people)
         port = free_port()
         server = serve(db, port)
         base = f"http://127.0.0.1:{port}"
         try:
             client_cpu = time.process_time()
             server_cpu = cpu_seconds(server.pid)
-            check_ins, reflections = asyncio.run(
-                burst(base, token, args.people, args.reflections, clients=args.clients, kind=args.client)
+            check_ins, reflections, answers = asyncio.run(
+                burst(
+                    base,
+                    token,
+                    args.people,
+                    args.reflections,
+                    clients=args.clients,
+                    kind=args.client,
+                    db=db,
+                    poll=poll,
+                    answers=args.answers,
+                )
             )
             server_cpu = cpu_seconds(server.pid) - server_cpu
             client_cpu = time.process_time() - client_cpu
@@ -320,6 +387,7 @@ def main(argv: list[str] | None = None) -> bool:
             server.terminate()
             server.wait(timeout=10)
         stored_in, stored_reflections = count(db, ev.ATTENDANCE_CHECKED_IN), count(db, ev.REFLECTION_LOGGED)
+        stored_answers = answered_once(db, poll.key)
         raw_after = raw_commit_rate_again(folder)  # the machine is shared: measure the baseline on both sides
     baseline = statistics.mean([raw, raw_after])
     print(
@@ -327,14 +395,17 @@ def main(argv: list[str] | None = None) -> bool:
         f" {args.clients} concurrent {args.client} clients"
     )
     print(f"raw SQLite single-row commits (WAL, FULL): {raw:,.0f}/s before, {raw_after:,.0f}/s after")
-    for phase in (check_ins, reflections):
+    for phase in (check_ins, reflections, answers):
         print(
             f"{phase.name:>9}: {len(phase.latencies)} POSTs in {phase.seconds:.2f} s = {phase.rate:,.0f}/s;"
             f" p50 {phase.percentile(0.5):.1f} ms, p99 {phase.percentile(0.99):.1f} ms;"
             f" {phase.rate / baseline:.2f} x raw commit rate"
         )
-    print(f"stored: {stored_in} check-ins, {stored_reflections} reflections")
-    requests = 2 * (args.people + args.reflections)  # a GET and a POST per phone and phase
+    print(
+        f"stored: {stored_in} check-ins, {stored_reflections} reflections,"
+        f" {stored_answers} answers to {poll.key} (one per phone)"
+    )
+    requests = 2 * (args.people + args.reflections + args.answers)  # a GET and a POST per phone and phase
     print(
         f"CPU per request (GET or POST): server {server_cpu / requests * 1000:.2f} ms,"
         f" clients {client_cpu / requests * 1000:.2f} ms; {os.cpu_count()} cores,"
@@ -397,7 +468,51 @@ def main(argv: list[str] | None = None) -> bool:
         met=ok_count,
         issue=6,
     )
-    return ok_count and rate_met and p99_met
+    answers_met = report_answers(args.answers, answers, check_ins, stored_answers)
+    return ok_count and rate_met and p99_met and answers_met
+
+
+def report_answers(phones: int, answers: Phase, check_ins: Phase, stored_answers: int) -> bool:
+    """The poll's figures: all in within the goal's seconds, their p99, none lost."""
+    answers_lost = phones - stored_answers
+    answers_in_time = answers.seconds <= GOAL_ANSWERS_SECONDS
+    answers_p99 = answers.percentile(0.99)
+    emit(
+        f"participant page: {phones} phones answering one poll at once, all in within",
+        value=round(answers.seconds, 2),
+        unit="s",
+        goal=f"<= {GOAL_ANSWERS_SECONDS:.0f} s",
+        met=answers_in_time,
+        issue=15,
+    )
+    emit(
+        "participant page: answer p99 latency",
+        value=round(answers_p99, 1),
+        unit="ms",
+        baseline="check-in p99, same run",
+        baseline_value=round(check_ins.percentile(0.99), 1),
+        ratio=round(answers_p99 / check_ins.percentile(0.99), 2),
+        goal=f"<= {GOAL_P99_MS:.0f} ms",
+        met=answers_p99 <= GOAL_P99_MS,
+        issue=15,
+    )
+    emit(
+        "participant page: answers lost",
+        value=float(answers_lost),
+        unit="answers",
+        goal="0",
+        met=answers_lost == 0,
+        issue=15,
+    )
+    return answers_in_time and answers_p99 <= GOAL_P99_MS and not answers_lost
+
+
+def answered_once(db: Path, key: str) -> int:
+    """How many phones' answers to ``key`` the run holds (each ballot's latest)."""
+    from facilitator.questions.ballots import Ballots
+
+    with Store.open(db) as store:
+        return len(Ballots.from_events(store.events()).answers(key))
 
 
 def cpu_seconds(pid: int) -> float:

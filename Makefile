@@ -30,8 +30,9 @@ test: lint
 bench: $(READY)
 	$(BIN)/python bench/run
 
-# Mutation testing of attendance, state, tokens, days and gender, each with its own fast tests (mutmut);
-# prints the kill rate per module, equivalent mutants excluded (mutation/equivalent.toml). Not part of test.
+# Mutation testing of attendance, register, state, tokens, days, gender, answers, scoring and ballots, each
+# with its own fast tests (mutmut); prints the kill rate per module, equivalent mutants excluded
+# (mutation/equivalent.toml). Not part of test.
 mutation: $(READY)
 	$(BIN)/python mutation/run.py $(MODULES)
 

@@ -45,6 +45,9 @@ PLACES = {
     "tokens": "participant_page.tokens",
     "days": "live.days",
     "gender": "attendance.gender",
+    "answers": "questions.answers",
+    "scoring": "questions.scoring",
+    "ballots": "questions.ballots",
 }
 MODULES: dict[str, list[str]] = {
     "attendance": ["tests/test_attendance.py"],
@@ -53,6 +56,9 @@ MODULES: dict[str, list[str]] = {
     "tokens": ["tests/test_tokens.py"],
     "days": ["tests/test_days.py"],
     "gender": ["tests/test_gender.py"],
+    "answers": ["tests/test_questions_core.py", "tests/test_questions.py"],
+    "scoring": ["tests/test_questions_core.py", "tests/test_questions.py"],
+    "ballots": ["tests/test_questions_core.py", "tests/test_questions.py"],
 }
 
 KILLED = {"killed", "timeout"}

@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from facilitator.attendance.intervals import Attendance, Interval, merge_spans, minutes, overlap
@@ -275,6 +275,9 @@ operations = st.lists(
 
 
 @given(operations, st.booleans())
+# A zero-length stretch and an open one from the same minute (on one channel, shared by two sources): found by
+# Hypothesis once in a while, so pinned here.
+@example([("in", "qr", 0), ("out", "facilitator", 0), ("in", "facilitator", 0)], True)
 def test_check_in_and_out_never_make_overlapping_intervals(ops: list[tuple[str, str, int]], in_order: bool) -> None:
     if in_order:
         ops = sorted(ops, key=lambda op: op[2])
@@ -290,7 +293,8 @@ def test_check_in_and_out_never_make_overlapping_intervals(ops: list[tuple[str, 
         closed = sorted((iv.start, iv.end) for iv in intervals if iv.end is not None)
         assert all(a[1] <= b[0] for a, b in itertools.pairwise(closed))
         if in_order:
-            ordered = sorted(intervals, key=lambda iv: iv.start)
+            # Of two stretches from the same minute, the one that ended (at once) comes before the one still open.
+            ordered = sorted(intervals, key=lambda iv: (iv.start, iv.end is None))
             assert all(a.end is not None and a.end <= b.start for a, b in itertools.pairwise(ordered))
 
 

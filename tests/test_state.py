@@ -840,3 +840,29 @@ def test_a_session_reads_its_run_a_chunk_at_a_time_and_folds_all_of_it(
         assert reads and set(reads) == {3} and len(reads) == -(-len(everything) // 3) + 1  # the last read finds none
         assert again.state == fold(everything) and again.state.last_seq == everything[-1].seq
         assert again.attendance.is_in("ada") and len(again.state.reflections) == 5
+
+
+def test_a_question_first_opened_shows_its_results_only_when_the_script_has_them_live(
+    tiny_programme: Programme,
+) -> None:
+    raw = tiny_programme.model_dump(mode="json")
+    options = [{"id": "a", "text": "A"}, {"id": "b", "text": "B"}]
+    raw["exercises"][0]["steps"][0]["questions"] = [
+        {"id": "mood", "type": "scale", "text": "How?", "scale": {"min": 1, "max": 5}},  # live: the default
+        {"id": "quiz", "type": "quiz", "text": "Which?", "options": options, "correct": ["a"]},  # hidden: a quiz's
+        {"id": "poll", "type": "single", "text": "Which?", "options": options, "results": "hidden"},
+        {"id": "shown", "type": "quiz", "text": "Which?", "options": options, "correct": ["a"], "results": "live"},
+    ]
+    log = Log(Programme.model_validate(raw))
+    for key in ("mood", "quiz", "poll", "shown", "gone"):  # "gone": no longer in the script
+        log.add(ev.QUESTION_OPENED, {"question": key}, at=T0)
+    assert {key: status.revealed for key, status in log.state().questions.items()} == {
+        "mood": True,
+        "quiz": False,
+        "poll": False,
+        "shown": True,
+        "gone": False,
+    }
+    # A state folded without a script (the run's first event missing) opens a question hidden, without failing.
+    opened = Event(seq=1, id="e1", at=T0, actor="lead", kind=ev.QUESTION_OPENED, payload={"question": "mood"})
+    assert apply(SessionState(), opened).questions == {"mood": QuestionStatus(opened_at=T0, revealed=False)}

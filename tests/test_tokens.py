@@ -283,3 +283,31 @@ def test_reading_the_settings_of_a_run_takes_no_write_lock(
         assert tokens.load_settings(run_store) == settings
     finally:
         writer.close()
+
+
+# -- signing a participant out everywhere: the generation of their identity cookies ----------------------------
+
+
+def test_signing_out_moves_only_that_participant_s_generation_on(run_store: Store) -> None:
+    def generation(person: str) -> int:
+        return tokens.identity_generation(run_store.conn, person)
+
+    assert (generation("ada"), generation("bob")) == (0, 0)  # nobody has signed out yet
+    assert tokens.revoke_identities(run_store, "ada") == 1
+    assert tokens.revoke_identities(run_store, "ada") == 2
+    assert tokens.revoke_identities(run_store, "bob") == 1
+    assert (generation("ada"), generation("bob"), generation("ad"), generation("adam")) == (2, 1, 0, 0)
+    # Stored as text beside the page's settings, one row per person.
+    assert run_store.conn.execute(
+        "SELECT value FROM participant_page WHERE name = 'identity-generation:ada'"
+    ).fetchone() == ("2",)
+
+
+@pytest.mark.parametrize("written", ["many", "2.5", ""])
+def test_a_hand_edited_generation_matches_no_cookie_until_the_next_sign_out(run_store: Store, written: str) -> None:
+    run_store.conn.execute(
+        "INSERT INTO participant_page (name, value) VALUES ('identity-generation:ada', ?)", (written,)
+    )
+    assert tokens.identity_generation(run_store.conn, "ada") == -1
+    assert tokens.revoke_identities(run_store, "ada") == (3 if written == "2.5" else 1)
+    assert tokens.identity_generation(run_store.conn, "ada") == (3 if written == "2.5" else 1)

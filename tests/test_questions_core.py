@@ -234,6 +234,8 @@ def test_the_version_counts_every_answer_folded_in_and_nothing_else() -> None:
     assert ballots.version == 3
     ballots.apply(log.answer("mood", "ballot-3", value=1))
     assert ballots.version == 4
+    # Per question too: what a screen showing only some questions watches.
+    assert (ballots.changes("mood"), ballots.changes("where"), ballots.changes("never")) == (3, 1, 0)
 
 
 def test_a_question_nobody_answered_has_no_answers_and_an_empty_tally() -> None:

@@ -34,6 +34,7 @@ class Ballots:
     def __init__(self) -> None:
         self._answers: dict[str, dict[str, GivenAnswer]] = {}
         self.version = 0  # counts the answers folded in: a reader that kept it knows whether any came since
+        self._changes: dict[str, int] = {}
 
     @classmethod
     def from_events(cls, events: Iterable[Event]) -> Ballots:
@@ -57,6 +58,12 @@ class Ballots:
             at=event.at,
         )
         self.version += 1
+        self._changes[p["question"]] = self._changes.get(p["question"], 0) + 1
+
+    def changes(self, key: str) -> int:
+        """How many answers to the question ``key`` were folded in (replaced ones too): a reader that kept it
+        knows whether that question's counts may have changed since."""
+        return self._changes.get(key, 0)
 
     def answers(self, key: str) -> Mapping[str, GivenAnswer]:
         """The latest answer of each respondent to the question ``key``."""

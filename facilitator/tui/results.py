@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from facilitator.live.session import Session
 from facilitator.live.state import QuestionStatus, SessionState
 from facilitator.questions.ballots import Ballots
-from facilitator.record import events as ev
 from facilitator.script.models import AskedQuestion, QuestionType
 
 
@@ -123,8 +122,8 @@ class ResultsReader:
 
     def __init__(self, *, revealed_only: bool = False) -> None:
         self.revealed_only = revealed_only
-        self._seq = -1
         self._keys: tuple[str, ...] | None = None
+        self._changes: tuple[int, ...] = ()
         self._last = ResultsSnapshot()
 
     def keys(self, state: SessionState) -> tuple[str, ...]:
@@ -136,17 +135,11 @@ class ResultsReader:
     def read(self, session: Session) -> ResultsSnapshot | None:
         state = session.state
         keys = self.keys(state)
-        if keys == self._keys:
-            if state.last_seq == self._seq or not keys:
-                self._seq = state.last_seq
-                return None
-            # Only an answer to a question on screen counts again (a check-in, a reflection, a tick: nothing).
-            new = session.store.events(after=max(self._seq, 0))
-            self._seq = state.last_seq
-            if not any(e.kind == ev.ANSWER_GIVEN and e.payload.get("question") in keys for e in new):
-                return None
-        self._keys = keys
-        self._seq = state.last_seq
+        # Only an answer to a question on screen counts again (a check-in, a reflection, a tick: nothing).
+        changes = tuple(session.ballots.changes(key) for key in keys)
+        if keys == self._keys and changes == self._changes:
+            return None
+        self._keys, self._changes = keys, changes
         snapshot = ResultsSnapshot({key: result_of(session.ballots, key) for key in keys})
         if snapshot == self._last:
             return None

@@ -19,8 +19,12 @@ from facilitator.problems import InputError, Problem, StoreError, display_path
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import datetime
 
+    from facilitator.paperwork.certificates import Look
+    from facilitator.paperwork.roll import Roll
     from facilitator.record.store import Store  # imported where used: start-up stays cheap
+    from facilitator.script.models import Programme
     from facilitator.tui.crash import CrashReportingApp
 
 DEFAULT_DB = "workshop.db"
@@ -550,6 +554,277 @@ def export_command(db: Path, out: Path, formats: str, anonymise: bool, min_cell:
     )
     for path in result.files:
         click.echo(f"  {path.name}")
+
+
+def _is_loopback(url: str) -> bool:
+    """Whether ``url`` is no address for anyone elsewhere: this machine (the participant page's default) or 0.0.0.0."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host == "localhost"
+    return address.is_loopback or address.is_unspecified
+
+
+@main.group("certificates", invoke_without_command=True)
+@click.option("--db", "db", type=click.Path(path_type=Path), default=None, help="The run database.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The folder to write into: a new or empty one (created if needed).",
+)
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty, replacing files of the same names.")
+@click.option(
+    "--workshop",
+    "workshop_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Take the certificate settings from this workshop folder as it is now (its images are relative to it); "
+    "default: the run's own, with images beside the workshop it was created from.",
+)
+@click.option(
+    "--verify-url",
+    "verify_url",
+    default=None,
+    metavar="URL",
+    help="The participant page's public address, for the QR codes (default: the one `serve --public-url` saved).",
+)
+@click.option("--anonymise", is_flag=True, hidden=True)
+@click.pass_context
+def certificates(
+    ctx: click.Context,
+    *,
+    db: Path | None,
+    out: Path | None,
+    force: bool,
+    workshop_path: Path | None,
+    verify_url: str | None,
+    anonymise: bool,
+) -> None:
+    """Certificates of attendance: a PDF for each eligible participant, and the roll of everyone (certificates.csv).
+
+    Eligible is the export's rule: time attended over all days, clipped to each day as it ran, at least the
+    workshop's certificate_share of the planned time. Each certificate carries a code, signed with the run's
+    secret, that `facilitator certificates verify CODE --db FILE` and the participant page's /verify/CODE check.
+    Files are readable by you only (by the team's group in a setgid team folder).
+    """
+    ctx.obj = {"db": db}
+    if ctx.invoked_subcommand is not None:
+        return
+    if anonymise:
+        raise InputError("--anonymise: a certificate names the person it is for, so certificates are never anonymised")
+    if db is None:
+        raise click.UsageError("Missing option '--db'.")
+    if out is None:
+        raise click.UsageError("Missing option '--out'.")
+    _write_certificates(db=db, out=out, force=force, workshop_path=workshop_path, verify_url=verify_url)
+
+
+def _write_certificates(
+    *, db: Path, out: Path, force: bool, workshop_path: Path | None, verify_url: str | None
+) -> None:
+    from dataclasses import replace
+
+    from facilitator.paperwork.output import check_folder, refuse_if_not_empty
+    from facilitator.paperwork.roll import read_roll
+    from facilitator.paperwork.verification import stored_secret
+    from facilitator.participant_page.tokens import PageSettings, load_settings
+    from facilitator.record.clock import default_clock
+    from facilitator.record.store import Store
+
+    check_folder(out, "--out")
+    if not force:
+        refuse_if_not_empty(out, "--out")
+    verify_url = _checked_verify_url(verify_url)
+    now = default_clock().now()  # the run's clock, as `export` reads it
+    page: PageSettings | None = None
+    with Store.open(db, read_only=True) as store:  # reading needs no write access: a run on read-only media will do
+        roll = read_roll(store.path, now)
+        if stored_secret(store.conn) is not None:
+            page = load_settings(store)
+    look = _certificate_look(roll.programme, roll.source, workshop_path)  # every bad setting refused before a write
+    if page is None:  # the run's first certificates and no participant page yet: its secret is made now, once
+        with Store.open(db) as store:
+            page = load_settings(store)
+    if verify_url is None and not _is_loopback(page.public_url):
+        verify_url = page.public_url
+    look = replace(look, verify_url=verify_url)
+    if verify_url is None:
+        click.echo(
+            "note: the QR codes hold the code alone; give --verify-url (the participant page's public address) "
+            "for a link that checks it",
+            err=True,
+        )
+    if roll.days_not_run:
+        days = ", ".join(day.isoformat() for day in roll.days_not_run)
+        click.echo(
+            f"warning: no session of these days is on the record, so they count as not attended: {days}", err=True
+        )
+    files, warnings = _publish_certificates(roll, look, page.secret, out, now)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    eligible = len(roll.eligible)
+    click.echo(
+        f"{eligible} certificate{'' if eligible == 1 else 's'} for {len(roll.entries)} people on the roster, "
+        f"in {display_path(out)}:"
+    )
+    for path in files:
+        click.echo(f"  {path.name}")
+
+
+def _checked_verify_url(url: str | None) -> str | None:
+    from facilitator.participant_page.tokens import check_public_url
+
+    if url is None:
+        return None
+    try:
+        return check_public_url(url)
+    except InputError:
+        raise InputError(f"--verify-url: {url!r} is not an address like https://checkin.example.org") from None
+
+
+def _certificate_look(programme: Programme, source: Path | None, workshop_path: Path | None) -> Look:
+    """The certificates' settings: the run's, or those of the workshop at ``workshop_path`` as it is now; images
+    are found beside the workshop they were written in."""
+    from facilitator.paperwork.certificates import look_of, workshop_folder
+
+    if workshop_path is None:
+        return look_of(programme, folder=workshop_folder(source))
+    from facilitator.script.loading import load_workshop
+
+    settings = load_workshop(workshop_path).programme.workshop.certificate
+    return look_of(programme, folder=workshop_folder(workshop_path), settings=settings)
+
+
+def _publish_certificates(
+    roll: Roll, look: Look, secret: bytes, out: Path, now: datetime
+) -> tuple[list[Path], list[str]]:
+    from facilitator.exports.progress import for_stderr
+    from facilitator.paperwork.certificates import write
+    from facilitator.paperwork.output import publish
+
+    progress = for_stderr()
+    progress.start("writing certificates", len(roll.eligible))
+    warnings: list[str] = []
+
+    def fill(work: Path) -> list[Path]:
+        files, batch = write(roll, look, secret, work, now, progress=lambda done, total: progress.advance(1))
+        warnings.extend(batch.warnings)
+        return files
+
+    try:
+        return publish(out, "--out", fill), warnings
+    finally:
+        progress.close()
+
+
+@certificates.command("verify")
+@click.argument("code")
+@click.option("--db", "db", type=click.Path(path_type=Path), default=None, help="The run database.")
+@click.pass_context
+def verify_certificate(ctx: click.Context, code: str, db: Path | None) -> None:
+    """Say whose certificate CODE is (exit 0), or that it is not genuine (exit 1)."""
+    from facilitator.paperwork.verification import certificate_key, holder, normalise, read_roster, stored_secret
+    from facilitator.paperwork.wording import date_range, hours_attended
+    from facilitator.record.store import Store
+    from facilitator.text import printable
+
+    db = db or (ctx.obj or {}).get("db")
+    if db is None:
+        raise click.UsageError("Missing option '--db'.")
+    if normalise(code) is None:
+        raise InputError(
+            f"CODE: {code[:40]!r} is not a certificate code (twenty letters and digits in groups of four, "
+            "like 7KQ2-M9XD-0RTA-4WZE-C1HB)"
+        )
+    with Store.open(db, read_only=True) as store:
+        secret = stored_secret(store.conn)
+        found = None
+        if secret is not None:  # a run without a secret has issued no certificate
+            found = holder(certificate_key(secret), code, read_roster(store.conn), store.programme())
+    if found is None:
+        click.echo(f"not genuine: no certificate of this run has the code {normalise(code)}")
+        raise click.exceptions.Exit(1)
+    person = found.person
+    click.echo(
+        f"genuine: the certificate of {printable(person.name)} <{printable(person.email)}>, "
+        f"{printable(found.location)} (number {found.number} on the roster)"
+    )
+    click.echo(f"  {printable(found.course)}, {date_range(found.first, found.last)}; {hours_attended(found.minutes)}")
+    if found.issuer:
+        click.echo(f"  issued by {printable(found.issuer)}")
+
+
+@main.command("agenda")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--db", "db", type=click.Path(path_type=Path), default=None, help="The run database (instead of PATH).")
+@click.option(
+    "--ics",
+    "ics",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="Write LOCATION.ics and LOCATION.txt for each location into DIR (created if needed).",
+)
+@click.option("--location", "location", default=None, help="Only this location (default: every one).")
+@click.option("--force", is_flag=True, help="Replace files of the same names in DIR.")
+def agenda(path: Path | None, db: Path | None, ics: Path | None, location: str | None, force: bool) -> None:
+    """The invitations: every session of every day in each location's local time.
+
+    From the workshop at PATH, or the run in --db. With --ics, one iCalendar file per location (its time zone's
+    VTIMEZONE, the call link, UIDs that stay the same so a file sent again updates the events) and beside it the
+    plain-text agenda for an e-mail; without, the plain-text agenda is printed.
+    """
+    from facilitator.paperwork import agenda as invitations
+    from facilitator.record.clock import default_clock
+    from facilitator.script.models import did_you_mean
+
+    if (path is None) == (db is None):
+        raise click.UsageError("give the workshop PATH or the run's --db (one of them)")
+    if db is not None:
+        from facilitator.record.store import Store
+
+        with Store.open(db, read_only=True) as store:
+            programme = store.programme()
+    else:
+        from facilitator.script.loading import load_workshop
+
+        assert path is not None
+        programme = load_workshop(path).programme
+    locations = list(programme.workshop.locations)
+    if location is not None:
+        ids = [loc.id for loc in locations]
+        if location not in ids:
+            raise InputError(
+                f"--location: {location!r} is not a location of this workshop{did_you_mean(location, ids)}"
+            )
+        locations = [loc for loc in locations if loc.id == location]
+    if ics is None:
+        click.echo("\n".join(invitations.text(programme, loc) for loc in locations), nl=False)
+        return
+    from facilitator.paperwork.output import check_folder, publish, refuse_replacing
+
+    made = invitations.files(programme, default_clock().now(), locations)
+    check_folder(ics, "--ics")
+    if not force:
+        refuse_replacing(ics, made, "--ics")
+
+    def write(work: Path) -> list[Path]:
+        written = []
+        for name, content in made.items():
+            (work / name).write_bytes(content)
+            written.append(work / name)
+        return written
+
+    files = publish(ics, "--ics", write)
+    click.echo(f"agenda of {len(locations)} location{'' if len(locations) == 1 else 's'} in {display_path(ics)}:")
+    for file in files:
+        click.echo(f"  {file.name}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -417,6 +417,37 @@ def _overrun_warnings(doc: SourceDoc, programme: Programme) -> list[Problem]:
     return warnings
 
 
+IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")  # PNG, JPEG
+
+
+def _image_problems(doc: SourceDoc, workshop: Workshop) -> list[Problem]:
+    """The certificate's logo and signature: files beside the workshop, PNG or JPEG by their first bytes."""
+    settings = workshop.certificate
+    if settings is None:
+        return []
+    problems = []
+    for name in ("logo", "signature"):
+        relative = getattr(settings, name)
+        if relative is None:
+            continue
+        path = doc.path.parent / relative
+        if not path.exists():
+            problems.append(doc.problem(("certificate", name), f"file not found: {relative}"))
+            continue
+        if not path.is_file():  # a folder, or a pipe that would never end
+            problems.append(doc.problem(("certificate", name), f"{relative} is not a file"))
+            continue
+        try:
+            with path.open("rb") as image:
+                start = image.read(8)
+        except OSError as exc:
+            problems.append(doc.problem(("certificate", name), f"{relative}: cannot be read ({exc.strerror or exc})"))
+            continue
+        if not start.startswith(IMAGE_SIGNATURES):
+            problems.append(doc.problem(("certificate", name), f"{relative} is not a PNG or JPEG image"))
+    return problems
+
+
 def load_workshop(path: Path) -> Loaded:
     """Load and check a workshop folder or file; raise :class:`InputError` listing every problem."""
     workshop_path = find_workshop_file(path)
@@ -443,6 +474,7 @@ def load_workshop(path: Path) -> Loaded:
         raise InputError(sorted(set(problems)))
     agenda_problems, warnings = _agenda_problems(doc, workshop, found)
     problems.extend(agenda_problems)
+    problems.extend(_image_problems(doc, workshop))
     # With an exercise file unread or invalid, its questions are unknown: a check would seem to lack its pre step.
     if not found.problems:
         problems.extend(_question_problems(doc, workshop, found))

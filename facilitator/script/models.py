@@ -184,6 +184,66 @@ Share = Annotated[
 ]
 
 
+def _call_link(value: str) -> str:
+    """A video call's address as people paste it: ``https://...`` (or ``http://``), one line, no spaces."""
+    from urllib.parse import urlsplit
+
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or any(ch.isspace() or not ch.isprintable() for ch in text)
+    ):
+        raise ValueError(f"{value!r} is not a web address like https://meet.example.org/abc-defg")
+    return text
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def _image_path(value: str) -> str:
+    """An image beside the workshop: a relative path to a PNG or JPEG file (checked to exist by the loader)."""
+    text = value.strip()
+    if not text or text.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", text):
+        raise ValueError(f"{value!r}: write the path relative to the workshop folder, e.g. images/logo.png")
+    if not text.lower().endswith(IMAGE_SUFFIXES):
+        raise ValueError(f"{value!r} is not a PNG or JPEG image (.png, .jpg or .jpeg)")
+    return text
+
+
+CallLink = Annotated[
+    str,
+    Field(max_length=500),
+    AfterValidator(_call_link),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^https?://\S+$",
+            "maxLength": 500,
+            "description": "the video call's address, e.g. https://meet.example.org/abc-defg",
+        }
+    ),
+]
+ImagePath = Annotated[
+    str,
+    Field(max_length=300),
+    AfterValidator(_image_path),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"\.([Pp][Nn][Gg]|[Jj][Pp][Ee]?[Gg])$",
+            "maxLength": 300,
+            "description": "a PNG or JPEG file, relative to the workshop folder",
+        }
+    ),
+]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -418,6 +478,7 @@ class Location(_Strict):
     name: str = Field(min_length=1, max_length=80)
     timezone: TimeZoneName
     expected: int = Field(default=0, ge=0, le=100_000, description="participants expected here")
+    call_link: CallLink | None = Field(default=None, description="this location's video call, if not the workshop's")
 
 
 class Day(_Strict):
@@ -458,6 +519,18 @@ class ReflectionDefaults(_Strict):
     consent_to_quote: bool = Field(default=False, description="whether the consent box starts ticked")
 
 
+class CertificateSettings(_Strict):
+    """What the certificates of attendance say and show (``facilitator certificates``); who is eligible is
+    ``attendance.certificate_share``'s rule."""
+
+    issuer: str = Field(
+        min_length=1, max_length=200, description="who issues the certificates: printed on each, named when verified"
+    )
+    signatory: str = Field(default="", max_length=200, description="the name and title printed under the signature")
+    logo: ImagePath | None = Field(default=None, description="PNG or JPEG, relative to the workshop folder")
+    signature: ImagePath | None = Field(default=None, description="PNG or JPEG, relative to the workshop folder")
+
+
 DEFAULT_MIN_CODE_LENGTH = 8
 
 
@@ -496,6 +569,8 @@ class Workshop(_Strict):
     reflections: ReflectionDefaults = ReflectionDefaults()
     participant_page: ParticipantPageRules = ParticipantPageRules()
     evaluation: Evaluation | None = Field(default=None, description="the end-of-course evaluation")
+    certificate: CertificateSettings | None = Field(default=None, description="the certificates of attendance")
+    call_link: CallLink | None = Field(default=None, description="the video call, put in the invitations")
 
     @field_validator("locations")
     @classmethod

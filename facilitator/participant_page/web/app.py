@@ -3,7 +3,9 @@
 Routes: ``/`` (type the code from the screen), ``/p/{token}`` (identify, then check-in state, the current
 prompt and a reflection form, the room's questions and their answer form), ``POST /p/{token}/identify |
 check-in | check-out | reflect | answer | join-request | forget``, ``/p/{token}/now.json`` (the current prompt
-and fingerprints of the questions and their results, for the page's optional script), ``/healthz``, ``/static/...``.
+and fingerprints of the questions and their results, for the page's optional script), ``/verify`` and
+``/verify/{code}`` (whose certificate of attendance a code is: facilitator.paperwork.verification), ``/healthz``,
+``/static/...``.
 
 An anonymous question's answers are filed under the phone's ballot id, a random id in a cookie of its own
 (``fb``: signed, HttpOnly, SameSite=Lax, Secure over https), never under anything that says who answered.
@@ -35,6 +37,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from facilitator.live.session import MAX_REFLECTION_CHARS
+from facilitator.paperwork import verification
+from facilitator.paperwork.wording import date_range, tenths_of_hours
 from facilitator.participant_page import tokens
 from facilitator.participant_page.desk import (
     CLOSED,
@@ -98,6 +102,9 @@ FAILED_PER_EMAIL = (1 / 60, 10.0)
 FAILED_CODE_ONLY = (1.0, 300.0)
 # Requests to be added, per client address: a room's walk-ins at once, then one every half minute.
 JOIN_REQUESTS = (1 / 30, 10.0)
+# Certificate codes that do not verify, per client address: an office checking a pile of certificates with typos,
+# then one every five seconds. A code's 65-bit signature makes guessing hopeless anyway; this keeps it quiet.
+FAILED_VERIFICATIONS = (0.2, 30.0)
 
 
 @dataclass(frozen=True)
@@ -284,8 +291,10 @@ class ParticipantPage:
         per_email: Buckets | None = None,
         code_only: Buckets | None = None,
         joins: Buckets | None = None,
+        verifications: Buckets | None = None,
     ) -> None:
         self.desks = desks
+        self.verifications = verifications  # certificate codes that did not verify, per client address
         self.failures = failures  # failed identifications per client address: guessing e-mails or codes is slow
         self.per_email = per_email  # failed identifications per e-mail given, from any address
         self.code_only = code_only  # failed identifications by a code alone, from all addresses together
@@ -1092,6 +1101,69 @@ class ParticipantPage:
         response.delete_cookie(BALLOT_COOKIE, path="/", httponly=True, samesite="lax")
         return response
 
+    # -- checking a certificate -------------------------------------------------------------------------
+
+    async def verify_form(self, request: Request) -> Response:
+        """``/verify``: the form to type a certificate's code; ``/verify?code=...`` (its answer) checks it."""
+        code = request.query_params.get("code")
+        if code is not None:
+            return await self.verified(request, code)
+        return self.verify_page(request, "/verify", state=self.t(request)["verify_heading"])
+
+    async def verify(self, request: Request) -> Response:
+        """``/verify/CODE``, where a certificate's QR code leads: whose certificate it is, or not genuine."""
+        return await self.verified(request, request.path_params["code"])
+
+    async def verified(self, request: Request, typed: str) -> Response:
+        """The answer for a code: the holder of a genuine one; for anything else the same page, status and words,
+        whether the code is malformed, names nobody or is forged. No cookie: a verifier is not a participant."""
+        t = self.t(request)
+        lang = self.language(request)
+        client = request.client.host if request.client else "?"
+        canonical = verification.normalise(typed[:64])
+        if self.verifications is not None and (wait := self.verifications.wait(client)):
+            response = self.verify_page(
+                request, "/verify", state=t["too_many_heading"], status=429, heading=t["too_many_heading"],
+                body=t["verify_too_many"],
+            )  # fmt: skip
+            response.headers["retry-after"] = retry_after(wait)
+            return response
+
+        def work(desk: Desk) -> verification.Holder | None:
+            if canonical is None:
+                return None
+            desk.refresh()
+            key = verification.certificate_key(desk.settings.secret)
+            return verification.holder(key, canonical, desk.session.attendance.roster, desk.programme)
+
+        found = await self.desks.run(work)
+        if found is None:
+            if self.verifications is not None:
+                self.verifications.take(client)
+            heading = t["verify_not_genuine_heading"]
+            # The same page whatever was wrong: its language switch leads to the form, not back to the code.
+            return self.verify_page(
+                request, "/verify", state=heading, status=404, heading=heading, body=t["verify_not_genuine_body"]
+            )
+        hours = tenths_of_hours(found.minutes)
+        shown = {
+            "name": found.person.name,
+            "course": found.course,
+            "dates": date_range(found.first, found.last, t["month_names"].split()),
+            "location": found.location,
+            "hours": t["verify_hours_value"].format(hours=hours.replace(".", ",") if lang == "fr" else hours),
+            "issuer": found.issuer,
+            "code": canonical,
+        }
+        return self.verify_page(request, f"/verify/{canonical}", state=t["verify_genuine_heading"], holder=shown)
+
+    def verify_page(self, request: Request, page: str, *, state: str, status: int = 200, **context: Any) -> Response:
+        context.setdefault("holder", None)
+        context.setdefault("heading", "")
+        context.setdefault("body", "")
+        html = self.html(request, "verify.html", page=page, state=state, failed=status >= 400, **context)
+        return HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
+
     async def healthz(self, request: Request) -> Response:
         await self.desks.run(lambda desk: desk.store.conn.execute("SELECT 1").fetchone())
         return PlainTextResponse("ok", headers={"cache-control": "no-store"})
@@ -1131,6 +1203,7 @@ def create_app(
     code_only: tuple[float, float] | None = FAILED_CODE_ONLY,
     join_requests: tuple[float, float] | None = JOIN_REQUESTS,
     trusted_proxies: Iterable[Network] = (),
+    verifications: tuple[float, float] | None = FAILED_VERIFICATIONS,
 ) -> ASGIApp:
     """The whole participant page as an ASGI app, defences included.
 
@@ -1138,7 +1211,8 @@ def create_app(
     (rate, burst) limits its failed identifications, ``per_email`` the failed identifications with each e-mail
     from all addresses together, ``code_only`` the failed identifications by a code alone from all addresses
     together, ``join_requests`` its requests to be added; None turns any of them off.
-    ``trusted_proxies``: the peers whose X-Forwarded-For names the client (facilitator serve --trusted-proxy).
+    ``trusted_proxies``: the peers whose X-Forwarded-For names the client (facilitator serve --trusted-proxy);
+    ``verifications`` limits the certificate codes that do not verify, per client address.
     """
     desks = DeskThread(db_path, clock)
     page = ParticipantPage(
@@ -1147,6 +1221,7 @@ def create_app(
         per_email=Buckets(*per_email) if per_email else None,
         code_only=Buckets(*code_only) if code_only else None,
         joins=Buckets(*join_requests) if join_requests else None,
+        verifications=Buckets(*verifications) if verifications else None,
     )
 
     @asynccontextmanager
@@ -1167,6 +1242,8 @@ def create_app(
         Route("/p/{token}/answer", page.answer, methods=["POST"]),
         Route("/p/{token}/join-request", page.join_request, methods=["POST"]),
         Route("/p/{token}/forget", page.forget, methods=["POST"]),
+        Route("/verify", page.verify_form, methods=["GET"]),
+        Route("/verify/{code}", page.verify, methods=["GET"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={404: page.not_found}, lifespan=lifespan)

@@ -161,6 +161,31 @@ EN: Mapping[str, str] = {
     "live_new_question": "A new question is open.",
     "live_results": "Results are shown.",
     "live_closed": "A question has closed.",
+    # Checking a certificate of attendance (/verify/CODE)
+    "verify_heading": "Check a certificate",
+    "verify_help": (
+        "Type the verification code printed on the certificate under its QR code: twenty letters and digits, "
+        "like 7KQ2-M9XD-0RTA-4WZE-C1HB."
+    ),
+    "verify_label": "Verification code",
+    "verify_submit": "Check",
+    "verify_genuine_heading": "Genuine certificate",
+    "verify_genuine_body": "This code was issued with the certificate of attendance described below.",
+    "verify_name": "Issued to",
+    "verify_course": "Course",
+    "verify_dates": "Dates",
+    "verify_location": "Location",
+    "verify_hours": "Attendance",
+    "verify_hours_value": "{hours} hours",
+    "verify_issuer": "Issued by",
+    "verify_code": "Code",
+    "verify_not_genuine_heading": "Not a genuine certificate",
+    "verify_not_genuine_body": (
+        "No certificate of this course has this code. Check that it was typed exactly as printed, or ask the "
+        "organisers."
+    ),
+    "verify_too_many": "Too many codes were checked from here just now. Wait a minute, then try again.",
+    "month_names": "January February March April May June July August September October November December",
 }
 
 FR: Mapping[str, str] = {
@@ -359,6 +384,31 @@ FR: Mapping[str, str] = {
     "live_new_question": "Une nouvelle question est ouverte.",
     "live_results": "Les résultats sont affichés.",
     "live_closed": "Une question est close.",
+    # Vérifier un certificat de présence (/verify/CODE)
+    "verify_heading": "Vérifier un certificat",
+    "verify_help": (
+        f"Saisissez le code de vérification imprimé sur le certificat sous son code QR{NBSP}: vingt lettres et "
+        "chiffres, comme 7KQ2-M9XD-0RTA-4WZE-C1HB."
+    ),
+    "verify_label": "Code de vérification",
+    "verify_submit": "Vérifier",
+    "verify_genuine_heading": "Certificat authentique",
+    "verify_genuine_body": "Ce code a été délivré avec le certificat de présence décrit ci-dessous.",
+    "verify_name": "Délivré à",
+    "verify_course": "Formation",
+    "verify_dates": "Dates",
+    "verify_location": "Lieu",
+    "verify_hours": "Présence",
+    "verify_hours_value": f"{{hours}}{NBSP}heures",
+    "verify_issuer": "Délivré par",
+    "verify_code": "Code",
+    "verify_not_genuine_heading": "Certificat non authentique",
+    "verify_not_genuine_body": (
+        "Aucun certificat de cette formation ne porte ce code. Vérifiez qu’il a été saisi exactement comme il est "
+        "imprimé, ou adressez-vous à l’équipe organisatrice."
+    ),
+    "verify_too_many": "Trop de codes vérifiés depuis ce réseau. Patientez une minute, puis réessayez.",
+    "month_names": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
 }
 
 CATALOGUES: Mapping[str, Mapping[str, str]] = {"en": EN, "fr": FR}

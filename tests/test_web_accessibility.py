@@ -617,6 +617,23 @@ def dead_ends_lead_back(check: Checker, run: Run) -> None:
     check.expect(state, page.locator("#draft").input_value() == "Written in the first tab", "the text was lost")
 
 
+def certificate_checked(check: Checker, run: Run) -> None:
+    """/verify (issue 18): the form, a genuine certificate, and a code that is not one."""
+    from facilitator.paperwork import verification
+
+    page = check.page
+    lang = f"?lang={check.variant.lang}"
+    page.goto(f"{run.base}/verify{lang}")
+    check.check("verify-form")
+    key = verification.certificate_key(tokens.load_settings(run.lead.store).secret)
+    page.goto(f"{run.base}/verify/{verification.sign(key, 'ada', 1, 870)}{lang}")
+    state = "verify-genuine"
+    check.check(state)
+    check.expect(state, "Aïssata Traoré" in page.inner_text("main"), "the holder is not named")
+    page.goto(f"{run.base}/verify/AAAA-BBBB-CCCC-DDDD-EEEE{lang}")
+    check.check("verify-not-genuine", error=True, summary=False)
+
+
 WALK = [
     front_door,
     identify,
@@ -627,6 +644,7 @@ WALK = [
     questions_to_the_room,
     check_out_and_in,
     dead_ends_lead_back,
+    certificate_checked,
 ]
 
 

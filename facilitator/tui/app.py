@@ -56,6 +56,12 @@ T = TypeVar("T")
 CALENDAR_SECONDS = 10.0  # how often a day left open, or a new day dated today, is looked for
 
 
+def _question_picker(title: str, lines: list[tuple[str, str]]) -> Screen[str | None]:
+    from facilitator.tui.modals.pickers import QuestionPicker  # only when asked: start-up time
+
+    return QuestionPicker(title, lines)
+
+
 class FacilitatorApp(CrashReportingApp):
     CSS_PATH = "facilitator.tcss"
     TITLE = "facilitator"
@@ -119,7 +125,7 @@ class FacilitatorApp(CrashReportingApp):
         self.commands_in_flight = 0
         self.store_fault: str | None = None  # the database's last refusal, shown until a command succeeds
         # What the keys do, by who does it: the driver's commands, the team's, the script's live reload.
-        self.driver_commands = Driving(self)
+        self.driver_commands = Driving(self, question_picker=_question_picker)
         self.team = Teamwork(self)
         self.script_watch = ScriptWatch(self, self._show_reload, self._reload_failed, every=reload_seconds)
         self.qr_location: str | None = None  # the location the QR screen showed last, which q opens again

@@ -7,7 +7,7 @@ session command through the app (:meth:`~facilitator.tui.live.LiveApp.command`),
 (:class:`~facilitator.live.session.NeedsConfirmation`: an earlier day reopened or carried over), where
 quitting would leave the day's last step open, or before a question is closed (it takes no more answers).
 With several questions at hand, ``v`` and ``x`` first ask which one
-(:class:`~facilitator.tui.modals.pickers.QuestionPicker`).
+(:class:`~facilitator.tui.modals.pickers.QuestionPicker`, which the app passes in).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from textual.app import App
+from textual.screen import Screen
 
 from facilitator.live import days, reentry
 from facilitator.live.session import NeedsConfirmation, Session
@@ -33,11 +34,17 @@ QUIT_TEXT = (
 )
 
 
+# Makes the screen that asks which of several questions: its title and (question key, line) choices.
+QuestionPickerFactory = Callable[[str, list[tuple[str, str]]], Screen[str | None]]
+
+
 class Driving:
     """The driver's commands, run in ``app``."""
 
-    def __init__(self, app: App[Any]) -> None:
+    def __init__(self, app: App[Any], question_picker: QuestionPickerFactory) -> None:
         self.app: App[Any] = app
+        # The screen that asks which question (the app passes it: a screen opens another only through the app).
+        self.question_picker = question_picker
 
     @property
     def live(self) -> LiveApp:
@@ -191,8 +198,6 @@ class Driving:
             return
         if not questions:
             return
-        from facilitator.tui.modals.pickers import QuestionPicker
-
         state = self.live.state
         lines = []
         for name, asked in questions:
@@ -205,7 +210,7 @@ class Driving:
             if key in by_key:
                 then(*by_key[key])
 
-        self.app.push_screen(QuestionPicker(title, lines), picked)
+        self.app.push_screen(self.question_picker(title, lines), picked)
 
     def _refused(self, action: str) -> bool:
         """Say why this role may not run ``action`` now (the command palette runs actions whatever the keys)."""

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
+    from facilitator.live.session import Session
     from facilitator.paperwork.certificates import Look
     from facilitator.paperwork.roll import Roll
     from facilitator.record.store import Store  # imported where used: start-up stays cheap
@@ -495,6 +496,84 @@ def roster_import(csv_path: Path, db: Path, dry_run: bool, actor: str, make_code
         result = import_roster(store, csv_path, actor=actor, dry_run=dry_run, make_codes=make_codes)
     for line in result.summary(dry_run=dry_run):
         click.echo(line)
+
+
+@main.group("groups")
+def groups_command() -> None:
+    """Breakout groups, made from the people checked in (for rehearsals and scripts; the app makes them too)."""
+
+
+_GROUP_FLAGS = ("size", "count", "mix", "call")
+
+
+@groups_command.command("make")
+@click.option("--db", "db", required=True, type=click.Path(path_type=Path), help="The run database.")
+@click.option("--size", type=int, default=None, help="People per group (some get one more).")
+@click.option("--count", type=int, default=None, help="How many groups, instead of --size.")
+@click.option(
+    "--mix",
+    default="location,gender",
+    show_default=True,
+    help="What each group spreads as evenly as the numbers allow: location, gender, both, or none.",
+)
+@click.option(
+    "--call",
+    "call",
+    default=None,
+    metavar="PATTERN",
+    help="Each group's call, a link or a room name with {n} for its number: https://meet.example.org/wps-room-{n}.",
+)
+@click.option(
+    "--seed", type=int, default=None, help="The making's seed: the same record and seed make the same groups."
+)
+@click.option("--as", "actor", default=_default_actor, help="Your name in the log; only the driver makes groups.")
+def groups_make(
+    *, db: Path, size: int | None, count: int | None, mix: str, call: str | None, seed: int | None, actor: str
+) -> None:
+    """Split the people checked in now into breakout groups, record them, and print them.
+
+    Groups of --size (some get one more) or --count groups, each spreading locations and genders as evenly
+    as the numbers allow and avoiding pairs already grouped earlier in the run. Prints each group's number,
+    call and members (name and location; never an e-mail). Refused, with nothing recorded: a size larger
+    than the people checked in, a count that leaves a group with fewer than two, fewer than two people.
+    """
+    from facilitator.live.session import Session
+    from facilitator.record.clock import default_clock
+    from facilitator.record.store import Store
+
+    with Store.open(db, clock=default_clock()) as store:
+        session = Session(store, actor=actor)
+        try:
+            event = session.make_groups(size=size, count=count, mix=mix, call_pattern=call, seed=seed)
+        except InputError as exc:
+            field = str(exc).split(":", 1)[0]
+            raise InputError(f"--{exc}" if field in _GROUP_FLAGS else str(exc)) from None
+        lines = _groups_lines(session, event.payload["grouping"])
+    for line in lines:
+        click.echo(line)
+
+
+def _groups_lines(session: Session, grouping_id: str) -> list[str]:
+    """A grouping as ``groups make`` prints it: a summary, then each group, its call and its members by name."""
+    from facilitator.text import printable
+
+    grouping = session.groups.by_id(grouping_id)
+    assert grouping is not None
+    roster = session.attendance.roster.by_id
+    here = session.here_now()
+    smallest, biggest = min(len(g.members) for g in grouping.groups), max(len(g.members) for g in grouping.groups)
+    sizes = str(smallest) if smallest == biggest else f"{smallest}-{biggest}"
+    mixing = f"mixing {' and '.join(grouping.mix)}" if grouping.mix else "mixing nothing"
+    repeats = grouping.repeats
+    again = f"{repeats} pair{'s' if repeats != 1 else ''} grouped before" if repeats else "no pair grouped before"
+    lines = [f"{len(grouping.groups)} groups of {sizes} from {grouping.people} people checked in, {mixing}; {again}"]
+    for group in grouping.groups:
+        call = f"  {printable(group.call)}" if group.call else ""
+        lines.append(f"group {group.number} ({len(group.members)}){call}")
+        for pid in sorted(group.members, key=lambda pid: (roster[pid].name.casefold(), pid)):
+            where = here.get(pid) or roster[pid].location
+            lines.append(f"  {printable(roster[pid].name)} ({printable(where)})")
+    return lines
 
 
 @main.command("export")

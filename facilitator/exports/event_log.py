@@ -1,9 +1,10 @@
 """The raw event log as JSON Lines, for audit: one event per line, oldest first, exactly as recorded.
 
-SQLite writes each line itself (``json_object``), so a million events cost little more than reading
-them. Control and bidi characters are written as JSON escapes (facilitator.exports.inert): the same text
-to a JSON reader, inert on a screen. The participant page's signing secret is not an event, so it is never
-in here.
+SQLite writes each line itself (``json_object``), thousands of lines in one string (``group_concat``),
+on a thread of its own while the tables are written (facilitator.exports.background), so a million events
+cost little more than reading them. Control and bidi characters are written as JSON escapes
+(facilitator.exports.inert): the same text to a JSON reader, inert on a screen. The participant page's
+signing secret is not an event, so it is never in here.
 
 Anonymised, each event is rewritten by the rule for its kind (:data:`RULES`, one for every kind of the
 catalogue; an unknown kind, from a newer version, keeps no payload at all), and then every string left in it
@@ -29,11 +30,14 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from facilitator.exports.background import Task
 from facilitator.exports.cells import SUPPRESSED
+from facilitator.exports.groups import anonymised_made
 from facilitator.exports.inert import json_inert
 from facilitator.exports.progress import Progress
 from facilitator.exports.pseudonyms import WITHHELD
@@ -43,10 +47,15 @@ from facilitator.record import events as ev
 
 FILE = "events.jsonl"
 LINES = 1000  # per write: a line can be long (a whole script), and memory must stay flat
-_LINE = (
-    "SELECT json_object('seq', seq, 'id', id, 'at', at, 'actor', actor, 'kind', kind, 'payload', json(payload))"
-    " FROM events ORDER BY seq"
-)
+SEQS = 2000  # events per string SQLite builds: half a megabyte; longer ones leave the memory fragmented
+_LINE = "json_object('seq', seq, 'id', id, 'at', at, 'actor', actor, 'kind', kind, 'payload', json(payload))"
+# The lines of the events in a range of seq, in order (a range of the primary key is read in order), as the
+# UTF-8 bytes SQLite holds them: nothing decoded and encoded again on the way to the file.
+_LINES = "SELECT COUNT(*), {} FROM (SELECT " + _LINE + " AS line FROM events WHERE seq > ? AND seq <= ? ORDER BY seq)"
+# The first byte of every character json_inert escapes, as UTF-8, but the controls below U+0020, which JSON
+# text cannot hold raw: json_object escapes them, and json() only gives back valid JSON, which SQLite refuses
+# to hold raw inside a string (and the payloads are valid JSON: the table checks it).
+_UNSAFE_LEADS = (b"\x7f", b"\xc2", b"\xd8", b"\xe2")
 _PERSON_KINDS = frozenset({ev.PARTICIPANT_ADDED, ev.PARTICIPANT_UPDATED})
 _PRIVATE_FIELDS = ("code", "role", "organisation")
 
@@ -164,6 +173,8 @@ RULES: dict[str, Rule] = {
     # An anonymous answer's respondent is the ballot id the phone keeps: hashed like an id, it leaves the run
     # only as this export's pseudonym (a named one's is the participant's id, so it still joins).
     ev.ANSWER_GIVEN: _located(_ids("respondent", "participant")),
+    ev.GROUPS_MADE: anonymised_made,
+    ev.GROUPS_CHANGED: _ids("grouping", "participant"),
 }
 
 
@@ -189,20 +200,64 @@ def _scrubbed(value: Any, scrub: Callable[[str], str]) -> Any:
     return value
 
 
-def write(snapshot: Snapshot, folder: Path, record: Record, progress: Progress) -> Path:
-    path = folder / FILE
-    progress.start("writing the event log", snapshot.event_count)
-    with path.open("w", encoding="utf-8", newline="\n") as out:
-        if not record.pseudonyms.enabled:
-            cursor = snapshot.conn.execute(_LINE)
-            while chunk := cursor.fetchmany(LINES):
-                out.write(json_inert("\n".join(row[0] for row in chunk)))
-                out.write("\n")
-                progress.advance(len(chunk))
-            cursor.close()
-        else:
-            _write_anonymised(snapshot, out, record, progress)
-    return path
+class Writing:
+    """The event log being written: on a thread of its own from :func:`start` (identified), or by :meth:`finish`
+    (anonymised, where every event goes through Python)."""
+
+    def __init__(self, snapshot: Snapshot, folder: Path, *, anonymise: bool) -> None:
+        self.snapshot = snapshot
+        self.path = folder / FILE
+        self.written = 0  # events, as the thread goes
+        self._task: Task | None = None
+        if not anonymise:
+            conn = snapshot.sibling()
+            self._task = Task(conn, lambda stopped: self._copy(conn, stopped), name="export-event-log")
+
+    def _copy(self, conn: Any, stopped: threading.Event) -> None:
+        (encoding,) = conn.execute("PRAGMA encoding").fetchone()
+        raw = encoding == "UTF-8"  # else the text comes decoded, to be encoded as UTF-8 here
+        lines = "group_concat(line, char(10))"
+        sql = _LINES.format(f"CAST({lines} AS BLOB)" if raw else lines)
+        with self.path.open("wb") as out:
+            for low in range(0, self.snapshot.last_seq, SEQS):
+                if stopped.is_set():
+                    return
+                count, text = conn.execute(sql, (low, min(low + SEQS, self.snapshot.last_seq))).fetchone()
+                if count:
+                    out.write(_inert(text) if raw else json_inert(text).encode("utf-8"))
+                    out.write(b"\n")
+                    self.written += count
+
+    def finish(self, record: Record, progress: Progress) -> Path:
+        progress.start("writing the event log", self.snapshot.event_count)
+        if self._task is None:
+            with self.path.open("w", encoding="utf-8", newline="\n") as out:
+                _write_anonymised(self.snapshot, out, record, progress)
+            return self.path
+        shown = 0
+        while not self._task.wait(0.1):
+            progress.advance(self.written - shown)
+            shown = self.written
+        self._task.result()
+        progress.advance(self.written - shown)
+        return self.path
+
+    def close(self) -> None:
+        """Stop writing, if :meth:`finish` was not reached."""
+        if self._task is not None:
+            self._task.close()
+
+
+def _inert(lines: bytes) -> bytes:
+    """:func:`json_inert` of the UTF-8 text ``lines``, looked at as bytes first: the usual lines need nothing."""
+    if any(lead in lines for lead in _UNSAFE_LEADS):
+        return json_inert(lines.decode("utf-8")).encode("utf-8")
+    return lines
+
+
+def start(snapshot: Snapshot, folder: Path, *, anonymise: bool) -> Writing:
+    """Start writing the event log of ``snapshot`` into ``folder``; :meth:`Writing.finish` ends it."""
+    return Writing(snapshot, folder, anonymise=anonymise)
 
 
 def _write_anonymised(snapshot: Snapshot, out: Any, record: Record, progress: Progress) -> None:

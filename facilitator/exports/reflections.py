@@ -1,80 +1,151 @@
 """Reflections, every one of them, and the quotes: the consented, visible ones, ready for a newsletter.
 
 Both are streamed from the ``reflections`` table of the snapshot, which holds each reflection as it now
-stands (after edits, retractions and hiding), in the order they were logged.
+stands (after edits, retractions and hiding), in the order they were logged. What a row needs from the
+record (a day, a step's titles, a location as published) is looked up once per value, not per row.
+
+When CSV is the only table format of an identified export, each row goes straight from SQLite's columns to
+its CSV line (:attr:`Table.csv_lines`), every cell written by the CSV writer's own functions, without the
+typed values the other formats need in between.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, timedelta
 from typing import Any
 
 from facilitator.attendance.roster import Participant
+from facilitator.exports import csv_out
 from facilitator.exports.pseudonyms import WITHHELD
 from facilitator.exports.record import Record
 from facilitator.exports.snapshot import Snapshot
 from facilitator.exports.tables import BOOL, DATE, DATETIME, Column, Table
+from facilitator.exports.writers import iso
 from facilitator.record.clock import from_text
 
 ANONYMOUS = "anonymous"
+_YES_NO = ("no", "yes")  # as the CSV writer writes a yes/no cell
 _COLUMNS = (
     "id, day, exercise, step, prompt, text, participant, location, consent, logged_at, edited_at, retracted_at,"
     " hidden, source, participant_id"
 )
+# The columns of the reflections table by position, as _COLUMNS lists them.
+_ID, _DAY, _EXERCISE, _STEP, _PROMPT, _TEXT, _NAME, _LOCATION, _CONSENT, _LOGGED, _EDITED, _RETRACTED = range(12)
+_HIDDEN, _SOURCE, _PARTICIPANT_ID = 12, 13, 14
 
 
-@dataclass(frozen=True)
-class Row:
-    id: str
-    day: date | None
-    exercise: str | None
-    step: str | None
-    prompt: str | None
-    text: str
-    author: str | None  # the name the reflection was signed with; None: anonymous
-    person: Participant | None  # the roster's entry for a named author, when known
-    location: str | None
-    consent: bool
-    logged_at: datetime
-    edited_at: datetime | None
-    retracted: bool
-    hidden: bool
-    source: str
+class _Reading:
+    """What each row of the ``reflections`` table needs from the record, looked up once per distinct value: a
+    hundred thousand reflections share a few days, steps and locations."""
 
-    @property
-    def quotable(self) -> bool:
-        return self.consent and not self.hidden and not self.retracted
+    def __init__(self, record: Record) -> None:
+        self.record = record
+        self.roster = record.attendance.roster
+        self.by_name: dict[str, Participant] = {}
+        for listed in self.roster.by_id.values():
+            self.by_name.setdefault(listed.name.casefold(), listed)
+        self._days: dict[str, date] = {}
+        self._titles: dict[tuple[str | None, str | None], tuple[str, str]] = {}
+        self._places: dict[str | None, tuple[str, str, Any]] = {}
+        self._cells: dict[Any, tuple[str, ...]] = {}
+        self._titles_of = _titles(record)
+
+    def person(self, name: str | None, participant_id: str | None) -> Participant | None:
+        """The roster's entry for the author: only a reflection signed with a name has one (the page may know
+        who wrote an anonymous one)."""
+        if not name:
+            return None
+        return self.roster.by_id.get(participant_id or "") or self.by_name.get(name.casefold())
+
+    def day(self, text: str | None) -> date | None:
+        if not text:
+            return None
+        found = self._days.get(text)
+        if found is None:
+            found = self._days[text] = date.fromisoformat(text)
+        return found
+
+    def titles(self, exercise: str | None, step: str | None) -> tuple[str, str]:
+        key = (exercise, step)
+        found = self._titles.get(key)
+        if found is None:
+            found = self._titles[key] = self._titles_of(exercise, step)
+        return found
+
+    def place(self, location: str | None) -> tuple[str, str, Any]:
+        """A location as published, its name as published, and its time zone (None: suppressed)."""
+        found = self._places.get(location)
+        if found is None:
+            record = self.record
+            found = self._places[location] = (
+                record.published_location(location) or "",
+                record.published_location_name(location),
+                record.published_zone(location),  # None: a suppressed location, which its zone would name
+            )
+        return found
+
+    def title_cells(self, exercise: str | None, step: str | None) -> tuple[str, ...]:
+        key = ("titles", exercise, step)
+        found = self._cells.get(key)
+        if found is None:
+            found = self._cells[key] = tuple(map(csv_out.cell, self.titles(exercise, step)))
+        return found
+
+    def place_cells(self, location: str | None) -> tuple[str, ...]:
+        key = ("place", location)
+        found = self._cells.get(key)
+        if found is None:
+            published, name, _ = self.place(location)
+            found = self._cells[key] = (csv_out.cell(published), csv_out.cell(name))
+        return found
 
 
-def _rows(snapshot: Snapshot, record: Record, where: str = "") -> Iterator[Row]:
-    roster = record.attendance.roster
-    by_name: dict[str, Participant] = {}
-    for listed in roster.by_id.values():
-        by_name.setdefault(listed.name.casefold(), listed)
-    for r in snapshot.rows(f"SELECT {_COLUMNS} FROM reflections {where} ORDER BY seq"):
-        # Only a reflection signed with a name has an author: the page may know who wrote an anonymous one.
-        person: Participant | None = None
-        if r[6]:
-            person = roster.by_id.get(r[14] or "") or by_name.get(r[6].casefold())
-        yield Row(
-            id=r[0],
-            day=date.fromisoformat(r[1]) if r[1] else None,
-            exercise=r[2],
-            step=r[3],
-            prompt=r[4],
-            text=r[5],
-            author=r[6],
-            person=person,
-            location=r[7] or (person.location if person is not None else None),
-            consent=bool(r[8]),
-            logged_at=from_text(r[9]),
-            edited_at=from_text(r[10]) if r[10] else None,
-            retracted=r[11] is not None,
-            hidden=bool(r[12]),
-            source=r[13],
-        )
+# How the app writes a time (facilitator.record.clock.to_text): its minute, then its seconds.
+_MINUTE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
+_SECONDS = re.compile(r":[0-5][0-9]\.[0-9]{6}Z")
+
+
+class _Times:
+    """A logged time's cells, UTC and local, as the CSV writer writes them (:func:`iso`), from the text the
+    ``reflections`` table holds: worked out once per minute and zone, for times written as the app writes them
+    (``2022-08-22T07:05:09.123456Z``), in a minute whose offset is the same whole number of minutes from its
+    first instant to its last; any other time is parsed and converted on its own."""
+
+    def __init__(self) -> None:
+        self._minutes: dict[tuple[str, Any], tuple[str, str] | None] = {}
+
+    def __call__(self, text: str, zone: Any) -> tuple[str, str]:
+        if _SECONDS.fullmatch(text, 16):  # the minute (the key) is read by from_text, once
+            key = (text[:16], zone)
+            found = self._minutes.get(key)
+            if key not in self._minutes:
+                found = self._minutes[key] = self._minute(text, zone)
+                if len(self._minutes) > 4096:  # memory stays flat: forget all and start again
+                    self._minutes = {key: found}
+            if found is not None:
+                utc, local = found
+                seconds = text[16:19]
+                return f"{utc}{seconds}Z", f"{local[:16]}{seconds}{local[16:]}" if local else ""
+        at = from_text(text).astimezone(UTC)
+        return iso(at), iso(at.astimezone(zone)) if zone is not None else ""
+
+    @staticmethod
+    def _minute(text: str, zone: Any) -> tuple[str, str] | None:
+        """The minute's UTC text and its local text with the offset (seconds left out), or None."""
+        if not _MINUTE.fullmatch(text, 0, 16):
+            return None
+        first = from_text(text[:16] + ":00.000000Z")
+        if zone is None:
+            return text[:16], ""
+        offset = first.astimezone(zone).utcoffset()
+        last = first + timedelta(seconds=59, microseconds=999_999)
+        if offset is None or offset.total_seconds() % 60 or last.astimezone(zone).utcoffset() != offset:
+            return None
+        local = first.astimezone(zone).isoformat(timespec="seconds")  # 2022-08-22T09:05:00+02:00
+        return text[:16], local[:16] + local[19:]
 
 
 def _titles(record: Record) -> Callable[[str | None, str | None], tuple[str, str]]:
@@ -90,67 +161,106 @@ def _titles(record: Record) -> Callable[[str | None, str | None], tuple[str, str
     return titles
 
 
-def _author(record: Record, row: Row) -> str:
-    if row.author is None:
+def _author(record: Record, name: str | None) -> str:
+    """The name a reflection was signed with; ``anonymous`` for none."""
+    if name is None:
         return ANONYMOUS
-    return WITHHELD if record.pseudonyms.enabled else row.author
+    return WITHHELD if record.pseudonyms.enabled else name
 
 
 def count(snapshot: Snapshot) -> int:
     return int(snapshot.conn.execute("SELECT COUNT(*) FROM reflections").fetchone()[0])
 
 
-def reflections(snapshot: Snapshot, record: Record) -> Table:
-    titles = _titles(record)
-    names = record.pseudonyms
-    scrub = names.scrub
+REFLECTION_COLUMNS = (
+    Column("reflection_id"),
+    Column("day", DATE),
+    Column("exercise"),
+    Column("exercise_title", untrusted=True),
+    Column("step"),
+    Column("step_title", untrusted=True),
+    Column("prompt", untrusted=True),
+    Column("location"),
+    Column("location_name", untrusted=True),
+    Column("logged_at_utc", DATETIME),
+    Column("logged_at_local", DATETIME),
+    Column("author", untrusted=True),
+    Column("consent", BOOL),
+    Column("hidden", BOOL),
+    Column("retracted", BOOL),
+    Column("edited_at_utc", DATETIME),
+    Column("source"),
+    Column("text", untrusted=True),
+)
 
+
+def _reflection(r: tuple[Any, ...], reading: _Reading) -> tuple[Any, ...]:
+    """A row of the ``reflections`` table (every column, as _COLUMNS), as the table types it."""
+    record = reading.record
+    exercise_title, step_title = reading.titles(r[_EXERCISE], r[_STEP])
+    person = reading.person(r[_NAME], r[_PARTICIPANT_ID])
+    location = r[_LOCATION] or (person.location if person is not None else None)
+    published, published_name, zone = reading.place(location)
+    logged_at = from_text(r[_LOGGED]).astimezone(UTC)
+    edited = r[_EDITED]
+    return (
+        record.pseudonyms.id(r[_ID]),
+        reading.day(r[_DAY]),
+        r[_EXERCISE] or "",
+        exercise_title,
+        r[_STEP] or "",
+        step_title,
+        r[_PROMPT] or "",
+        published,
+        published_name,
+        logged_at,
+        logged_at.astimezone(zone) if zone is not None else None,
+        _author(record, r[_NAME]),
+        bool(r[_CONSENT]),
+        bool(r[_HIDDEN]),
+        r[_RETRACTED] is not None,
+        from_text(edited).astimezone(UTC) if edited else None,
+        r[_SOURCE],
+        record.pseudonyms.scrub(r[_TEXT]),
+    )
+
+
+def reflections(snapshot: Snapshot, record: Record) -> Table:
     def rows() -> Iterator[tuple[Any, ...]]:
-        for row in _rows(snapshot, record):
-            exercise_title, step_title = titles(row.exercise, row.step)
-            zone = record.published_zone(row.location)  # None: a suppressed location, which its zone would name
+        reading = _Reading(record)
+        for r in snapshot.rows(f"SELECT {_COLUMNS} FROM reflections ORDER BY seq"):
+            yield _reflection(r, reading)
+
+    def csv_lines() -> Iterator[str]:
+        reading = _Reading(record)
+        cell, fresh = csv_out.Memo(), csv_out.fresh  # values a column repeats; an id and a text, seen once
+        times = _Times()
+        for r in snapshot.rows(f"SELECT {_COLUMNS} FROM reflections ORDER BY seq"):
+            rid, day, exercise, step, prompt, text, name, location, consent, logged, edited, retracted = r[:12]
+            exercise_title, step_title = reading.title_cells(exercise, step)
+            if not location:
+                person = reading.person(name, r[_PARTICIPANT_ID])
+                location = person.location if person is not None else None
+            published, published_name = reading.place_cells(location)
+            logged_utc, logged_local = times(logged, reading.place(location)[2])
+            on = reading.day(day)
             yield (
-                names.id(row.id),
-                row.day,
-                row.exercise or "",
-                exercise_title,
-                row.step or "",
-                step_title,
-                row.prompt or "",
-                record.published_location(row.location) or "",
-                record.published_location_name(row.location),
-                row.logged_at.astimezone(UTC),
-                row.logged_at.astimezone(zone) if zone is not None else None,
-                _author(record, row),
-                row.consent,
-                row.hidden,
-                row.retracted,
-                row.edited_at.astimezone(UTC) if row.edited_at is not None else None,
-                row.source,
-                scrub(row.text),
+                f"{fresh(rid) if rid.__class__ is str else cell(rid)},{on.isoformat() if on is not None else ''},"
+                f"{cell(exercise or '')},{exercise_title},{cell(step or '')},{step_title},{cell(prompt or '')},"
+                f"{published},{published_name},{logged_utc},{logged_local},"
+                f"{ANONYMOUS if name is None else cell(name)},{_YES_NO[bool(consent)]},{_YES_NO[bool(r[_HIDDEN])]},"
+                f"{_YES_NO[retracted is not None]},{iso(from_text(edited).astimezone(UTC)) if edited else ''},"
+                f"{cell(r[_SOURCE])},{fresh(text) if text.__class__ is str else cell(text)}\r\n"
             )
 
-    columns = (
-        Column("reflection_id"),
-        Column("day", DATE),
-        Column("exercise"),
-        Column("exercise_title", untrusted=True),
-        Column("step"),
-        Column("step_title", untrusted=True),
-        Column("prompt", untrusted=True),
-        Column("location"),
-        Column("location_name", untrusted=True),
-        Column("logged_at_utc", DATETIME),
-        Column("logged_at_local", DATETIME),
-        Column("author", untrusted=True),
-        Column("consent", BOOL),
-        Column("hidden", BOOL),
-        Column("retracted", BOOL),
-        Column("edited_at_utc", DATETIME),
-        Column("source"),
-        Column("text", untrusted=True),
+    table = Table(
+        "reflections",
+        "Reflections",
+        REFLECTION_COLUMNS,
+        rows(),
+        csv_lines=None if record.pseudonyms.enabled else csv_lines,
     )
-    return Table("reflections", "Reflections", columns, rows())
+    return table
 
 
 @dataclass(frozen=True)
@@ -163,27 +273,55 @@ class Quote:
 
 
 QUOTABLE = "WHERE consent = 1 AND hidden = 0 AND retracted_at IS NULL"
+QUOTE_COLUMNS = (
+    Column("name", untrusted=True),
+    Column("role", untrusted=True),
+    Column("location"),
+    Column("day", DATE),
+    Column("quote", untrusted=True),
+)
 
 
 def quotes(snapshot: Snapshot, record: Record, keep: Callable[[Quote], None] | None = None) -> Table:
     """The quotes table; ``keep`` also sees each quote as it is written (the report picks some)."""
     scrub = record.pseudonyms.scrub
+    enabled = record.pseudonyms.enabled
+
+    def quote(r: tuple[Any, ...], reading: _Reading) -> Quote:
+        person = reading.person(r[_NAME], r[_PARTICIPANT_ID])
+        # Anonymised, the author goes and so does their role: a role at a location can name a person.
+        role = "" if enabled or person is None else (person.role or "")
+        location = r[_LOCATION] or (person.location if person is not None else None)
+        where = reading.place(location)[1]
+        return Quote(_author(record, r[_NAME]), role, where, reading.day(r[_DAY]), scrub(r[_TEXT]))
 
     def rows() -> Iterator[tuple[Any, ...]]:
-        for row in _rows(snapshot, record, QUOTABLE):
-            # Anonymised, the author goes and so does their role: a role at a location can name a person.
-            role = "" if record.pseudonyms.enabled or row.person is None else (row.person.role or "")
-            location = record.published_location_name(row.location)
-            quote = Quote(_author(record, row), role, location, row.day, scrub(row.text))
+        reading = _Reading(record)
+        for r in snapshot.rows(f"SELECT {_COLUMNS} FROM reflections {QUOTABLE} ORDER BY seq"):
+            found = quote(r, reading)
             if keep is not None:
-                keep(quote)
-            yield (quote.name, quote.role, quote.location, quote.day, quote.text)
+                keep(found)
+            yield (found.name, found.role, found.location, found.day, found.text)
 
-    columns = (
-        Column("name", untrusted=True),
-        Column("role", untrusted=True),
-        Column("location"),
-        Column("day", DATE),
-        Column("quote", untrusted=True),
+    def csv_lines() -> Iterator[str]:
+        reading = _Reading(record)
+        cell, fresh = csv_out.Memo(), csv_out.fresh  # values a column repeats; a text, seen once
+        for r in snapshot.rows(f"SELECT {_COLUMNS} FROM reflections {QUOTABLE} ORDER BY seq"):
+            name, text = r[_NAME], r[_TEXT]
+            person = reading.person(name, r[_PARTICIPANT_ID])
+            location = r[_LOCATION] or (person.location if person is not None else None)
+            on = reading.day(r[_DAY])
+            yield (
+                f"{ANONYMOUS if name is None else cell(name)},{cell(person.role or '') if person is not None else ''},"
+                f"{reading.place_cells(location)[1]},{on.isoformat() if on is not None else ''},"
+                f"{fresh(text) if text.__class__ is str else cell(text)}\r\n"
+            )
+
+    table = Table(
+        "quotes",
+        "Quotes (consented, visible reflections)",
+        QUOTE_COLUMNS,
+        rows(),
+        csv_lines=None if enabled or keep is not None else csv_lines,
     )
-    return Table("quotes", "Quotes (consented, visible reflections)", columns, rows())
+    return table

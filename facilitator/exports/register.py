@@ -8,7 +8,8 @@ has nothing to report, and listing everyone as absent from it would mislead.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterator, Sequence
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -17,12 +18,13 @@ from facilitator.attendance.gender import NOT_STATED, category
 from facilitator.attendance.intervals import Attendance as AttendanceFold
 from facilitator.attendance.intervals import Span, minutes, overlap
 from facilitator.attendance.roster import Participant
+from facilitator.exports import checkins, csv_out
+from facilitator.exports.background import Rows
 from facilitator.exports.cells import SUPPRESSED
 from facilitator.exports.record import Record
 from facilitator.exports.snapshot import Snapshot
 from facilitator.exports.tables import BOOL, DATE, DATETIME, INT, MINUTES, SHARE, Column, Table
-from facilitator.live.register import Certificate, Register
-from facilitator.record import events as ev
+from facilitator.live.register import Block, Certificate, Register
 from facilitator.record.clock import from_text
 from facilitator.record.events import Event
 
@@ -41,7 +43,9 @@ class Window:
 
 
 class _Seen:
-    """One participant's merged spans and raw intervals, looked up by time.
+    """One participant's merged spans and raw intervals from the fold (:class:`Register`), looked up by time:
+    the rules that :class:`_Found` applies in bulk, kept for the records it cannot take (see
+    facilitator.exports.checkins).
 
     A long run gives a person hundreds of intervals (every rejoin on a bad link is one), so rather than
     scanning them all for every day and block, as :class:`Register`'s per-participant helpers do, each
@@ -87,15 +91,19 @@ class _Seen:
         sources.sort(key=lambda source: _SOURCE_ORDER.get(source, 9))
         return Window(touching[0][0], last_out, "+".join(sources))
 
-    def status(self, day: date, window: Window) -> str:
-        """:meth:`Register.status` from the day's window, found already: a mark, else absent, late or present."""
-        marked = self.register.attendance.mark(self.pid, day)
-        if marked is not None:
-            return marked
-        if window.first_in is None:
-            return "absent"
-        start = self.register.day_spans(day)[0][0]
-        return "late" if window.first_in > start + self.register.programme.workshop.attendance.late_grace else "present"
+
+class _Found:
+    """One participant's check-ins worked out in bulk (facilitator.exports.checkins), read as :class:`_Seen` is."""
+
+    def __init__(self, found: checkins.Found, now: datetime) -> None:
+        self.found = found
+        self.now = now
+
+    def attended(self, window: Sequence[Span]) -> timedelta:
+        return self.found.attended(window)
+
+    def window(self, window: Sequence[Span]) -> Window:
+        return Window(*self.found.window(window, self.now))
 
 
 def _touching(spans: Sequence[Span], window: Sequence[Span]) -> list[Span]:
@@ -176,36 +184,109 @@ class DayRow:
     window: Window
 
 
+@dataclass(frozen=True)
+class _Person:
+    """What one participant's check-ins come to, per day and per block of the register."""
+
+    days: list[DayRow]
+    blocks: list[tuple[timedelta, Window]]
+
+
 class Attendance:
     """The register's tables for one record.
 
-    Check-ins are read one participant at a time (see :func:`_registers`), so memory follows the size of
-    the roster, never the length of the log. The per-block table makes that one pass: as it goes it keeps
-    each participant's per-day rows and certificate, which the other tables then lay out. So it is
-    written first.
+    Check-ins are read one participant at a time (facilitator.exports.checkins), so memory follows the size
+    of the roster, never the length of the log. One pass works out every participant's days, blocks and
+    certificate, in the export's order of people, before the first table is written; the tables then lay
+    them out.
     """
 
-    def __init__(self, snapshot: Snapshot, record: Record) -> None:
+    def __init__(self, snapshot: Snapshot, record: Record, reading: Rows | None = None) -> None:
+        """``reading``: the check-ins read already (:func:`facilitator.exports.checkins.read`), which the pass
+        closes; else it starts reading them."""
         self.snapshot = snapshot
         self.record = record
         self.days = sorted({block.day for block in record.register.blocks})
         self.people = record.pseudonyms.people()  # roster order; anonymised, the pseudonyms' shuffled order
         self.rows: list[DayRow] = []
         self.certificates_: list[Certificate] = []
+        self._blocks: list[list[tuple[timedelta, Window]]] = []
+        self._reading = reading
         self._passed = False
 
-    def _pass(self) -> Iterator[tuple[Participant, _Seen]]:
-        for person, register in _registers(self.snapshot, self.record):
-            seen = _Seen(register, person.id)
-            for day in self.days:
-                spans = register.day_spans(day)
-                window = seen.window(spans)
-                self.rows.append(DayRow(person, day, seen.attended(spans), seen.status(day, window), window))
-            self.certificates_.append(
-                self._certificate(person.id, [row.attended for row in self.rows[-len(self.days) :]])
-            )
-            yield person, seen
+    def _pass(self) -> None:
+        record = self.record
+        register = record.register
+        blocks = [block.segments for block in register.blocks]
+        days = [(day, register.day_spans(day)) for day in self.days]
+        now = record.now.astimezone(UTC)
+        local = checkins.Days(register.tz, register.ends)
+        # As the fold of old: the check-ins of people on the roster and in the participants table.
+        listed = {pid for (pid,) in self.snapshot.rows("SELECT id FROM participants")}
+        wanted = listed & set(record.attendance.roster.by_id)
+        found: dict[str, _Person] = {}
+        from_log: set[str] = set()  # read again from the log and folded, as the fold reads a payload
+        reading = self._reading if self._reading is not None else checkins.read(self.snapshot)
+        self._reading = None
+        try:
+            for raw in reading:
+                pid = raw[0]
+                if not isinstance(pid, str):  # SQL compares it with the participant's id as text
+                    if str(pid) in wanted:
+                        from_log.add(str(pid))
+                    continue
+                if pid not in wanted:
+                    continue
+                row = checkins.Row.parse(raw)
+                if row is None or row.times is None:
+                    from_log.add(pid)
+                    continue
+                bulk = checkins.found(row, local, now)
+                seen = _Found(bulk, now) if bulk is not None else self._folded(pid, row.events())
+                found[pid] = self._person(pid, seen, days, blocks)
+        finally:
+            reading.close()
+        for pid, events in _from_log(self.snapshot, sorted(from_log)):
+            found[pid] = self._person(pid, self._folded(pid, events), days, blocks)
+        nobody = _Found(checkins.NOBODY, now)
+        for person in self.people:
+            mine = found.get(person.id) or self._person(person.id, nobody, days, blocks)
+            self.rows.extend(mine.days)
+            self._blocks.append(mine.blocks)
+            self.certificates_.append(self._certificate(person.id, [row.attended for row in mine.days]))
         self._passed = True
+
+    def _folded(self, pid: str, events: Iterable[Event]) -> _Seen:
+        """``pid``'s check-ins through the fold, with the roster and the day marks of the record."""
+        mine = AttendanceFold()
+        attendance = self.record.attendance
+        mine.roster, mine.marks, mine.links = attendance.roster, attendance.marks, attendance.links
+        for event in events:
+            mine.apply(event)
+        return _Seen(Register(self.record.state, mine, self.record.now), pid)
+
+    def _person(
+        self,
+        pid: str,
+        seen: _Seen | _Found,
+        days: Sequence[tuple[date, Sequence[Span]]],
+        blocks: Sequence[Sequence[Span]],
+    ) -> _Person:
+        register = self.record.register
+        late = register.programme.workshop.attendance.late_grace
+        person = self.record.attendance.roster.by_id[pid]
+        rows = []
+        for day, spans in days:
+            window = seen.window(spans)
+            marked = register.attendance.mark(pid, day)
+            if marked is not None:
+                status = marked
+            elif window.first_in is None:
+                status = "absent"
+            else:  # :meth:`Register.status`, from the day's window found already
+                status = "late" if window.first_in > spans[0][0] + late else "present"
+            rows.append(DayRow(person, day, seen.attended(spans), status, window))
+        return _Person(rows, [(seen.attended(spans), seen.window(spans)) for spans in blocks])
 
     def _certificate(self, pid: str, days: list[timedelta]) -> Certificate:
         """:meth:`Register.certificate`, from the day totals worked out already (the same sums, not rescanned)."""
@@ -216,8 +297,7 @@ class Attendance:
 
     def _rows(self) -> list[DayRow]:
         if not self._passed:
-            for _ in self._pass():
-                pass
+            self._pass()
         return self.rows
 
     def by_block(self) -> Table:
@@ -225,44 +305,59 @@ class Attendance:
         grace = record.programme.workshop.attendance.late_grace
         titles = {e.id: e.title for e in record.programme.exercises}
 
+        def block_cells(block: Block) -> tuple[Any, ...]:
+            return (
+                block.day,
+                block.exercise,
+                titles.get(block.exercise, block.exercise),
+                _utc(block.start),
+                _utc(block.end) if not block.running else None,
+                minutes(block.length),
+            )
+
+        def status(person: Participant, block: Block, got: timedelta, window: Window) -> str:
+            mark = record.attendance.mark(person.id, block.day)
+            return _block_status(
+                attended=got, length=block.length, start=block.start, window=window, grace=grace, mark=mark
+            )
+
         def rows() -> Iterator[tuple[Any, ...]]:
-            for person, seen in self._pass():
-                for block in seen.register.blocks:
-                    got = seen.attended(block.segments)
-                    window = seen.window(block.segments)
+            self._rows()
+            blocks = [(block, block_cells(block)) for block in record.register.blocks]
+            for person, mine in zip(self.people, self._blocks, strict=True):
+                who = _person(record, person)
+                for (block, cells), (got, window) in zip(blocks, mine, strict=True):
                     yield (
-                        *_person(record, person),
-                        block.day,
-                        block.exercise,
-                        titles.get(block.exercise, block.exercise),
-                        _utc(block.start),
-                        _utc(block.end) if not block.running else None,
-                        minutes(block.length),
+                        *who,
+                        *cells,
                         minutes(got),
-                        _block_status(
-                            attended=got,
-                            length=block.length,
-                            start=block.start,
-                            window=window,
-                            grace=grace,
-                            mark=seen.register.attendance.mark(person.id, block.day),
-                        ),
+                        status(person, block, got, window),
                         *_when(record, person, window),
                     )
 
-        columns = (
-            *PERSON_COLUMNS,
+        def csv_lines() -> Iterator[str]:
+            # The person's cells once per person, the block's once per block: only the rest per row.
+            self._rows()
+            blocks = [(block, block_text(block_cells(block))) for block in record.register.blocks]
+            for person, mine in zip(self.people, self._blocks, strict=True):
+                who = person_text(_person(record, person))
+                for (block, cells), (got, window) in zip(blocks, mine, strict=True):
+                    rest = rest_text((minutes(got), status(person, block, got, window), *_when(record, person, window)))
+                    yield f"{who},{cells},{rest}\r\n"
+
+        block_columns = (
             Column("day", DATE),
             Column("exercise"),
             Column("exercise_title", untrusted=True),
             Column("block_start_utc", DATETIME),
             Column("block_end_utc", DATETIME),
             Column("block_minutes", MINUTES),
-            Column("minutes", MINUTES),
-            Column("status"),
-            *WHEN_COLUMNS,
         )
-        return Table("attendance_by_block", "Attendance by participant and agenda block", columns, rows())
+        rest_columns = (Column("minutes", MINUTES), Column("status"), *WHEN_COLUMNS)
+        person_text, block_text, rest_text = map(csv_out.Cells, (PERSON_COLUMNS, block_columns, rest_columns))
+        columns = (*PERSON_COLUMNS, *block_columns, *rest_columns)
+        title = "Attendance by participant and agenda block"
+        return Table("attendance_by_block", title, columns, rows(), csv_lines=csv_lines)
 
     def by_day(self) -> Table:
         record = self.record
@@ -277,8 +372,18 @@ class Attendance:
                     *_when(record, row.person, row.window),
                 )
 
-        columns = (*PERSON_COLUMNS, Column("day", DATE), Column("minutes", MINUTES), Column("status"), *WHEN_COLUMNS)
-        return Table("attendance_by_day", "Attendance by participant and day", columns, rows())
+        def csv_lines() -> Iterator[str]:
+            who: dict[str, str] = {}
+            for row in self._rows():
+                if row.person.id not in who:
+                    who[row.person.id] = person_text(_person(record, row.person))
+                rest = (row.day, minutes(row.attended), row.status, *_when(record, row.person, row.window))
+                yield f"{who[row.person.id]},{rest_text(rest)}\r\n"
+
+        rest_columns = (Column("day", DATE), Column("minutes", MINUTES), Column("status"), *WHEN_COLUMNS)
+        person_text, rest_text = csv_out.Cells(PERSON_COLUMNS), csv_out.Cells(rest_columns)
+        columns = (*PERSON_COLUMNS, *rest_columns)
+        return Table("attendance_by_day", "Attendance by participant and day", columns, rows(), csv_lines=csv_lines)
 
     def _location_groups(self) -> list[tuple[str | None, str, frozenset[str] | None, str]]:
         """The rows of the summary: (location, its name, the roster locations it counts, a note on pooling);
@@ -443,41 +548,29 @@ def _later(make: Callable[[], list[tuple[Any, ...]]]) -> Iterator[tuple[Any, ...
     yield from make()
 
 
-_CHECKS = (ev.ATTENDANCE_CHECKED_IN, ev.ATTENDANCE_CHECKED_OUT)
-
-
-def _registers(snapshot: Snapshot, record: Record) -> Iterator[tuple[Participant, Register]]:
-    """Each participant on the roster, in the export's order of people (roster order, or anonymised, the
-    pseudonyms' shuffled one), with a register of their own check-ins only.
-
-    The check-ins come sorted by participant (in that order) from SQLite, which sorts on disk if it must;
-    each person's are folded into an attendance of their own that shares the roster and the day marks.
-    """
-    people = record.pseudonyms.people()
-    order = {p.id: index for index, p in enumerate(people)}
-    rank = "p.seq"
-    if record.pseudonyms.enabled:
-        snapshot.conn.create_function("export_rank", 1, lambda pid: order.get(pid, -1), deterministic=True)
-        rank = "export_rank(p.id)"
-    # The payload's fields come out of SQLite already: a JSON parse per check-in is most of a fold's time.
+def _from_log(snapshot: Snapshot, pids: list[str]) -> Iterator[tuple[str, Iterator[Event]]]:
+    """The check-ins of ``pids`` read from the log as the fold of old read them, one participant at a time:
+    for the records facilitator.exports.checkins cannot take as SQLite gave them."""
+    if not pids:
+        return
     rows = snapshot.rows(
         "SELECT e.seq, e.at, e.kind, json_extract(e.payload, '$.at'), json_extract(e.payload, '$.source'),"
         " json_extract(e.payload, '$.location'), p.id FROM events e"
         " JOIN participants p ON p.id = json_extract(e.payload, '$.participant')"
-        f" WHERE e.kind IN (?, ?) ORDER BY {rank}, e.seq",
-        _CHECKS,
+        " WHERE e.kind IN (?, ?) AND e.seq <= ? AND p.id IN (SELECT value FROM json_each(?))"
+        " ORDER BY p.id, e.seq",
+        (*checkins.CHECKS, snapshot.last_seq, json.dumps(pids)),
     )
     pending = next(rows, None)
-    for index, person in enumerate(people):
-        mine = AttendanceFold()
-        mine.roster, mine.marks, mine.links = record.attendance.roster, record.attendance.marks, record.attendance.links
-        while pending is not None and order.get(pending[6], -1) <= index:
-            if pending[6] == person.id:
-                seq, at, kind, when, source, location = pending[:6]
-                payload = {"participant": person.id, "at": when, "source": source, "location": location}
-                mine.apply(Event(seq, "", from_text(at), "", kind, payload))
+    while pending is not None:
+        pid = pending[6]
+        mine = []
+        while pending is not None and pending[6] == pid:
+            seq, at, kind, when, source, location = pending[:6]
+            payload = {"participant": pid, "at": when, "source": source, "location": location}
+            mine.append(Event(seq, "", from_text(at), "", kind, payload))
             pending = next(rows, None)
-        yield person, Register(record.state, mine, record.now)
+        yield pid, iter(mine)
 
 
 def _block_status(

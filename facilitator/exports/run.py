@@ -8,20 +8,22 @@ team folder (facilitator.record.permissions); so do the folders the export creat
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from facilitator.exports import event_log, report
+from facilitator.exports import checkins, event_log, report
 from facilitator.exports import reflections as refl
 from facilitator.exports.cells import DEFAULT_MIN_CELL
 from facilitator.exports.progress import Progress, Silent
 from facilitator.exports.questions import Questions
-from facilitator.exports.record import read_record
+from facilitator.exports.record import Record, read_record
 from facilitator.exports.register import Attendance
 from facilitator.exports.snapshot import Snapshot
 from facilitator.exports.tables import Table, each_text
@@ -32,6 +34,7 @@ from facilitator.record.permissions import make_folders, modes_for, set_mode
 
 FORMATS = ("csv", "json", "xlsx", "md", "html")
 TABLE_FORMATS = ("csv", "json", "xlsx")
+SWITCH_S = 0.0005  # how soon a reading thread gets the interpreter back (see _export)
 
 
 @dataclass(frozen=True)
@@ -81,18 +84,74 @@ def _writers(folder: Path, formats: Sequence[str]) -> list[Writer]:
     return writers
 
 
-def _write_table(table: Table, writers: Sequence[Writer], progress: Progress) -> None:
+def _write_table(table: Table, writers: Sequence[Writer], progress: Progress, *, csv_only: bool = False) -> None:
+    """Write ``table`` with every writer; with CSV the only one, from its CSV lines where it has them."""
     sinks = [writer.table(table) for writer in writers]
     done = 0
-    for row in table.rows:
-        for sink in sinks:
-            sink.row(row)
-        done += 1
-        if done % 1000 == 0:
-            progress.advance(1000)
+    if csv_only and table.csv_lines is not None:
+        (sink,) = sinks
+        for line in table.csv_lines():
+            sink.line(line)  # type: ignore[attr-defined]
+            done += 1
+            if done % 1000 == 0:
+                progress.advance(1000)
+    else:
+        for row in table.rows:
+            for sink in sinks:
+                sink.row(row)
+            done += 1
+            if done % 1000 == 0:
+                progress.advance(1000)
     progress.advance(done % 1000)
     for sink in sinks:
         sink.close()
+
+
+def _tables(
+    snapshot: Snapshot,
+    record: Record,
+    attendance: Attendance,
+    timeline: Timeline,
+    questions: Questions,
+    *,
+    keep: Callable[[refl.Quote], None] | None,
+) -> tuple[list[Table], list[Table]]:
+    """The register's tables, and the others; anonymised, every text cell scrubbed, whatever column it is in."""
+    register = [
+        attendance.by_block(),
+        attendance.by_day(),
+        attendance.summary(),
+        attendance.by_gender(),
+        attendance.certificates(),
+    ]
+    others = [
+        refl.reflections(snapshot, record),
+        refl.quotes(snapshot, record, keep=keep),
+        timeline.steps_table(),
+        timeline.days_table(),
+        *questions.tables(),
+    ]
+    if record.pseudonyms.enabled:
+        scrub = record.pseudonyms.scrub
+        register, others = ([each_text(table, scrub) for table in part] for part in (register, others))
+    return register, others
+
+
+def _write_tables(
+    register: list[Table], others: list[Table], folder: Path, formats: Sequence[str], progress: Progress
+) -> list[Path]:
+    """Write every table in each table format of ``formats``; the files, in the order of the tables."""
+    tables = register + others  # the workbook's order, and the files'
+    table_formats = [f for f in formats if f in TABLE_FORMATS]
+    writers = _writers(folder, table_formats)
+    progress.start("writing the tables", None)
+    # A workbook's sheets come in the order the tables are written; files of their own do not, and then the
+    # register's come last, so that the others are written while SQLite reads the check-ins on its thread.
+    for table in tables if "xlsx" in table_formats else others + register:
+        if writers or table.name != "reflections":  # with no table format, the report still needs the rest
+            _write_table(table, writers, progress, csv_only=table_formats == ["csv"])
+    position = {table.name: index for index, table in enumerate(tables)}
+    return [path for writer in writers for path in sorted(writer.close(), key=lambda p: position.get(p.stem, 0))]
 
 
 def export(
@@ -143,35 +202,28 @@ def _export(
         work = Path(tempfile.mkdtemp(prefix=".export-", dir=out))  # 0700 while it fills
     except OSError as exc:
         raise InputError(f"--out: {display_path(out)}: cannot write there: {exc.strerror or exc}") from None
+    # The threads that read with SQLite (the event log, the check-ins) need the interpreter for a moment after
+    # each of their statements' steps: let them have it within half a millisecond, not the default five.
+    switching = sys.getswitchinterval()
+    sys.setswitchinterval(min(switching, SWITCH_S))
     try:
-        with Snapshot(db) as snapshot:
+        with Snapshot(db) as snapshot, contextlib.ExitStack() as running:
+            # The event log and the check-ins are read on threads of their own from now on.
+            log = event_log.start(snapshot, work, anonymise=anonymise)
+            running.callback(log.close)
+            reading = checkins.read(snapshot)
+            running.callback(reading.close)
             record = read_record(snapshot, now, anonymise=anonymise, progress=progress, min_cell=min_cell)
-            attendance = Attendance(snapshot, record)
+            attendance = Attendance(snapshot, record, reading)
             timeline = Timeline(record)
             picker = report.QuotePicker()
             reflection_count = refl.count(snapshot)
             questions = Questions(snapshot, record)
-            tables = [  # the per-block table first: its pass over the check-ins feeds the others
-                attendance.by_block(),
-                attendance.by_day(),
-                attendance.summary(),
-                attendance.by_gender(),
-                attendance.certificates(),
-                refl.reflections(snapshot, record),
-                refl.quotes(snapshot, record, keep=picker),
-                timeline.steps_table(),
-                timeline.days_table(),
-                *questions.tables(),
-            ]
-            if anonymise:  # every text cell of every table, whatever column it is in
-                tables = [each_text(table, record.pseudonyms.scrub) for table in tables]
-            writers = _writers(work, [f for f in formats if f in TABLE_FORMATS])
-            progress.start("writing the tables", None)
-            for table in tables:
-                if writers or table.name != "reflections":  # with no table format, the report still needs the rest
-                    _write_table(table, writers, progress)
-            files = [path for writer in writers for path in writer.close()]
-            files.append(event_log.write(snapshot, work, record, progress))
+            # the report picks its quotes as they are written: without a report, none are kept
+            keep = picker if "md" in formats or "html" in formats else None
+            register, others = _tables(snapshot, record, attendance, timeline, questions, keep=keep)
+            files = _write_tables(register, others, work, formats, progress)
+            files.append(log.finish(record, progress))
             if "md" in formats or "html" in formats:
                 data = report.build(
                     attendance, timeline, picker, reflection_count, anonymised=anonymise, questions=questions
@@ -191,6 +243,7 @@ def _export(
             shutil.rmtree(created[0], ignore_errors=True)
         raise
     finally:
+        sys.setswitchinterval(switching)
         progress.close()
     shutil.rmtree(work, ignore_errors=True)
     return Result(out, published, events, reflection_count)

@@ -5,6 +5,12 @@ gives that transaction the database as it was when it began, so a writer committ
 waits for the export nor tears it. Only reads happen here, so no write lock is ever taken. The open read
 transaction freezes ``PRAGMA data_version`` for this connection only, which is why it is never the
 connection a live client polls.
+
+The two long reads of the log (the event log file and the check-ins of the register) run on threads of
+their own, each on a connection of its own (:meth:`Snapshot.sibling`), so that SQLite works on both while
+this thread writes the tables. They read only events up to :attr:`Snapshot.last_seq`: events are never
+changed nor deleted (triggers refuse it) and a new one always gets a higher ``seq``, so those rows are the
+snapshot's, whenever they are read.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ class Snapshot:
         self.conn.execute("BEGIN")
         # A deferred transaction takes its snapshot at its first read: make that read now.
         self.event_count = int(self.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+        self.last_seq = int(self.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0])
 
     def __enter__(self) -> Snapshot:
         return self
@@ -44,6 +51,14 @@ class Snapshot:
         if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
         self.conn.close()
+
+    def sibling(self) -> sqlite3.Connection:
+        """Another read-only connection to the same file, for a thread of its own: it sees the snapshot's
+        events only through ``seq <= last_seq`` (see the module's docstring)."""
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {READ_BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA query_only = 1")
+        return conn
 
     def programme(self) -> Programme:
         return read_programme(self.conn, self.path)

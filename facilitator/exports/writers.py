@@ -24,7 +24,7 @@ class Writer(Protocol):
 def iso(moment: datetime) -> str:
     """UTC as ``2022-08-22T07:05:00Z``, any other zone with its offset: ``2022-08-22T09:05:00+02:00``."""
     if moment.tzinfo is UTC:
-        return moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+        return moment.isoformat(timespec="seconds")[:-6] + "Z"  # without its "+00:00"
     return moment.isoformat(timespec="seconds")
 
 

@@ -7,14 +7,17 @@ of them writes events directly.
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from facilitator.attendance.gender import normalise_gender
+from facilitator.attendance.gender import category, normalise_gender
 from facilitator.attendance.intervals import LINK_STATUSES, MARKS, SOURCES, Attendance
 from facilitator.attendance.roster import FIELDS, OPTIONAL_FIELDS
+from facilitator.groups import making, rules
+from facilitator.groups.groupings import LATE, Grouping, Groupings
 from facilitator.live import days, reentry
 from facilitator.live.state import SessionState, fold
 from facilitator.problems import InputError
@@ -75,6 +78,7 @@ class Session:
         self.state = SessionState()
         self.attendance = Attendance()
         self.ballots = Ballots()
+        self.groups = Groupings()
         # The log is read a chunk at a time, never whole: a five-day run may hold a million events, and as
         # objects they take gigabytes, where what is folded from them takes a fraction of that.
         while self._fold_in(store.events(after=self.state.last_seq, limit=READ_CHUNK)):
@@ -96,6 +100,7 @@ class Session:
         for event in new:
             self.attendance.apply(event)
             self.ballots.apply(event)
+            self.groups.apply(event)
         return new
 
     def _append(
@@ -461,6 +466,135 @@ class Session:
             "source": source,
         }
         return self._append(ev.ANSWER_GIVEN, payload)
+
+    # -- breakout groups (facilitator.groups) ----------------------------------------------------------
+
+    def here_now(self) -> dict[str, str]:
+        """Who is checked in now, on any channel, since a time whose day has not ended, and where: participant
+        id -> their latest check-in's location, else their roster location; in roster order."""
+        now = self.store.clock.now()
+        ends = days.DayEnds(self.state, now)
+        here: dict[str, str] = {}
+        for pid, person in self.attendance.roster.by_id.items():
+            latest = None
+            for interval in self.attendance.intervals(pid):
+                if interval.end is None and ends.cutoff(interval.start) > now:
+                    latest = interval  # by start: the last one is the latest
+            if latest is not None:
+                here[pid] = latest.location or person.location
+        return here
+
+    def _member(self, participant: str, location: str | None = None) -> making.Member:
+        person = self.attendance.roster.by_id.get(participant)
+        if person is None:  # in a group on the record, not on the roster: a hand-edited log
+            return making.Member(participant, location or "", category(None))
+        return making.Member(participant, location or person.location, category(person.gender))
+
+    def make_groups(
+        self,
+        size: int | None = None,
+        count: int | None = None,
+        mix: str | Sequence[str] = rules.MIX,
+        call_pattern: str | None = None,
+        *,
+        duration: timedelta | None = None,
+        seed: int | None = None,
+    ) -> Event:
+        """The driver splits the people checked in now into breakout groups (facilitator.groups.making): of
+        ``size`` (some one more) or ``count`` groups, mixing ``mix`` (location, gender) as evenly as the numbers
+        allow and avoiding pairs grouped earlier in the run; ``call_pattern``: each group's call, with ``{n}``
+        for its number. Refused, with nothing recorded: see facilitator.groups.rules.
+        """
+        self._driving_now()
+        mixed = rules.check_mix(mix)
+        call = rules.check_call(call_pattern)
+        if duration is not None and duration <= timedelta():
+            raise InputError("duration: give a positive duration")
+        here = self.here_now()
+        sizes = rules.sizes(len(here), size=size, count=count)
+        seed = secrets.randbelow(2**31) if seed is None else seed
+        people = [self._member(pid, location) for pid, location in here.items()]
+        made = making.make(people, sizes, mix=mixed, met=self.groups.met(), seed=seed)
+        current = self.state.current
+        payload: dict[str, Any] = {
+            "grouping": uuid.uuid4().hex,
+            "day": self.state.day.isoformat() if self.state.day else None,
+            "exercise": current.exercise.id if current else None,
+            "step": current.step.id if current else None,
+            "groups": [
+                {"number": number, "members": list(members), "call": link}
+                for number, (members, link) in enumerate(
+                    zip(made.groups, rules.calls(call, len(made.groups)), strict=True), start=1
+                )
+            ],
+            "size": size,
+            "count": count,
+            "mix": list(mixed),
+            "seconds": int(duration.total_seconds()) if duration is not None else None,
+            "seed": seed,
+            "repeats": made.repeats,
+        }
+        return self._append(ev.GROUPS_MADE, payload, driver_only=True)
+
+    def _driving_now(self) -> None:
+        """Refuse, before any work, a command only the driver gives (checked again under the write lock)."""
+        self._not_observer()
+        self.refresh()
+        if not self.driving:
+            raise NotAllowed(self._not_driving_message(self.state))
+
+    def _grouping(self) -> Grouping:
+        grouping = self.groups.current
+        if grouping is None:
+            raise InputError("groups: no groups have been made yet")
+        return grouping
+
+    def _name(self, participant: str) -> str:
+        return self.attendance.roster.by_id[participant].name
+
+    def add_to_smallest(self, participant: str) -> Event:
+        """The driver adds a late arrival (checked in, in no group yet) to the current grouping's smallest
+        group; among equals, the one with the fewest of their location, then gender, then earlier partners."""
+        self._driving_now()
+        grouping = self._grouping()
+        self._known_participant(participant)
+        group = grouping.group_of(participant)
+        if group is not None:
+            raise InputError(f"participant: {self._name(participant)} is in group {group.number} already")
+        here = self.here_now()
+        if participant not in here:
+            raise InputError(f"participant: {self._name(participant)} is not checked in")
+        groups = [[self._member(m, here.get(m)) for m in g.members] for g in grouping.groups]
+        chosen = making.smallest(groups, self._member(participant, here[participant]), self.groups.met())
+        payload = {
+            "grouping": grouping.id,
+            "participant": participant,
+            "to": grouping.groups[chosen].number,
+            "reason": LATE,
+        }
+        return self._append(ev.GROUPS_CHANGED, payload, driver_only=True)
+
+    def move_to_group(self, participant: str, number: int) -> Event:
+        """The driver moves a participant to group ``number`` of the current grouping (one in no group yet
+        must be checked in); a group is never left empty."""
+        self._driving_now()
+        grouping = self._grouping()
+        self._known_participant(participant)
+        numbers = [g.number for g in grouping.groups]
+        if grouping.group(number) is None:
+            raise InputError(f"number: there is no group {number} (groups {numbers[0]} to {numbers[-1]})")
+        name = self._name(participant)
+        group = grouping.group_of(participant)
+        if group is not None and group.number == number:
+            raise InputError(f"number: {name} is in group {number} already")
+        if group is not None and len(group.members) == 1:
+            raise InputError(f"number: moving {name} would leave group {group.number} empty")
+        if group is None and participant not in self.here_now():
+            raise InputError(f"participant: {name} is not checked in")
+        payload: dict[str, Any] = {"grouping": grouping.id, "participant": participant, "to": number, "reason": "moved"}
+        if group is not None:
+            payload["from"] = group.number
+        return self._append(ev.GROUPS_CHANGED, payload, driver_only=True)
 
     # -- reflections ---------------------------------------------------------------------------------
 

@@ -42,6 +42,8 @@ QUESTION_OPENED = "question.opened"
 QUESTION_CLOSED = "question.closed"
 QUESTION_REVEALED = "question.revealed"
 ANSWER_GIVEN = "answer.given"
+GROUPS_MADE = "groups.made"
+GROUPS_CHANGED = "groups.changed"
 
 
 def _moment(text: str) -> str:
@@ -312,6 +314,47 @@ class AnswerGiven(Payload):
     source: Literal["qr", "facilitator"] = "qr"
 
 
+class BreakoutGroup(Payload):
+    """One group of a ``groups.made``: its number (from 1), its members' participant ids, its call (a link or a
+    room name), if any."""
+
+    number: int = Field(ge=1)
+    members: list[str]
+    call: str | None = None
+
+
+class GroupsMade(Payload):
+    """The driver splits the people checked in into breakout groups (facilitator.groups), at the step current
+    then; ``grouping`` names them. ``groups``: each group's ``number`` (from 1), ``members`` (participant ids)
+    and ``call`` (a link or a room name, if any). ``size`` or ``count``: what was asked; ``mix``: what each
+    group spreads (location, gender); ``seconds``: how long they meet; ``seed``: the making's (the same people,
+    earlier groups and seed make the same groups); ``repeats``: pairs grouped together before, put together
+    again."""
+
+    grouping: str
+    day: DayText | None = None
+    exercise: str | None = None
+    step: str | None = None
+    groups: list[BreakoutGroup] = Field(min_length=1)
+    size: int | None = None
+    count: int | None = None
+    mix: list[Literal["location", "gender"]] = Field(default_factory=list)
+    seconds: int | None = None
+    seed: int | None = None
+    repeats: int = 0
+
+
+class GroupsChanged(Payload):
+    """A person joins group ``to`` of the grouping ``grouping``, leaving their group there (``from``), if any:
+    a late arrival added to the smallest group (``reason`` late) or a move by the driver (moved)."""
+
+    grouping: str
+    participant: str
+    to: int = Field(ge=1)
+    from_: int | None = Field(default=None, alias="from")
+    reason: Literal["late", "moved"] = "moved"
+
+
 CATALOGUE: dict[str, type[Payload]] = {
     RUN_CREATED: RunCreated,
     PROGRAMME_LOADED: ProgrammeLoaded,
@@ -343,6 +386,8 @@ CATALOGUE: dict[str, type[Payload]] = {
     QUESTION_CLOSED: QuestionClosed,
     QUESTION_REVEALED: QuestionRevealed,
     ANSWER_GIVEN: AnswerGiven,
+    GROUPS_MADE: GroupsMade,
+    GROUPS_CHANGED: GroupsChanged,
 }
 
 

@@ -244,6 +244,53 @@ ImagePath = Annotated[
 ]
 
 
+GROUP_NUMBER = "{n}"  # in a breakout call's pattern: the group's number
+
+
+def call_for(pattern: str, number: int) -> str:
+    """The call of group ``number`` from a breakout's ``call`` pattern: ``room-{n}`` gives ``room-3``."""
+    return pattern.replace(GROUP_NUMBER, str(number))
+
+
+def check_call_pattern(value: str) -> str:
+    """A breakout call's name or link with ``{n}`` for the group's number, as people write it: one line, and a
+    link (``https://meet.example.org/wps-room-{n}``) a web address once the number is in; else a room name
+    (``WPS room {n}``). ``ValueError`` says what is wrong."""
+    text = value.strip()
+    if GROUP_NUMBER not in text:
+        raise ValueError(
+            f"{value!r} has no {GROUP_NUMBER} for the group's number; write it like https://meet.example.org/room-{GROUP_NUMBER}"
+        )
+    if "{" in text.replace(GROUP_NUMBER, "") or "}" in text.replace(GROUP_NUMBER, ""):
+        raise ValueError(f"{value!r}: only {GROUP_NUMBER}, the group's number, may be written in braces")
+    if any(not ch.isprintable() for ch in text):
+        raise ValueError(f"{value!r} is not one line of printable text")
+    if "://" in text or text.lower().startswith(("http:", "https:", "www.")):
+        try:
+            _call_link(call_for(text, 1))  # a link: a web address once the number is in
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a web address like https://meet.example.org/room-{GROUP_NUMBER}"
+            ) from None
+    return text
+
+
+CallPattern = Annotated[
+    str,
+    Field(max_length=500),
+    AfterValidator(check_call_pattern),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"\{n\}",
+            "maxLength": 500,
+            "description": "each group's call: a link or a room name with {n} for the group's number, e.g."
+            " https://meet.example.org/wps-room-{n}",
+        }
+    ),
+]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -281,6 +328,40 @@ class Grouping(_Strict):
     @classmethod
     def _shorthand(cls, value: Any) -> Any:
         return {"by": value} if isinstance(value, str) else value
+
+
+class MixBy(StrEnum):
+    """What breakout groups spread as evenly as the numbers allow."""
+
+    LOCATION = "location"
+    GENDER = "gender"
+
+
+class BreakoutGroups(_Strict):
+    """The groups a step asks for, made from the people checked in (facilitator.groups):
+    ``groups: {size: 4, mix: [location, gender], duration: 20m, call: "https://meet.example.org/wps-room-{n}"}``."""
+
+    size: int | None = Field(default=None, ge=2, le=100, description="people per group (some get one more)")
+    count: int | None = Field(default=None, ge=1, le=500, description="how many groups (instead of size)")
+    mix: tuple[MixBy, ...] = Field(
+        default=(MixBy.LOCATION, MixBy.GENDER), description="what each group mixes as evenly as the numbers allow"
+    )
+    duration: Duration | None = Field(default=None, description="how long the groups meet")
+    call: CallPattern | None = Field(default=None, description="each group's call, with {n} for its number")
+
+    @field_validator("mix")
+    @classmethod
+    def _each_once(cls, mix: tuple[MixBy, ...]) -> tuple[MixBy, ...]:
+        _duplicates(mix, lambda by: by.value, "", "mix", "mix")
+        return mix
+
+    @model_validator(mode="after")
+    def _size_or_count(self) -> BreakoutGroups:
+        if self.size is not None and self.count is not None:
+            _fail_at([(("count",), "give size (people per group) or count (how many groups), not both")])
+        if self.size is None and self.count is None:
+            _fail_at([(("size",), "give size (people per group) or count (how many groups)")])
+        return self
 
 
 class Prompt(_Strict):
@@ -417,6 +498,9 @@ class Step(_Strict):
     materials: tuple[str, ...] = ()
     questions: tuple[Question, ...] = Field(default=(), max_length=20, description="put to the room in this step")
     check: KnowledgeCheck | None = Field(default=None, description="the step's questions as a knowledge check")
+    groups: BreakoutGroups | None = Field(
+        default=None, description="breakout groups made from the people checked in: size or count, mix, call"
+    )
 
     @model_validator(mode="after")
     def _reflection_needs_prompt(self) -> Step:

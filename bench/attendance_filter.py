@@ -2,9 +2,11 @@
 
 The demo workshop with a generated roster of N people (nine locations, a third of them checked in) is
 created in a scratch folder; the lead app runs headless (Textual's ``run_test``) on the real SQLite file.
-Each sample runs from the key event reaching the app to the first frame composited after the table shows
-the filtered rows. The keystrokes type names, locations and roles one character at a time and erase them
-again with backspace (the widening direction, which refills the most rows, counts too).
+Each sample runs from the key event reaching the app to the first frame by which the box shows the key and
+the table the filtered rows (a frame counts for each when it writes its first line while it shows the new
+state, so a frame that went out before the bench's own check saw the change is still the one measured).
+The keystrokes type names, locations and roles one character at a time and erase them again with
+backspace (the widening direction, which refills the most rows, counts too).
 Baseline in the same run: the same keystrokes with the screen's filter switched off (the input echoes
 the key and repaints; nothing is filtered).
 Run it as ``.venv/bin/python bench/attendance_filter.py [--people N] [--quick]``.
@@ -18,6 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,18 @@ WORDS = ["amina", "unmiss", "budget officer", "zz", "ng"]
 FIRST = ["Amina", "Ben", "Chloé", "Dawit", "Élodie", "Fatou", "Grace", "Hamid", "Ingrid", "Jean-Paul", "Kwame"]
 LAST = ["Deng", "Okafor", "Traoré", "Mbuyi", "Halvorsen", "Restrepo", "Nowak", "Al-Sayed", "Ochieng", "Tan"]
 ROLES = ["Planning Officer", "Budget Officer", "Gender Affairs Officer", "Civil Affairs Officer", "Police Adviser"]
+
+
+def writes(update: object, region: Any) -> bool:
+    """Whether a frame Textual composited (a full or a partial update) writes the first line of ``region``."""
+    from textual._compositor import ChopsUpdate, LayoutUpdate
+
+    y, x1, x2 = region.y, region.x, region.right
+    if isinstance(update, LayoutUpdate):
+        return update.region.y <= y < update.region.bottom
+    if isinstance(update, ChopsUpdate):
+        return any(line == y and start < x2 and x1 < end for line, start, end in update.spans)
+    return False
 
 
 def _seed(db: Path, people: int) -> None:
@@ -108,42 +123,53 @@ async def _measure(db: Path) -> tuple[list[float], list[float], int]:  # noqa: P
         await pilot.pause()
         driver = app._driver
         assert driver is not None
-        frames: list[float] = []
+        # A sample ends with the first frame by which both the search box and the table have been drawn as
+        # the keystroke left them: a frame counts for a widget when it writes the widget's first line while the
+        # widget shows the new state (the box its new value; the table the rows of the new filter).
+        # The bench waits on an event set there: no polling loop competes with the app for the event loop's
+        # thread while a sample runs.
+        awaited: dict[Any, Callable[[], bool]] = {}  # widget -> whether it shows the keystroke's effect
+        painted: list[float] = []
+        done = asyncio.Event()
         display = app._display
 
         def timed_display(screen: object, renderable: object) -> None:
             display(screen, renderable)  # type: ignore[arg-type]
-            frames.append(time.perf_counter())
+            at = time.perf_counter()
+            for widget, shown in list(awaited.items()):
+                if writes(renderable, widget.content_region) and shown():
+                    del awaited[widget]
+                    if not awaited:
+                        painted.append(at)
+                        done.set()
 
         app._display = timed_display  # type: ignore[method-assign]
 
-        async def press_until_painted(key: str, done: Any) -> float:
+        async def press_until_painted(key: str, wanted: dict[Any, Callable[[], bool]]) -> float:
+            painted.clear()
+            done.clear()
+            awaited.clear()
+            awaited.update(wanted)
             started = time.perf_counter()
             char = " " if key == "space" else key if len(key) == 1 else None
             driver.send_message(events.Key(key, char))
-            while time.perf_counter() < started + 5:
-                await asyncio.sleep(0.0002)
-                if done():
-                    updated = time.perf_counter()
-                    while not frames or frames[-1] < updated:
-                        await asyncio.sleep(0.0002)
-                    return frames[-1] - started
-            raise TimeoutError(f"{key} never took effect")
+            try:
+                await asyncio.wait_for(done.wait(), timeout=5)
+            except TimeoutError:
+                raise TimeoutError(f"{key} never took effect on the screen") from None
+            return painted[0] - started
 
         async def type_all(into: list[float], filtering: bool) -> None:
             value = ""
+            terms: list[str] = []
             for key in _keys():
                 value = value[:-1] if key == "backspace" else value + (" " if key == "space" else key)
                 want = value.casefold().split()
-
-                def done(v: str = value, w: list[str] = want) -> bool:
-                    if search.value != v:
-                        return False
-                    if not filtering:
-                        return True
-                    return screen._terms == w and table.row_ids is screen._shown
-
-                into.append(await press_until_painted(key, done))
+                wanted: dict[Any, Callable[[], bool]] = {search: lambda v=value: search.value == v}
+                if filtering and want != terms:  # a space between words changes no rows: the box alone then
+                    wanted[table] = lambda w=want: screen._terms == w and table.row_ids is screen._shown
+                terms = want
+                into.append(await press_until_painted(key, wanted))
                 await pilot.pause()
 
         await type_all(samples, filtering=True)
@@ -172,7 +198,8 @@ def main(argv: list[str] | None = None) -> float:
     idle_p95 = statistics.quantiles(idle, n=20)[-1] * 1000
     print(f"filter keystroke → repaint, {len(samples)} keystrokes on {rows} people (120×40, headless, real SQLite)")
     median, worst = statistics.median(samples) * 1000, max(samples) * 1000
-    print(f"  median {median:6.1f} ms   p95 {p95:6.1f} ms   max {worst:6.1f} ms")
+    p99 = statistics.quantiles(samples, n=100, method="inclusive")[-1] * 1000  # within the samples, however few
+    print(f"  median {median:6.1f} ms   p95 {p95:6.1f} ms   p99 {p99:6.1f} ms   max {worst:6.1f} ms")
     idle_median = statistics.median(idle) * 1000
     print(f"  baseline: the same keys with filtering off, median {idle_median:6.1f} ms, p95 {idle_p95:6.1f} ms")
     verdict = "met" if p95 <= GOAL_MS else "MISSED"

@@ -2,9 +2,11 @@
 
 A workshop of one day with 200 steps is created in a scratch folder; the lead app runs headless
 (Textual's ``run_test``) with the real store on a real SQLite file. Each sample runs from the key
-event reaching the app to the first frame composited after the step panel shows the new step (the
-command committed on the database thread, the state folded, the screen composited). Baseline in the
-same run: pausing the timer, the cheapest command that writes an event.
+event reaching the app to the first frame that draws the new step's title on the step panel's first line
+(the command committed on the database thread, the state folded, the screen composited): a frame counts
+when it writes that line while the panel holds the new step, so a frame that went out before the bench's
+own check saw the change is still the one measured. Baseline in the same run: pausing the timer, the
+cheapest command that writes an event (the first frame that writes the timer's line with PAUSED on it).
 Run it as ``.venv/bin/python bench/keypress.py [--steps N] [--quick]``.
 """
 
@@ -16,13 +18,27 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from figures import emit
 
 GOAL_MS = 16.0
+
+
+def writes(update: object, region: Any) -> bool:
+    """Whether a frame Textual composited (a full or a partial update) writes the first line of ``region``."""
+    from textual._compositor import ChopsUpdate, LayoutUpdate
+
+    y, x1, x2 = region.y, region.x, region.right
+    if isinstance(update, LayoutUpdate):
+        return update.region.y <= y < update.region.bottom
+    if isinstance(update, ChopsUpdate):
+        return any(line == y and start < x2 and x1 < end for line, start, end in update.spans)
+    return False
 
 
 def _workshop(folder: Path, steps: int) -> None:
@@ -52,39 +68,53 @@ async def _measure(db: Path, steps: int, pauses: int = 50) -> tuple[list[float],
         driver = app._driver
         assert driver is not None
         # Headless, Textual composites each frame and hands it to _display without writing it anywhere:
-        # the time of that hand-over is when the repaint is done.
-        frames: list[float] = []
+        # the time of that hand-over is when the repaint is done. A sample ends with the first frame that
+        # writes the awaited widget's first line while the widget shows the awaited change.
+        # The bench waits on an event set by that hand-over: no polling loop competes with the app for the
+        # event loop's thread while a sample runs.
+        awaited: list[tuple[Any, Callable[[], bool]]] = []  # (widget, its change shown)
+        painted: list[float] = []
+        done = asyncio.Event()
         display = app._display
 
         def timed_display(screen: object, renderable: object) -> None:
             display(screen, renderable)  # type: ignore[arg-type]
-            frames.append(time.perf_counter())
+            at = time.perf_counter()
+            if awaited:
+                widget, shown = awaited[0]
+                if writes(renderable, widget.content_region) and shown():
+                    painted.append(at)
+                    awaited.clear()
+                    done.set()
 
         app._display = timed_display  # type: ignore[method-assign]
 
-        async def press_until_painted(key: str, shown: object) -> float:
+        async def press_until_painted(key: str, widget: Any, shown: Callable[[], bool]) -> float:
+            painted.clear()
+            done.clear()
+            awaited[:] = [(widget, shown)]
             started = time.perf_counter()
             driver.send_message(events.Key(key, key if len(key) == 1 else None))
-            while time.perf_counter() < started + 5:
-                await asyncio.sleep(0.0002)
-                if shown():  # type: ignore[operator]
-                    updated = time.perf_counter()
-                    while not frames or frames[-1] < updated:
-                        await asyncio.sleep(0.0002)
-                    return frames[-1] - started
-            raise TimeoutError(f"{key} never took effect")
+            try:
+                await asyncio.wait_for(done.wait(), timeout=5)
+            except TimeoutError:
+                raise TimeoutError(f"{key} never took effect on the screen") from None
+            return painted[0] - started
 
         step_view = app.screen.query_one(StepView)
         timer_view = app.screen.query_one(TimerView)
         for index in range(steps):
             # The step title is shown once the command has committed and the state is folded.
             title = f"Step {index}\n"
-            samples.append(await press_until_painted("n", lambda t=title: str(step_view.render()).startswith(t)))
+            samples.append(
+                await press_until_painted("n", step_view, lambda t=title: str(step_view.render()).startswith(t))
+            )
             await pilot.pause()
         for _ in range(pauses):
-            baseline.append(await press_until_painted("space", lambda: "PAUSED" in str(timer_view.render())))
+            paused = await press_until_painted("space", timer_view, lambda: "PAUSED" in str(timer_view.render()))
+            baseline.append(paused)
             await pilot.pause()
-            await press_until_painted("space", lambda: "PAUSED" not in str(timer_view.render()))
+            await press_until_painted("space", timer_view, lambda: "PAUSED" not in str(timer_view.render()))
             await pilot.pause()
     return samples, baseline
 
@@ -110,8 +140,10 @@ def main(argv: list[str] | None = None) -> float:
     idle_p95 = statistics.quantiles(idle, n=20)[-1] * 1000
     print(f"next step → repaint over {len(samples)} steps (120×40, headless, real SQLite)")
     median, worst = statistics.median(samples) * 1000, max(samples) * 1000
-    print(f"  median {median:6.1f} ms   p95 {p95:6.1f} ms   max {worst:6.1f} ms")
-    print(f"  baseline: pause (one event, one small repaint), p95 {idle_p95:6.1f} ms")
+    p99 = statistics.quantiles(samples, n=100, method="inclusive")[-1] * 1000  # within the samples, however few
+    print(f"  median {median:6.1f} ms   p95 {p95:6.1f} ms   p99 {p99:6.1f} ms   max {worst:6.1f} ms")
+    idle_median = statistics.median(idle) * 1000
+    print(f"  baseline: pause (one event, one small repaint), median {idle_median:6.1f} ms, p95 {idle_p95:6.1f} ms")
     verdict = "met" if p95 <= GOAL_MS else "MISSED"
     print(f"  p95 {p95:.1f} ms (goal ≤ {GOAL_MS:.0f} ms)  {verdict}; ratio to the baseline {p95 / idle_p95:.1f}")
     emit(

@@ -1,4 +1,5 @@
-"""Small pieces several screens share: one literal line of text, a location's label, a step by its ids.
+"""Small pieces several screens share: one literal line of text, a location's label, a step by its ids, whether
+two texts draw the same.
 
 Text from scripts and people is never markup here: every piece is a plain ``Text`` passed through ``printable``.
 """
@@ -18,6 +19,16 @@ def one_line(text: str, width: int, style: str = "") -> Text:
     line = Text(flat, style=style, no_wrap=True, overflow="ellipsis", end="")
     line.truncate(max(width, 1), overflow="ellipsis")
     return line
+
+
+def same_text(a: Text, b: Text | None) -> bool:
+    """Whether two texts draw the same (a widget need not repaint): Rich's ``==`` compares only the characters
+    and the spans, not the base style or how the text wraps."""
+    return (
+        b is not None
+        and a == b
+        and (a.style, a.justify, a.overflow, a.no_wrap, a.end) == (b.style, b.justify, b.overflow, b.no_wrap, b.end)
+    )
 
 
 def location_label(location: Location) -> Text:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
@@ -39,8 +39,7 @@ class LeadScreen(Screen[None]):
                 yield TimerView(id="timer")
                 yield PaceView(id="pace")
                 yield QuestionPanel(id="questions")
-                with VerticalScroll(id="step-scroll"):
-                    yield StepView(id="step")
+                yield StepView(id="step")  # scrolls its own lines: a new step needs no layout pass
         yield TeamPanel(id="team-panel")
         yield LocationStrip(id="locations")
         yield ReflectionsFeed(id="feed")

@@ -1,18 +1,21 @@
 """The day's agenda: one line per step, drawn with Textual's line API so a step change repaints two lines.
 
 (An OptionList re-renders every visible line whenever one prompt changes; on a day of a hundred steps
-that alone cost more than a frame.)
+that alone cost more than a frame.) A state change compares each step's status and time with what its line
+shows, building nothing for the lines that stay; the headings and ids are built once per programme, day
+and width.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import partial
 from typing import ClassVar
 
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import BindingType
@@ -51,11 +54,18 @@ class AgendaView(ScrollView, can_focus=True):
     BORDER_TITLE = "Agenda"
     COMPONENT_CLASSES: ClassVar[set[str]] = {"agenda--heading", "agenda--current", "agenda--cursor"}
     BINDINGS: ClassVar[list[BindingType]] = list(bindings.AGENDA)
-    cursor: reactive[int | None] = reactive(None)
+    # No repaint of the whole agenda when it moves: watch_cursor repaints the two lines concerned.
+    cursor: reactive[int | None] = reactive(None, repaint=False)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.rows: list[Row] = []
+        # What the rows were built for (the programme, by identity, the day and the width), and the index
+        # in ``rows`` of each step of the day's timeline, in order.
+        self._built_for: tuple[object, ...] | None = None
+        self._step_rows: list[int] = []
+        # While a paint is under way: the base and cursor styles, the scroll offset (x, y) and the width.
+        self._paint: tuple[Style, Style, int, int, int] | None = None
 
     @property
     def lead_app(self) -> LiveApp:
@@ -79,34 +89,64 @@ class AgendaView(ScrollView, can_focus=True):
             return
         day = state.day or programme.workshop.days[0].date
         width = max(self.scrollable_content_region.width, 20)
+        progress = day_progress(state, day, self.lead_app.clock.now())
+        built_for = self._built_for
+        if (
+            built_for is not None
+            and built_for[0] is programme
+            and built_for[1:] == (day, width)
+            and len(progress) == len(self._step_rows)
+        ):
+            current_row = self._update(progress, width)
+        else:
+            current_row = self._rebuild(progress, day, width)
+            self._built_for = (programme, day, width)
+        if current_row is not None and current_row != getattr(self, "_current_row", None):
+            self._current_row = current_row
+            self.cursor = current_row
+            self.scroll_to_region(self._row_region(current_row), animate=False)
+
+    @staticmethod
+    def _signature(item: StepProgress, width: int) -> tuple[object, ...]:
+        """Everything a step's line shows, so that an edited script repaints exactly the lines it changed."""
+        planned = item.planned
+        actual = None if item.actual is None else int(item.actual.total_seconds() // 60)
+        return (planned.key, planned.step.title, planned.start, planned.step.duration, item.status, actual, width)
+
+    def _rebuild(self, progress: list[StepProgress], day: date, width: int) -> int | None:
+        """Every row again (another programme, day or width); lines that read the same are kept."""
         rows: list[Row] = []
+        step_rows: list[int] = []
         current_exercise = None
         current_row = None
-        for item in day_progress(state, day, self.lead_app.clock.now()):
+        for item in progress:
             planned = item.planned
             if planned.exercise.id != current_exercise:
                 current_exercise = planned.exercise.id
                 title = planned.exercise.title
                 rows.append(Row(None, (title, width), partial(self._heading, title, width)))
-            actual = None if item.actual is None else int(item.actual.total_seconds() // 60)
-            # Everything the line shows, so that an edited script repaints exactly the lines it changed.
-            signature = (
-                planned.key,
-                planned.step.title,
-                planned.start,
-                planned.step.duration,
-                item.status,
-                actual,
-                width,
-            )
+            step_rows.append(len(rows))
+            signature = self._signature(item, width)
             rows.append(Row(f"{day.isoformat()}/{planned.key}", signature, partial(self._step_line, item, width)))
             if item.status == "current":
                 current_row = len(rows) - 1
+        self._step_rows = step_rows
         self._apply(rows)
-        if current_row is not None and current_row != getattr(self, "_current_row", None):
-            self._current_row = current_row
-            self.cursor = current_row
-            self.scroll_to_region(self._row_region(current_row), animate=False)
+        return current_row
+
+    def _update(self, progress: list[StepProgress], width: int) -> int | None:
+        """The same rows: only the lines whose status or time changed get a new row and a repaint."""
+        rows = self.rows
+        current_row = None
+        for item, y in zip(progress, self._step_rows, strict=True):
+            row = rows[y]
+            actual = None if item.actual is None else int(item.actual.total_seconds() // 60)
+            if row.signature[4] != item.status or row.signature[5] != actual:
+                rows[y] = Row(row.id, self._signature(item, width), partial(self._step_line, item, width))
+                self.refresh_line(y)
+            if item.status == "current":
+                current_row = y
+        return current_row
 
     def _apply(self, rows: list[Row]) -> None:
         """Keep the lines whose content did not change; repaint only the others."""
@@ -148,10 +188,31 @@ class AgendaView(ScrollView, can_focus=True):
             row.text = row.render()
         return row.text
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Worked out once per paint, not once per line: the styles (rich_style walks the ancestors), the
+        # scroll offset and the width (each a computed property); a scroll repaints every visible line.
+        scroll = self.scroll_offset
+        self._paint = (
+            self.rich_style,
+            self.get_component_rich_style("agenda--cursor", partial=True),
+            scroll.x,
+            scroll.y,
+            self.scrollable_content_region.width,
+        )
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint = None
+
     def render_line(self, y: int) -> Strip:
-        index = y + self.scroll_offset.y
-        width = self.scrollable_content_region.width
-        base = self.rich_style
+        if self._paint is None:
+            scroll = self.scroll_offset
+            base = self.rich_style
+            cursor = self.get_component_rich_style("agenda--cursor", partial=True)
+            scroll_x, scroll_y, width = scroll.x, scroll.y, self.scrollable_content_region.width
+        else:
+            base, cursor, scroll_x, scroll_y, width = self._paint
+        index = y + scroll_y
         if not 0 <= index < len(self.rows):
             return Strip.blank(width, base)
         row = self.rows[index]
@@ -160,9 +221,8 @@ class AgendaView(ScrollView, can_focus=True):
             row.strip = Strip(segments).crop_extend(0, width, base)
         strip = row.strip.apply_style(base)
         if index == self.cursor and self.has_focus and index != getattr(self, "_current_row", None):
-            cursor = self.get_component_rich_style("agenda--cursor", partial=True)
             strip = Strip(Segment.apply_style(strip, post_style=cursor))
-        return strip.crop(self.scroll_offset.x, self.scroll_offset.x + width)
+        return strip.crop(scroll_x, scroll_x + width)
 
     @staticmethod
     def _row_region(index: int) -> Region:

@@ -8,14 +8,19 @@ from typing import Any, ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.screen import Screen
+from textual.scroll_view import ScrollView
+from textual.selection import Selection
+from textual.strip import Strip
+from textual.visual import Visual, visualize
 from textual.widgets import Static
 
 from facilitator.live.pace import city, day_pace, local_time
 from facilitator.live.state import SessionState
 from facilitator.text import printable, reflow
 from facilitator.tui.live import LiveApp, live_app
+from facilitator.tui.parts import same_text
 
 AMBER_SHARE = 0.2
 RED_SHARE = 0.05
@@ -149,10 +154,38 @@ def changed_columns(before: Text, after: Text) -> tuple[int, int] | tuple[()] | 
     return start, max(len(old), len(new)) - tail
 
 
-class StepView(StateView, Static):
-    """What participants see, the reflection prompt, the private notes and the next step's title."""
+class StepView(StateView, ScrollView):
+    """What participants see, the reflection prompt, the private notes and the next step's title.
+
+    A panel of fixed height (the rest of the right column) that scrolls its own lines: a new step wraps its
+    text once and repaints the panel, with no layout pass of the screen (the text's height changes only the
+    panel's virtual size), unless its scrollbar comes or goes. The lines are drawn as a Static would draw the
+    same text (Textual's Visual rendering), so the screen is the same; :meth:`render` is the text shown.
+    """
+
+    DEFAULT_CSS = """
+    StepView { overflow-x: hidden; overflow-y: auto; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._text = Text()
+        self._visual: Visual | None = None
+        self._lines: list[Strip] | None = None  # the text wrapped at the panel's width
+
+    def render(self) -> Text:
+        """The text the panel shows (all of it, not only the lines scrolled into view)."""
+        return self._text
 
     def show(self, state: SessionState) -> None:
+        text = self.text_for(state)
+        if same_text(text, self._text):
+            return  # the same step, the same text: nothing to wrap, nothing to repaint
+        self._text = text
+        self._visual = None
+        self._lay_out()
+
+    def text_for(self, state: SessionState) -> Text:
         current = state.current
         text = Text()
         if current is None:
@@ -164,8 +197,7 @@ class StepView(StateView, Static):
                 message = "No step is running. Press n to go on, or g to jump to a step."
             else:
                 message = "Press n to start the first step of the day."
-            self.update(Text(message, style="italic"))
-            return
+            return Text(message, style="italic")
         step = current.step
         text.append(printable(step.title) + "\n", style="bold")
         text.append(f"{step.kind.value} · {printable(current.exercise.title)}", style="dim")
@@ -188,7 +220,63 @@ class StepView(StateView, Static):
         upcoming = state.next_step
         text.append("Next: ", style="bold")
         text.append(printable(upcoming.step.title) if upcoming else "end of the day", style="")
-        self.update(text)
+        return text
+
+    # -- wrapping and drawing ------------------------------------------------------------------------
+
+    def _wrap(self, width: int) -> list[Strip]:
+        if self._visual is None:
+            self._visual = visualize(self, self._text)  # what a Static showing the text would draw
+        return Visual.to_strips(self, self._visual, width, None, self.visual_style)
+
+    def _lay_out(self) -> None:
+        """Wrap the text at the width the panel gives it, as the old Static in a scrolling container was: at
+        the full width, or, when that overflows the panel's height, beside the scrollbar."""
+        width, height = self.size  # inside the padding, the scrollbar's column included
+        if not self.is_mounted or width <= 0 or height <= 0:
+            self._lines = None  # wrapped once the panel has a size (on_resize)
+            return
+        lines = self._wrap(width)
+        if len(lines) > height and self.styles.scrollbar_size_vertical:
+            lines = self._wrap(max(width - self.styles.scrollbar_size_vertical, 1))
+        before, self._lines = self._lines, lines
+        self._set_virtual_size(Size(width, len(lines)))
+        if before is None:
+            self.refresh()
+            return
+        # Only the lines that read differently: a new step of the same shape repaints its few lines of text,
+        # not the blank rest of the panel.
+        for y in range(max(len(before), len(lines))):
+            if y >= len(before) or y >= len(lines) or before[y] != lines[y]:
+                self.refresh_line(y)
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """A new virtual size without a layout of the screen, unless a scrollbar comes or goes (as RosterTable)."""
+        if size == self.virtual_size:
+            return
+        bars = (self.show_vertical_scrollbar, self.show_horizontal_scrollbar)
+        self.set_reactive(ScrollView.virtual_size, size)
+        self._scroll_update(size)
+        if (self.show_vertical_scrollbar, self.show_horizontal_scrollbar) != bars:
+            self.refresh(layout=True)
+
+    def on_resize(self) -> None:
+        self._lay_out()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._lay_out()  # the lines carry the panel's style
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self._lay_out()  # the lines carry the selection's highlight
+
+    def render_line(self, y: int) -> Strip:
+        lines = self._lines
+        index = y + self.scroll_offset.y
+        if lines is None or not 0 <= index < len(lines):
+            # Empty: Textual pads it with the panel's background, as it drew the space below the old Static.
+            return Strip([], 0)
+        return lines[index]
 
 
 class TimerView(Ticking):
@@ -369,13 +457,20 @@ class ReflectionsFeed(StateView, Static):
     BORDER_TITLE = "Reflections"
     LIMIT = 5
 
+    _shown: Text | None = None
+
     def show(self, state: SessionState) -> None:
+        text = self.text_for(state)
+        if not same_text(text, self._shown):  # most state changes leave the feed as it is: no repaint, no layout
+            self._shown = text
+            self.update(text)
+
+    def text_for(self, state: SessionState) -> Text:
         day = state.day
         latest = [r for r in state.visible_reflections() if r.day == day][-self.LIMIT :]
         tz = state.programme.workshop.timezone if state.programme else "UTC"
         if not latest:
-            self.update(Text("No reflections yet today. Press r to log one.", style="dim italic"))
-            return
+            return Text("No reflections yet today. Press r to log one.", style="dim italic")
         text = Text(no_wrap=True, overflow="ellipsis")
         for index, reflection in enumerate(reversed(latest)):
             if index:
@@ -385,4 +480,4 @@ class ReflectionsFeed(StateView, Static):
             text.append(f"{local_time(reflection.logged_at, tz):%H:%M} ", style="dim")
             text.append("“" + printable(reflection.text.replace("\n", " ")) + "”")
             text.append(f" — {who}{where}", style="dim")
-        self.update(text)
+        return text

@@ -7,12 +7,14 @@ a row cursor that stays on the same id when the rows change, one cached Strip pe
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
+from rich.text import Span, Text
 from textual import events
 from textual.binding import BindingType
 from textual.geometry import Region, Size
@@ -68,7 +70,7 @@ class RosterTable(ScrollView, can_focus=True):
         self._cells = cells
         self.columns: list[tuple[str, str, int]] = []
         self.row_ids: list[str] = []
-        self._index: dict[str, int] = {}
+        self._index_of: dict[str, int] | None = None  # row_ids' positions, built when first asked for
         self._strips: dict[str, Strip] = {}
         self._header: Strip | None = None
         self._posted: str | None = None
@@ -91,13 +93,22 @@ class RosterTable(ScrollView, can_focus=True):
         self._resize()
         self.refresh()
 
+    @property
+    def _index(self) -> dict[str, int]:
+        if self._index_of is None:
+            self._index_of = {pid: n for n, pid in enumerate(self.row_ids)}
+        return self._index_of
+
     def set_rows(self, row_ids: list[str]) -> None:
         """Show ``row_ids``; the cursor stays on the same id when it is still shown, else goes to the top."""
         keep = self.highlighted_id
         self.row_ids = row_ids
-        self._index = {pid: n for n, pid in enumerate(row_ids)}
+        self._index_of = None  # a filter keystroke need not index thousands of rows it will not look up
         self._resize()
-        target = self._index.get(keep, 0) if keep is not None else 0
+        target = 0
+        if keep is not None:
+            with contextlib.suppress(ValueError):
+                target = row_ids.index(keep)
         self.set_reactive(RosterTable.cursor_row, target)
         self._scroll_to_cursor()
         self.refresh()
@@ -142,16 +153,32 @@ class RosterTable(ScrollView, can_focus=True):
     # -- drawing -------------------------------------------------------------------------------------
 
     def _line(self, cells: Sequence[Text]) -> Strip:
+        """The cells side by side, each padded to its column: the text and spans that appending each cell to
+        one Text would give, put together directly (a filter keystroke draws a page of rows never drawn yet)."""
         pad = " " * self.PADDING
-        line = Text(no_wrap=True, end="")
+        parts: list[str] = []
+        spans: list[Span] = []
+        offset = 0
+        cells_wide = 0  # of the whole line
         for (_, _, width), cell in zip(self.columns, cells, strict=False):
-            line.append(pad)
-            piece = cell.copy() if cell.cell_len > width else cell
-            if piece is not cell:
+            piece = cell
+            plain = piece.plain
+            wide = cell_len(plain)
+            if wide > width:
+                piece = cell.copy()
                 piece.truncate(width, overflow="ellipsis")
-            line.append_text(piece)
-            line.append(" " * (width - piece.cell_len) + pad)
-        return Strip(list(line.render(self.app.console)), line.cell_len)
+                plain = piece.plain
+                wide = cell_len(plain)
+            start = offset + len(pad)
+            if piece.style:
+                spans.append(Span(start, start + len(plain), piece.style))
+            spans.extend(Span(span.start + start, span.end + start, span.style) for span in piece.spans)
+            fill = " " * (width - wide) + pad
+            parts += (pad, plain, fill)
+            offset = start + len(plain) + len(fill)
+            cells_wide += len(pad) + max(wide, width) + len(pad)
+        line = Text("".join(parts), no_wrap=True, end="", spans=spans)
+        return Strip(list(line.render(self.app.console)), cells_wide)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         # Styles worked out once per paint, not once per line (rich_style walks the ancestors).

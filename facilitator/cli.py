@@ -176,12 +176,15 @@ COLOURLESS_TERMS = frozenset({"dumb", "unknown"})
 def _run_app(make: Callable[[], CrashReportingApp]) -> int:
     """Run a terminal app; a crash prints one line naming a private report of it (facilitator.tui.crash)."""
     from facilitator.tui.crash import run_app
+    from facilitator.tui.terminal_watch import watching_terminal
 
     if os.environ.get("TERM", "").strip().lower() in COLOURLESS_TERMS:
         # A terminal without colours: Textual would draw 24-bit colour anyway (it assumes it when the
         # terminal names none). NO_COLOR, read when the app is made, is its own switch to draw without.
         os.environ["NO_COLOR"] = "1"
-    return run_app(make)
+    # A terminal that goes away ends the app as SIGHUP does, whatever started it (make, nohup, tmux, ssh).
+    with watching_terminal():
+        return run_app(make)
 
 
 @main.command()

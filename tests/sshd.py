@@ -2,8 +2,9 @@
 
 Everything it needs lives in one temporary folder: its sshd_config, its host key, the clients' keys and
 an authorized_keys file whose every line pins a key to one command (``command="...",restrict,pty``), as
-the README's co-facilitator set-up does. It runs as the current user (root in CI), in the foreground
-(``-D``), logging to a file (``-e``), and is killed when the test ends.
+the README's co-facilitator set-up does, with its keep-alive (``ClientAliveInterval``,
+``ClientAliveCountMax``; a test may make it short). It runs as the current user (root in CI), in the
+foreground (``-D``), logging to a file (``-e``), and is killed when the test ends.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ SSHD = "/usr/sbin/sshd"
 # sshd started as root refuses to start without its privilege-separation folder (Debian's service creates it).
 PRIVSEP_DIR = Path("/run/sshd")
 FACILITATOR = Path(sys.executable).parent / "facilitator"
+CLIENT_ALIVE = (1, 15)  # ClientAliveInterval, ClientAliveCountMax: the README's sshd_config recipe
 
 
 def keygen(path: Path) -> Path:
@@ -47,7 +49,7 @@ def user() -> str:
 class Sshd:
     """One sshd on 127.0.0.1, and the keys that may log in to it, each pinned to a command."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, client_alive: tuple[int, int] = CLIENT_ALIVE) -> None:
         self.sshd = require(SSHD)  # fails in CI (CI=true) and skips elsewhere when openssh-server is missing
         self.ssh = require("ssh")
         self.folder = folder
@@ -80,6 +82,9 @@ class Sshd:
                     "X11Forwarding no",
                     "AllowTcpForwarding no",
                     "LogLevel VERBOSE",
+                    # The README's keep-alive: ask a client silent for INTERVAL s; cut it off after COUNT_MAX asks.
+                    f"ClientAliveInterval {client_alive[0]}",
+                    f"ClientAliveCountMax {client_alive[1]}",
                     "",
                 ]
             )

@@ -8,6 +8,7 @@ propagates is measured by bench/propagation.py; the waits here only bound how lo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -26,7 +27,7 @@ from facilitator.record.store import Store
 from facilitator.team import presence
 from tests.sshd import Sshd, sshd_fixture  # noqa: F401  (the sshd fixture)
 from tests.test_tui_crash_terminal import assert_one_line_and_a_private_report, crashing_command
-from tests.tools import BIN, Tmux, wait_for
+from tests.tools import BIN, Tmux, end_and_watch, wait_for
 
 DEMO = Path(__file__).resolve().parent.parent / "exercises"
 FIRST_STEP = "▶ 08:00 Welc"  # the lead's and the co's agenda, once the day's first step runs
@@ -206,3 +207,102 @@ def test_a_crash_in_a_co_facilitators_app_prints_one_line_over_ssh(sshd: Sshd, t
         assert_one_line_and_a_private_report(terminal, state)  # and ssh exits with the app's 1
     finally:
         terminal.kill()
+
+
+KEEP_ALIVE = (1, 2)  # ClientAliveInterval, ClientAliveCountMax for the test: the README's (1, 15), made short
+
+
+def keep_alive_cut_within(interval: int, count_max: int) -> float:
+    """The longest a silent client keeps its session: sshd asks it COUNT_MAX times, then gives up at the next
+    ask. The manual spaces the asks INTERVAL apart; Debian 12's OpenSSH 9.2 asks an idle session only every
+    other INTERVAL (measured: every 4 s with 2), so twice that."""
+    return 2 * interval * (count_max + 1)
+
+
+def test_a_link_gone_quiet_is_cut_by_the_keep_alive_and_the_same_ssh_command_comes_back(tmp_path: Path) -> None:
+    """No FIN, no RST: the driving co-facilitator's client stops answering (SIGSTOP: nothing more comes from
+    it, as on a cut link). sshd's keep-alive gives up and hangs up the app's terminal; the app leaves the
+    presence panel as it exits, so the lead takes control at once; what she did stays; the same ssh command
+    later opens the same view, on the run as it is now.
+
+    No timer runs when the link goes: a stopped client's kernel still acknowledges what sshd sends, so a
+    screen that changes every second keeps sshd's loop busy and its keep-alive waits until the client's
+    buffers fill. On a real cut nothing is acknowledged and the keep-alive comes as here (measured over a
+    veth pair whose link was set down, timer running: 7.9 s with these settings)."""
+    interval, count_max = KEEP_ALIVE
+    server = Sshd(tmp_path / "sshd", client_alive=KEEP_ALIVE)
+    server.start()
+    db = tmp_path / "run.db"
+    facilitator("init", str(DEMO), "--db", str(db), cwd=tmp_path)
+    facilitator("roster", "import", str(DEMO / "roster.csv"), "--db", str(db), cwd=tmp_path)
+    lead = new_tmux()
+    terminals = [lead]
+    client = 0
+    try:
+        lead.start(f"facilitator run --db {db} --as lead", cwd=tmp_path)
+        lead.wait_for_text("Press n to start")
+        lead.send("w")
+        lead.wait_for_text("connected")
+        co, pid_file = login(server, "amina", db, "co", tmp_path)
+        terminals.append(co)
+        co.wait_for_text("amina (co)")
+
+        def amina_listed() -> bool:
+            return any("amina" in line and " co " in line for line in lead.screen().splitlines())
+
+        assert wait_for(amina_listed, timeout=SEEN), lead.screen()
+        lead.send("h")
+        lead.wait_for_text("Hand control to")
+        lead.send("Enter")  # amina, the only one who may drive
+        co.wait_for_text("driving: you", timeout=SEEN)
+        co.send("a")
+        co.wait_for_text("0/60 present")
+        co.send("Space")  # she checks someone in: committed, so shown
+        co.wait_for_text("1/60 present")
+        [app] = [row.pid for row in recorded(db) if row.actor == "amina"]
+        client = int(pid_file.read_text())
+
+        ending = end_and_watch(app, lambda: os.kill(client, signal.SIGSTOP), longest=30.0)
+        assert ending.gone, f"the app still runs {ending.seconds:.1f} s after its client went silent"
+        assert ending.seconds <= keep_alive_cut_within(interval, count_max) + 2.0, ending  # then the app's exit
+        assert "Timeout, client not responding" in server.log.read_text()  # the keep-alive cut it, nothing else
+        assert ending.cpu_seconds <= 0.5, ending  # idle while it waited
+        assert "amina" not in [row.actor for row in recorded(db)]  # removed by the app as it exited
+        assert wait_for(lambda: not amina_listed(), timeout=SEEN), lead.screen()
+
+        lead.send("T")  # her process is gone: no waiting for a heartbeat to go stale
+        lead.wait_for_text("Take control from amina?")
+        lead.send("y")
+        assert wait_for(lambda: team_state(db).driver == "lead", timeout=SEEN)
+        lead.send("n")  # the day goes on meanwhile
+        lead.wait_for_text(FIRST_STEP)
+        os.kill(client, signal.SIGCONT)  # the link comes back: the client finds its connection closed
+        co.wait_for_text("EXITED 255")
+
+        again = new_tmux()  # the same command as before
+        terminals.append(again)
+        again.start(server.ssh_command(server.authorized_keys.parent / "client_amina"), cwd=tmp_path)
+        again.wait_for_text("amina (co)")  # the same person, in the same role,
+        again.wait_for_text(FIRST_STEP, timeout=SEEN)  # on the run as it is now
+        again.wait_for_text("driving: lead")
+        assert wait_for(amina_listed, timeout=SEEN), lead.screen()
+        with Store.open(db) as store:  # what she did before the link went is kept
+            assert [e.kind for e in store.events() if e.actor == "amina"].count("attendance.checked_in") == 1
+    finally:
+        if client:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(client, signal.SIGCONT)
+        for terminal in terminals:
+            terminal.kill()
+        server.stop()
+
+
+def team_state(db: Path) -> SessionState:
+    with Store.open(db) as store:
+        return fold(store.events())
+
+
+def recorded(db: Path) -> list[presence.Presence]:
+    """Every presence row as stored, live or not."""
+    with Store.open(db) as store:
+        return presence.recorded(store)

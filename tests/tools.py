@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -19,6 +20,7 @@ from facilitator.record.clock import FakeClock
 from facilitator.record.store import Store
 
 BIN = Path(sys.executable).parent
+CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def with_session(db: Path, clock: FakeClock, work: Callable[[Session], object], actor: str = "lead") -> None:
@@ -56,6 +58,40 @@ def require_other_users() -> None:
     if os.environ.get("CI"):  # CI must prove it, never skip it
         pytest.fail(f"CI must run this test: {problem}")
     pytest.skip(problem)
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How the app's process ended: whether it did, after how long, and the CPU it used meanwhile."""
+
+    gone: bool
+    seconds: float
+    cpu_seconds: float
+
+
+def cpu_ticks(pid: int) -> int | None:
+    """The process's user + system CPU time in clock ticks; None once it has exited (gone, or a zombie)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()  # after the command's name, which may hold spaces
+    if fields[0] in ("Z", "X"):
+        return None
+    return int(fields[11]) + int(fields[12])  # utime and stime, the stat file's fields 14 and 15
+
+
+def end_and_watch(pid: int, end: Callable[[], object], *, longest: float = 10.0) -> Ending:
+    """Do ``end`` (take the terminal away), then follow ``pid`` until it has exited (at most ``longest`` s)."""
+    start = cpu_ticks(pid)
+    assert start is not None, f"process {pid} is not running"
+    last = start
+    began = time.monotonic()
+    end()
+    while (ticks := cpu_ticks(pid)) is not None and time.monotonic() - began < longest:
+        last = ticks
+        time.sleep(0.01)
+    return Ending(ticks is None, time.monotonic() - began, (last - start) / CLK_TCK)
 
 
 def free_port() -> int:
@@ -99,13 +135,15 @@ class Tmux:
     def _run(self, *args: str) -> str:
         return self._call(*args).stdout
 
-    def start(self, command: str, cwd: Path) -> None:
+    def start(self, command: str, cwd: Path, *, leader: bool = False) -> None:
+        """Run ``command`` in the window, then print ``EXITED`` and its exit code; with ``leader``, run it as
+        the window's only process instead (the terminal's session leader, as a login shell is), no EXITED."""
         # A tmux server started from pytest passes COLUMNS and LINES on to its panes, and Textual would
         # then draw at that size whatever the pane's; drop them so the app sees the real window.
         env = f"env -u COLUMNS -u LINES TERM=xterm-256color PATH={BIN}:/usr/bin:/bin"
+        run = f"exec {env} {command}" if leader else f"{env} {command}; echo EXITED $?; sleep 30"
         started = self._call(
-            "new-session", "-d", "-s", "t", "-x", str(self.width), "-y", str(self.height), "-c", str(cwd),
-            f"{env} {command}; echo EXITED $?; sleep 30",
+            "new-session", "-d", "-s", "t", "-x", str(self.width), "-y", str(self.height), "-c", str(cwd), run,
         )  # fmt: skip
         if started.returncode != 0:
             raise AssertionError(f"tmux could not start {command!r}: {started.stderr.strip()}")
@@ -128,6 +166,10 @@ class Tmux:
         if not wait_for(shows, timeout):
             raise AssertionError(f"{text!r} never appeared on screen:\n{seen}")
         return seen
+
+    def kill_session(self) -> None:
+        """Close the window's session, as a user closing it does (the server goes with its last session)."""
+        self._run("kill-session", "-t", "t")
 
     def kill(self) -> None:
         """Stop the server and wait until it is gone: a session started while it is still shutting down

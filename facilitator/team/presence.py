@@ -102,6 +102,12 @@ def present(store: Store, *, role: str | None = None, clock: Clock | None = None
     return [p for p in _rows(store.conn, role) if p.is_live(now, host=host)]
 
 
+def recorded(store: Store, *, role: str | None = None) -> list[Presence]:
+    """Every row as stored (of ``role``, or all), live or not, oldest first: a process that exits cleanly
+    has removed its own at once (:func:`leave`); one that was killed leaves a row that goes stale."""
+    return _rows(store.conn, role)
+
+
 def claim(
     store: Store,
     *,

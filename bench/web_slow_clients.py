@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> bool:
     people = 2 * int(args.seconds * args.rate)
     with tempfile.TemporaryDirectory(prefix="facilitator-slow-bench-", dir=args.dir) as scratch:
         db = Path(scratch) / "run.db"
-        token = prepare(db, people)
+        token, _poll = prepare(db, people)  # the poll is for web_burst's answers phase
         port = free_port()
         server = serve(db, port)
         try:

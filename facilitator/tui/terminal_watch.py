@@ -14,11 +14,15 @@ its recipe's command) never does, and spins for as long as nobody kills it.
 that are terminals), asking for no event at all: ``poll()`` then wakes only for ``POLLHUP`` or ``POLLERR``,
 which a hung-up terminal reports (a key press does not wake it), and costs nothing while the terminal
 lives. When it wakes it points the dead streams at ``/dev/null`` (what the app writes while closing, the
-terminal's modes put back and a last frame, then goes nowhere, instead of failing with EIO and stopping
-Textual's writer thread) and sends this process SIGHUP: the app leaves exactly as on a real SIGHUP, its
-presence row removed at once (``LiveRun.close``), every command already acknowledged committed, exit code
-129. Until the app has put up its own handler, and if the parent had SIGHUP ignored, :func:`watching_terminal`
-holds one that exits the command line with 129 too, its ``finally`` blocks run.
+terminal's modes put back and a last frame, then goes nowhere instead of failing with EIO) and sends this
+process SIGHUP: the app leaves exactly as on a real SIGHUP, its presence row removed at once
+(``LiveRun.close``), every command already acknowledged committed, exit code 129. Should the app still
+not have closed :data:`GRACE_SECONDS` later, the process ends anyway (:func:`give_up`).
+
+:func:`watching_terminal` runs the app so: with the watch; with SIGHUP ending the command line (exit 129,
+its ``finally`` blocks run) until the app puts up its own handler, even where the parent had it ignored;
+and with :class:`SurvivingOutput` as the stream Textual's writer thread writes to, so that a write that
+reaches the dead terminal first cannot leave the app blocked while it closes.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ group of every grouping as it stands; anonymised, no name nor raw id, small loca
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,8 @@ def build(folder: Path) -> tuple[Path, dict[str, Any]]:
         late = s.add_to_smallest("kim-out").payload
         mover = first["groups"][0]["members"][0]
         s.move_to_group(mover, 3)
+        clock.advance(timedelta(minutes=15))
+        s.end_groups()
         s.next_step()
         second = s.make_groups(count=2, seed=4).payload
     return db, {"first": first, "second": second, "late": late, "mover": mover}
@@ -63,7 +65,7 @@ def test_a_row_per_person_per_group_as_the_groups_stand(run: tuple[Path, dict[st
     assert found.name == "groups"
     assert found.header == [
         "day", "exercise", "step", "grouping", "made_at_utc", "group", "call",
-        "participant_id", "name", "location", "gender", "joined",
+        "participant_id", "name", "location", "gender", "joined", "ended_at_utc",
     ]  # fmt: skip
     first, second = made["first"], made["second"]
     assert len(rows) == 11 + 11  # ten grouped, Kim added late; everyone in the second round
@@ -87,6 +89,8 @@ def test_a_row_per_person_per_group_as_the_groups_stand(run: tuple[Path, dict[st
     two = [row for row in rows if row[3] == second["grouping"]]
     assert {row[2] for row in two} == {"write"} and {row[5] for row in two} == {1, 2}
     assert {row[11] for row in two} == {"made"} and all(row[6] == "" for row in two)
+    assert {row[12] for row in one} == {datetime(2022, 8, 22, 12, 15, tzinfo=UTC)}
+    assert {row[12] for row in two} == {None}  # still meeting
     assert [row[3] for row in rows] == [first["grouping"]] * 11 + [second["grouping"]] * 11  # in the order made
 
 

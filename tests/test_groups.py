@@ -501,6 +501,8 @@ def test_only_the_driver_makes_and_changes_groups(lead: Session) -> None:
             session.add_to_smallest("kim-out")
         with pytest.raises(NotAllowed):
             session.move_to_group("ada", 2)
+        with pytest.raises(NotAllowed):
+            session.end_groups()
     assert len(group_events(lead)) == 1
 
 
@@ -585,6 +587,30 @@ def test_a_group_is_never_left_empty(lead: Session) -> None:
     assert lead.move_to_group("eve", 1).payload == {
         "grouping": grouping.id, "participant": "eve", "to": 1, "reason": "moved"
     }  # fmt: skip
+
+
+def test_the_driver_ends_the_groups_and_no_one_joins_them_after(lead: Session, fake_clock: FakeClock) -> None:
+    lead.make_groups(count=2)
+    grouping = lead.groups.meeting
+    assert grouping is not None and grouping.ended_at is None
+    fake_clock.advance(timedelta(minutes=20))
+    ended = lead.end_groups()
+    assert ended.payload == {"grouping": grouping.id}
+    assert lead.groups.meeting is None
+    after = lead.groups.current
+    assert after is not None and after.ended_at == ended.at and after.groups == grouping.groups
+    before = lead.store.events()
+    for change in (lead.end_groups, lambda: lead.add_to_smallest("kim-out"), lambda: lead.move_to_group("ada", 2)):
+        with pytest.raises(InputError, match="^groups: the groups have ended$"):
+            change()
+    assert lead.store.events() == before
+    lead.make_groups(count=2)  # the next round meets
+    assert lead.groups.meeting is not None and lead.groups.meeting.id != grouping.id
+
+
+def test_without_groups_there_is_nothing_to_end(lead: Session) -> None:
+    with pytest.raises(InputError, match="^groups: no groups have been made yet$"):
+        lead.end_groups()
 
 
 def test_people_left_checked_in_on_a_day_that_has_ended_are_not_grouped(lead: Session, fake_clock: FakeClock) -> None:

@@ -175,6 +175,7 @@ RULES: dict[str, Rule] = {
     ev.ANSWER_GIVEN: _located(_ids("respondent", "participant")),
     ev.GROUPS_MADE: anonymised_made,
     ev.GROUPS_CHANGED: _ids("grouping", "participant"),
+    ev.GROUPS_ENDED: _ids("grouping"),
 }
 
 

@@ -1,5 +1,5 @@
 """The breakout groups (issue 17): who was in which group of each grouping, as the groups stand (moves and late
-arrivals included), folded from the snapshot's ``groups.made`` and ``groups.changed`` events
+arrivals included), folded from the snapshot's ``groups.made``, ``groups.changed`` and ``groups.ended`` events
 (facilitator.groups.groupings).
 
 A row is about one person, so it goes through the same rules as the register's rows: anonymised, the
@@ -22,7 +22,7 @@ from facilitator.exports.tables import DATE, DATETIME, INT, Column, Table
 from facilitator.groups.groupings import Groupings
 from facilitator.record import events as ev
 
-KINDS = (ev.GROUPS_MADE, ev.GROUPS_CHANGED)
+KINDS = (ev.GROUPS_MADE, ev.GROUPS_CHANGED, ev.GROUPS_ENDED)
 COLUMNS = (
     Column("day", DATE),
     Column("exercise"),
@@ -36,6 +36,7 @@ COLUMNS = (
     Column("location"),
     Column("gender", untrusted=True),
     Column("joined"),  # made (with the groups), late (added to the smallest group) or moved (by the driver)
+    Column("ended_at_utc", DATETIME),  # blank while they meet, or if the driver never ended them
 )
 
 
@@ -71,6 +72,7 @@ def groups(snapshot: Snapshot, record: Record) -> Table:
                         location,
                         gender,
                         grouping.joined.get(pid, ""),
+                        grouping.ended_at.astimezone(UTC) if grouping.ended_at else None,
                     )
 
     return Table("groups", "Breakout groups", COLUMNS, rows())

@@ -43,6 +43,7 @@ class Grouping:
     seconds: int | None = None
     repeats: int = 0  # earlier pairings repeated, as made
     joined: Mapping[str, str] = field(default_factory=dict)  # participant -> MADE, LATE or MOVED
+    ended_at: datetime | None = None  # when the driver ended the groups: the room is back together
 
     def group_of(self, participant: str) -> Group | None:
         return next((g for g in self.groups if participant in g.members), None)
@@ -76,6 +77,8 @@ class Groupings:
             self._made(event)
         elif event.kind == ev.GROUPS_CHANGED:
             self._changed(event)
+        elif event.kind == ev.GROUPS_ENDED:
+            self._ended(event)
 
     def _made(self, event: Event) -> None:
         p = event.payload
@@ -134,12 +137,25 @@ class Groupings:
         self.groupings[index] = replace(grouping, groups=groups, joined={**grouping.joined, person: how})
         self.version += 1
 
+    def _ended(self, event: Event) -> None:
+        index = self._index.get(event.payload.get("grouping", ""))
+        if index is None or self.groupings[index].ended_at is not None:
+            return
+        self.groupings[index] = replace(self.groupings[index], ended_at=event.at)
+        self.version += 1
+
     # -- reading ---------------------------------------------------------------------------------------
 
     @property
     def current(self) -> Grouping | None:
         """The latest grouping made: the groups the room is in, or was last in."""
         return self.groupings[-1] if self.groupings else None
+
+    @property
+    def meeting(self) -> Grouping | None:
+        """The latest grouping if the driver has not ended it: the groups the room is in now."""
+        current = self.current
+        return current if current is not None and current.ended_at is None else None
 
     def by_id(self, grouping: str) -> Grouping | None:
         index = self._index.get(grouping)

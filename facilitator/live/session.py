@@ -543,10 +543,18 @@ class Session:
         if not self.driving:
             raise NotAllowed(self._not_driving_message(self.state))
 
+    def end_groups(self) -> Event:
+        """The driver ends the groups meeting now: the room is back together (phones stop showing a group)."""
+        self._driving_now()
+        grouping = self._grouping()
+        return self._append(ev.GROUPS_ENDED, {"grouping": grouping.id}, driver_only=True)
+
     def _grouping(self) -> Grouping:
-        grouping = self.groups.current
+        """The groups meeting now, for a change to them."""
+        grouping = self.groups.meeting
         if grouping is None:
-            raise InputError("groups: no groups have been made yet")
+            ended = self.groups.current is not None
+            raise InputError("groups: the groups have ended" if ended else "groups: no groups have been made yet")
         return grouping
 
     def _name(self, participant: str) -> str:

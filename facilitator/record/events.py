@@ -44,6 +44,7 @@ QUESTION_REVEALED = "question.revealed"
 ANSWER_GIVEN = "answer.given"
 GROUPS_MADE = "groups.made"
 GROUPS_CHANGED = "groups.changed"
+GROUPS_ENDED = "groups.ended"
 
 
 def _moment(text: str) -> str:
@@ -355,6 +356,13 @@ class GroupsChanged(Payload):
     reason: Literal["late", "moved"] = "moved"
 
 
+class GroupsEnded(Payload):
+    """The driver ends the breakout groups ``grouping``: the room is back together, phones stop showing a group
+    and no one can be added to or moved in it any more."""
+
+    grouping: str
+
+
 CATALOGUE: dict[str, type[Payload]] = {
     RUN_CREATED: RunCreated,
     PROGRAMME_LOADED: ProgrammeLoaded,
@@ -388,6 +396,7 @@ CATALOGUE: dict[str, type[Payload]] = {
     ANSWER_GIVEN: AnswerGiven,
     GROUPS_MADE: GroupsMade,
     GROUPS_CHANGED: GroupsChanged,
+    GROUPS_ENDED: GroupsEnded,
 }
 
 

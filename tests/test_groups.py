@@ -601,7 +601,7 @@ def test_the_driver_ends_the_groups_and_no_one_joins_them_after(lead: Session, f
     assert after is not None and after.ended_at == ended.at and after.groups == grouping.groups
     before = lead.store.events()
     for change in (lead.end_groups, lambda: lead.add_to_smallest("kim-out"), lambda: lead.move_to_group("ada", 2)):
-        with pytest.raises(InputError, match="^groups: the groups have ended$"):
+        with pytest.raises(InputError, match=r"^groups: the groups have ended$"):
             change()
     assert lead.store.events() == before
     lead.make_groups(count=2)  # the next round meets
@@ -609,7 +609,7 @@ def test_the_driver_ends_the_groups_and_no_one_joins_them_after(lead: Session, f
 
 
 def test_without_groups_there_is_nothing_to_end(lead: Session) -> None:
-    with pytest.raises(InputError, match="^groups: no groups have been made yet$"):
+    with pytest.raises(InputError, match=r"^groups: no groups have been made yet$"):
         lead.end_groups()
 
 

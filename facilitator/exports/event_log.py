@@ -16,6 +16,7 @@ is scrubbed of people's names, e-mails and codes, whatever field it is in:
   gender as the tables publish them (small cells suppressed), and no code, role or organisation; a gender
   is given once, in ``participant.added``, as the person's now. A batch of people added at the same instant
   (a roster import) is written in a shuffled order, so that the log's order is not the roster's;
+- turns of who speaks keep their speaker and their turn id only as this export's pseudonymous ids;
 - answers keep their respondent (a participant's id, or an anonymous question's ballot id) only as this
   export's pseudonymous id, and their location as the tables publish it;
 - join requests keep no name or e-mail; reflections keep no signed name nor ``participant_id``;
@@ -176,6 +177,10 @@ RULES: dict[str, Rule] = {
     ev.GROUPS_MADE: anonymised_made,
     ev.GROUPS_CHANGED: _ids("grouping", "participant"),
     ev.GROUPS_ENDED: _ids("grouping"),
+    # The tally of who speaks keeps who had the floor only as this export's pseudonym; the step is no one's.
+    ev.SPEAKING_STARTED: _ids("turn", "participant"),
+    ev.SPEAKING_STOPPED: _ids("turn"),
+    ev.SPEAKING_SHOWN: _same,
 }
 
 

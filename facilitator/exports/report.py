@@ -31,9 +31,11 @@ from facilitator.exports.questions import ALL, UNKNOWN, Comment, Questions
 from facilitator.exports.record import Record
 from facilitator.exports.reflections import Quote
 from facilitator.exports.register import Attendance, gender_of
+from facilitator.exports.speaking import GENDER, Published, Turns
 from facilitator.exports.tables import Table
 from facilitator.exports.timeline import Timeline
 from facilitator.script.models import AskedQuestion, QuestionType
+from facilitator.speaking.tally import UNKNOWN as UNPLACED
 
 TEMPLATES = Path(__file__).parent / "templates"
 QUOTES_PER_DAY = 2
@@ -79,10 +81,12 @@ def build(
     *,
     anonymised: bool,
     questions: Questions | None = None,
+    speaking: Turns | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show, already worked out; the templates only lay it out.
 
-    ``questions``: the room's answers, read from the attendance's snapshot when not given.
+    ``questions``: the room's answers, ``speaking``: the turns of who speaks, each read from the attendance's
+    snapshot when not given.
     """
     record = attendance.record
     scrub = record.pseudonyms.scrub
@@ -177,6 +181,7 @@ def build(
         "questions": _questions(questions if questions is not None else Questions(attendance.snapshot, record))
         if record.programme.asked
         else None,
+        "speaking": _speaking(speaking if speaking is not None else Turns(attendance.snapshot, record)),
     }
 
 
@@ -466,6 +471,98 @@ def _questions(questions: Questions) -> dict[str, Any]:
         "gains": [_gain(record, check, rows) for check, rows in gains.items()],
         "evaluation": evaluation,
     }
+
+
+# -- who speaks -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpeakingRow:
+    group: str
+    present: str
+    share_present: str
+    turns: str
+    share_turns: str
+    time: str  # minutes:seconds
+    share_time: str
+    note: str
+
+
+@dataclass(frozen=True)
+class SpeakingDay:
+    day: str
+    turns: int
+    time: str  # minutes:seconds
+    rows: list[SpeakingRow]  # by gender, then by location
+    chart: Markup | None
+
+
+def _speaking_label(record: Record, published: Published) -> str:
+    group = published.row.group
+    if published.by == GENDER:
+        return f"gender: {group}"
+    return "no location" if group == UNPLACED else record.location_name(group)
+
+
+def _speaking_row(label: str, published: Published) -> SpeakingRow:
+    row = published.row
+    if published.withheld:
+        return SpeakingRow(label, WITHHELD, "–", WITHHELD, "–", WITHHELD, "–", published.note)
+    pct = _share_text
+    return SpeakingRow(
+        label,
+        str(row.present),
+        pct(row.share_present),
+        str(row.turns),
+        pct(row.share_turns),
+        _clock(row.seconds),
+        pct(row.share_time),
+        published.note,
+    )
+
+
+def _clock(seconds: float) -> str:
+    """A speaking time as minutes:seconds: turns are short, and a tenth of a minute is six seconds."""
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def _share_text(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _speaking(turns: Turns) -> list[SpeakingDay] | None:
+    """Per day, each gender's and location's share of the speaking time against its share of the people
+    present, as ``speaking_summary`` gives them (so with its small-cell rule); None for a run with no turns."""
+    if not turns.turns:
+        return None
+    record = turns.record
+    scrub = record.pseudonyms.scrub
+    out = []
+    for found, by_gender, by_location in turns.days():
+        day = found.window.day
+        title = f"{day:%a %d %b}" if day is not None else "Before a day was opened"
+        groups = [*by_gender, *by_location]
+        labels = [_speaking_label(record, published) for published in groups]
+        shares = [
+            svg.Share(scrub(label), p.row.share_present, p.row.share_time, p.note if p.withheld else "")
+            for label, p in zip(labels, groups, strict=True)
+        ]
+        desc = (
+            f"{title}: each gender's and each location's share of the people present (dashed) and of the speaking"
+            " time (filled). The table gives the same figures."
+        )
+        chart = svg.speaking_chart(scrub(f"Who speaks, {title}: speaking time against presence"), scrub(desc), shares)
+        out.append(
+            SpeakingDay(
+                day=title,
+                turns=found.turns,
+                time=_clock(found.seconds),
+                rows=[_speaking_row(label, p) for label, p in zip(labels, groups, strict=True)],
+                chart=chart if shares else None,
+            )
+        )
+    return out
 
 
 def _privacy(record: Record) -> list[str]:

@@ -26,6 +26,7 @@ from facilitator.exports.questions import Questions
 from facilitator.exports.record import Record, read_record
 from facilitator.exports.register import Attendance
 from facilitator.exports.snapshot import Snapshot
+from facilitator.exports.speaking import Turns
 from facilitator.exports.tables import Table, each_text
 from facilitator.exports.timeline import Timeline
 from facilitator.exports.writers import Writer
@@ -114,6 +115,7 @@ def _tables(
     timeline: Timeline,
     questions: Questions,
     *,
+    speaking: Turns,
     keep: Callable[[refl.Quote], None] | None,
 ) -> tuple[list[Table], list[Table]]:
     """The register's tables, and the others; anonymised, every text cell scrubbed, whatever column it is in."""
@@ -130,6 +132,7 @@ def _tables(
         timeline.steps_table(),
         timeline.days_table(),
         *questions.tables(),
+        *speaking.tables(),
     ]
     if record.pseudonyms.enabled:
         scrub = record.pseudonyms.scrub
@@ -219,14 +222,21 @@ def _export(
             picker = report.QuotePicker()
             reflection_count = refl.count(snapshot)
             questions = Questions(snapshot, record)
+            speaking = Turns(snapshot, record)
             # the report picks its quotes as they are written: without a report, none are kept
             keep = picker if "md" in formats or "html" in formats else None
-            register, others = _tables(snapshot, record, attendance, timeline, questions, keep=keep)
+            register, others = _tables(snapshot, record, attendance, timeline, questions, speaking=speaking, keep=keep)
             files = _write_tables(register, others, work, formats, progress)
             files.append(log.finish(record, progress))
             if "md" in formats or "html" in formats:
                 data = report.build(
-                    attendance, timeline, picker, reflection_count, anonymised=anonymise, questions=questions
+                    attendance,
+                    timeline,
+                    picker,
+                    reflection_count,
+                    anonymised=anonymise,
+                    questions=questions,
+                    speaking=speaking,
                 )
                 files.extend(report.render(data, work, formats, record.pseudonyms.scrub))
             events = snapshot.event_count

@@ -265,3 +265,54 @@ def gain_chart(title: str, desc: str, maximum: int, groups: Sequence[Gain]) -> M
             )
             body.append(f'<text x="{x0 + w + 4:.1f}" y="{y + bar - 3}">{mean:.2f} of {maximum}</text>')
     return _svg(width, bottom + 14, title, body, desc)
+
+
+@dataclass(frozen=True)
+class Share:
+    """One group's share of the people present and of the speaking time (None: no one spoke), or why it is
+    withheld."""
+
+    label: str
+    present: float | None
+    time: float | None
+    withheld: str = ""
+
+
+def speaking_chart(title: str, desc: str, groups: Sequence[Share]) -> Markup:
+    """For each group, its share of the people present (dashed outline) above its share of the speaking time
+    (filled), each bar named and its share written out, so that the gap reads without colour or pattern."""
+    width, left, phase, bar = 680, 170, 64, 12
+    plot = width - left - phase - 60
+    block = 2 * bar + 10
+    top = 6
+    body = []
+    bottom = top + block * len(groups)
+    x0 = left + phase
+    for pct in (0, 50, 100):
+        x = x0 + plot * pct / 100
+        body.append(f'<line x1="{x:.0f}" x2="{x:.0f}" y1="{top}" y2="{bottom - 6}" stroke="#ccc"/>')
+        body.append(f'<text x="{x:.0f}" y="{bottom + 8}" text-anchor="middle">{pct}%</text>')
+    for g, group in enumerate(groups):
+        y0 = top + g * block
+        body.append(
+            f'<text x="{left - 6}" y="{y0 + bar + 4}" text-anchor="end">{escape(_short(group.label, 26))}</text>'
+        )
+        if group.withheld:
+            body.append(f'<text x="{x0}" y="{y0 + bar + 4}" font-style="italic">{escape(group.withheld)}</text>')
+            continue
+        measures = (("present", "people present", group.present), ("speaking", "speaking time", group.time))
+        for p, (name, of, share) in enumerate(measures):
+            y = y0 + p * bar
+            body.append(f'<text x="{x0 - 4}" y="{y + bar - 3}" text-anchor="end">{name}</text>')
+            if share is None:
+                body.append(f'<text x="{x0 + 4}" y="{y + bar - 3}" font-style="italic">no one spoke</text>')
+                continue
+            w = max(plot * share, 0.5)
+            style = 'fill="#fff" stroke="#1f6fb2" stroke-dasharray="3 2"' if name == "present" else 'fill="#1f6fb2"'
+            what = f"{group.label}, share of the {of}"
+            body.append(
+                f'<rect class="bar" x="{x0}" y="{y}" width="{w:.1f}" height="{bar - 2}" {style}>'
+                f"<title>{escape(what)}: {share:.0%}</title></rect>"
+            )
+            body.append(f'<text x="{x0 + w + 4:.1f}" y="{y + bar - 3}">{share:.0%}</text>')
+    return _svg(width, bottom + 14, title, body, desc)

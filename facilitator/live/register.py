@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from facilitator.attendance.intervals import Attendance, Interval, Span, merge_spans, overlap
-from facilitator.live.days import DayEnds, midnight_after
+from facilitator.live.days import DayEnd, DayEnds, midnight_after
 from facilitator.live.state import SessionState, Visit
 
 
@@ -62,14 +62,21 @@ def blocks(state: SessionState, now: datetime, ends: DayEnds | None = None) -> l
         running = False
         day_end = ends.end(day)
         for visit in visits:
-            end = visit.left_at if visit.left_at is not None else max(now, visit.entered_at)
-            capped = min(end, midnight_after(visit.entered_at, tz))
-            if day_end is not None:
-                capped = max(visit.entered_at, min(capped, day_end.at))
-            running = running or (visit.left_at is None and day_end is None and capped == end)
-            spans.append((visit.entered_at, capped))
+            span = visit_span(visit, now, tz, day_end)
+            running = running or (visit.left_at is None and day_end is None and span[1] == max(now, visit.entered_at))
+            spans.append(span)
         found.append(Block(day, exercise, tuple(merge_spans(spans)), running))
     return sorted(found, key=lambda block: block.start)
+
+
+def visit_span(visit: Visit, now: datetime, tz: zoneinfo.ZoneInfo, day_end: DayEnd | None) -> Span:
+    """When ``visit`` ran: to when it was left, or ``now`` while open; never past its day's end (``day_end``)
+    nor the midnight (``tz``) after it was entered."""
+    end = visit.left_at if visit.left_at is not None else max(now, visit.entered_at)
+    capped = min(end, midnight_after(visit.entered_at, tz))
+    if day_end is not None:
+        capped = max(visit.entered_at, min(capped, day_end.at))
+    return visit.entered_at, capped
 
 
 # -- the register -----------------------------------------------------------------------------------------
@@ -156,6 +163,15 @@ class Register:
     def day_spans(self, day: date) -> list[Span]:
         """When ``day``'s blocks ran (empty before its first step)."""
         return self._days.get(day, [])
+
+    def ran(self, day: date, exercise: str | None = None, step: str | None = None) -> list[Span]:
+        """When ``step`` of ``exercise`` ran on ``day``, every visit of it merged; with no step, every step of
+        ``day`` (its blocks' time, :meth:`day_spans`)."""
+        if step is None:
+            return self.day_spans(day)
+        end = self.ends.end(day)
+        visits = (v for v in self.state.visits if (v.day, v.exercise, v.step) == (day, exercise, step))
+        return merge_spans(visit_span(v, self.now, self.tz, end) for v in visits)
 
     def by_block(self, participant: str) -> dict[tuple[date, str], timedelta]:
         """Time attended in each block that has started, keyed by (day, exercise)."""

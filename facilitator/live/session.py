@@ -19,6 +19,7 @@ from facilitator.attendance.roster import FIELDS, OPTIONAL_FIELDS
 from facilitator.groups import making, rules
 from facilitator.groups.groupings import LATE, Grouping, Groupings
 from facilitator.live import days, reentry
+from facilitator.live.register import Register
 from facilitator.live.state import SessionState, fold
 from facilitator.problems import InputError
 from facilitator.questions import answers
@@ -28,6 +29,9 @@ from facilitator.record.clock import Clock, SystemClock, from_text, to_text
 from facilitator.record.events import Event
 from facilitator.record.store import Store, Transaction
 from facilitator.script.models import Anonymity, AskedQuestion, Programme, QuestionType, did_you_mean
+from facilitator.speaking.tally import STEP, Tally, tally
+from facilitator.speaking.tally import window as window_of
+from facilitator.speaking.turns import Speaking
 from facilitator.team import presence
 from facilitator.team.roles import (
     CO,
@@ -79,6 +83,7 @@ class Session:
         self.attendance = Attendance()
         self.ballots = Ballots()
         self.groups = Groupings()
+        self.speaking = Speaking()
         # The log is read a chunk at a time, never whole: a five-day run may hold a million events, and as
         # objects they take gigabytes, where what is folded from them takes a fraction of that.
         while self._fold_in(store.events(after=self.state.last_seq, limit=READ_CHUNK)):
@@ -101,6 +106,7 @@ class Session:
             self.attendance.apply(event)
             self.ballots.apply(event)
             self.groups.apply(event)
+            self.speaking.apply(event)
         return new
 
     def _append(
@@ -603,6 +609,52 @@ class Session:
         if group is not None:
             payload["from"] = group.number
         return self._append(ev.GROUPS_CHANGED, payload, driver_only=True)
+
+    # -- who speaks (facilitator.speaking) -------------------------------------------------------------
+
+    def start_turn(self, participant: str) -> Event:
+        """A facilitator (the lead or a co-facilitator, driving or not) gives ``participant``, checked in now, the
+        floor: a turn starts, at the step current now, and the turn running ends."""
+        self._not_observer()
+        self.refresh()
+        self._known_participant(participant)
+        if participant not in self.here_now():
+            raise InputError(f"participant: {self._name(participant)} is not checked in")
+        running = self.speaking.open
+        if running is not None and running.participant == participant:
+            # A second press on the same name would count one turn as two.
+            raise InputError(f"participant: {self._name(participant)} has the floor already")
+        current = self.state.current
+        payload: dict[str, Any] = {
+            "turn": uuid.uuid4().hex,
+            "participant": participant,
+            "day": self.state.day.isoformat() if self.state.day else None,
+            "exercise": current.exercise.id if current else None,
+            "step": current.step.id if current else None,
+        }
+        return self._append(ev.SPEAKING_STARTED, payload)
+
+    def stop_turn(self) -> Event | None:
+        """End the turn running now; None (nothing written) when nobody has the floor."""
+        self._not_observer()
+        self.refresh()
+        turn = self.speaking.open
+        if turn is None:
+            return None
+        return self._append(ev.SPEAKING_STOPPED, {"turn": turn.id})
+
+    def show_speaking(self, shown: bool) -> Event:
+        """The driver shows the tally of who speaks on the room view, or hides it."""
+        self._driving_now()
+        return self._append(ev.SPEAKING_SHOWN, {"shown": bool(shown)}, driver_only=True)
+
+    def speaking_tally(self, window: str = STEP, now: datetime | None = None) -> Tally:
+        """Turns and speaking time by gender and location against the people present, for the current step
+        (``window`` step) or the whole day (day), at ``now`` (the run's clock by default)."""
+        current = self.state.current
+        exercise, step = (current.exercise.id, current.step.id) if current else (None, None)
+        chosen = window_of(window, self.state.day, exercise, step)
+        return tally(self.speaking.turns, chosen, Register(self.state, self.attendance, now or self.store.clock.now()))
 
     # -- reflections ---------------------------------------------------------------------------------
 

@@ -45,6 +45,9 @@ ANSWER_GIVEN = "answer.given"
 GROUPS_MADE = "groups.made"
 GROUPS_CHANGED = "groups.changed"
 GROUPS_ENDED = "groups.ended"
+SPEAKING_STARTED = "speaking.started"
+SPEAKING_STOPPED = "speaking.stopped"
+SPEAKING_SHOWN = "speaking.shown"
 
 
 def _moment(text: str) -> str:
@@ -363,6 +366,29 @@ class GroupsEnded(Payload):
     grouping: str
 
 
+class SpeakingStarted(Payload):
+    """A facilitator tallies who has the floor (facilitator.speaking): ``participant`` starts the turn ``turn``, at
+    the step current then (``day``, ``exercise``, ``step``). A turn still open ends at this event's time."""
+
+    turn: str
+    participant: str
+    day: DayText | None = None
+    exercise: str | None = None
+    step: str | None = None
+
+
+class SpeakingStopped(Payload):
+    """The turn ``turn`` ends: nobody has the floor."""
+
+    turn: str
+
+
+class SpeakingShown(Payload):
+    """The driver shows (``shown``) or hides the tally of who speaks on the room view."""
+
+    shown: bool
+
+
 CATALOGUE: dict[str, type[Payload]] = {
     RUN_CREATED: RunCreated,
     PROGRAMME_LOADED: ProgrammeLoaded,
@@ -397,6 +423,9 @@ CATALOGUE: dict[str, type[Payload]] = {
     GROUPS_MADE: GroupsMade,
     GROUPS_CHANGED: GroupsChanged,
     GROUPS_ENDED: GroupsEnded,
+    SPEAKING_STARTED: SpeakingStarted,
+    SPEAKING_STOPPED: SpeakingStopped,
+    SPEAKING_SHOWN: SpeakingShown,
 }
 
 

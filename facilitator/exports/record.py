@@ -20,20 +20,11 @@ from facilitator.exports.progress import Progress
 from facilitator.exports.pseudonyms import Pseudonyms, read_history
 from facilitator.exports.snapshot import Snapshot
 from facilitator.live.register import Register
-from facilitator.live.state import SessionState, Timer, apply
+from facilitator.live.state import SCHEDULE_KINDS, SessionState, Timer, apply
 from facilitator.record import events as ev
 from facilitator.script.models import Location, Programme
 
-STATE_KINDS = (
-    ev.RUN_CREATED,
-    ev.PROGRAMME_LOADED,
-    ev.DAY_OPENED,
-    ev.DAY_CLOSED,
-    ev.STEP_ENTERED,
-    ev.TIMER_PAUSED,
-    ev.TIMER_RESUMED,
-    ev.TIMER_ADJUSTED,
-)
+STATE_KINDS = SCHEDULE_KINDS  # the export reads the schedule as it ran; reflections and answers it reads apart
 ATTENDANCE_KINDS = (
     ev.PARTICIPANT_ADDED,
     ev.PARTICIPANT_UPDATED,

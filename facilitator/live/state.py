@@ -518,21 +518,18 @@ _TEAM_KINDS: Mapping[str, Callable[[SessionState, Event, Mapping[str, Any]], Ses
 
 # The kinds that change the state beyond its last_seq: every other kind (attendance, answers, participants...)
 # is folded elsewhere, and fold passes over it.
-_STATE_KINDS = frozenset(
-    {
-        ev.RUN_CREATED,
-        ev.PROGRAMME_LOADED,
-        ev.DAY_OPENED,
-        ev.DAY_CLOSED,
-        ev.STEP_ENTERED,
-        ev.TIMER_PAUSED,
-        ev.TIMER_RESUMED,
-        ev.TIMER_ADJUSTED,
-        *_REFLECTION_KINDS,
-        *_TEAM_KINDS,
-        *_QUESTION_KINDS,
-    }
+# The kinds that make the day's schedule as it ran: the programme, days, steps and their timers.
+SCHEDULE_KINDS = (
+    ev.RUN_CREATED,
+    ev.PROGRAMME_LOADED,
+    ev.DAY_OPENED,
+    ev.DAY_CLOSED,
+    ev.STEP_ENTERED,
+    ev.TIMER_PAUSED,
+    ev.TIMER_RESUMED,
+    ev.TIMER_ADJUSTED,
 )
+_STATE_KINDS = frozenset({*SCHEDULE_KINDS, *_REFLECTION_KINDS, *_TEAM_KINDS, *_QUESTION_KINDS})
 
 
 def fold(events: Iterable[Event], state: SessionState | None = None) -> SessionState:

@@ -726,3 +726,12 @@ def test_groups_make_refuses_in_one_line_and_records_nothing(run_db: Path, args:
     assert done.stdout == ""
     with Store.open(run_db) as store:
         assert len(store.events()) == before
+
+
+def test_the_room_and_the_phones_name_people_by_first_name_in_the_order_given() -> None:
+    from facilitator.groups.names import short_names
+
+    assert short_names(["Grace Lado", "Ada Byron", "Grace Akello"]) == ["Grace L.", "Ada", "Grace A."]
+    assert short_names(["ana silva", "Ana Sousa"]) == ["ana silva", "Ana Sousa"]  # even the initial is shared
+    # a walk-in who typed their e-mail as their name: never on the projector
+    assert short_names(["ben@example.org", "Cai ben@example.org", "Cai"]) == [None, "Cai", "Cai"]

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from facilitator.problems import InputError, Problem, display_path
-from facilitator.script.models import Evaluation, Exercise, Programme, Question, Workshop, did_you_mean
+from facilitator.script.models import Evaluation, Exercise, GroupBy, Programme, Question, Workshop, did_you_mean
 from facilitator.script.yaml_source import Loc, SourceDoc, load_yaml
 
 WORKSHOP_FILENAMES = ("workshop.yaml", "workshop.yml")
@@ -417,6 +417,32 @@ def _overrun_warnings(doc: SourceDoc, programme: Programme) -> list[Problem]:
     return warnings
 
 
+def _grouping_warnings(found: _ExerciseSet) -> list[Problem]:
+    """A step whose ``groups:`` (the groups the app makes as the step is entered) and older ``grouping:`` (the
+    facilitator's hint) disagree: a hint of groups the app does not make (by location, role, self-selected), or
+    random groups of another size. Either alone, or a random hint of the same size (or none), is fine."""
+    warnings = []
+    for exercise in found.exercises:
+        doc = found.docs.get(exercise.id)
+        for index, step in enumerate(exercise.steps):
+            hint, asked = step.grouping, step.groups
+            if doc is None or hint is None or asked is None:
+                continue
+            made = f"groups of {asked.size}" if asked.size is not None else f"{asked.count} groups"
+            if hint.by is not GroupBy.RANDOM:
+                mixing = " and ".join(by.value for by in asked.mix) or "nothing"
+                message = (
+                    f"groups by {hint.by.value}, but groups: makes {made} mixing {mixing} as the step is entered; "
+                    "keep the one you mean"
+                )
+            elif hint.size is not None and hint.size != asked.size:
+                message = f"random groups of {hint.size}, but groups: makes {made} as the step is entered; keep one"
+            else:
+                continue
+            warnings.append(doc.problem(("steps", index, "grouping"), message, warning=True))
+    return warnings
+
+
 IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")  # PNG, JPEG
 
 
@@ -482,4 +508,5 @@ def load_workshop(path: Path) -> Loaded:
         raise InputError(sorted(set(problems)))
     programme = Programme(workshop=workshop, exercises=tuple(found.exercises))
     warnings.extend(_overrun_warnings(doc, programme))
+    warnings.extend(_grouping_warnings(found))
     return Loaded(programme=programme, warnings=sorted(warnings), sources=sources)

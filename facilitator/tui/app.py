@@ -7,8 +7,9 @@ the screen shows has always been written. Other processes' changes arrive from t
 This is the one module that knows the screens: it composes them, passes each what it needs (the forms a
 screen opens) and imports them lazily, for start-up time. It holds composition and wiring only: every key is
 declared in :mod:`facilitator.tui.bindings`, what the driver's keys do is :mod:`facilitator.tui.driving`, who
-may press what and the team's commands :mod:`facilitator.tui.teamwork`, live reload
-:mod:`facilitator.tui.script_watch`; each action here is one line that hands over or opens a screen.
+may press what and the team's commands :mod:`facilitator.tui.teamwork`, the groups a step asks for
+:mod:`facilitator.tui.breakouts`, live reload :mod:`facilitator.tui.script_watch`; each action here is one line
+that hands over or opens a screen.
 Screens and widgets see the app through :class:`~facilitator.tui.live.LiveApp`, never this class.
 """
 
@@ -37,8 +38,10 @@ from facilitator.team.presence import Presence
 from facilitator.team.roles import DEFAULT_TAKEOVER_AFTER, LEAD
 from facilitator.text import printable
 from facilitator.tui import bindings
+from facilitator.tui.breakouts import Breakouts
 from facilitator.tui.crash import CrashReportingApp
 from facilitator.tui.driving import Driving
+from facilitator.tui.groups_snapshot import GroupsSnapshot
 from facilitator.tui.keys import normalize_keymap, readable_keys
 from facilitator.tui.live_run import POLL_SECONDS, LiveRun, Reading
 from facilitator.tui.palette import open_palette, without_file_writes
@@ -79,6 +82,8 @@ class FacilitatorApp(CrashReportingApp):
     present: var[tuple[Presence, ...]] = var(tuple, init=False)
     # The counts of the answers to the questions at hand (facilitator.tui.results), kept current next to ``state``.
     results: var[ResultsSnapshot] = var(ResultsSnapshot, init=False)
+    # The latest breakout groups as they stand, and who waits for one (facilitator.tui.groups_snapshot).
+    groups: var[GroupsSnapshot] = var(GroupsSnapshot, init=False)
 
     def __init__(
         self,
@@ -122,10 +127,12 @@ class FacilitatorApp(CrashReportingApp):
         self.db = self.live.db
         self._attendance_seq = -1  # the state's last_seq when the attendance shown was read
         self._results_seq = -1  # the state's last_seq when the results shown were read
+        self._groups_seq = -1  # the state's last_seq when the groups shown were read
         self.commands_in_flight = 0
         self.store_fault: str | None = None  # the database's last refusal, shown until a command succeeds
         # What the keys do, by who does it: the driver's commands, the team's, the script's live reload.
-        self.driver_commands = Driving(self, question_picker=_question_picker)
+        self.breakouts = Breakouts(self)
+        self.driver_commands = Driving(self, question_picker=_question_picker, after_step=self.breakouts.after_step)
         self.team = Teamwork(self)
         self.script_watch = ScriptWatch(self, self._show_reload, self._reload_failed, every=reload_seconds)
         self.qr_location: str | None = None  # the location the QR screen showed last, which q opens again
@@ -150,11 +157,13 @@ class FacilitatorApp(CrashReportingApp):
         return await self.live.run_db(command)
 
     def _show(self, reading: Reading) -> None:
-        state, attendance, results = reading
+        state, attendance, results, groups = reading
         if attendance is not None:  # first: whatever redraws on the state sees the new counts
             self._show_attendance(attendance, state.last_seq)
         if results is not None:
             self._show_results(results, state.last_seq)
+        if groups is not None:
+            self._show_groups(groups, state.last_seq)
         previous = self.state
         self.state = state
         self.team.changed(previous, state)
@@ -166,6 +175,14 @@ class FacilitatorApp(CrashReportingApp):
     def _show_results(self, results: ResultsSnapshot, seq: int) -> None:
         self.results = results
         self._results_seq = seq
+
+    def _show_groups(self, groups: GroupsSnapshot, seq: int) -> None:
+        self.groups = groups
+        self._groups_seq = seq
+
+    def on_live_run_groups_changed(self, message: LiveRun.GroupsChanged) -> None:
+        if message.seq >= self._groups_seq:  # not one a command of this app has already bettered
+            self._show_groups(message.groups, message.seq)
 
     def on_live_run_results_changed(self, message: LiveRun.ResultsChanged) -> None:
         if message.seq >= self._results_seq:  # not one a command of this app has already bettered
@@ -391,6 +408,26 @@ class FacilitatorApp(CrashReportingApp):
 
         if not isinstance(self.screen, QrScreen):
             self.push_screen(QrScreen(self.qr_location), closed)
+
+    # -- breakout groups (facilitator.tui.breakouts) -------------------------------------------------
+
+    def action_make_groups(self) -> None:
+        from facilitator.tui.modals.make_groups import MakeGroupsForm
+
+        if not isinstance(self.screen, MakeGroupsForm) and not self.breakouts.refused("make_groups"):
+            self.push_screen(MakeGroupsForm(), lambda made: self.action_groups() if made else None)
+
+    def action_groups(self) -> None:
+        from facilitator.tui.screens.groups import GroupsScreen
+
+        if not isinstance(self.screen, GroupsScreen):
+            self.push_screen(GroupsScreen(move_form=self._move_form))
+
+    @staticmethod
+    def _move_form(participant: str, name: str, group: int | None, numbers: tuple[int, ...]) -> ModalScreen[int | None]:
+        from facilitator.tui.modals.move_form import MoveForm
+
+        return MoveForm(participant, name, group, numbers)
 
     def action_join_requests(self) -> None:
         from facilitator.tui.screens.requests import RequestsScreen

@@ -80,6 +80,23 @@ MAIN: Final[tuple[Binding, ...]] = (
         tooltip="Ring the terminal bell when a step's time runs out",
     ),
     Binding("q", "show_qr", "QR", id="qr", tooltip="Show the participant page's QR code for a location"),
+    # Breakout groups (facilitator.groups): the driver makes them; everyone sees them.
+    Binding(
+        "B",
+        "make_groups",
+        "Make groups",
+        id="make-groups",
+        show=False,
+        tooltip="Make breakout groups of the people checked in now: size or count, what to mix, calls, duration",
+    ),
+    Binding(
+        "G",
+        "groups",
+        "Groups",
+        id="groups",
+        show=False,
+        tooltip="The breakout groups: who is in which, their calls, time left, who is in none",
+    ),
     Binding(
         "J",
         "join_requests",
@@ -192,6 +209,33 @@ ATTENDANCE: Final[tuple[Binding, ...]] = (
     Binding("slash", "search", "Filter", id="attendance-filter", tooltip="Filter by name, e-mail, location, role"),
 )
 
+# The breakout groups screen (G): the driver's keys change them; everyone else only looks. B (the main
+# screen's) makes a new round from here too.
+GROUPS: Final[tuple[Binding, ...]] = (
+    Binding("escape,G", "back", "Back", id="groups-back", tooltip="Back to where you were"),
+    Binding(
+        "m",
+        "move",
+        "Move",
+        id="groups-move",
+        tooltip="Move the highlighted person to another group (asks its number)",
+    ),
+    Binding(
+        "l",
+        "add_waiting",
+        "Add late",
+        id="groups-add-late",
+        tooltip="Add everyone checked in but in no group, each to the smallest group",
+    ),
+    Binding("e", "end", "End", id="groups-end", tooltip="End the groups: the room is back together (asks first)"),
+)
+
+# The form that makes breakout groups (B), and the one that asks which group to move someone to (m).
+GROUPS_FORM: Final[tuple[Binding, ...]] = (
+    Binding("enter", "submit", "Make", id="groups-form-submit", priority=True, tooltip="Make the groups, or move"),
+    Binding("escape", "cancel", "Cancel", id="groups-form-cancel", tooltip="Close the form, changing nothing"),
+)
+
 # The form that adds a walk-in or edits a participant.
 PARTICIPANT_FORM: Final[tuple[Binding, ...]] = (
     Binding("ctrl+s", "save", "Save", id="save-participant", priority=True, tooltip="Save the participant"),
@@ -202,7 +246,7 @@ PARTICIPANT_FORM: Final[tuple[Binding, ...]] = (
 PICKER: Final[tuple[Binding, ...]] = (Binding("escape", "dismiss", "Close", id="close-picker"),)
 
 # Every yes/no question (facilitator.tui.modals.choice): retract, everyone present, take control, close a day,
-# close a room question.
+# close a room question, end the breakout groups.
 CHOICE: Final[tuple[Binding, ...]] = (
     Binding("y", "answer('yes')", "Yes", id="choice-yes", tooltip="Do what the question says"),
     Binding("n", "answer('no')", "No", id="choice-no", tooltip="The question's other answer, or cancel"),
@@ -278,9 +322,12 @@ HELP_GROUPS: Final[tuple[KeyGroup, ...]] = (
     KeyGroup("Reflections screen", REFLECTIONS),
     KeyGroup("Attendance screen", ATTENDANCE),
     KeyGroup("Participant form", PARTICIPANT_FORM),
+    KeyGroup("Breakout groups screen", GROUPS),
+    KeyGroup("Make-groups and move forms", GROUPS_FORM),
     KeyGroup("Jump, day and question pickers", PICKER),
     KeyGroup(
-        "Yes/no questions (retract, everyone present, take control, close the day or a room question, an earlier day)",
+        "Yes/no questions (retract, everyone present, take control, close the day or a room question, an earlier "
+        "day, end the groups)",
         CHOICE,
     ),
     KeyGroup("QR code", QR),

@@ -7,12 +7,13 @@ session command through the app (:meth:`~facilitator.tui.live.LiveApp.command`),
 (:class:`~facilitator.live.session.NeedsConfirmation`: an earlier day reopened or carried over), where
 quitting would leave the day's last step open, or before a question is closed (it takes no more answers).
 With several questions at hand, ``v`` and ``x`` first ask which one
-(:class:`~facilitator.tui.modals.pickers.QuestionPicker`, which the app passes in).
+(:class:`~facilitator.tui.modals.pickers.QuestionPicker`, which the app passes in). Once a step is entered,
+``after_step`` (the app passes it: facilitator.tui.breakouts) makes the groups the step asks for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -41,10 +42,16 @@ QuestionPickerFactory = Callable[[str, list[tuple[str, str]]], Screen[str | None
 class Driving:
     """The driver's commands, run in ``app``."""
 
-    def __init__(self, app: App[Any], question_picker: QuestionPickerFactory) -> None:
+    def __init__(
+        self,
+        app: App[Any],
+        question_picker: QuestionPickerFactory,
+        after_step: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self.app: App[Any] = app
         # The screen that asks which question (the app passes it: a screen opens another only through the app).
         self.question_picker = question_picker
+        self.after_step = after_step  # what follows a step entered: the groups it asks for
 
     @property
     def live(self) -> LiveApp:
@@ -91,15 +98,25 @@ class Driving:
             await self.live.attempt(make(False))
         except NeedsConfirmation as exc:
 
+            async def confirmed() -> None:
+                if await self.run(make(True)):
+                    await self.entered()
+
             def answered(answer: str | None) -> None:
                 if answer == YES:
-                    self.app.run_worker(self.live.command(make(True)), exclusive=True, group="step")
+                    self.app.run_worker(confirmed(), exclusive=True, group="step")
 
             self.app.push_screen(Choice("Go back to an earlier day?", str(exc), "enter the step"), answered)
         except InputError as exc:
             self.app.notify("\n".join(exc.lines()), severity="error", markup=False)
         except StoreError as exc:
             self.live.show_store_error(exc)
+        else:
+            await self.entered()
+
+    async def entered(self) -> None:
+        if self.after_step is not None:
+            await self.after_step()
 
     async def toggle_pause(self) -> None:
         await self.live.command(lambda s: s.resume() if s.state.timer and s.state.timer.paused else s.pause())

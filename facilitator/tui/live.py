@@ -3,7 +3,8 @@
 :class:`~facilitator.tui.app.FacilitatorApp` is the one implementation (mypy checks it in app.py). A screen
 reads the run through it (``state``, ``attendance``, the clocks, who this process is) and changes it
 through the app's commands; a screen's own answer goes back by ``dismiss()``. Widgets follow changes by
-watching the app's reactives ``state``, ``attendance``, ``results``, ``present`` and ``script_problems``.
+watching the app's reactives ``state``, ``attendance``, ``results``, ``groups``, ``present`` and
+``script_problems``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from facilitator.problems import StoreError
     from facilitator.record.clock import Clock
     from facilitator.team.presence import Presence
+    from facilitator.tui.groups_snapshot import GroupsSnapshot
     from facilitator.tui.results import ResultsSnapshot
     from facilitator.tui.snapshot import AttendanceSnapshot
 
@@ -43,6 +45,10 @@ class LiveApp(Protocol):
     @property
     def results(self) -> ResultsSnapshot:
         """The counts of the answers to the questions at hand (never who answered); empty before any."""
+
+    @property
+    def groups(self) -> GroupsSnapshot:
+        """The latest breakout groups as they stand, and who waits for one; empty before any were made."""
 
     @property
     def present(self) -> tuple[Presence, ...]:

@@ -6,8 +6,9 @@ processes commit: when the run's files are written (an inotify watch, facilitato
 moved, the new events folded on the database thread; an idle app so wakes for nothing but its clock. What
 changed reaches the app as Textual messages, posted in this order: :class:`LiveRun.AttendanceChanged` (who is
 present, when it changed), :class:`LiveRun.ResultsChanged` (the counts of the answers to the questions at
-hand, when one changed: facilitator.tui.results), then :class:`LiveRun.StateChanged`, so whatever redraws on
-the state already sees the new counts; a database that refuses to be read says so with
+hand, when one changed: facilitator.tui.results), :class:`LiveRun.GroupsChanged` (the breakout groups, when
+they or who waits for one changed: facilitator.tui.groups_snapshot), then :class:`LiveRun.StateChanged`, so
+whatever redraws on the state already sees the new counts; a database that refuses to be read says so with
 :class:`LiveRun.StoreFailed`. It also holds this process's presence row (claimed, then kept alive with a
 heartbeat, removed when the app closes) and posts :class:`LiveRun.PresenceChanged` when the team's live rows
 change: read with each heartbeat, and with each poll that brought new events.
@@ -37,6 +38,7 @@ from facilitator.record.clock import Clock
 from facilitator.record.store_watch import FileWatch, VersionProbe
 from facilitator.team import presence
 from facilitator.team.presence import Presence
+from facilitator.tui.groups_snapshot import GroupsReader, GroupsSnapshot
 from facilitator.tui.results import ResultsReader, ResultsSnapshot
 from facilitator.tui.snapshot import AttendanceReader, AttendanceSnapshot
 
@@ -45,12 +47,13 @@ POLL_SECONDS = 0.05  # without a watch on the run's files: a commit of another p
 
 
 class Reading(NamedTuple):
-    """What the database thread read: the state, and a new attendance snapshot and new results of the
-    questions at hand if anything they show changed."""
+    """What the database thread read: the state, and a new attendance snapshot, new results of the questions
+    at hand and new breakout groups if anything they show changed."""
 
     state: SessionState
     attendance: AttendanceSnapshot | None
     results: ResultsSnapshot | None = None
+    groups: GroupsSnapshot | None = None
 
 
 class LiveRun:
@@ -79,6 +82,14 @@ class LiveRun:
             self.results = results
             self.seq = seq
 
+    class GroupsChanged(Message):
+        """The breakout groups, or who waits for one, changed: the new snapshot, read at the state's ``seq``."""
+
+        def __init__(self, groups: GroupsSnapshot, seq: int) -> None:
+            super().__init__()
+            self.groups = groups
+            self.seq = seq
+
     class PresenceChanged(Message):
         """The team's live presence rows (one per open process) as just read, oldest first."""
 
@@ -105,6 +116,7 @@ class LiveRun:
         poll_seconds: float = POLL_SECONDS,
         attendance: bool = True,
         revealed_results_only: bool = False,
+        room_groups: bool = False,
         read_only: bool = False,
     ) -> None:
         self.db = SessionThread(
@@ -128,6 +140,8 @@ class LiveRun:
         # Touched only on the database thread too: the counts of the answers, of revealed questions only for
         # a process that shows the room (its screen never holds a hidden question's counts).
         self._results = ResultsReader(revealed_only=revealed_results_only)
+        # And the breakout groups: for a process that shows the room, first names of the groups meeting only.
+        self._groups = GroupsReader(room=room_groups)
         self._data_version: int | None = None
         # Touched only on the database thread: the state's last_seq when this app last read it. Any command
         # may fold other processes' events first (the calendar's upkeep does), so "refresh found nothing
@@ -149,12 +163,12 @@ class LiveRun:
         return await asyncio.wrap_future(self.db.submit(command))
 
     def read(self, session: Session) -> Reading:
-        """On the database thread: the state, and the attendance snapshot and the questions' results if they
-        changed since the last read."""
+        """On the database thread: the state, and the attendance snapshot, the questions' results and the
+        breakout groups if they changed since the last read."""
         reader = self._attendance
         self._read_seq = session.state.last_seq
         attendance = reader.read(session, self.clock.now()) if reader is not None else None
-        return Reading(session.state, attendance, self._results.read(session))
+        return Reading(session.state, attendance, self._results.read(session), self._groups.read(session))
 
     # -- following the run ---------------------------------------------------------------------------
 
@@ -233,6 +247,8 @@ class LiveRun:
                 self._app.post_message(self.AttendanceChanged(reading.attendance, reading.state.last_seq))
             if reading.results is not None:
                 self._app.post_message(self.ResultsChanged(reading.results, reading.state.last_seq))
+            if reading.groups is not None:
+                self._app.post_message(self.GroupsChanged(reading.groups, reading.state.last_seq))
             self._app.post_message(self.StateChanged(reading.state))
         self._post_present(present)
 

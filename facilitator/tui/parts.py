@@ -1,5 +1,5 @@
-"""Small pieces several screens share: one literal line of text, a location's label, a step by its ids, whether
-two texts draw the same.
+"""Small pieces several screens share: one literal line of text, a location's label, a step by its ids, a step's
+groups hint, whether two texts draw the same.
 
 Text from scripts and people is never markup here: every piece is a plain ``Text`` passed through ``printable``.
 """
@@ -40,3 +40,15 @@ def step_of(programme: Programme | None, exercise: str | None, step: str | None)
         return None
     found = programme.exercise_by_id.get(exercise)
     return next((s for s in found.steps if s.id == step), None) if found else None
+
+
+def groups_hint(step: Step) -> str:
+    """What a step says of its groups, under its title: the groups the app makes for it (``groups:``), else the
+    facilitator's hint (``grouping:``), which may be a grouping the app does not make (by role, self-selected)."""
+    if step.groups is not None:
+        asked = step.groups
+        return f"groups of {asked.size}" if asked.size is not None else f"{asked.count} groups"
+    if step.grouping is not None:
+        size = f" of {step.grouping.size}" if step.grouping.size else ""
+        return f"groups by {step.grouping.by.value}{size}"
+    return ""

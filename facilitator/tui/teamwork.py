@@ -25,9 +25,13 @@ from facilitator.tui.results import at_hand
 
 T = TypeVar("T")
 # What only the driver may do (the keys n, p, space, +, -, [, ], g, d; v and x, which change what the room
-# sees of its questions), and what else observers may not.
+# sees of its questions; B and the groups screen's keys, which make and change breakout groups), and what
+# else observers may not.
 QUESTION_ACTIONS = frozenset({"reveal_results", "close_question"})
-DRIVER_ACTIONS = QUESTION_ACTIONS | {"next_step", "previous_step", "toggle_pause", "adjust", "jump", "change_day"}
+GROUP_ACTIONS = frozenset({"make_groups", "change_groups"})
+DRIVER_ACTIONS = (
+    QUESTION_ACTIONS | GROUP_ACTIONS | {"next_step", "previous_step", "toggle_pause", "adjust", "jump", "change_day"}
+)
 TEAM_WRITES = frozenset({"log_reflection", "ask_control", "hand_control", "take_control", "send_note"})
 
 

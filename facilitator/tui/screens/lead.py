@@ -1,5 +1,5 @@
-"""The main screen: agenda on the left; timer, pace, the step's questions and the current step on the right;
-locations and feed below."""
+"""The main screen: agenda on the left; timer, pace, the breakout groups while they meet, the step's questions
+and the current step on the right; locations and feed below."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from facilitator.tui.keys import keys_to_bindings
 from facilitator.tui.live import live_app
 from facilitator.tui.widgets.agenda import AgendaView
 from facilitator.tui.widgets.banner import Banner
+from facilitator.tui.widgets.groups_line import GroupsLine
 from facilitator.tui.widgets.panels import LocationStrip, PaceView, ReflectionsFeed, StepView, TimerView
 from facilitator.tui.widgets.question_panel import QuestionPanel
 from facilitator.tui.widgets.team_panel import TeamLine, TeamPanel
@@ -38,6 +39,7 @@ class LeadScreen(Screen[None]):
             with Vertical(id="right"):
                 yield TimerView(id="timer")
                 yield PaceView(id="pace")
+                yield GroupsLine(id="groups-line")
                 yield QuestionPanel(id="questions")
                 yield StepView(id="step")  # scrolls its own lines: a new step needs no layout pass
         yield TeamPanel(id="team-panel")

@@ -4,12 +4,15 @@ It shows the current step as participants may see it: title, their text, the ref
 timer and the locations' clocks, with room for the participant page's QR code; and the step's questions
 (and the course evaluation's while it is open): each one's text and that answers are being collected, and
 its results (bars with counts and shares, a quiz's right answer marked ✓) only once a facilitator revealed
-them. It never shows facilitator notes, the roster, notes between facilitators, reflections of any kind,
-who answered what, or any count of a question whose results are hidden: its live-run client does not even
-read those (facilitator.tui.results.ResultsReader, ``revealed_only``). It writes no events: its session
-is an observer's, so a stray command would be refused by the core. It follows whoever drives through the
-same live-run client as the lead's app (:class:`~facilitator.tui.live_run.LiveRun`: a ``data_version`` poll,
-then a message), and repaints only what changed (the timer once a second).
+them; and while breakout groups meet, each group's number, call and its members' first names (a surname's
+first letters only where two share a first name). It never shows facilitator notes, the roster (e-mails,
+locations, genders, who is checked in), notes between facilitators, reflections of any kind, who answered
+what, or any count of a question whose results are hidden: its live-run client does not even read those
+(facilitator.tui.results.ResultsReader, ``revealed_only``; facilitator.tui.groups_snapshot.GroupsReader,
+``room``). It writes no events: its session is an observer's, so a stray command would be refused by the
+core. It follows whoever drives through the same live-run client as the lead's app
+(:class:`~facilitator.tui.live_run.LiveRun`: a ``data_version`` poll, then a message), and repaints only what
+changed (the timer once a second).
 """
 
 from __future__ import annotations
@@ -39,11 +42,14 @@ from facilitator.team.roles import OBSERVER
 from facilitator.text import printable, reflow
 from facilitator.tui import bindings
 from facilitator.tui.crash import CrashReportingApp
+from facilitator.tui.groups_snapshot import GroupsSnapshot
 from facilitator.tui.live_run import POLL_SECONDS, LiveRun
 from facilitator.tui.palette import FILE_ACTIONS, open_palette, without_file_writes
+from facilitator.tui.parts import groups_hint
 from facilitator.tui.results import Result, ResultsSnapshot, at_hand
 from facilitator.tui.widgets.panels import AMBER_SHARE, RED_SHARE, clock_text, pack
 from facilitator.tui.widgets.question_panel import bar_lines, summary_line
+from facilitator.tui.widgets.room_groups import RoomGroupsBoard, board_key
 from facilitator.tui.widgets.too_small import TooSmall
 
 T = TypeVar("T")
@@ -96,9 +102,9 @@ class RoomStep(StateText):
         step = current.step
         text = Text(printable(step.title), style="bold")
         text.append(f"\n{step.kind.value} · {printable(current.exercise.title)}", style="dim")
-        if step.grouping is not None:
-            size = f" of {step.grouping.size}" if step.grouping.size else ""
-            text.append(f" · groups by {step.grouping.by.value}{size}", style="dim")
+        hint = groups_hint(step)
+        if hint:
+            text.append(f" · {hint}", style="dim")
         return text
 
 
@@ -143,6 +149,29 @@ class RoomQuestions(Static):
             entries.append((asked, revealed.get(asked.key), status.open))
         self.board = RoomBoard(entries)
         self.update(self.board)
+
+
+class RoomGroups(Static):
+    """The breakout groups meeting now, as the room may see them; hidden while none meet. Checked every second
+    for the time left, repainted only when a minute turns or the groups change."""
+
+    _shown: tuple[object, ...] | None = None
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self.tick)
+
+    def tick(self) -> None:
+        app = self.app
+        assert isinstance(app, RoomApp)
+        self.refresh_from(app.groups, app.clock.now())
+
+    def refresh_from(self, groups: GroupsSnapshot, now: datetime) -> None:
+        key = board_key(groups, now)
+        if key == self._shown:
+            return
+        self._shown = key
+        self.display = groups.meeting
+        self.update(RoomGroupsBoard(groups, now) if groups.meeting else "")
 
 
 class RoomBoard:
@@ -300,6 +329,8 @@ class RoomApp(CrashReportingApp):
     state: var[SessionState] = var(SessionState, init=False, always_update=True)
     # The counts of the revealed questions at hand only (facilitator.tui.results): a hidden one's never come.
     results: var[ResultsSnapshot] = var(ResultsSnapshot, init=False)
+    # The breakout groups meeting now, first names only (facilitator.tui.groups_snapshot.for_room).
+    groups: var[GroupsSnapshot] = var(GroupsSnapshot, init=False)
 
     def __init__(
         self,
@@ -324,11 +355,13 @@ class RoomApp(CrashReportingApp):
             poll_seconds=poll_seconds,
             attendance=False,
             revealed_results_only=True,
+            room_groups=True,
             read_only=True,
         )
         self.db = self.live.db
         self._claim_presence = claim_presence
         self._results_seq = -1
+        self._groups_seq = -1
         self.location = location  # the location whose participant-page QR code the view shows, if any
 
     def compose(self) -> ComposeResult:
@@ -338,6 +371,7 @@ class RoomApp(CrashReportingApp):
             yield RoomTimer(id="room-timer")
         with Horizontal(id="room-body"):
             with VerticalScroll(id="room-text-scroll"):
+                yield RoomGroups(id="room-groups")
                 yield RoomQuestions(id="room-questions")
                 yield RoomText(id="room-text")
             yield Container(id="room-qr")  # the participant page's QR code goes here
@@ -364,6 +398,9 @@ class RoomApp(CrashReportingApp):
         if reading.results is not None:
             self.results = reading.results
             self._results_seq = state.last_seq
+        if reading.groups is not None:
+            self.groups = reading.groups
+            self._groups_seq = state.last_seq
         self.state = state
         if self.location is not None:
             from facilitator.tui.widgets.qr import LocationQr, link_fetcher
@@ -382,6 +419,14 @@ class RoomApp(CrashReportingApp):
 
     def watch_results(self, results: ResultsSnapshot) -> None:
         self.query_one(RoomQuestions).refresh_from(self.state, results)
+
+    def watch_groups(self, groups: GroupsSnapshot) -> None:
+        self.query_one(RoomGroups).refresh_from(groups, self.clock.now())
+
+    def on_live_run_groups_changed(self, message: LiveRun.GroupsChanged) -> None:
+        if message.seq >= self._groups_seq:
+            self.groups = message.groups
+            self._groups_seq = message.seq
 
     def on_live_run_results_changed(self, message: LiveRun.ResultsChanged) -> None:
         if message.seq >= self._results_seq:

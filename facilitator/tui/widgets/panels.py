@@ -20,7 +20,7 @@ from facilitator.live.pace import city, day_pace, local_time
 from facilitator.live.state import SessionState
 from facilitator.text import printable, reflow
 from facilitator.tui.live import LiveApp, live_app
-from facilitator.tui.parts import same_text
+from facilitator.tui.parts import groups_hint, same_text
 
 AMBER_SHARE = 0.2
 RED_SHARE = 0.05
@@ -201,9 +201,9 @@ class StepView(StateView, ScrollView):
         step = current.step
         text.append(printable(step.title) + "\n", style="bold")
         text.append(f"{step.kind.value} · {printable(current.exercise.title)}", style="dim")
-        if step.grouping is not None:
-            size = f" of {step.grouping.size}" if step.grouping.size else ""
-            text.append(f" · groups by {step.grouping.by.value}{size}", style="dim")
+        hint = groups_hint(step)
+        if hint:
+            text.append(f" · {hint}", style="dim")
         text.append("\n\n")
         if step.text:
             text.append(printable(reflow(step.text)) + "\n\n")

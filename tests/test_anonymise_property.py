@@ -2,7 +2,8 @@
 the identified export occurs anywhere in any file of the anonymised one.
 
 Runs are generated and driven through the session engine on a fake clock: a roster with codes, renames
-(name and e-mail), join requests approved or declined, a facilitator's SSH address, the workshop folder's
+(name and e-mail), join requests approved or declined, a facilitator's SSH address, breakout groups (made, a
+late arrival added, a move, ended; their call a link or a room named after someone), the workshop folder's
 path, and free text (reflections, their edits, notes) that mentions people by every name and e-mail they
 ever had, by first or family name alone, in any case, with or without accents. The identifying values are
 read back from the identified export's event log; the anonymised export is searched file by file (the
@@ -93,6 +94,9 @@ def runs(draw: st.DrawFn) -> dict[str, Any]:
             )
         ),
         "address": draw(st.integers(1, 254)),
+        # breakout groups of two (when two or more are in): each group's call, none, a link or a room named after
+        # someone (a name in free text), then a late arrival added, a move and the end
+        "call": draw(st.sampled_from([None, "https://meet.example.org/wps-{n}", "named"])),
     }
 
 
@@ -170,6 +174,7 @@ def drive(folder: Path, scenario: dict[str, Any]) -> tuple[Path, FakeClock]:
             request = s.request_to_join(f"{name[0]} {name[1]}", email, "hq")
             s.decide_request(request.payload["request"], approve)
             ever.append((name, email))
+        breakout_groups(s, ids, scenario, ever)
         clock.advance(timedelta(minutes=20))
         s.next_step()
         s.next_step()  # the step with a reflection prompt
@@ -188,6 +193,26 @@ def drive(folder: Path, scenario: dict[str, Any]) -> tuple[Path, FakeClock]:
     return db, clock
 
 
+def breakout_groups(s: Session, ids: list[str], scenario: dict[str, Any], ever: list[tuple[Name, str]]) -> None:
+    """Groups of the people checked in, if two are; a late arrival added to the smallest; a move; the end."""
+    here = list(s.here_now())
+    late = [pid for pid in ids if pid not in here]
+    if len(here) + len(late[:1]) < 2:
+        return
+    if len(here) < 2:  # one person in: the late arrival comes in time for the groups
+        s.check_in(late.pop(0), source="qr")
+    call = scenario["call"]
+    if call == "named":
+        call = f"Sala {ever[0][0][0]} {{n}}"  # a room named after someone: a name in free text
+    made = s.make_groups(size=2, call_pattern=call, seed=len(here)).payload
+    if late:
+        s.check_in(late[0], source="qr")
+        s.add_to_smallest(late[0])
+    if len(made["groups"]) > 1:
+        s.move_to_group(made["groups"][0]["members"][0], 2)
+    s.end_groups()
+
+
 def identifying_values(events_jsonl: str) -> tuple[set[str], set[str]]:
     """(values that must not occur anywhere, names that must not occur as words) in an identified event log."""
     anywhere: set[str] = set()
@@ -200,8 +225,13 @@ def identifying_values(events_jsonl: str) -> tuple[set[str], set[str]]:
         for key in ("reflection", "request", "note", "participant_id", "respondent"):
             if isinstance(p.get(key), str):
                 anywhere.add(p[key])
-        if kind.startswith(("participant.", "attendance.", "answer.")) and isinstance(p.get("participant"), str):
+        if kind.startswith(("participant.", "attendance.", "answer.", "groups.")) and isinstance(
+            p.get("participant"), str
+        ):
             anywhere.add(p["participant"])  # an id there; under a reflection, the name it is signed with
+        if kind.startswith("groups."):
+            anywhere.add(p["grouping"])
+            anywhere.update(member for group in p.get("groups") or () for member in group["members"])
         fields = p.get("changes", p) if kind.startswith("participant.") else {}
         for key in ("email", "code"):
             if isinstance(fields.get(key), str):
@@ -249,6 +279,12 @@ def test_no_identifying_value_of_the_identified_export_occurs_in_the_anonymised_
         files = everything(folder / "anonymised")
         assert len(files) > 20
         assert '"answer.given"' in log and "answers.csv" in files and "evaluation_comments.csv" not in files
+        grouped = '"groups.made"' in log
+        # groups whenever two people can be: one checked in and a late arrival make the smallest groups
+        assert grouped == (len(scenario["people"]) >= 2 and any(person["in"] for person in scenario["people"]))
+        assert "groups.csv" in files and "groups.json" in files
+        if grouped:  # the table holds the rows the property looks in
+            assert len(files["groups.csv"].splitlines()) > 2 and '"groups.ended"' in log
         for where, text in files.items():
             folded = plain(text)
             for value in anywhere:

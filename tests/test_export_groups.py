@@ -130,3 +130,24 @@ def test_a_groups_made_event_keeps_no_raw_id_in_an_anonymised_log(run: tuple[Pat
     assert not any(f"'{pid}'" in text for pid, *_ in PEOPLE)
     assert [len(g["members"]) for g in payload["groups"]] == [len(g["members"]) for g in made["first"]["groups"]]
     assert payload["groups"][0]["call"] == "https://meet.example.org/wps-room-1" and payload["seed"] == 3
+
+
+def test_facilitator_export_writes_the_table_in_every_format(run: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    import csv
+    import json
+
+    from openpyxl import load_workbook
+
+    from facilitator.exports.run import export
+
+    db, made = run
+    out = tmp_path / "out"
+    export(db, out, now=datetime(2022, 8, 22, 13, 0, tzinfo=UTC), formats=["csv", "json", "xlsx"])
+    with (out / "groups.csv").open(encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 22 and rows[0]["grouping"] == made["first"]["grouping"]
+    assert {row["joined"] for row in rows} == {"made", "late", "moved"}
+    assert len(json.loads((out / "groups.json").read_text(encoding="utf-8"))) == 22
+    sheet = load_workbook(out / "export.xlsx")["groups"]
+    assert [cell.value for cell in sheet[1]][:6] == ["day", "exercise", "step", "grouping", "made_at_utc", "group"]
+    assert sheet.max_row == 23

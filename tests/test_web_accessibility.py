@@ -18,7 +18,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -582,6 +582,61 @@ def see_results(check: Checker, run: Run, selector: str) -> None:
         press(page, check.variant.t["check_results"])
 
 
+def breakout_groups(check: Checker, run: Run) -> None:
+    """Groups meeting while the person, checked in late, is in none; then in a group with a call (issue 17)."""
+    page, t, lead = check.page, check.variant.t, run.lead
+    for pid, name, location in (
+        ("ben", "Ben Okafor", "juba"),
+        ("ana-d", "Ana Diallo", "juba"),
+        ("ana-s", "Ana Silva", "hq"),
+    ):
+        lead.add_participant(name, f"{pid}@example.org", location, participant_id=pid)
+        lead.check_in(pid)
+    lead.check_out("ada", "facilitator")
+    lead.make_groups(
+        count=1, call_pattern="https://meet.example.org/wps-breakout-room-{n}", duration=timedelta(minutes=20)
+    )
+    lead.check_in("ada")  # a late arrival, in no group yet
+    follow_groups(check, run, "#group")
+    state = "groups-meeting-not-in-a-group"
+    check.check(state)
+    check.expect(state, page.inner_text("#group-members") == t["groups_without_you"], "no word about the groups")
+
+    lead.add_to_smallest("ada")
+    follow_groups(check, run, "#group-call")
+    state = "in-a-group-with-a-call"
+    check.check(state)
+    members = page.inner_text("#group-members")
+    check.expect(state, "Ana D." in members and "Ana S." in members and "Ben" in members, f"the members: {members}")
+    call = page.get_by_role("link", name="https://meet.example.org/wps-breakout-room-1", exact=False)
+    check.expect(state, call.count() == 1, "the call is not a link named by its address")
+    check.expect(
+        state, t["group_new_tab"] in (call.first.inner_text() if call.count() else ""), "no word of the new tab"
+    )
+    section = page.get_by_role("region", name=t["group_heading"])
+    check.expect(state, section.count() == 1, "the group is not a region named by its heading")
+    if check.variant.script:
+        said = page.inner_text("#groups-live")
+        check.expect(state, said == t["live_groups_changed"], f"the change was not announced: {said!r}")
+
+    lead.end_groups()
+    follow_groups(check, run, "#group", gone=True)
+    if check.variant.script:
+        said = page.inner_text("#groups-live")
+        check.expect("groups-ended", said == t["live_groups_ended"], f"the end was not announced: {said!r}")
+
+
+def follow_groups(check: Checker, run: Run, selector: str, *, gone: bool = False) -> None:
+    """The groups as the driver changed them: with the script, without a reload; without, on the next load."""
+    page = check.page
+    if check.variant.script:
+        page.clock.run_for(11_000)
+        page.wait_for_selector(selector, state="detached" if gone else "visible", timeout=10_000)
+        page.evaluate("window.scrollTo(0, 0)")  # where the group is: the screenshot shows it
+    else:
+        page.goto(f"{run.base}/p/{run.token}")
+
+
 def check_out_and_in(check: Checker, run: Run) -> None:
     page, t = check.page, check.variant.t
     run.lead.enter_step("reflect", "write", on=DAY)
@@ -642,6 +697,7 @@ WALK = [
     check_in_and_answer,
     question_changes_while_writing,
     questions_to_the_room,
+    breakout_groups,
     check_out_and_in,
     dead_ends_lead_back,
     certificate_checked,
@@ -671,5 +727,5 @@ def test_every_page_state_is_accessible(
                 part(check, run)
         finally:
             browser.close()
-    assert len(check.states) >= 27, check.states
+    assert len(check.states) >= 29, check.states
     assert not check.problems, "\n".join(check.problems)

@@ -535,6 +535,7 @@ def test_the_prompt_endpoint_follows_the_facilitator(client: TestClient, lead: S
         "anonymity": "participant-chooses",
         "questions": "",  # no question asked (tests/test_web_questions.py has those)
         "results": "",
+        "groups": "",  # no breakout groups meeting (tests/test_web_groups.py has those)
     }
     lead.next_step()
     assert client.get(f"/p/{hq}/now.json").json()["key"] == "reflect/share"

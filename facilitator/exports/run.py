@@ -21,6 +21,7 @@ from pathlib import Path
 from facilitator.exports import checkins, event_log, report
 from facilitator.exports import reflections as refl
 from facilitator.exports.cells import DEFAULT_MIN_CELL
+from facilitator.exports.groups import groups as groups_table
 from facilitator.exports.progress import Progress, Silent
 from facilitator.exports.questions import Questions
 from facilitator.exports.record import Record, read_record
@@ -132,6 +133,7 @@ def _tables(
         timeline.steps_table(),
         timeline.days_table(),
         *questions.tables(),
+        groups_table(snapshot, record),  # always, if empty: groups may be made at any time of any run
         *speaking.tables(),
     ]
     if record.pseudonyms.enabled:

@@ -6,7 +6,7 @@ The web app (facilitator.participant_page.web) is a thin client of :class:`Desk`
 The room's questions (facilitator.questions) are shown and answered here too: :meth:`Desk.questions` says what the
 person's page shows now (the current step's questions, and the course evaluation while it is open), with their
 own answer and, once revealed, the room's results; :meth:`Desk.answer` records a form's answers, all of them or,
-when any is refused, none.
+when any is refused, none. :meth:`Desk.groups` says what it shows of the breakout groups meeting (breakout.py).
 
 Identification never shows a list of names. A person gives their e-mail (any case) and the personal code from
 the roster, or the code alone. The code is what proves it is them, so knowing a colleague's address does not
@@ -32,9 +32,10 @@ from typing import Any
 from facilitator.attendance.intervals import channel
 from facilitator.attendance.roster import Participant
 from facilitator.attendance.roster_import import normalise_code  # one rule for codes, where made and checked
+from facilitator.groups.groupings import Grouping
 from facilitator.live.session import Session
 from facilitator.live.state import QuestionStatus
-from facilitator.participant_page import tokens
+from facilitator.participant_page import breakout, tokens
 from facilitator.participant_page.languages import language_of
 from facilitator.problems import InputError
 from facilitator.questions import answers
@@ -593,6 +594,30 @@ class Desk:
                 status = self.session.state.questions.get(asked.key)
                 return Answered(problems={asked.key: CLOSED if status is None or not status.open else REFUSED})
         return Answered(recorded=tuple(asked.key for asked, *_ in changes))
+
+    # -- breakout groups ---------------------------------------------------------------------------------
+
+    def _meeting(self, grant: tokens.Grant) -> Grouping | None:
+        zone = zoneinfo.ZoneInfo(self.programme.workshop.timezone)
+        return breakout.meeting_on(self.session.groups, grant.day, lambda moment: moment.astimezone(zone).date())
+
+    def groups(self, grant: tokens.Grant, participant_id: str) -> breakout.GroupsNow | None:
+        """What the person's page shows of the groups meeting on the link's day: their group; or, checked in here
+        today but in no group (a late arrival), that groups are meeting without them; None: nothing to show."""
+        self.refresh()
+        grouping = self._meeting(grant)
+        if grouping is None:
+            return None
+        roster = self.session.attendance.roster.by_id
+        shown = breakout.groups_now(grouping, participant_id, roster, lambda at: self._local(grant.location, at))
+        if shown.group is None and self.checked_in(grant, participant_id) is None:
+            return None  # not here (or gone): being told to ask for a group would only confuse
+        return shown
+
+    def groups_version(self, grant: tokens.Grant) -> str:
+        """A fingerprint of the groups meeting on the link's day, for the page's script (breakout.fingerprint)."""
+        self.refresh()
+        return breakout.fingerprint(self._meeting(grant), self.session.groups.version)
 
     # -- requests to be added -----------------------------------------------------------------------------
 

@@ -1,11 +1,11 @@
 """The participant page's routes (Starlette), on one :class:`~facilitator.participant_page.desk.Desk` on one thread.
 
-Routes: ``/`` (type the code from the screen), ``/p/{token}`` (identify, then check-in state, the current
-prompt and a reflection form, the room's questions and their answer form), ``POST /p/{token}/identify |
-check-in | check-out | reflect | answer | join-request | forget``, ``/p/{token}/now.json`` (the current prompt
-and fingerprints of the questions and their results, for the page's optional script), ``/verify`` and
-``/verify/{code}`` (whose certificate of attendance a code is: facilitator.paperwork.verification), ``/healthz``,
-``/static/...``.
+Routes: ``/`` (type the code from the screen), ``/p/{token}`` (identify, then check-in state, the person's
+breakout group, the current prompt and a reflection form, the room's questions and their answer form), ``POST
+/p/{token}/identify | check-in | check-out | reflect | answer | join-request | forget``, ``/p/{token}/now.json``
+(the current prompt and fingerprints of the questions, their results and the groups, for the page's optional
+script), ``/verify`` and ``/verify/{code}`` (whose certificate of attendance a code is:
+facilitator.paperwork.verification), ``/healthz``, ``/static/...``.
 
 An anonymous question's answers are filed under the phone's ballot id, a random id in a cookie of its own
 (``fb``: signed, HttpOnly, SameSite=Lax, Secure over https), never under anything that says who answered.
@@ -55,6 +55,7 @@ from facilitator.participant_page.desk import (
 )
 from facilitator.participant_page.languages import language_of
 from facilitator.participant_page.web import catalogue, question_views
+from facilitator.participant_page.web.group_view import group_view
 from facilitator.participant_page.web.security import (
     BALLOT_COOKIE,
     BALLOT_MAX_AGE,
@@ -602,6 +603,8 @@ class ParticipantPage:
             "evaluation_title": evaluation.title if evaluation is not None else None,
             "questions_version": desk.questions_version(),
             "results_version": desk.results_version(),
+            "breakout": desk.groups(grant, participant_id),
+            "groups_version": desk.groups_version(grant),
         }
 
     async def show(
@@ -699,6 +702,7 @@ class ParticipantPage:
         lang = self.language(request)
         done = request.query_params.get("done")
         shown: tuple[ShownQuestion, ...] = context.pop("shown")
+        breakout = group_view(context.pop("breakout"), t)
         groups = question_views.groups(shown, kept.answers, kept.problems, context.pop("evaluation_title"), lang)
         if kept.problems:  # nothing was recorded: every refused answer in the summary, each leading to its question
             items = question_views.summary_items(groups, kept.problems, t)
@@ -749,6 +753,7 @@ class ParticipantPage:
             answers_sent=answers_sent,
             with_prompt=with_prompt,
             questions_level=2 if with_prompt else 1,
+            breakout=breakout,
             **context,
         )
         if ballot is None and any(question.answerable and not question.asked.named for question in shown):
@@ -762,7 +767,8 @@ class ParticipantPage:
         token = request.path_params["token"]
 
         def work(desk: Desk) -> dict[str, Any] | None:
-            if desk.grant(token) is None:
+            grant = desk.grant(token)
+            if grant is None:
                 return None
             prompt = desk.prompt()
             return {
@@ -771,6 +777,7 @@ class ParticipantPage:
                 "anonymity": str(prompt.anonymity),
                 "questions": desk.questions_version(),
                 "results": desk.results_version(),
+                "groups": desk.groups_version(grant),
             }
 
         found = await self.desks.run(work)

@@ -161,6 +161,19 @@ EN: Mapping[str, str] = {
     "live_new_question": "A new question is open.",
     "live_results": "Results are shown.",
     "live_closed": "A question has closed.",
+    # Breakout groups (facilitator.participant_page.web.group_view)
+    "group_heading": "Your group",
+    "group_with": "You are in group {number} with {names}.",
+    "group_alone": "You are in group {number}.",
+    "group_and": "and",
+    "group_someone": "someone",
+    "group_call": "Your call:",
+    "group_new_tab": "(opens in a new tab)",
+    "group_until": "The groups meet until {time}.",
+    "groups_heading": "Group work",
+    "groups_without_you": "Groups are meeting; ask a facilitator to add you.",
+    "live_groups_changed": "The groups have changed.",
+    "live_groups_ended": "The groups have ended.",
     # Checking a certificate of attendance (/verify/CODE)
     "verify_heading": "Check a certificate",
     "verify_help": (
@@ -384,6 +397,21 @@ FR: Mapping[str, str] = {
     "live_new_question": "Une nouvelle question est ouverte.",
     "live_results": "Les résultats sont affichés.",
     "live_closed": "Une question est close.",
+    # Groupes de travail
+    "group_heading": "Votre groupe",
+    "group_with": "Vous êtes dans le groupe {number} avec {names}.",
+    "group_alone": "Vous êtes dans le groupe {number}.",
+    "group_and": "et",
+    "group_someone": "une autre personne",
+    "group_call": f"Votre appel{NBSP}:",
+    "group_new_tab": "(s’ouvre dans un nouvel onglet)",
+    "group_until": "Les groupes se réunissent jusqu’à {time}.",
+    "groups_heading": "Travail en groupes",
+    "groups_without_you": (
+        f"Les groupes se réunissent{NNBSP}; demandez à l’équipe d’animation de vous ajouter à l’un d’eux."
+    ),
+    "live_groups_changed": "Les groupes ont changé.",
+    "live_groups_ended": "Les groupes de travail sont terminés.",
     # Vérifier un certificat de présence (/verify/CODE)
     "verify_heading": "Vérifier un certificat",
     "verify_help": (

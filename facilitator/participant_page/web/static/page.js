@@ -8,6 +8,7 @@
   var key = main.getAttribute("data-key");
   var questions = main.getAttribute("data-questions") || "";
   var results = main.getAttribute("data-results") || "";
+  var groups = main.getAttribute("data-groups") || "";
   var rereadAt = Date.now();
   var RESULTS_EVERY = 30000;  // live results are fetched again at most this often, so a room of phones asks little
   var told = false;  // the reflection's question changed under a text being written, and the page said so
@@ -97,6 +98,21 @@
     region.textContent = said.map(function (name) { return region.getAttribute(name); }).join(" ");
   }
 
+  // The sentence that says where the person is in the breakout groups, or "" when the page shows none.
+  function groupLine() {
+    var line = document.querySelector("#groups-area .announce");
+    return line ? line.textContent : "";
+  }
+
+  // Groups made, changed or ended: said in the polite live region outside the area replaced (a replaced region
+  // is not reliably read out), briefly, as the group's own words are just below it.
+  function announceGroup(before) {
+    var region = document.getElementById("groups-live");
+    var after = groupLine();
+    if (!region || after === before) { return; }
+    region.textContent = region.getAttribute(after ? "data-changed" : "data-ended");
+  }
+
   // Replace a part of the page by the server's copy of it, keeping what was chosen and typed in it and where
   // the focus was (the questions only: a reflection's text is never in a part replaced).
   function swap(id, fresh) {
@@ -130,11 +146,19 @@
         var fresh = html ? new DOMParser().parseFromString(html, "text/html").querySelector("main[data-poll]") : null;
         if (!fresh) { return; }  // not the participant's own page any more (signed out elsewhere): left as it is
         var before = blocks();
+        var line = groupLine();
         for (var r = 0; r < parts.length; r += 1) { swap(parts[r], fresh); }
-        questions = fresh.getAttribute("data-questions") || "";
-        main.setAttribute("data-questions", questions);
-        results = fresh.getAttribute("data-results") || "";
-        main.setAttribute("data-results", results);
+        if (parts.indexOf("groups-area") >= 0) {
+          groups = fresh.getAttribute("data-groups") || "";
+          main.setAttribute("data-groups", groups);
+          announceGroup(line);
+        }
+        if (parts.indexOf("questions-area") >= 0) {  // else a change to them meanwhile is still to be fetched
+          questions = fresh.getAttribute("data-questions") || "";
+          main.setAttribute("data-questions", questions);
+          results = fresh.getAttribute("data-results") || "";
+          main.setAttribute("data-results", results);
+        }
         if (parts.indexOf("prompt-area") >= 0) {
           key = fresh.getAttribute("data-key");
           main.setAttribute("data-key", key);
@@ -150,6 +174,7 @@
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (now) {
         if (!now) { return; }
+        var parts = [];
         if (now.key !== key && !told) {
           if (typed()) {
             tellChanged();
@@ -157,15 +182,20 @@
             window.location.replace(page());
             return;
           } else {
-            reread(["prompt-area", "questions-area"]);  // answers being chosen or typed: kept in the new page
-            return;
+            parts.push("prompt-area", "questions-area");  // answers being chosen or typed: kept in the new page
           }
         }
-        if ((now.questions || "") !== questions) {
-          reread(["questions-area"]);  // a question opened, closed, or showed its results: at once
-        } else if ((now.results || "") !== results && Date.now() - rereadAt >= RESULTS_EVERY) {
-          reread(["questions-area"]);  // the answers coming in: now and then
+        if ((now.groups || "") !== groups) {
+          parts.push("groups-area");  // groups made, changed or ended: at once
         }
+        if (parts.indexOf("questions-area") < 0) {
+          if ((now.questions || "") !== questions) {
+            parts.push("questions-area");  // a question opened, closed, or showed its results: at once
+          } else if ((now.results || "") !== results && Date.now() - rereadAt >= RESULTS_EVERY) {
+            parts.push("questions-area");  // the answers coming in: now and then
+          }
+        }
+        if (parts.length) { reread(parts); }
       })
       .catch(function () {});
   }

@@ -48,6 +48,7 @@ from facilitator.tui.palette import open_palette, without_file_writes
 from facilitator.tui.results import ResultsSnapshot
 from facilitator.tui.script_watch import RELOAD_SECONDS, ScriptWatch
 from facilitator.tui.snapshot import AttendanceSnapshot, PersonRow
+from facilitator.tui.speaking import SpeakingSnapshot
 from facilitator.tui.teamwork import Teamwork
 
 if TYPE_CHECKING:
@@ -84,6 +85,8 @@ class FacilitatorApp(CrashReportingApp):
     results: var[ResultsSnapshot] = var(ResultsSnapshot, init=False)
     # The latest breakout groups as they stand, and who waits for one (facilitator.tui.groups_snapshot).
     groups: var[GroupsSnapshot] = var(GroupsSnapshot, init=False)
+    # Who speaks: the tally of the current step and day, and who has the floor (facilitator.tui.speaking).
+    speaking: var[SpeakingSnapshot] = var(SpeakingSnapshot, init=False)
 
     def __init__(
         self,
@@ -128,6 +131,7 @@ class FacilitatorApp(CrashReportingApp):
         self._attendance_seq = -1  # the state's last_seq when the attendance shown was read
         self._results_seq = -1  # the state's last_seq when the results shown were read
         self._groups_seq = -1  # the state's last_seq when the groups shown were read
+        self._speaking_seq = -1  # the state's last_seq when the tally shown was read
         self.commands_in_flight = 0
         self.store_fault: str | None = None  # the database's last refusal, shown until a command succeeds
         # What the keys do, by who does it: the driver's commands, the team's, the script's live reload.
@@ -157,13 +161,15 @@ class FacilitatorApp(CrashReportingApp):
         return await self.live.run_db(command)
 
     def _show(self, reading: Reading) -> None:
-        state, attendance, results, groups = reading
+        state, attendance, results, groups, speaking = reading
         if attendance is not None:  # first: whatever redraws on the state sees the new counts
             self._show_attendance(attendance, state.last_seq)
         if results is not None:
             self._show_results(results, state.last_seq)
         if groups is not None:
             self._show_groups(groups, state.last_seq)
+        if speaking is not None:
+            self._show_speaking(speaking, state.last_seq)
         previous = self.state
         self.state = state
         self.team.changed(previous, state)
@@ -179,6 +185,14 @@ class FacilitatorApp(CrashReportingApp):
     def _show_groups(self, groups: GroupsSnapshot, seq: int) -> None:
         self.groups = groups
         self._groups_seq = seq
+
+    def _show_speaking(self, speaking: SpeakingSnapshot, seq: int) -> None:
+        self.speaking = speaking
+        self._speaking_seq = seq
+
+    def on_live_run_speaking_changed(self, message: LiveRun.SpeakingChanged) -> None:
+        if message.seq >= self._speaking_seq:  # not one a command of this app has already bettered
+            self._show_speaking(message.speaking, message.seq)
 
     def on_live_run_groups_changed(self, message: LiveRun.GroupsChanged) -> None:
         if message.seq >= self._groups_seq:  # not one a command of this app has already bettered
@@ -428,6 +442,39 @@ class FacilitatorApp(CrashReportingApp):
         from facilitator.tui.modals.move_form import MoveForm
 
         return MoveForm(participant, name, group, numbers)
+
+    # -- who speaks (facilitator.speaking) -----------------------------------------------------------
+
+    def action_pick_speaker(self) -> None:
+        from facilitator.tui.modals.speaker_picker import SpeakerPicker
+
+        if isinstance(self.screen, SpeakerPicker):
+            return
+        speaker = self.speaking.speaker
+
+        def picked(participant: str | None) -> None:
+            if participant is not None:
+                self.run_worker(self.command(lambda session: session.start_turn(participant)), group="speaking")
+
+        self.push_screen(SpeakerPicker(speaker.turn.participant if speaker else None), picked)
+
+    async def action_stop_speaker(self) -> None:
+        try:
+            stopped = await self.attempt(lambda session: session.stop_turn())
+        except InputError as exc:
+            self.notify("\n".join(exc.lines()), severity="error", markup=False)
+            return
+        except StoreError as exc:
+            self.show_store_error(exc)
+            return
+        if stopped is None:
+            self.notify("Nobody has the floor.", markup=False, timeout=3)
+
+    def action_speaking(self) -> None:
+        from facilitator.tui.screens.speaking import SpeakingScreen
+
+        if not isinstance(self.screen, SpeakingScreen):
+            self.push_screen(SpeakingScreen())
 
     def action_join_requests(self) -> None:
         from facilitator.tui.screens.requests import RequestsScreen

@@ -97,6 +97,31 @@ MAIN: Final[tuple[Binding, ...]] = (
         show=False,
         tooltip="The breakout groups: who is in which, their calls, time left, who is in none",
     ),
+    # Who speaks (facilitator.speaking): any facilitator keeps the tally; the driver shows it to the room.
+    Binding(
+        "s",
+        "pick_speaker",
+        "Speaker",
+        id="pick-speaker",
+        show=False,
+        tooltip="Who has the floor: type a few letters of a name, enter counts a turn and starts their clock",
+    ),
+    Binding(
+        "full_stop",
+        "stop_speaker",
+        "Stop speaker",
+        id="stop-speaker",
+        show=False,
+        tooltip="Stop the speaker's clock: nobody has the floor",
+    ),
+    Binding(
+        "S",
+        "speaking",
+        "Who speaks",
+        id="speaking",
+        show=False,
+        tooltip="Who speaks, in full: turns and speaking time by gender and location against who is present",
+    ),
     Binding(
         "J",
         "join_requests",
@@ -230,6 +255,18 @@ GROUPS: Final[tuple[Binding, ...]] = (
     Binding("e", "end", "End", id="groups-end", tooltip="End the groups: the room is back together (asks first)"),
 )
 
+# The who-speaks screen (S): the driver shows the tally on the room view, or hides it.
+SPEAKING: Final[tuple[Binding, ...]] = (
+    Binding("escape,S", "dismiss", "Back", id="speaking-back", tooltip="Back to where you were"),
+    Binding(
+        "v",
+        "toggle_room",
+        "Room view",
+        id="speaking-room",
+        tooltip="Show the tally (never a name) on the room view, or hide it again",
+    ),
+)
+
 # The form that makes breakout groups (B), and the one that asks which group to move someone to (m).
 GROUPS_FORM: Final[tuple[Binding, ...]] = (
     Binding("enter", "submit", "Make", id="groups-form-submit", priority=True, tooltip="Make the groups, or move"),
@@ -242,7 +279,7 @@ PARTICIPANT_FORM: Final[tuple[Binding, ...]] = (
     Binding("escape", "cancel", "Cancel", id="cancel-participant", tooltip="Close the form, saving nothing"),
 )
 
-# The jump (g), day (d) and question (v, x with several questions at hand) pickers.
+# The jump (g), day (d), question (v, x with several questions at hand) and speaker (s) pickers.
 PICKER: Final[tuple[Binding, ...]] = (Binding("escape", "dismiss", "Close", id="close-picker"),)
 
 # Every yes/no question (facilitator.tui.modals.choice): retract, everyone present, take control, close a day,
@@ -324,7 +361,8 @@ HELP_GROUPS: Final[tuple[KeyGroup, ...]] = (
     KeyGroup("Participant form", PARTICIPANT_FORM),
     KeyGroup("Breakout groups screen", GROUPS),
     KeyGroup("Make-groups and move forms", GROUPS_FORM),
-    KeyGroup("Jump, day and question pickers", PICKER),
+    KeyGroup("Who speaks screen", SPEAKING),
+    KeyGroup("Jump, day, question and speaker pickers", PICKER),
     KeyGroup(
         "Yes/no questions (retract, everyone present, take control, close the day or a room question, an earlier "
         "day, end the groups)",

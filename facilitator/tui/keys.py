@@ -40,6 +40,7 @@ def readable_keys(keys: str) -> str:
         "plus": "+", "minus": "-", "equals_sign": "=", "question_mark": "?", "underscore": "_",
         "left_square_bracket": "[", "right_square_bracket": "]", "right": "→", "left": "←",
         "escape": "esc", "slash": "/", "up": "↑", "down": "↓", "ctrl+backslash": "ctrl+\\",
+        "full_stop": ".",
     }  # fmt: skip
     return ", ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))
 

@@ -3,7 +3,7 @@
 :class:`~facilitator.tui.app.FacilitatorApp` is the one implementation (mypy checks it in app.py). A screen
 reads the run through it (``state``, ``attendance``, the clocks, who this process is) and changes it
 through the app's commands; a screen's own answer goes back by ``dismiss()``. Widgets follow changes by
-watching the app's reactives ``state``, ``attendance``, ``results``, ``groups``, ``present`` and
+watching the app's reactives ``state``, ``attendance``, ``results``, ``groups``, ``speaking``, ``present`` and
 ``script_problems``.
 """
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from facilitator.tui.groups_snapshot import GroupsSnapshot
     from facilitator.tui.results import ResultsSnapshot
     from facilitator.tui.snapshot import AttendanceSnapshot
+    from facilitator.tui.speaking import SpeakingSnapshot
 
 T = TypeVar("T")
 
@@ -49,6 +50,10 @@ class LiveApp(Protocol):
     @property
     def groups(self) -> GroupsSnapshot:
         """The latest breakout groups as they stand, and who waits for one; empty before any were made."""
+
+    @property
+    def speaking(self) -> SpeakingSnapshot:
+        """The tally of who speaks, for the current step and day, and who has the floor; empty before any turn."""
 
     @property
     def present(self) -> tuple[Presence, ...]:

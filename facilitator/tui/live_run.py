@@ -7,7 +7,8 @@ moved, the new events folded on the database thread; an idle app so wakes for no
 changed reaches the app as Textual messages, posted in this order: :class:`LiveRun.AttendanceChanged` (who is
 present, when it changed), :class:`LiveRun.ResultsChanged` (the counts of the answers to the questions at
 hand, when one changed: facilitator.tui.results), :class:`LiveRun.GroupsChanged` (the breakout groups, when
-they or who waits for one changed: facilitator.tui.groups_snapshot), then :class:`LiveRun.StateChanged`, so
+they or who waits for one changed: facilitator.tui.groups_snapshot), :class:`LiveRun.SpeakingChanged` (the
+tally of who speaks, when a turn or the step changed: facilitator.tui.speaking), then :class:`LiveRun.StateChanged`, so
 whatever redraws on the state already sees the new counts; a database that refuses to be read says so with
 :class:`LiveRun.StoreFailed`. It also holds this process's presence row (claimed, then kept alive with a
 heartbeat, removed when the app closes) and posts :class:`LiveRun.PresenceChanged` when the team's live rows
@@ -41,6 +42,7 @@ from facilitator.team.presence import Presence
 from facilitator.tui.groups_snapshot import GroupsReader, GroupsSnapshot
 from facilitator.tui.results import ResultsReader, ResultsSnapshot
 from facilitator.tui.snapshot import AttendanceReader, AttendanceSnapshot
+from facilitator.tui.speaking import SpeakingReader, SpeakingSnapshot
 
 T = TypeVar("T")
 POLL_SECONDS = 0.05  # without a watch on the run's files: a commit of another process is seen within this long
@@ -48,12 +50,13 @@ POLL_SECONDS = 0.05  # without a watch on the run's files: a commit of another p
 
 class Reading(NamedTuple):
     """What the database thread read: the state, and a new attendance snapshot, new results of the questions
-    at hand and new breakout groups if anything they show changed."""
+    at hand, new breakout groups and a new tally of who speaks if anything they show changed."""
 
     state: SessionState
     attendance: AttendanceSnapshot | None
     results: ResultsSnapshot | None = None
     groups: GroupsSnapshot | None = None
+    speaking: SpeakingSnapshot | None = None
 
 
 class LiveRun:
@@ -80,6 +83,14 @@ class LiveRun:
         def __init__(self, results: ResultsSnapshot, seq: int) -> None:
             super().__init__()
             self.results = results
+            self.seq = seq
+
+    class SpeakingChanged(Message):
+        """A turn was tallied or stopped, or the step changed: the new tally, read at the state's ``seq``."""
+
+        def __init__(self, speaking: SpeakingSnapshot, seq: int) -> None:
+            super().__init__()
+            self.speaking = speaking
             self.seq = seq
 
     class GroupsChanged(Message):
@@ -116,7 +127,7 @@ class LiveRun:
         poll_seconds: float = POLL_SECONDS,
         attendance: bool = True,
         revealed_results_only: bool = False,
-        room_groups: bool = False,
+        room: bool = False,
         read_only: bool = False,
     ) -> None:
         self.db = SessionThread(
@@ -141,7 +152,8 @@ class LiveRun:
         # a process that shows the room (its screen never holds a hidden question's counts).
         self._results = ResultsReader(revealed_only=revealed_results_only)
         # And the breakout groups: for a process that shows the room, first names of the groups meeting only.
-        self._groups = GroupsReader(room=room_groups)
+        self._groups = GroupsReader(room=room)
+        self._speaking = SpeakingReader(room=room)  # the room: no name, and only once shown
         self._data_version: int | None = None
         # Touched only on the database thread: the state's last_seq when this app last read it. Any command
         # may fold other processes' events first (the calendar's upkeep does), so "refresh found nothing
@@ -163,12 +175,19 @@ class LiveRun:
         return await asyncio.wrap_future(self.db.submit(command))
 
     def read(self, session: Session) -> Reading:
-        """On the database thread: the state, and the attendance snapshot, the questions' results and the
-        breakout groups if they changed since the last read."""
+        """On the database thread: the state, and the attendance snapshot, the questions' results, the
+        breakout groups and the tally of who speaks if they changed since the last read."""
         reader = self._attendance
         self._read_seq = session.state.last_seq
-        attendance = reader.read(session, self.clock.now()) if reader is not None else None
-        return Reading(session.state, attendance, self._results.read(session), self._groups.read(session))
+        now = self.clock.now()
+        attendance = reader.read(session, now) if reader is not None else None
+        return Reading(
+            session.state,
+            attendance,
+            self._results.read(session),
+            self._groups.read(session),
+            self._speaking.read(session, now),
+        )
 
     # -- following the run ---------------------------------------------------------------------------
 
@@ -249,6 +268,8 @@ class LiveRun:
                 self._app.post_message(self.ResultsChanged(reading.results, reading.state.last_seq))
             if reading.groups is not None:
                 self._app.post_message(self.GroupsChanged(reading.groups, reading.state.last_seq))
+            if reading.speaking is not None:
+                self._app.post_message(self.SpeakingChanged(reading.speaking, reading.state.last_seq))
             self._app.post_message(self.StateChanged(reading.state))
         self._post_present(present)
 

@@ -25,14 +25,18 @@ from facilitator.tui.results import at_hand
 
 T = TypeVar("T")
 # What only the driver may do (the keys n, p, space, +, -, [, ], g, d; v and x, which change what the room
-# sees of its questions; B and the groups screen's keys, which make and change breakout groups), and what
-# else observers may not.
+# sees of its questions; B and the groups screen's keys, which make and change breakout groups; showing the
+# tally of who speaks on the room view), and what else observers may not (among them keeping that tally).
 QUESTION_ACTIONS = frozenset({"reveal_results", "close_question"})
 GROUP_ACTIONS = frozenset({"make_groups", "change_groups"})
 DRIVER_ACTIONS = (
-    QUESTION_ACTIONS | GROUP_ACTIONS | {"next_step", "previous_step", "toggle_pause", "adjust", "jump", "change_day"}
+    QUESTION_ACTIONS
+    | GROUP_ACTIONS
+    | {"next_step", "previous_step", "toggle_pause", "adjust", "jump", "change_day", "show_speaking"}
 )
-TEAM_WRITES = frozenset({"log_reflection", "ask_control", "hand_control", "take_control", "send_note"})
+TEAM_WRITES = frozenset(
+    {"log_reflection", "ask_control", "hand_control", "take_control", "send_note", "pick_speaker", "stop_speaker"}
+)
 
 
 class Teamwork:

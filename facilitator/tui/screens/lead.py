@@ -20,6 +20,7 @@ from facilitator.tui.widgets.banner import Banner
 from facilitator.tui.widgets.groups_line import GroupsLine
 from facilitator.tui.widgets.panels import LocationStrip, PaceView, ReflectionsFeed, StepView, TimerView
 from facilitator.tui.widgets.question_panel import QuestionPanel
+from facilitator.tui.widgets.speaking_panel import SpeakingLine
 from facilitator.tui.widgets.team_panel import TeamLine, TeamPanel
 from facilitator.tui.widgets.too_small import TooSmall
 
@@ -40,6 +41,7 @@ class LeadScreen(Screen[None]):
                 yield TimerView(id="timer")
                 yield PaceView(id="pace")
                 yield GroupsLine(id="groups-line")
+                yield SpeakingLine(id="speaking-line")
                 yield QuestionPanel(id="questions")
                 yield StepView(id="step")  # scrolls its own lines: a new step needs no layout pass
         yield TeamPanel(id="team-panel")

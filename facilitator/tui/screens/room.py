@@ -47,9 +47,11 @@ from facilitator.tui.live_run import POLL_SECONDS, LiveRun
 from facilitator.tui.palette import FILE_ACTIONS, open_palette, without_file_writes
 from facilitator.tui.parts import groups_hint
 from facilitator.tui.results import Result, ResultsSnapshot, at_hand
+from facilitator.tui.speaking import SpeakingSnapshot, running
 from facilitator.tui.widgets.panels import AMBER_SHARE, RED_SHARE, clock_text, pack
 from facilitator.tui.widgets.question_panel import bar_lines, summary_line
 from facilitator.tui.widgets.room_groups import RoomGroupsBoard, board_key
+from facilitator.tui.widgets.speaking_panel import room_lines
 from facilitator.tui.widgets.too_small import TooSmall
 
 T = TypeVar("T")
@@ -172,6 +174,34 @@ class RoomGroups(Static):
         self._shown = key
         self.display = groups.meeting
         self.update(RoomGroupsBoard(groups, now) if groups.meeting else "")
+
+
+class RoomSpeaking(Static):
+    """The tally of who speaks, while the driver shows it: shares of time against shares of the room, no name.
+    Counted on every second while someone speaks, repainted only when a figure changed."""
+
+    _shown: str | None = None
+
+    def on_mount(self) -> None:
+        self.display = False
+        self.set_interval(1.0, self.tick)
+
+    def tick(self) -> None:
+        app = self.app
+        assert isinstance(app, RoomApp)
+        if app.speaking.speaker is not None:
+            self.refresh_from(app.speaking, app.clock.now())
+
+    def refresh_from(self, speaking: SpeakingSnapshot, now: datetime) -> None:
+        tally = speaking.step
+        if not speaking.shown or tally is None:
+            self.display = False
+            return
+        lines = room_lines(running(tally, speaking.speaker, speaking.read_at, now))
+        self.display = True
+        if lines.markup != self._shown:
+            self._shown = lines.markup
+            self.update(lines)
 
 
 class RoomBoard:
@@ -331,6 +361,8 @@ class RoomApp(CrashReportingApp):
     results: var[ResultsSnapshot] = var(ResultsSnapshot, init=False)
     # The breakout groups meeting now, first names only (facilitator.tui.groups_snapshot.for_room).
     groups: var[GroupsSnapshot] = var(GroupsSnapshot, init=False)
+    # The tally of who speaks once the driver shows it, never a name (facilitator.tui.speaking.for_room).
+    speaking: var[SpeakingSnapshot] = var(SpeakingSnapshot, init=False)
 
     def __init__(
         self,
@@ -355,13 +387,14 @@ class RoomApp(CrashReportingApp):
             poll_seconds=poll_seconds,
             attendance=False,
             revealed_results_only=True,
-            room_groups=True,
+            room=True,
             read_only=True,
         )
         self.db = self.live.db
         self._claim_presence = claim_presence
         self._results_seq = -1
         self._groups_seq = -1
+        self._speaking_seq = -1
         self.location = location  # the location whose participant-page QR code the view shows, if any
 
     def compose(self) -> ComposeResult:
@@ -372,6 +405,7 @@ class RoomApp(CrashReportingApp):
         with Horizontal(id="room-body"):
             with VerticalScroll(id="room-text-scroll"):
                 yield RoomGroups(id="room-groups")
+                yield RoomSpeaking(id="room-speaking")
                 yield RoomQuestions(id="room-questions")
                 yield RoomText(id="room-text")
             yield Container(id="room-qr")  # the participant page's QR code goes here
@@ -401,6 +435,9 @@ class RoomApp(CrashReportingApp):
         if reading.groups is not None:
             self.groups = reading.groups
             self._groups_seq = state.last_seq
+        if reading.speaking is not None:
+            self.speaking = reading.speaking
+            self._speaking_seq = state.last_seq
         self.state = state
         if self.location is not None:
             from facilitator.tui.widgets.qr import LocationQr, link_fetcher
@@ -422,6 +459,14 @@ class RoomApp(CrashReportingApp):
 
     def watch_groups(self, groups: GroupsSnapshot) -> None:
         self.query_one(RoomGroups).refresh_from(groups, self.clock.now())
+
+    def watch_speaking(self, speaking: SpeakingSnapshot) -> None:
+        self.query_one(RoomSpeaking).refresh_from(speaking, self.clock.now())
+
+    def on_live_run_speaking_changed(self, message: LiveRun.SpeakingChanged) -> None:
+        if message.seq >= self._speaking_seq:
+            self.speaking = message.speaking
+            self._speaking_seq = message.seq
 
     def on_live_run_groups_changed(self, message: LiveRun.GroupsChanged) -> None:
         if message.seq >= self._groups_seq:

@@ -1,0 +1,117 @@
+"""Who speaks, in three lines on the facilitators' main screen: who has the floor and for how long, then the
+share of speaking time by gender and by location against their share of the people present, for the current
+step. Hidden until the first turn of the day is tallied (``s``), so a run that keeps no tally shows nothing.
+
+The room's composition is the comparison the course asks for ("women 52% of the room, 31% of the speaking
+time"), so each group reads ``time% of present%``. The figures come from the app's ``speaking`` reactive
+(facilitator.tui.speaking), read on the database thread when a turn or the step changed; between readings the
+running turn is counted here, once a second, and only while someone speaks: an idle panel wakes for nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from rich.text import Text
+from textual.timer import Timer
+from textual.widgets import Static
+
+from facilitator.speaking.tally import Row, Tally
+from facilitator.text import printable
+from facilitator.tui.live import live_app
+from facilitator.tui.speaking import SpeakingSnapshot, running
+
+
+def clock(seconds: float) -> str:
+    """``4:05`` (minutes and seconds), ``1:02:05`` past an hour."""
+    whole = max(int(seconds), 0)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def percent(share: float | None) -> str:
+    return "–" if share is None else f"{round(share * 100)}%"
+
+
+def place(location: str) -> str:
+    """A location as every screen of the app names it: its id in capitals."""
+    return printable(location.upper())
+
+
+def shares(label: str, rows: Sequence[Row], name: Callable[[str], str] = printable) -> Text:
+    """``time by gender: female 31% of 52% · male 69% of 48%`` (time's share of present's share)."""
+    line = Text(no_wrap=True, overflow="ellipsis", end="")
+    line.append(f"{label}: ", style="dim")
+    for index, row in enumerate(rows):
+        if index:
+            line.append(" · ", style="dim")
+        line.append(name(row.group))
+        line.append(f" {percent(row.share_time)}", style="bold")
+        line.append(f" of {percent(row.share_present)}", style="dim")
+    if not rows:
+        line.append("nobody present", style="dim")
+    return line
+
+
+def speaking_lines(snapshot: SpeakingSnapshot, now_tally: Tally | None, now_seconds: float | None) -> Text:
+    """The panel's three lines (``now_tally``: the step's tally with the running turn counted to now)."""
+    out = Text(no_wrap=True, overflow="ellipsis")
+    speaker = snapshot.speaker
+    if speaker is not None:
+        out.append("speaking: ", style="dim")
+        out.append(printable(speaker.name), style="bold")
+        out.append(f" ({place(speaker.location)}) {clock(now_seconds or 0)}")
+    else:
+        out.append("nobody speaking (s picks)", style="dim")
+    if now_tally is not None:
+        turns = now_tally.turns
+        out.append(f" · this step: {turns} turn{'' if turns == 1 else 's'}, {clock(now_tally.seconds)}", style="dim")
+        out.append("\n")
+        out.append_text(shares("time by gender", now_tally.rows_by_gender))
+        out.append("\n")
+        out.append_text(shares("time by location", now_tally.rows_by_location, place))
+    return out
+
+
+class SpeakingLine(Static):
+    """The who-speaks summary of the current step; hidden while no turn of the day has been tallied."""
+
+    _ticker: Timer | None = None
+    _shown: str | None = None
+
+    def on_mount(self) -> None:
+        self.display = False
+        self.watch(self.app, "speaking", lambda _: self.refresh_lines())
+
+    def refresh_lines(self) -> None:
+        app = live_app(self)
+        snapshot = app.speaking
+        self.display = not snapshot.empty
+        if snapshot.speaker is not None and self._ticker is None:
+            self._ticker = self.set_interval(1, self.refresh_lines)
+        elif snapshot.speaker is None and self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+        if snapshot.empty:
+            return
+        now = app.clock.now()
+        step = running(snapshot.step, snapshot.speaker, snapshot.read_at, now) if snapshot.step else None
+        seconds = snapshot.speaker.turn.length(now).total_seconds() if snapshot.speaker else None
+        lines = speaking_lines(snapshot, step, seconds)
+        if lines.markup != self._shown:  # the same lines again: no repaint, nothing down a slow link
+            self._shown = lines.markup
+            self.update(lines)
+
+
+def room_lines(tally: Tally) -> Text:
+    """What the room view shows of the tally, when the driver shows it: the step's speaking time by gender and
+    by location against the room's composition. Never a name."""
+    out = Text()
+    out.append("Who speaks (this step)", style="bold")
+    turns = tally.turns
+    out.append(f" · {turns} turn{'' if turns == 1 else 's'}, {clock(tally.seconds)}\n")
+    out.append_text(shares("time by gender", tally.rows_by_gender))
+    out.append("\n")
+    out.append_text(shares("time by location", tally.rows_by_location, place))
+    return out

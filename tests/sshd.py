@@ -149,6 +149,17 @@ class Sshd:
             f"{self.user}@127.0.0.1",
         ]
 
+    def ssh_argv_via(self, key: Path, proxy_command: str) -> list[str]:
+        """``ssh_argv`` with the connection made by ``proxy_command`` (ssh's ``ProxyCommand``: a slow link, say)."""
+        argv = self.ssh_argv(key)
+        return [argv[0], "-o", f"ProxyCommand={proxy_command}", *argv[1:]]
+
+    def mosh_argv(self, key: Path) -> list[str]:
+        """The mosh client's command line: its ssh (``ssh_argv``'s options) starts the server's side, then
+        mosh talks UDP to 127.0.0.1. It needs a UTF-8 locale (LANG, LC_ALL) and a real terminal."""
+        *ssh, destination = self.ssh_argv(key)
+        return [require("mosh"), f"--ssh={shlex.join(ssh)}", destination]
+
     def ssh_command(self, key: Path, pid_file: Path | None = None) -> str:
         """``ssh_argv`` as one shell command; with ``pid_file``, the ssh client's pid is written there first."""
         command = shlex.join(self.ssh_argv(key))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -176,3 +178,41 @@ class Tmux:
         would be created in the dying server and vanish with it (a blank screen, on a loaded machine)."""
         self._run("kill-server")
         wait_for(lambda: self._call("has-session").returncode != 0, 10.0)
+
+
+def processes_running(text: str) -> list[int]:
+    """The pids of the processes whose command line holds ``text`` (a test's own run file, say): how a test
+    finds what it started indirectly (a daemon that detached, an app under it) in order to end it."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # gone meanwhile
+            continue
+        if text in command:
+            found.append(int(entry.name))
+    return found
+
+
+def parent_of(pid: int) -> tuple[int, str] | None:
+    """The parent's pid and program name (as /proc/PID/comm says) of ``pid``; None once it has exited."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        parent = int(stat.rsplit(")", 1)[1].split()[1])  # the field after the state, past the command's name
+        return parent, Path(f"/proc/{parent}/comm").read_text().strip()
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def end_processes_running(text: str, timeout: float = 15.0) -> list[int]:
+    """Give the processes whose command line holds ``text`` ``timeout`` seconds to end on their own (their
+    terminal or connection has gone), then kill what is left; the pids that had to be killed."""
+    if wait_for(lambda: not processes_running(text), timeout=timeout):
+        return []
+    left = processes_running(text)
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return left

@@ -114,6 +114,29 @@ async def test_timer_turns_amber_then_red_and_counts_the_overrun(demo_db: Path) 
         assert text(timer).startswith("+00:30 over")
 
 
+async def test_a_screen_under_another_does_not_tick_and_catches_up_on_top_again(demo_db: Path) -> None:
+    # Over SSH a tick of the screen underneath costs a repaint of the whole screen on top, every second.
+    clock = FakeClock(ON_THE_DAY)
+    app = FacilitatorApp(db_path=demo_db, actor="lead", clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        await settle(pilot)
+        lead = app.screen
+        timer = lead.query_one(TimerView)
+        assert text(timer).startswith("10:00")
+        await pilot.press("a")  # the attendance screen, over the lead's
+        await settle(pilot)
+        assert app.screen is not lead
+        clock.advance(75)
+        await pilot.pause(1.3)  # the screens' one-second tick has come
+        assert text(timer).startswith("10:00")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is lead
+        await pilot.pause(1.3)
+        assert text(timer).startswith("08:45")
+
+
 async def test_pause_freezes_the_timer_and_resume_goes_on(demo_db: Path) -> None:
     clock = FakeClock(ON_THE_DAY)
     app = FacilitatorApp(db_path=demo_db, actor="lead", clock=clock)

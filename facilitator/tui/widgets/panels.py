@@ -59,6 +59,7 @@ class _SharedTick:
 
     def __init__(self, screen: Screen[Any]) -> None:
         self.widgets: list[Ticking] = []
+        self._screen = weakref.ref(screen)  # not the screen itself: it keys the dictionary this lives in
         screen.set_interval(1.0, self.tick)
 
     @classmethod
@@ -76,6 +77,12 @@ class _SharedTick:
             self.widgets.remove(widget)
 
     def tick(self) -> None:
+        # Under another screen (attendance, help, a picker) nothing ticks: Textual turns a repaint of a screen
+        # underneath into a repaint of the whole top screen, every second, some 9 KB a time down an SSH link
+        # that may carry less. The first tick once it is on top again catches up.
+        screen = self._screen()
+        if screen is None or screen.app.screen is not screen:
+            return
         for widget in self.widgets:
             widget.tick()
 

@@ -5,21 +5,22 @@ step. Hidden until the first turn of the day is tallied (``s``), so a run that k
 The room's composition is the comparison the course asks for ("women 52% of the room, 31% of the speaking
 time"), so each group reads ``time% of present%``. The figures come from the app's ``speaking`` reactive
 (facilitator.tui.speaking), read on the database thread when a turn or the step changed; between readings the
-running turn is counted here, once a second, and only while someone speaks: an idle panel wakes for nothing.
+running turn is counted here, on the screen's one-second tick (facilitator.tui.widgets.panels), repainted only
+when a figure changed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from rich.text import Text
-from textual.timer import Timer
-from textual.widgets import Static
 
 from facilitator.speaking.tally import Row, Tally
 from facilitator.text import printable
 from facilitator.tui.live import live_app
 from facilitator.tui.speaking import SpeakingSnapshot, running
+from facilitator.tui.widgets.panels import Ticking
 
 
 def clock(seconds: float) -> str:
@@ -74,34 +75,23 @@ def speaking_lines(snapshot: SpeakingSnapshot, now_tally: Tally | None, now_seco
     return out
 
 
-class SpeakingLine(Static):
-    """The who-speaks summary of the current step; hidden while no turn of the day has been tallied."""
-
-    _ticker: Timer | None = None
-    _shown: str | None = None
+class SpeakingLine(Ticking):
+    """The who-speaks summary of the current step; hidden while no turn of the day has been tallied. On the
+    screen's shared tick, so the speaker's clock runs on with no reading, and only while the screen is on top."""
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.display = False
-        self.watch(self.app, "speaking", lambda _: self.refresh_lines())
+        self.watch(self.app, "speaking", lambda _: self.tick())
 
-    def refresh_lines(self) -> None:
-        app = live_app(self)
-        snapshot = app.speaking
+    def compose_text(self, now: datetime) -> Text:
+        snapshot = live_app(self).speaking
         self.display = not snapshot.empty
-        if snapshot.speaker is not None and self._ticker is None:
-            self._ticker = self.set_interval(1, self.refresh_lines)
-        elif snapshot.speaker is None and self._ticker is not None:
-            self._ticker.stop()
-            self._ticker = None
         if snapshot.empty:
-            return
-        now = app.clock.now()
+            return Text()
         step = running(snapshot.step, snapshot.speaker, snapshot.read_at, now) if snapshot.step else None
         seconds = snapshot.speaker.turn.length(now).total_seconds() if snapshot.speaker else None
-        lines = speaking_lines(snapshot, step, seconds)
-        if lines.markup != self._shown:  # the same lines again: no repaint, nothing down a slow link
-            self._shown = lines.markup
-            self.update(lines)
+        return speaking_lines(snapshot, step, seconds)
 
 
 def room_lines(tally: Tally) -> Text:

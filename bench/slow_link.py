@@ -339,14 +339,17 @@ def report(direct: Pass, slow: Pass, compressed: Pass, shape: LinkShape, elapsed
     )
     if direct.attendance_idle is not None:
         carried = rate * MSS / (MSS + TCP_IP_HEADERS)
+        verdict = "more" if direct.attendance_idle > carried else "less"
         print(
-            f"  attendance screen left open, timer running: {direct.attendance_idle:,.0f} B/s to the terminal, more"
-            f" than the link carries ({carried:,.0f} B/s):\n"
-            "    its backlog grows for as long as it is open. Cause: Textual counts the screen under it (the main\n"
-            "    screen) as current, so that screen's one-second tick goes on, and it turns the lower screen's\n"
-            "    repaint into one of the whole top screen (textual/screen.py, _compositor_refresh); a tick that\n"
-            "    skips screens other than app.screen (facilitator/tui/widgets/panels.py) measured 0 B/s here"
+            f"  attendance screen left open, timer running: {direct.attendance_idle:,.0f} B/s to the terminal,"
+            f" {verdict} than the link carries ({carried:,.0f} B/s)"
         )
+        if direct.attendance_idle > IDLE_GOAL_BYTES_PER_SECOND:
+            # What it was before the screens underneath stopped ticking (facilitator/tui/widgets/panels.py).
+            print(
+                "    its backlog grows for as long as it is open: is a screen under another ticking? Textual turns\n"
+                "    a repaint of a screen underneath into one of the whole top screen (_compositor_refresh)"
+            )
 
     for label, values, base, above in (
         ("step change seen by a co-facilitator", slow.step_ms, direct.step_ms, STEP_ABOVE_RTT_MS),

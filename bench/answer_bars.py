@@ -90,6 +90,9 @@ def open_terminals(db: Path, count: int) -> list[Terminal]:
 
 def drain(terminals: list[Terminal], stop: threading.Event) -> None:
     """Read what the terminals write, as a terminal emulator does, so none of them blocks on a full pty."""
+    if not terminals:  # the baseline's lead alone: a loop over nothing would spin and hold the GIL
+        stop.wait()
+        return
     while not stop.is_set():
         for terminal in terminals:
             terminal.read_for(0.005)

@@ -264,6 +264,44 @@ def test_an_append_gives_up_with_a_store_error_when_the_lock_is_never_released(
     assert len(run_store.events()) == 2
 
 
+def hold_exclusive(path: Path, seconds: float, locked: threading.Event) -> threading.Thread:
+    """Another process's connection that shuts every reader out of the run for ``seconds`` (exclusive locking
+    mode: what a WAL recovery or a checkpoint that restarts the log does for a moment)."""
+
+    def hold() -> None:
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+        conn.execute("BEGIN EXCLUSIVE")
+        conn.execute("SELECT COUNT(*) FROM events").fetchone()
+        locked.set()
+        time.sleep(seconds)
+        conn.execute("COMMIT")
+        conn.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    locked.wait(5)
+    return thread
+
+
+def test_a_run_locked_for_a_moment_opens_once_it_is_free(run_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = run_store.path
+    run_store.close()
+    locked = threading.Event()
+    holder = hold_exclusive(path, 0.3, locked)
+    start = time.monotonic()
+    with Store.open(path) as store:  # not "is not a facilitator database (database is locked)"
+        waited = time.monotonic() - start
+        assert [e.kind for e in store.events()] == [ev.RUN_CREATED]
+    holder.join()
+    assert waited > 0.2
+    monkeypatch.setattr(store_module, "WRITE_DEADLINE_S", 0.2)
+    holder = hold_exclusive(path, 0.8, threading.Event())
+    with pytest.raises(StoreError, match=r"another process kept the run locked; try again$"):
+        Store.open(path)
+    holder.join()
+
+
 def test_two_creators_of_one_run_cannot_both_win(tmp_path: Path, tiny_programme: Programme) -> None:
     path = tmp_path / "run.db"
     start = threading.Barrier(4)

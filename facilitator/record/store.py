@@ -187,6 +187,39 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+class _Busy(Exception):
+    """The run was locked for a moment while it was being opened."""
+
+
+def _opened(path: Path, name: str) -> sqlite3.Connection:
+    """A checked, migrated connection to the run at ``path``; :class:`_Busy` while another process holds a lock."""
+    try:
+        conn = _connect(path)
+        (application_id,) = conn.execute("PRAGMA application_id").fetchone()
+    except sqlite3.DatabaseError as exc:
+        if _is_busy(exc):
+            raise _Busy from exc
+        error = _classify(exc, name, path, opening=True)
+        if isinstance(error, DiskFault):  # a full disk cannot even take the shared-memory file
+            raise error from exc
+        raise InputError(f"{name}: is not a facilitator database ({exc})") from None
+    if application_id != APPLICATION_ID:
+        conn.close()
+        raise InputError(f"{name}: is an SQLite database, but not a facilitator run")
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        _migrate(conn, name)
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        if _is_busy(exc):
+            raise _Busy from exc
+        raise _classify(exc, name, path, opening=True) from exc
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 class Store:
     """One open run database. Not thread-safe: open one per thread that needs it."""
 
@@ -276,28 +309,17 @@ class Store:
         _check_header(path, name)
         if not os.access(path, os.R_OK | os.W_OK):
             raise InputError(f"{name}: is not writable by this user")
-        try:
-            conn = _connect(path)
-            (application_id,) = conn.execute("PRAGMA application_id").fetchone()
-        except sqlite3.DatabaseError as exc:
-            error = _classify(exc, name, path, opening=True)
-            if isinstance(error, DiskFault):  # a full disk cannot even take the shared-memory file
-                raise error from exc
-            raise InputError(f"{name}: is not a facilitator database ({exc})") from None
-        if application_id != APPLICATION_ID:
-            conn.close()
-            raise InputError(f"{name}: is an SQLite database, but not a facilitator run")
-        try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            _migrate(conn, name)
-        except sqlite3.OperationalError as exc:
-            error = _classify(exc, name, path, opening=True)
-            conn.close()
-            raise error from exc
-        except BaseException:
-            conn.close()
-            raise
-        return cls(path, conn, clock or default_clock())
+        # Many processes may open a run at once (a team joining as the day starts): one that finds the file
+        # locked for a moment (WAL recovery, a checkpoint, another opener setting the journal mode) tries again
+        # with jitter, as a writer does, rather than calling the run "not a facilitator database".
+        deadline = time.monotonic() + WRITE_DEADLINE_S
+        while True:
+            try:
+                return cls(path, _opened(path, name), clock or default_clock())
+            except _Busy:
+                if time.monotonic() > deadline:
+                    raise StoreError(f"{name}: another process kept the run locked; try again") from None
+                time.sleep(random.uniform(0.005, 0.05))
 
     @classmethod
     def _open_read_only(cls, path: Path, *, clock: Clock | None) -> Store:

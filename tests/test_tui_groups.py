@@ -447,3 +447,30 @@ def test_room_view_with_groups_snapshot(
 
     app = RoomApp(db_path=changed_groups, actor="room", clock=clock, claim_presence=False)
     assert snap_compare(app, terminal_size=size, run_before=run_before)  # type: ignore[operator]
+
+
+async def test_keys_typed_ahead_of_enter_all_reach_the_form(run: Path, clock: FakeClock) -> None:
+    # Over a slow link a whole line and its enter arrive in one read: the groups use what was typed.
+    from textual import events
+    from textual.keys import _character_to_key
+
+    app = lead_app(run, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press("B")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, MakeGroupsForm)
+        call = form.query_one("#groups-call", Input)
+        call.focus()
+        await pilot.pause()
+        for character in "Room {n} of the Juba office":
+            app.post_message(events.Key(_character_to_key(character), character))
+        app.post_message(events.Key("enter", "\r"))
+        await settle(pilot)
+        await until(pilot, lambda: bool(recorded(run, ev.GROUPS_MADE)))
+        [made] = recorded(run, ev.GROUPS_MADE)
+        assert [g["call"] for g in made.payload["groups"]][:2] == [
+            "Room 1 of the Juba office",
+            "Room 2 of the Juba office",
+        ]

@@ -269,7 +269,8 @@ SPEAKING: Final[tuple[Binding, ...]] = (
 
 # The form that makes breakout groups (B), and the one that asks which group to move someone to (m).
 GROUPS_FORM: Final[tuple[Binding, ...]] = (
-    Binding("enter", "submit", "Make", id="groups-form-submit", priority=True, tooltip="Make the groups, or move"),
+    # Not a priority key: it must come after the keys typed before it have reached their field.
+    Binding("enter", "submit", "Make", id="groups-form-submit", tooltip="Make the groups, or move"),
     Binding("escape", "cancel", "Cancel", id="groups-form-cancel", tooltip="Close the form, changing nothing"),
 )
 

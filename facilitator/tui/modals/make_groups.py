@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
@@ -30,6 +30,12 @@ from facilitator.tui.breakouts import sizes_text
 from facilitator.tui.live import LiveApp, live_app
 
 FIELDS = ("size", "count", "call", "duration")  # the inputs, by the field a refusal names
+
+
+class MixBox(Checkbox, inherit_bindings=False):
+    """A box that space ticks; enter, as everywhere in the form, makes the groups."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_button", "Toggle", show=False)]
 
 
 class MakeGroupsForm(ModalScreen[str | None]):
@@ -53,13 +59,17 @@ class MakeGroupsForm(ModalScreen[str | None]):
             yield Static(self._intro(start), id="groups-form-context")
             with Horizontal(classes="groups-row"):
                 yield Label("Group size", markup=False)
-                yield Input(_number(start.size), type="integer", placeholder="people", id="groups-size")
+                yield Input(
+                    _number(start.size), type="integer", placeholder="people", id="groups-size", valid_empty=True
+                )
                 yield Label("or groups", markup=False, classes="groups-or")
-                yield Input(_number(start.count), type="integer", placeholder="count", id="groups-count")
+                yield Input(
+                    _number(start.count), type="integer", placeholder="count", id="groups-count", valid_empty=True
+                )
             with Horizontal(classes="groups-row"):
                 yield Label("Mix", markup=False)
                 for by in MIX:
-                    yield Checkbox(f"{by}s", value=by in start.mix, id=f"groups-mix-{by}")
+                    yield MixBox(f"{by}s", value=by in start.mix, id=f"groups-mix-{by}")
             with Horizontal(classes="groups-row"):
                 yield Label("Call", markup=False)
                 yield Input(
@@ -99,6 +109,12 @@ class MakeGroupsForm(ModalScreen[str | None]):
         other = {"groups-size": "#groups-count", "groups-count": "#groups-size"}.get(event.input.id or "")
         if other is not None and event.value:
             self.query_one(other, Input).value = ""
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        # Enter in a field, once the keys typed before it have reached it (a priority binding would read the
+        # fields before keys typed ahead over a slow link had: groups made without the call just typed).
+        event.stop()
+        self.action_submit()
 
     def show_error(self, message: str) -> None:
         error = self.query_one("#groups-form-error", Static)

@@ -57,6 +57,11 @@ class MoveForm(ModalScreen[int | None]):
         error.update(message)
         error.display = bool(message)
 
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        # Enter in the field, once the digits typed before it have reached it (see make_groups.py).
+        event.stop()
+        self.action_submit()
+
     def action_cancel(self) -> None:
         if not self._moving:
             self.dismiss(None)

@@ -11,6 +11,7 @@ when a figure changed.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -32,7 +33,8 @@ def clock(seconds: float) -> str:
 
 
 def percent(share: float | None) -> str:
-    return "–" if share is None else f"{round(share * 100)}%"
+    """``13%`` for 1 of 8: halves up, as people round (Python's round() takes 12.5 to 12 but 37.5 to 38)."""
+    return "–" if share is None else f"{math.floor(share * 100 + 0.5)}%"
 
 
 def place(location: str) -> str:

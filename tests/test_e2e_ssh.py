@@ -172,6 +172,8 @@ def test_control_is_handed_over_and_back(team: Team) -> None:
     team.co.wait_for_text("Hand control to")
     team.co.send("Enter")
     assert wait_for(lambda: team.state().driver == "lead", timeout=SEEN)
+    # The lead's app learns it drives again at its next poll: a key before then is refused as not driving.
+    team.lead.wait_for_text("driving: you", timeout=SEEN)
     team.lead.send("n")
     team.lead.wait_for_text(SECOND_STEP)
     team.co.wait_for_text(SECOND_STEP, timeout=SEEN)

@@ -267,6 +267,11 @@ SPEAKING: Final[tuple[Binding, ...]] = (
     ),
 )
 
+# A box of the make-groups form (what to mix): space ticks it; enter, as in the rest of the form, makes them.
+GROUPS_MIX_BOX: Final[tuple[Binding, ...]] = (
+    Binding("space", "toggle_button", "Tick", id="groups-mix-tick", show=False, tooltip="Tick or untick the box"),
+)
+
 # The form that makes breakout groups (B), and the one that asks which group to move someone to (m).
 GROUPS_FORM: Final[tuple[Binding, ...]] = (
     # Not a priority key: it must come after the keys typed before it have reached their field.
@@ -362,6 +367,7 @@ HELP_GROUPS: Final[tuple[KeyGroup, ...]] = (
     KeyGroup("Participant form", PARTICIPANT_FORM),
     KeyGroup("Breakout groups screen", GROUPS),
     KeyGroup("Make-groups and move forms", GROUPS_FORM),
+    KeyGroup("What the groups mix (a box of the make-groups form)", GROUPS_MIX_BOX),
     KeyGroup("Who speaks screen", SPEAKING),
     KeyGroup("Jump, day, question and speaker pickers", PICKER),
     KeyGroup(

@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
@@ -35,7 +35,7 @@ FIELDS = ("size", "count", "call", "duration")  # the inputs, by the field a ref
 class MixBox(Checkbox, inherit_bindings=False):
     """A box that space ticks; enter, as everywhere in the form, makes the groups."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_button", "Toggle", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings.GROUPS_MIX_BOX)
 
 
 class MakeGroupsForm(ModalScreen[str | None]):

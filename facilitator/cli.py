@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import getpass
 import json
 import os
@@ -12,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from facilitator.problems import InputError, Problem, StoreError, display_path
+
 # facilitator uses no pydantic plugins; looking for them scans every installed package at start-up.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
-from facilitator.problems import InputError, Problem, StoreError, display_path
-
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from datetime import datetime
 
     from facilitator.live.session import Session
@@ -140,32 +141,61 @@ def init(path: Path, db: Path, actor: str) -> None:
     click.echo(f"created {display_path(db)}")
 
 
+@contextlib.contextmanager
+def _start_up() -> Iterator[Callable[[], None]]:
+    """No cyclic garbage collection while a terminal app's modules are imported and its run is prepared.
+
+    Importing them (Textual, pydantic and the models, the screens) makes a few hundred thousand objects that
+    live as long as the process, and almost no garbage: the collections that set off walked them all again and
+    again, some 30 ms of the lead's start-up, and found about 600 unreachable objects. Call the ``ready``
+    this yields just before the app runs: what start-up made is frozen (later collections need not walk it,
+    as after the app's own gc.freeze() once its first screen is up) and collecting resumes. Leaving the block
+    resumes it in any case (a refusal, an error). A collector already off (a profiler, a test) is left alone.
+    """
+    if not gc.isenabled():
+        yield lambda: None
+        return
+
+    def ready() -> None:
+        gc.freeze()
+        gc.enable()
+
+    gc.disable()
+    try:
+        yield ready
+    finally:
+        gc.enable()
+
+
 def _open_app(db: Path, actor: str, team: dict[str, Any] | None = None) -> None:
     """Open the app as the lead, or with ``team`` (FacilitatorApp's role, location, ... ) as a co or observer."""
-    from facilitator.config import load_config
-    from facilitator.record.store import Store
-    from facilitator.team import presence
+    with _start_up() as ready:
+        from facilitator.config import load_config
+        from facilitator.record.store import Store
+        from facilitator.team import presence
 
-    team = team or {}
-    role = team.get("role", presence.LEAD)
-    # Refuse a bad database, a bad config file, or a run that a live lead already drives, with a clear
-    # line before the screen takes over. Claiming the lead's place here, in one transaction, leaves no
-    # window in which a second `run` started at the same moment could also get in; the app keeps the
-    # claim alive. Co-facilitators and observers share the run, so their claims exclude nobody.
-    with Store.open(db) as store:
-        lead = presence.claim(
-            store, actor=actor, role=role, exclusive=role == presence.LEAD, location=team.get("location")
-        )
-    try:
-        if not sys.stdin.isatty() or not sys.stdout.isatty():
-            raise InputError("the app needs a terminal (run it in a terminal, not with its input or output redirected)")
-        from facilitator.tui.app import FacilitatorApp
-        from facilitator.tui.bindings import binding_ids
+        team = team or {}
+        role = team.get("role", presence.LEAD)
+        # Refuse a bad database, a bad config file, or a run that a live lead already drives, with a clear
+        # line before the screen takes over. Claiming the lead's place here, in one transaction, leaves no
+        # window in which a second `run` started at the same moment could also get in; the app keeps the
+        # claim alive. Co-facilitators and observers share the run, so their claims exclude nobody.
+        with Store.open(db) as store:
+            lead = presence.claim(
+                store, actor=actor, role=role, exclusive=role == presence.LEAD, location=team.get("location")
+            )
+        try:
+            if not sys.stdin.isatty() or not sys.stdout.isatty():
+                raise InputError(
+                    "the app needs a terminal (run it in a terminal, not with its input or output redirected)"
+                )
+            from facilitator.tui.app import FacilitatorApp
+            from facilitator.tui.bindings import binding_ids
 
-        config = load_config(binding_ids=binding_ids())
-        code = _run_app(lambda: FacilitatorApp(db_path=db, actor=actor, lead=lead, config=config, **team))
-    finally:
-        _leave(db, lead.connection)
+            config = load_config(binding_ids=binding_ids())
+            code = _run_app(lambda: FacilitatorApp(db_path=db, actor=actor, lead=lead, config=config, **team), ready)
+        finally:
+            _leave(db, lead.connection)
     if code:
         raise click.exceptions.Exit(code)
 
@@ -173,11 +203,15 @@ def _open_app(db: Path, actor: str, team: dict[str, Any] | None = None) -> None:
 COLOURLESS_TERMS = frozenset({"dumb", "unknown"})
 
 
-def _run_app(make: Callable[[], CrashReportingApp]) -> int:
-    """Run a terminal app; a crash prints one line naming a private report of it (facilitator.tui.crash)."""
+def _run_app(make: Callable[[], CrashReportingApp], ready: Callable[[], None] = lambda: None) -> int:
+    """Run a terminal app; a crash prints one line naming a private report of it (facilitator.tui.crash).
+
+    ``ready`` (from :func:`_start_up`) is called once the app's modules are imported, just before it runs.
+    """
     from facilitator.tui.crash import run_app
     from facilitator.tui.terminal_watch import watching_terminal
 
+    ready()
     if os.environ.get("TERM", "").strip().lower() in COLOURLESS_TERMS:
         # A terminal without colours: Textual would draw 24-bit colour anyway (it assumes it when the
         # terminal names none). NO_COLOR, read when the app is made, is its own switch to draw without.
@@ -306,25 +340,26 @@ def demo(folder: Path | None, actor: str) -> None:
 @click.option("--location", default=None, help="Show this location's QR code for the participant page.")
 def present(db: Path, actor: str, location: str | None) -> None:
     """Open the room view to share into the video call: the step, its timer, the clocks; nothing private."""
-    from facilitator.record.store import Store
+    with _start_up() as ready:
+        from facilitator.record.store import Store
 
-    # A bad database is refused with one clear line before the screen takes over; reading needs no write access.
-    with Store.open(db, read_only=True) as store:
-        if location is not None:
-            from facilitator.live.state import fold
-            from facilitator.script.models import did_you_mean
+        # A bad database is refused with one clear line before the screen takes over; reading needs no write access.
+        with Store.open(db, read_only=True) as store:
+            if location is not None:
+                from facilitator.live.state import fold
+                from facilitator.script.models import did_you_mean
 
-            programme = fold(store.events()).programme
-            ids = [loc.id for loc in programme.workshop.locations] if programme else []
-            if location not in ids:
-                raise InputError(
-                    f"--location: {location!r} is not a location of this workshop{did_you_mean(location, ids)}"
-                )
-    if not sys.stdin.isatty() or not sys.stdout.isatty():
-        raise InputError("the room view needs a terminal (run it in a terminal, not with its output redirected)")
-    from facilitator.tui.screens.room import RoomApp
+                programme = fold(store.events()).programme
+                ids = [loc.id for loc in programme.workshop.locations] if programme else []
+                if location not in ids:
+                    raise InputError(
+                        f"--location: {location!r} is not a location of this workshop{did_you_mean(location, ids)}"
+                    )
+        if not sys.stdin.isatty() or not sys.stdout.isatty():
+            raise InputError("the room view needs a terminal (run it in a terminal, not with its output redirected)")
+        from facilitator.tui.screens.room import RoomApp
 
-    code = _run_app(lambda: RoomApp(db_path=db, actor=actor, location=location))
+        code = _run_app(lambda: RoomApp(db_path=db, actor=actor, location=location), ready)
     if code:
         raise click.exceptions.Exit(code)
 

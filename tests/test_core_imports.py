@@ -90,3 +90,74 @@ def test_the_command_line_starts_without_textual(args: tuple[str, ...]) -> None:
     assert not {m for m in modules if m == "textual" or m.startswith("textual.")}
     if args[0] == "check":
         assert "facilitator.script.loading" in modules
+
+
+# What the lead's terminal imports before its first frame: the command line, the app and the screens it opens
+# at once. Each module below is left out on purpose (imported where it is used), for start-up time
+# (bench/startup.py); a new import of one of them at module level fails here, not silently in the benchmark.
+FIRST_FRAME = (
+    "facilitator.cli",
+    "facilitator.config",
+    "facilitator.record.store",
+    "facilitator.team.presence",
+    "facilitator.tui.app",
+    "facilitator.tui.bindings",
+    "facilitator.tui.crash",
+    "facilitator.tui.terminal_watch",
+    "facilitator.tui.screens.lead",
+    "facilitator.tui.screens.requests",
+)
+NOT_FOR_THE_FIRST_FRAME = (
+    # the other screens and forms, opened by a key
+    "facilitator.tui.screens.attendance",
+    "facilitator.tui.screens.groups",
+    "facilitator.tui.screens.help",
+    "facilitator.tui.screens.qr",
+    "facilitator.tui.screens.reflections",
+    "facilitator.tui.screens.room",
+    "facilitator.tui.screens.speaking",
+    "facilitator.tui.modals",
+    "facilitator.tui.widgets.qr",
+    "facilitator.tui.widgets.roster_table",
+    # the organisers' commands and the other processes
+    "facilitator.exports",
+    "facilitator.paperwork",
+    "facilitator.participant_page",
+    "facilitator.attendance.call_reports",
+    "facilitator.attendance.roster_import",
+    # reading workshop files: the run's programme is read from the database
+    "facilitator.script.loading",
+    "facilitator.script.yaml_source",
+    "facilitator.live.reload",
+    # the libraries only those need
+    "qrcode",
+    "PIL",
+    "jinja2",
+    "starlette",
+    "uvicorn",
+    "ruamel",
+    "yaml",
+)
+
+
+def test_the_lead_app_imports_nothing_its_first_frame_does_not_need() -> None:
+    program = (
+        "import importlib, sys\n"
+        f"for name in {FIRST_FRAME!r}:\n"
+        "    importlib.import_module(name)\n"
+        "from facilitator.record.events import FACILITATOR_JOINED, validate\n"
+        "validate(FACILITATOR_JOINED, {'role': 'lead'})  # the app's first write builds a payload model\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=False, cwd=REPO
+    )
+    assert done.returncode == 0, done.stderr
+    loaded = set(done.stdout.split())
+    assert set(FIRST_FRAME) <= loaded
+    unwanted = sorted(
+        module
+        for module in loaded
+        if any(module == name or module.startswith(name + ".") for name in NOT_FOR_THE_FIRST_FRAME)
+    )
+    assert not unwanted, f"imported before the lead's first frame, and not needed for it: {unwanted}"

@@ -424,6 +424,125 @@ async def test_script_and_participant_text_is_never_markup(tmp_path: Path) -> No
         assert app.is_running
 
 
+def long_day(tmp_path: Path, steps: int) -> Path:
+    """A run of one day with one exercise of ``steps`` one-minute steps, ``Step 0`` to ``Step {steps - 1}``."""
+    folder = tmp_path / "long"
+    folder.mkdir()
+    (folder / "workshop.yaml").write_text(
+        "title: Long\ntimezone: UTC\nlocations: [{id: hq, name: HQ, timezone: UTC}]\n"
+        "days: [{date: 2022-08-22, start: '08:00', agenda: [long]}]\n"
+    )
+    lines = ["id: long", "title: Long exercise", "steps:"]
+    lines += [f"  - {{id: s{i}, title: Step {i}, kind: discussion, duration: 1m}}" for i in range(steps)]
+    (folder / "long.yaml").write_text("\n".join(lines) + "\n")
+    db = tmp_path / "run.db"
+    Store.create(db, load_workshop(folder).programme, actor="lead", clock=FakeClock(ON_THE_DAY)).close()
+    return db
+
+
+def agenda_on_screen(app: FacilitatorApp) -> list[str]:
+    """The agenda's lines as the screen shows them, inside its border."""
+    agenda = app.screen.query_one(AgendaView)
+    region = agenda.scrollable_content_region
+    strips = app.screen._compositor.render_strips()
+    return [strips[y].text[region.x : region.right].rstrip() for y in range(region.y, region.bottom)]
+
+
+async def test_the_agenda_shows_the_next_steps_and_scrolls_by_jumps_not_at_every_step(tmp_path: Path) -> None:
+    steps = 40
+    app = FacilitatorApp(db_path=long_day(tmp_path, steps), actor="lead", clock=FakeClock(ON_THE_DAY))
+    async with app.run_test(size=(90, 24)) as pilot:
+        await settle(pilot)
+        agenda = app.screen.query_one(AgendaView)
+        height = agenda.scrollable_content_region.height
+        assert height > AgendaView.AHEAD + AgendaView.BEHIND + 1
+        tops = [agenda.scroll_offset.y]
+        for index in range(steps):
+            await app.run_action("next_step")  # n: committed, then shown (the agenda follows as it is shown)
+            assert app.state.step == f"s{index}"
+            shown = agenda_on_screen(app)
+            running = [i for i, line in enumerate(shown) if line.startswith("▶")]
+            assert len(running) == 1 and shown[running[0]].endswith(f"Step {index} 1m→0m"), shown
+            # The running step with the next three after it, wherever the day has got to.
+            after = [line.split()[2:4] for line in shown[running[0] + 1 : running[0] + 1 + AgendaView.AHEAD]]
+            expected = [["Step", str(i)] for i in range(index + 1, min(index + 1 + AgendaView.AHEAD, steps))]
+            assert after == expected, shown
+            if agenda.scroll_offset.y != tops[-1]:  # a jump: the steps just done above, the rest to come
+                tops.append(agenda.scroll_offset.y)
+                assert running[0] == AgendaView.BEHIND or agenda.scroll_offset.y == agenda.max_scroll_y
+        # A jump every (height - AHEAD - BEHIND) steps or so, not a scroll (and a repaint of the whole agenda)
+        # at every step once the day outgrows the panel.
+        assert 1 < len(tops) - 1 <= steps // (height - AgendaView.AHEAD - AgendaView.BEHIND) + 1
+
+
+async def test_the_agenda_keeps_a_view_scrolled_ahead_until_the_step_changes(tmp_path: Path) -> None:
+    app = FacilitatorApp(db_path=long_day(tmp_path, 60), actor="lead", clock=FakeClock(ON_THE_DAY))
+    async with app.run_test(size=(90, 30)) as pilot:
+        await pilot.press("n")
+        await settle(pilot)
+        agenda = app.screen.query_one(AgendaView)
+        agenda.scroll_to(y=30, animate=False, immediate=True)  # the driver looks further on
+        await pilot.press("space")  # a state change that leaves the step where it is
+        await settle(pilot)
+        assert app.state.timer is not None and app.state.timer.paused
+        assert agenda.scroll_offset.y == 30
+        await pilot.press("n")
+        await settle(pilot)
+        assert agenda.scroll_offset.y == 0  # back to the running step (step 1, under the heading and step 0)
+        assert any(line.startswith("▶") and line.endswith("Step 1 1m→0m") for line in agenda_on_screen(app))
+
+
+async def test_one_state_change_folds_the_days_progress_once_for_every_widget(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from facilitator.live import pace
+
+    folds: list[SessionState] = []
+    fold_day = pace._fold_day
+
+    def counted(state: SessionState, day: date) -> object:
+        folds.append(state)
+        return fold_day(state, day)
+
+    clock = FakeClock(ON_THE_DAY)
+    app = FacilitatorApp(db_path=demo_db, actor="lead", clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(pace, "_fold_day", counted)
+        await pilot.press("n")
+        await settle(pilot)
+        # The agenda and the pace line both show the day's progress: one fold of the new state.
+        assert len(folds) == 1 and folds[0] is app.state
+        clock.advance(timedelta(minutes=3))
+        app.screen.query_one(PaceView).tick()  # every second: the running step timed, nothing folded again
+        assert len(folds) == 1
+
+
+def test_the_days_progress_times_the_running_step_at_each_call_as_a_fresh_fold_does(demo_db: Path) -> None:
+    from dataclasses import replace
+
+    from facilitator.live.pace import day_progress
+
+    clock = FakeClock(ON_THE_DAY)
+    with Store.open(demo_db, clock=clock) as store:
+        session = Session(store, actor="lead")
+        session.next_step()
+        clock.advance(timedelta(minutes=12))
+        session.next_step()
+        clock.advance(timedelta(minutes=2))
+        state = session.state
+    day = state.day
+    assert day is not None
+    first = day_progress(state, day, clock.now())
+    later = day_progress(state, day, clock.now() + timedelta(minutes=5))  # the same state: its fold, timed again
+    fresh = day_progress(replace(state), day, clock.now() + timedelta(minutes=5))  # another state: folded anew
+    assert later == fresh and later != first
+    assert [p.status for p in first[:3]] == ["done", "current", "upcoming"]
+    assert first[0].actual == timedelta(minutes=12) and later[0].actual == timedelta(minutes=12)
+    assert first[1].actual == timedelta(minutes=2) and later[1].actual == timedelta(minutes=7)
+    assert first[2].actual is None
+
+
 @pytest.mark.parametrize("size", LAYOUT_SIZES)
 def test_lead_screen_snapshot(snap_compare: object, demo_db: Path, size: tuple[int, int]) -> None:
     clock = FakeClock(ON_THE_DAY)

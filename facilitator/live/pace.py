@@ -7,6 +7,7 @@ meaningful instead of reporting years of delay.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -34,14 +35,44 @@ class Pace:
         return self.forecast_end > self.planned_end
 
 
-def _visit_time(visits: list[Visit], now: datetime) -> timedelta:
-    return sum(((v.left_at or now) - v.entered_at for v in visits), timedelta())
+@dataclass(frozen=True)
+class _DayFold:
+    """What a state says of a day's steps whatever the time: each step's status, and its time spent so far as
+    the time of its finished visits plus, for a visit still open, the moments it was entered."""
+
+    state: weakref.ref[SessionState]
+    day: date
+    progress: tuple[StepProgress, ...]  # the time of the finished visits only
+    running: tuple[tuple[int, timedelta, tuple[datetime, ...]], ...]  # (index, finished time, open visits entered)
+
+
+class _LastFold:
+    """The last day folded: the agenda and the pace line (every second too) ask for the same day of the same
+    state; it is folded once per state change, and only the open visits are timed per call."""
+
+    fold: _DayFold | None = None
+
+
+_LAST = _LastFold()
 
 
 def day_progress(state: SessionState, day: date, now: datetime) -> list[StepProgress]:
     """Every step of ``day`` with its status and the time actually spent in it."""
     if state.programme is None:
         return []
+    fold = _LAST.fold  # read once: another thread may fold another state meanwhile
+    if fold is None or fold.state() is not state or fold.day != day:
+        fold = _LAST.fold = _fold_day(state, day)
+    progress = list(fold.progress)
+    for index, finished, entered in fold.running:
+        item = progress[index]
+        spent = sum((now - at for at in entered), finished)
+        progress[index] = StepProgress(item.planned, item.status, spent)
+    return progress
+
+
+def _fold_day(state: SessionState, day: date) -> _DayFold:
+    assert state.programme is not None
     timeline = state.programme.timeline(state.programme.day(day))
     visits: dict[tuple[str, str], list[Visit]] = {}
     for visit in state.visits:
@@ -56,6 +87,7 @@ def day_progress(state: SessionState, day: date, now: datetime) -> list[StepProg
         None,
     )
     progress = []
+    running = []
     for index, planned in enumerate(timeline):
         spent = visits.get((planned.exercise.id, planned.step.id))
         if current_index is not None and index == current_index:
@@ -64,8 +96,14 @@ def day_progress(state: SessionState, day: date, now: datetime) -> list[StepProg
             status = "done"
         else:
             status = "upcoming"
-        progress.append(StepProgress(planned, status, _visit_time(spent, now) if spent else None))
-    return progress
+        finished = None
+        if spent:
+            finished = sum((v.left_at - v.entered_at for v in spent if v.left_at is not None), timedelta())
+            entered = tuple(v.entered_at for v in spent if v.left_at is None)
+            if entered:
+                running.append((index, finished, entered))
+        progress.append(StepProgress(planned, status, finished))
+    return _DayFold(weakref.ref(state), day, tuple(progress), tuple(running))
 
 
 def _first_entry(state: SessionState, day: date) -> datetime | None:

@@ -56,6 +56,10 @@ class AgendaView(ScrollView, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = list(bindings.AGENDA)
     # No repaint of the whole agenda when it moves: watch_cursor repaints the two lines concerned.
     cursor: reactive[int | None] = reactive(None, repaint=False)
+    # How the agenda follows the running step (_follow): the steps after it that stay in view, and the lines
+    # above it once the agenda has scrolled to it.
+    AHEAD = 3
+    BEHIND = 2
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -66,6 +70,8 @@ class AgendaView(ScrollView, can_focus=True):
         self._step_rows: list[int] = []
         # While a paint is under way: the base and cursor styles, the scroll offset (x, y) and the width.
         self._paint: tuple[Style, Style, int, int, int] | None = None
+        # The running step's row and the panel's height when the agenda last followed it (_follow).
+        self._followed: tuple[int, int] | None = None
 
     @property
     def lead_app(self) -> LiveApp:
@@ -104,7 +110,31 @@ class AgendaView(ScrollView, can_focus=True):
         if current_row is not None and current_row != getattr(self, "_current_row", None):
             self._current_row = current_row
             self.cursor = current_row
-            self.scroll_to_region(self._row_region(current_row), animate=False)
+        if current_row is not None:
+            self._follow(current_row)
+        else:
+            self._followed = None  # no step running: the next one entered is followed wherever it is
+
+    def _follow(self, row: int) -> None:
+        """Keep the running step in view with the next few after it, scrolling by jumps, not line by line.
+
+        While the step and the ``AHEAD`` steps after it show, the agenda stays still: a step change repaints
+        two lines. When ``n`` reaches the point where fewer would show (or the step is above the view), the
+        agenda scrolls once, so that the step sits ``BEHIND`` lines from the top (the steps just done above
+        it) and the rest of the panel shows what comes next; a scroll repaints the whole panel. Checked when
+        the running step or the panel's height changes, so a driver who scrolled to look ahead keeps that
+        view until the step changes.
+        """
+        height = self.scrollable_content_region.height
+        if height <= 0 or (row, height) == self._followed:
+            return  # not laid out yet (on_resize follows), or already followed
+        self._followed = (row, height)
+        behind = min(self.BEHIND, (height - 1) // 3)
+        ahead = min(self.AHEAD, height - 1 - behind, len(self.rows) - 1 - row)
+        top = self.scroll_offset.y
+        if top <= row and row + ahead < top + height:
+            return
+        self.scroll_to(y=row - behind, animate=False, immediate=True)  # clamped to the end of the agenda
 
     @staticmethod
     def _signature(item: StepProgress, width: int) -> tuple[object, ...]:

@@ -12,10 +12,12 @@ databases are cached under /tmp/facilitator-bench (``--rebuild`` makes them agai
 
 Time: ``facilitator.exports.run.export(..., formats=["csv"])`` (every CSV table and the JSON Lines event
 log), timed inside a child process, against the Debian ``sqlite3`` command-line shell writing
-``-csv -header`` dumps of the tables the export reads (events, reflections, participants, step_visits)
-into files in the same folder, in the same run, alternating which goes first; the ratio is the median of
-the per-repetition ratios. Without a ``sqlite3`` program the baseline is Python's sqlite3 module writing
-the same dumps with the csv module, and the report says so. Goal: at most 2.
+``-csv -header`` dumps of the tables the export reads (events, reflections, participants, step_visits; not
+the derived ``checkins`` table, which holds the log's check-ins again) into files in the same folder, in the
+same run, alternating which goes first; the ratio is the median of the per-repetition ratios. Without a
+``sqlite3`` program the baseline is Python's sqlite3 module writing the same dumps with the csv module, and
+the report says so. Goal: at most 2. A cached run of an older schema is migrated once, before anything is
+timed, as opening it with any command would, and the report says how long that took.
 
 Memory: the export's peak resident set (``ru_maxrss`` of the child that runs it), at a tenth of the run
 (100 participants, 10,000 reflections, 100,000 events) and at the whole. Goal: at most 150 MiB, and flat:
@@ -28,6 +30,7 @@ import argparse
 import json
 import random
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -41,6 +44,7 @@ from figures import emit
 
 from facilitator.record import events as ev
 from facilitator.record.clock import FakeClock, to_text
+from facilitator.record.schema_steps import SCHEMA_VERSION
 from facilitator.record.store import Store
 from facilitator.script.loading import load_workshop
 from facilitator.script.models import Programme
@@ -230,7 +234,23 @@ def database(scale: float, rebuild: bool) -> Path:
         Builder(building, participants=participants, reflections=reflections, events=events).build()
         building.rename(path)
         print(f"built {path.name} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    migrate(path)
     return path
+
+
+def migrate(path: Path) -> None:
+    """Open the run once before anything is timed: a cached run of an older schema is migrated here (once),
+    as any command would on opening it, and not inside the export's time. Says how long that took."""
+    conn = sqlite3.connect(path)
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    conn.close()
+    started = time.perf_counter()
+    Store.open(path).close()
+    if version < SCHEMA_VERSION:
+        print(
+            f"migrated {path.name} from schema {version} to {SCHEMA_VERSION} in {time.perf_counter() - started:.1f} s",
+            file=sys.stderr,
+        )
 
 
 CHILD = """
@@ -273,7 +293,6 @@ def run_baseline(db: Path, out: Path, sqlite3_cli: str | None) -> float:
                 )
         else:
             import csv
-            import sqlite3
 
             conn = sqlite3.connect(db)
             cursor = conn.execute(f"SELECT * FROM {table}")

@@ -1,10 +1,11 @@
 """The export's bulk paths (issue 14) pinned to the rules they replace, on random small runs.
 
-- The register: each participant's check-ins, read in bulk from the rows SQLite groups
-  (facilitator.exports.checkins), give the very tables that the fold of facilitator.attendance gives one event at
-  a time, which the export still takes for the records the bulk cannot: whatever the order of the events,
-  sources, back-dated and repeated check-ins, marks, day ends, time zone (changes of clocks at midnight
-  included) and moment of the export.
+- The register: each participant's check-ins, read in bulk from the rows SQLite groups out of the ``checkins``
+  table, a batch of participants per statement (facilitator.exports.checkins), give the very tables that the
+  fold of facilitator.attendance gives one event at a time, which the export still takes for the records the
+  bulk cannot: whatever the order of the events, sources, back-dated and repeated check-ins, marks, day ends,
+  time zone (changes of clocks at midnight included) and moment of the export. Batches of any size give the
+  rows of a statement per participant.
 - The CSV lines of the tables that write their own (the register's, reflections, quotes) are the bytes their
   typed rows give.
 - CSV: cells quoted and joined by hand are what the csv module writes.
@@ -14,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -28,6 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from facilitator.exports import checkins, csv_out, event_log
+from facilitator.exports.background import Rows
 from facilitator.exports.inert import json_inert
 from facilitator.exports.reflections import _Times
 from facilitator.exports.run import export
@@ -153,6 +156,7 @@ def _tables(folder: Path, db: Path, now: datetime, formats: tuple[str, ...] = ("
 def test_the_register_in_bulk_is_the_register_of_the_fold(
     run: dict[str, Any], tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from_events = checkins.from_events
     folder = tmp_path_factory.mktemp("run")
     db, now = _build(folder, run)
     bulk = _tables(folder / "bulk", db, now)
@@ -163,26 +167,43 @@ def test_the_register_in_bulk_is_the_register_of_the_fold(
         patch.setattr(checkins.Row, "parse", classmethod(lambda cls, row: None))
         from_log = _tables(folder / "log", db, now)
     typed = _tables(folder / "typed", db, now, ("csv", "json"))  # with another format: written from typed rows
+    # A checkins table that lags behind the log (an older version, still running when this one added the table,
+    # wrote every other check-in without it): the export notices and reads the events' payloads instead.
+    lagging = folder / "lagging.db"
+    with contextlib.closing(sqlite3.connect(db)) as source, contextlib.closing(sqlite3.connect(lagging)) as copy:
+        source.backup(copy)
+        gone = copy.execute("DELETE FROM checkins WHERE seq % 2 = 0").rowcount
+        copy.commit()
+    read_events: list[int] = []
+    with monkeypatch.context() as patch:
+        patch.setattr(checkins, "from_events", lambda *args: read_events.append(1) or from_events(*args))
+        behind = _tables(folder / "lagging", lagging, now)
+    assert read_events == ([1] if gone else [])
     for name in REGISTER:
         assert bulk[f"{name}.csv"] == folded[f"{name}.csv"], name
         assert bulk[f"{name}.csv"] == from_log[f"{name}.csv"], name
         assert bulk[f"{name}.csv"] == typed[f"{name}.csv"], name
+        assert bulk[f"{name}.csv"] == behind[f"{name}.csv"], name
+
+
+# Check-ins logged as they happen, on one channel or two, repeated or not.
+USUAL: dict[str, Any] = {
+    "zone": ZONES[0],
+    "start": "09:00",
+    "checks": [(0, True, 392, "qr", 0), (0, False, 400, "facilitator", 0), (0, True, 405, "zoom", 0),
+               (1, True, 391, None, 1), (1, True, 393, None, 0), (1, False, 410, "qr", 0),
+               (1, False, 411, "qr", 0), (2, False, 300, "teams", 0)],
+    "sorted": True,
+    "marks": [],
+    "steps": [30],
+    "close": "first",
+    "now": 2000,
+}  # fmt: skip
 
 
 def test_the_usual_record_is_read_in_bulk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Check-ins logged as they happen, on one channel or two, repeated or not, all go the bulk way."""
-    run = {
-        "zone": ZONES[0],
-        "start": "09:00",
-        "checks": [(0, True, 392, "qr", 0), (0, False, 400, "facilitator", 0), (0, True, 405, "zoom", 0),
-                   (1, True, 391, None, 1), (1, True, 393, None, 0), (1, False, 410, "qr", 0),
-                   (1, False, 411, "qr", 0), (2, False, 300, "teams", 0)],
-        "sorted": True,
-        "marks": [],
-        "steps": [30],
-        "close": "first",
-        "now": 2000,
-    }  # fmt: skip
+    run = USUAL
     db, now = _build(tmp_path, run)
     taken: list[checkins.Found | None] = []
     bulk = checkins.found
@@ -199,6 +220,22 @@ def test_the_usual_record_is_read_in_bulk(tmp_path: Path, monkeypatch: pytest.Mo
     assert rows["p1"]["minutes"] == "17.0" and rows["p1"]["last_out_utc"] == "2022-08-22T06:54:00Z"  # day's end
     assert (rows["p2"]["minutes"], rows["p2"]["sources"], rows["p2"]["status"]) == ("19.0", "facilitator", "present")
     assert (rows["p3"]["minutes"], rows["p3"]["status"]) == ("0.0", "absent")
+
+
+def test_a_checkins_table_behind_the_log_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run whose checkins table lags behind its log (an older version, still running when this one added the
+    table, wrote check-ins without it): the export reads the events' payloads, in bulk and through the fold."""
+    db, now = _build(tmp_path, USUAL)
+    expected = _tables(tmp_path / "current", db, now)
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("DELETE FROM checkins WHERE seq % 2 = 0").rowcount > 0
+        conn.commit()
+    behind = _tables(tmp_path / "behind", db, now)
+    with monkeypatch.context() as patch:
+        patch.setattr(checkins.Row, "parse", classmethod(lambda cls, row: None))  # each through the fold
+        folded = _tables(tmp_path / "folded", db, now)
+    for name in REGISTER:
+        assert behind[f"{name}.csv"] == expected[f"{name}.csv"] == folded[f"{name}.csv"], name
 
 
 def _read(out: Path, db: Path, now: datetime, name: str) -> list[dict[str, str]]:
@@ -335,3 +372,69 @@ def test_logged_times_around_a_change_of_clocks(zone_name: str, change: datetime
     for seconds in range(-125, 125, 7):
         at = change + timedelta(seconds=seconds, microseconds=250_000)
         assert times(to_text(at), zone) == (iso(at), iso(at.astimezone(zone))), at
+
+
+def test_the_check_ins_read_in_batches_are_the_rows_of_one_per_participant(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever the size of the batches, each participant's row as one statement per participant gives it, up to
+    the snapshot's last seq; a batch in which a time holds the separator of participants is read again, a row
+    each. The statements read the ``checkins`` table in its order: no JSON of the events, nothing sorted."""
+    clock = FakeClock(datetime(2022, 8, 22, 6, 0, tzinfo=UTC))
+    db = tmp_path / "run.db"
+    people = ["", "p1", "p2", "p3", "p4", "é"]
+    with Store.create(db, Programme.model_validate(TINY_PROGRAMME), actor="lead", clock=clock) as store:
+        for n in range(60):
+            clock.advance(timedelta(minutes=1))
+            kind = ev.ATTENDANCE_CHECKED_IN if n // len(people) % 2 == 0 else ev.ATTENDANCE_CHECKED_OUT
+            payload = {"participant": people[n % len(people)], "at": to_text(clock.now()), "source": SOURCES[n % 4]}
+            store.append(kind, payload, actor="lead")
+        last = store.events()[-1].seq
+    conn = sqlite3.connect(db)
+    # Only a write outside the app can put such a time there (a payload's time is checked as a time).
+    conn.execute("INSERT INTO checkins VALUES ('p3', ?, 'in', '2022-08-22T07:00:00Z\x1e', 'qr', NULL)", (last - 1,))
+    conn.commit()
+    expected = conn.execute(*checkins.query(last)).fetchall()
+    assert [row[0] for row in expected] == sorted(people)
+    again: list[list[str]] = []
+    one_by_one = checkins.query
+
+    def query(last_seq: int, people: str | None = None) -> tuple[str, tuple[Any, ...]]:
+        again.append(json.loads(people or "null"))
+        return one_by_one(last_seq, people)
+
+    monkeypatch.setattr(checkins, "query", query)
+    for size in (1, 2, 4, 100):
+        again.clear()
+        assert [row for batch in checkins.batches(conn, last, size) for row in batch] == expected, size
+        assert len(again) == 1 and "p3" in again[0], size
+    middle = last // 2
+    assert [row for batch in checkins.batches(conn, middle, 4) for row in batch] == conn.execute(
+        *one_by_one(middle)
+    ).fetchall()
+    first, after = (checkins._BATCH.format(checkins._PERSON.format(where)) for where in ("", "AND participant > ?"))
+    for sql, params in ((first, (last, 4)), (after, (last, "p1", 4))):
+        plan = " ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+        assert "checkins" in plan and "events" not in plan and "TEMP B-TREE" not in plan, plan
+    conn.close()
+
+
+def test_rows_made_in_batches_come_one_at_a_time_and_a_failure_reaches_the_reader(tmp_path: Path) -> None:
+    def made(conn: sqlite3.Connection) -> Any:
+        yield [(1,), (2,)]
+        yield []
+        yield [(3,)]
+
+    def failing(conn: sqlite3.Connection) -> Any:
+        yield [(1,)]
+        raise sqlite3.OperationalError("disk I/O error")
+
+    reading = Rows(sqlite3.connect(":memory:", check_same_thread=False), batches=made)
+    assert list(reading) == [(1,), (2,), (3,)]
+    reading.close()
+    reading = Rows(sqlite3.connect(":memory:", check_same_thread=False), batches=failing)
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        list(reading)
+    reading.close()
+    with pytest.raises(ValueError, match="one of them"):
+        Rows(sqlite3.connect(":memory:"), lambda conn: ("SELECT 1", ()), batches=made)

@@ -1,7 +1,8 @@
 """The SQL tables organisers query and the Python folds the screens show are the same views of the log.
 
 Random valid runs, made through the session engine: whatever the team did, the derived tables
-(``step_visits``, ``reflections``, ``participants``) hold exactly what the folds (SessionState, Roster) say.
+(``step_visits``, ``reflections``, ``participants``, ``checkins``) hold exactly what the folds (SessionState,
+Roster, Attendance) say.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from facilitator.attendance.intervals import Attendance
 from facilitator.live.session import Session
 from facilitator.problems import InputError
+from facilitator.record import events as ev
 from facilitator.record.clock import FakeClock, from_text
+from facilitator.record.events import Event
 from facilitator.record.store import Store
 from facilitator.script.models import Programme
 from tests.conftest import TINY_PROGRAMME
@@ -30,6 +34,15 @@ ACTIONS = st.one_of(
     st.tuples(st.sampled_from(["edit", "retract", "hide", "show"]), st.integers(0, 5), TEXTS),
     st.tuples(st.just("rename"), st.sampled_from(PEOPLE), TEXTS),
     st.tuples(st.just("walk-in"), TEXTS),
+    # check-ins and check-outs: who, on which source, how many minutes back, where (None: the roster's location)
+    st.tuples(
+        st.sampled_from(["in", "out"]),
+        st.sampled_from(PEOPLE),
+        st.sampled_from(["facilitator", "qr", "zoom", "teams"]),
+        st.sampled_from([0, 0, 5, 45]),
+        st.sampled_from([None, "juba", "hq"]),
+    ),
+    st.tuples(st.just("everyone"), st.sampled_from(["facilitator", "qr"])),  # in one bulk write, outs and ins
 )
 GAPS = st.one_of(st.integers(0, 30), st.just(900))
 
@@ -68,6 +81,31 @@ def _act(s: Session, action: tuple[Any, ...], logged: list[str]) -> None:
         s.edit_participant(action[1], name=action[2])
     elif name == "walk-in":
         s.add_participant(action[1], f"{abs(hash(action[1]))}@example.org", "juba")
+    elif name in ("in", "out"):
+        _, person, source, back, location = action
+        at = s.store.clock.now() - timedelta(minutes=back)
+        if name == "in":
+            s.check_in(person, source, at=at, location=location)
+        else:
+            s.check_out(person, source, at=at)
+    elif name == "everyone":
+        s.everyone_present("juba", action[1])
+
+
+def _checks_as_the_table_holds_them(events: list[Event]) -> list[tuple[Any, ...]]:
+    """Every check-in and check-out of the log, as (participant, seq, kind, at, source, location), by participant."""
+    return sorted(
+        (
+            e.payload["participant"],
+            e.seq,
+            "in" if e.kind == ev.ATTENDANCE_CHECKED_IN else "out",
+            e.payload["at"],
+            e.payload.get("source") or "facilitator",
+            e.payload.get("location"),
+        )
+        for e in events
+        if e.kind in (ev.ATTENDANCE_CHECKED_IN, ev.ATTENDANCE_CHECKED_OUT)
+    )
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -106,3 +144,15 @@ def test_the_derived_tables_hold_what_the_folds_say(steps: list[tuple[int, tuple
 
             people = conn.execute("SELECT id, name, email, location FROM participants ORDER BY seq").fetchall()
             assert people == [(p.id, p.name, p.email, p.location) for p in roster.by_id.values()]
+
+            # The check-ins, stored by participant then seq (the order the export reads them in), are the log's...
+            checks = conn.execute("SELECT participant, seq, kind, at, source, location FROM checkins").fetchall()
+            assert checks == _checks_as_the_table_holds_them(store.events())
+            # ...and folded in the order of the log they give every interval the fold of the events gives.
+            from_table = Attendance()
+            for pid, seq, direction, at, source, location in sorted(checks, key=lambda row: row[1]):
+                kind = ev.ATTENDANCE_CHECKED_IN if direction == "in" else ev.ATTENDANCE_CHECKED_OUT
+                payload = {"participant": pid, "at": at, "source": source, "location": location}
+                from_table.apply(Event(seq, "", clock.now(), "", kind, payload))
+            for pid in roster.by_id:
+                assert from_table.intervals(pid) == fresh.attendance.intervals(pid)

@@ -351,6 +351,58 @@ def test_a_run_from_an_older_schema_is_migrated_when_opened(tmp_path: Path, tiny
         assert store.events()[0].id == "first"
 
 
+def test_a_run_from_before_the_checkins_table_gets_it_built_from_its_log_when_opened(
+    tmp_path: Path, tiny_programme: Programme, fake_clock: FakeClock
+) -> None:
+    """Derived data: the migration builds, from the check-ins in the log, the very rows the projection writes."""
+    path = tmp_path / "run.db"
+    with Store.create(path, tiny_programme, actor="lead", clock=fake_clock) as store:
+        people = [(ev.PARTICIPANT_ADDED, {"participant": pid, "name": pid, "email": f"{pid}@example.org",
+                                          "location": "juba"}) for pid in ("p1", "p2", "")]  # fmt: skip
+        store.append_many(people, actor="lead")
+        checks: list[tuple[str, dict[str, Any]]] = []
+        for n in range(40):
+            payload: dict[str, Any] = {
+                "participant": ("p1", "p2", "", "stranger")[n % 4],
+                "at": to_text(fake_clock.now()),
+            }
+            if n % 5:
+                payload["source"] = ("facilitator", "qr", "zoom", "teams")[n % 4]
+            if n % 3 == 0:
+                payload["location"] = "hq"
+            if n % 7 == 0:
+                payload["at"] = "2022-08-22T09:30:00+02:00"  # a time with an offset, as a report may give it
+            checks.append((ev.ATTENDANCE_CHECKED_IN if n % 2 else ev.ATTENDANCE_CHECKED_OUT, payload))
+            fake_clock.advance(timedelta(minutes=3))
+        store.append_many(checks[:25], actor="lead")  # the bulk writes' projector, check-ins and check-outs mixed
+        for kind, payload in checks[25:]:
+            store.append(kind, payload, actor="lead")  # and one at a time
+        query = "SELECT * FROM checkins"
+        projected = store.conn.execute(query).fetchall()
+        assert len(projected) == len(checks)
+        assert {row[4] for row in projected} == {"facilitator", "qr", "zoom", "teams"}
+        assert store.rebuild_derived() == len(store.events())  # replayed one event at a time
+        assert store.conn.execute(query).fetchall() == projected
+        # As a run written before the table existed (schema 7): no table, no index of the reflections by seq.
+        store.conn.execute("DROP TABLE checkins")
+        store.conn.execute("DROP INDEX reflections_seq")
+        store.conn.execute("DELETE FROM _sqlite_migrations WHERE name IN ('m008_checkins', 'm009_reflections_by_seq')")
+        store.conn.execute("PRAGMA user_version = 7")
+
+    with Store.open(path, clock=fake_clock) as store:
+        assert store.conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+        assert store.conn.execute(query).fetchall() == projected
+        # and the export reads the reflections in their order without sorting them
+        plan = store.conn.execute("EXPLAIN QUERY PLAN SELECT * FROM reflections ORDER BY seq").fetchall()
+        assert "TEMP B-TREE" not in " ".join(row[3] for row in plan)
+        # kept current from then on
+        event = store.append(
+            ev.ATTENDANCE_CHECKED_IN, {"participant": "p1", "at": to_text(fake_clock.now())}, actor="lead"
+        )
+        last = store.conn.execute("SELECT * FROM checkins WHERE seq = ?", (event.seq,)).fetchall()
+        assert last == [("p1", event.seq, "in", to_text(fake_clock.now()), "facilitator", None)]
+
+
 # -- replay: the fold and the derived tables -------------------------------------------------------
 
 

@@ -1,7 +1,7 @@
 """Long reads of the log done on threads of their own, so that SQLite works on them while the tables are written.
 
 Python's sqlite3 module lets go of the interpreter while SQLite steps through a statement, so a thread that
-mostly waits on SQLite (sorting the check-ins, building the event log's lines) runs beside the thread that
+mostly waits on SQLite (grouping the check-ins, building the event log's lines) runs beside the thread that
 lays out the tables, on another core. Each thread has a connection of its own (``Snapshot.sibling``), reads
 only the snapshot's events, and hands back what it read, or the exception it met, to the thread that started
 it. Closing stops it: SQLite's statement is interrupted and the thread is waited for.
@@ -13,7 +13,7 @@ import contextlib
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any
 
 _DONE = object()
@@ -26,17 +26,30 @@ class _Failed:
 
 
 Query = Callable[[sqlite3.Connection], tuple[str, Sequence[Any]]]  # the statement to run, made on the thread
+# Rows a batch at a time, made on the thread (a generator, closed when the reading stops).
+Batches = Callable[[sqlite3.Connection], Generator[list[tuple[Any, ...]], None, None]]
 
 
 class Rows:
-    """The rows of ``query``'s statement on ``conn``, fetched on a thread of its own a few at a time; iterate
-    once."""
+    """The rows of ``query``'s statement on ``conn``, fetched on a thread of its own a few at a time, or the rows
+    ``batches`` makes there a batch at a time; iterate once.
 
-    def __init__(self, conn: sqlite3.Connection, query: Query, *, depth: int = 8) -> None:
+    The thread needs the interpreter back after each of SQLite's steps, and waits for it while the reading
+    thread runs Python (up to the switch interval): a row per step makes that wait once per row, a batch that
+    SQLite puts together in one step once per batch. ``depth``: how many rows, or batches, wait at most.
+    """
+
+    def __init__(
+        self, conn: sqlite3.Connection, query: Query | None = None, *, batches: Batches | None = None, depth: int = 8
+    ) -> None:
+        if query is not None and batches is None:
+            batches = _one_by_one(query)
+        elif batches is None or query is not None:
+            raise ValueError("give a query or batches: one of them")
         self.conn = conn
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(query,), name="export-rows", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(batches,), name="export-rows", daemon=True)
         self._thread.start()
 
     def _put(self, item: Any) -> bool:
@@ -48,15 +61,15 @@ class Rows:
             return True
         return False
 
-    def _run(self, query: Query) -> None:
+    def _run(self, work: Batches) -> None:
         try:
-            cursor = self.conn.execute(*query(self.conn))
+            made = work(self.conn)
             try:
-                for row in cursor:
-                    if not self._put(row):
+                for batch in made:
+                    if not self._put(batch):
                         return
             finally:
-                cursor.close()
+                made.close()
         except BaseException as exc:  # handed to the reading thread, which raises it
             self._put(_Failed(exc))
             return
@@ -69,10 +82,24 @@ class Rows:
                 return
             if isinstance(item, _Failed):
                 raise item.exc
-            yield item
+            yield from item
 
     def close(self) -> None:
         stop(self._stop, self.conn, self._thread)
+
+
+def _one_by_one(query: Query) -> Batches:
+    """The rows of ``query``'s statement, each a batch of its own."""
+
+    def rows(conn: sqlite3.Connection) -> Generator[list[tuple[Any, ...]], None, None]:
+        cursor = conn.execute(*query(conn))
+        try:
+            for row in cursor:
+                yield [row]
+        finally:
+            cursor.close()
+
+    return rows
 
 
 class Task:

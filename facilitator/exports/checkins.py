@@ -2,9 +2,11 @@
 
 A long run gives every participant hundreds of check-ins (each rejoin on a bad link is one). Folding them one
 event at a time (facilitator.attendance.intervals) costs microseconds of Python per check-in; here SQLite
-does the reading instead, on a thread of its own (facilitator.exports.background): it takes each check-in's
-participant, time and source out of its payload and groups them by participant, in one statement over the
-snapshot's events. Each participant's check-ins then arrive as a few long strings, turned into lists by
+does the reading instead, on a thread of its own (facilitator.exports.background): it reads the ``checkins``
+table (facilitator.record.projections: each check-in's participant, time and source, as the payload gave them,
+stored by participant) and groups them by participant in the order the table holds them, a few participants per
+statement (or, where that table lags behind the log, takes them out of the events' payloads, as it did before
+the table). Each participant's check-ins then arrive as a few long strings, turned into lists by
 C-level string and list operations, and what the tables need (the merged spans, the sources, who is still
 in) is worked out from them with bisection, never a loop over every check-in.
 
@@ -29,10 +31,11 @@ two times of different zones equal in a repeated hour).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import zoneinfo
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate, compress, repeat
@@ -52,16 +55,76 @@ SOURCE_OF = {"f": "facilitator", "q": "qr", "z": "zoom", "t": "teams"}  # as the
 _LIVE = frozenset("fq")  # the codes of the live channel's sources; every other source is a channel of its own
 _SEP = "\x1f"  # between the check-in times of one person: a time that holds it is not a time
 _KINDS = str.maketrans("FQZTfqzt", "11110000")  # a source's letter to check-in (1) or check-out (0)
-# A source as one letter: missing, empty or "facilitator" is the fold's default; "?" is one it does not know.
-_CODE = (
+# A source as one letter, capital for a check-in; "?" is one this version does not know. The table holds the
+# source as the fold reads it (none or empty: facilitator).
+_LETTERS = {source: code for code, source in SOURCE_OF.items()}
+_CODE = "CASE WHEN kind = 'in' THEN CASE source {} ELSE '?' END ELSE CASE source {} ELSE '?' END END".format(
+    *(" ".join(f"WHEN '{name}' THEN '{case(code)}'" for name, code in _LETTERS.items()) for case in (str.upper, str))
+)
+
+
+# A participant's check-ins in three strings: their seqs, their times (as the payloads give them) and their sources as
+# letters (capital for a check-in), in the order of seq. From the ``checkins`` table (facilitator.record.projections),
+# stored by participant and then by seq: SQLite reads it in that order and groups each participant's rows as they
+# come, with no JSON to read and nothing to sort. (The seqs say the order all the same: sorted if it is not.)
+_PERSON = (
+    "SELECT participant AS pid, group_concat(seq) AS seqs, group_concat(coalesce(at, ''), char(31)) AS ats,"
+    f" group_concat({_CODE}, '') AS codes FROM checkins WHERE seq <= ? {{}} GROUP BY participant ORDER BY participant"
+)
+# Up to a batch of participants in one row, those after a given one: SQLite puts them together in one step, so
+# the thread that reads them waits for the interpreter once per batch, not once per participant
+# (facilitator.exports.background).
+_BATCH = (
+    "SELECT count(*), json_group_array(pid), group_concat(seqs, char(30)), group_concat(ats, char(30)),"
+    " group_concat(codes, char(30)) FROM ({} LIMIT ?)"
+)
+_PEOPLE = "\x1e"  # char(30), between the participants of a batch: a time that holds it has the batch read again
+BATCH = 8  # participants per statement: a few hundred kilobytes, at a thousand check-ins each
+
+
+def query(last_seq: int, people: str | None = None) -> tuple[str, tuple[Any, ...]]:
+    """Every participant's check-ins up to ``last_seq`` (of ``people`` only, a JSON array, if given), one row each:
+    the participant, their seqs, times and sources as letters (see ``_PERSON``)."""
+    if people is None:
+        return _PERSON.format(""), (last_seq,)
+    return _PERSON.format("AND participant IN (SELECT value FROM json_each(?))"), (last_seq, people)
+
+
+def batches(conn: sqlite3.Connection, last_seq: int, size: int = BATCH) -> Generator[list[tuple[Any, ...]], None, None]:
+    """:func:`query`'s rows, a batch of up to ``size`` participants at a time, each batch read in one statement."""
+    first = _BATCH.format(_PERSON.format(""))
+    after = _BATCH.format(_PERSON.format("AND participant > ?"))
+    last: str | None = None
+    while True:
+        if last is None:
+            count, people, seqs, ats, codes = conn.execute(first, (last_seq, size)).fetchone()
+        else:
+            count, people, seqs, ats, codes = conn.execute(after, (last_seq, last, size)).fetchone()
+        if not count:
+            return
+        pids = json.loads(people)
+        parts = seqs.split(_PEOPLE), ats.split(_PEOPLE), codes.split(_PEOPLE)
+        if all(len(part) == count for part in parts):
+            yield list(zip(pids, *parts, strict=True))
+        else:  # a time holds the separator: the batch again, a row per participant
+            yield conn.execute(*query(last_seq, people)).fetchall()
+        if count < size:
+            return
+        last = pids[-1]
+
+
+# The same rows from the events themselves, for a run whose ``checkins`` table lags behind its log (an older
+# facilitator, still running when this one added the table, appends check-ins without it): each payload's JSON
+# read, the rows sorted by participant. A source as one letter: missing, empty or "facilitator" is the fold's
+# default; "?" is one it does not know.
+_EVENT_CODE = (
     "CASE coalesce(json_extract(payload, '$.source'), '') WHEN 'facilitator' THEN 'f' WHEN '' THEN 'f'"
     " WHEN 'qr' THEN 'q' WHEN 'zoom' THEN 'z' WHEN 'teams' THEN 't' ELSE '?' END"
 )
 
 
-def query(conn: sqlite3.Connection, last_seq: int, events: int) -> tuple[str, tuple[Any, ...]]:
-    """Every participant's check-ins up to ``last_seq``, one row each: the participant, then their events'
-    seqs, times as the payloads give them, and sources as letters (capital for a check-in).
+def from_events(conn: sqlite3.Connection, last_seq: int, events: int) -> tuple[str, tuple[Any, ...]]:
+    """:func:`query`'s rows, read from the events' payloads (as the export did before the ``checkins`` table).
 
     The concatenations come in the order SQLite read the rows, which is the order of ``seq`` when the table is
     scanned in order (as it is when check-ins are most of the ``events`` of the log): the seqs say, and are
@@ -74,17 +137,56 @@ def query(conn: sqlite3.Connection, last_seq: int, events: int) -> tuple[str, tu
     sql = (
         "SELECT pid, group_concat(seq), group_concat(at, char(31)), group_concat(code, '') FROM ("
         " SELECT json_extract(payload, '$.participant') AS pid, seq, coalesce(json_extract(payload, '$.at'), '') AS at,"
-        f" CASE WHEN kind = ? THEN upper({_CODE}) ELSE {_CODE} END AS code"
+        f" CASE WHEN kind = ? THEN upper({_EVENT_CODE}) ELSE {_EVENT_CODE} END AS code"
         f" FROM events {scan}WHERE kind IN (?, ?) AND seq <= ?"
         ") GROUP BY pid"
     )
     return sql, (ev.ATTENDANCE_CHECKED_IN, *CHECKS, last_seq)
 
 
-def read(snapshot: Snapshot) -> Rows:
-    """:func:`query`'s rows, read on a thread of its own from now on."""
-    last_seq, events = snapshot.last_seq, snapshot.event_count
-    return Rows(snapshot.sibling(), lambda conn: query(conn, last_seq, events))
+def current(conn: sqlite3.Connection) -> bool:
+    """Whether the ``checkins`` table holds every check-in and check-out of the log: as many rows as there are such
+    events, counted in one statement (so at one moment, which may be later than the snapshot's: the rows of the
+    snapshot's check-ins are never changed after, only more added). A twentieth of a second for a million events,
+    on the reading thread; a table that lags behind has the check-ins read from the events."""
+    (same,) = conn.execute(
+        "SELECT (SELECT count(*) FROM events WHERE kind IN (?, ?)) = (SELECT count(*) FROM checkins)", CHECKS
+    ).fetchone()
+    return bool(same)
+
+
+class Reading:
+    """The check-ins of ``snapshot`` as :func:`query`'s rows, read on a thread of its own from now on, a batch at a
+    time; iterate once. From the ``checkins`` table when it is :func:`current`, else from the events, and then
+    :attr:`from_table` is False (set before the first row)."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.from_table = True
+        self._last_seq, self._events = snapshot.last_seq, snapshot.event_count
+        self._rows = Rows(snapshot.sibling(), batches=self._batches, depth=2)
+
+    def _batches(self, conn: sqlite3.Connection) -> Generator[list[tuple[Any, ...]], None, None]:
+        if current(conn):
+            yield from batches(conn, self._last_seq, BATCH)
+            return
+        self.from_table = False
+        cursor = conn.execute(*from_events(conn, self._last_seq, self._events))
+        try:
+            while rows := cursor.fetchmany(BATCH):
+                yield rows
+        finally:
+            cursor.close()
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self._rows)
+
+    def close(self) -> None:
+        self._rows.close()
+
+
+def read(snapshot: Snapshot) -> Reading:
+    """The check-ins of ``snapshot``, read on a thread of its own from now on (:class:`Reading`)."""
+    return Reading(snapshot)
 
 
 class Days:

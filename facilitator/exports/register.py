@@ -19,7 +19,6 @@ from facilitator.attendance.intervals import Attendance as AttendanceFold
 from facilitator.attendance.intervals import Span, minutes, overlap
 from facilitator.attendance.roster import Participant
 from facilitator.exports import checkins, csv_out
-from facilitator.exports.background import Rows
 from facilitator.exports.cells import SUPPRESSED
 from facilitator.exports.record import Record
 from facilitator.exports.snapshot import Snapshot
@@ -201,7 +200,7 @@ class Attendance:
     them out.
     """
 
-    def __init__(self, snapshot: Snapshot, record: Record, reading: Rows | None = None) -> None:
+    def __init__(self, snapshot: Snapshot, record: Record, reading: checkins.Reading | None = None) -> None:
         """``reading``: the check-ins read already (:func:`facilitator.exports.checkins.read`), which the pass
         closes; else it starts reading them."""
         self.snapshot = snapshot
@@ -246,7 +245,7 @@ class Attendance:
                 found[pid] = self._person(pid, seen, days, blocks)
         finally:
             reading.close()
-        for pid, events in _from_log(self.snapshot, sorted(from_log)):
+        for pid, events in _from_log(self.snapshot, sorted(from_log), from_table=reading.from_table):
             found[pid] = self._person(pid, self._folded(pid, events), days, blocks)
         nobody = _Found(checkins.NOBODY, now)
         for person in self.people:
@@ -548,19 +547,28 @@ def _later(make: Callable[[], list[tuple[Any, ...]]]) -> Iterator[tuple[Any, ...
     yield from make()
 
 
-def _from_log(snapshot: Snapshot, pids: list[str]) -> Iterator[tuple[str, Iterator[Event]]]:
-    """The check-ins of ``pids`` read from the log as the fold of old read them, one participant at a time:
-    for the records facilitator.exports.checkins cannot take as SQLite gave them."""
+def _from_log(snapshot: Snapshot, pids: list[str], *, from_table: bool) -> Iterator[tuple[str, Iterator[Event]]]:
+    """The check-ins of ``pids`` as the fold reads them, one participant at a time, with each one's event (whose
+    time the fold takes when the payload's is not one): for the records facilitator.exports.checkins cannot take
+    as SQLite gave them. From the ``checkins`` table, or from the events' payloads where it lags behind the log
+    (``from_table`` False, :class:`facilitator.exports.checkins.Reading`)."""
     if not pids:
         return
-    rows = snapshot.rows(
-        "SELECT e.seq, e.at, e.kind, json_extract(e.payload, '$.at'), json_extract(e.payload, '$.source'),"
-        " json_extract(e.payload, '$.location'), p.id FROM events e"
-        " JOIN participants p ON p.id = json_extract(e.payload, '$.participant')"
-        " WHERE e.kind IN (?, ?) AND e.seq <= ? AND p.id IN (SELECT value FROM json_each(?))"
-        " ORDER BY p.id, e.seq",
-        (*checkins.CHECKS, snapshot.last_seq, json.dumps(pids)),
-    )
+    if from_table:
+        sql = (
+            "SELECT c.seq, e.at, CASE c.kind WHEN 'in' THEN ? ELSE ? END, c.at, c.source, c.location, c.participant"
+            " FROM checkins c JOIN events e ON e.seq = c.seq"
+            " WHERE c.participant IN (SELECT value FROM json_each(?)) AND c.seq <= ? ORDER BY c.participant, c.seq"
+        )
+    else:
+        sql = (
+            "SELECT e.seq, e.at, e.kind, json_extract(e.payload, '$.at'), json_extract(e.payload, '$.source'),"
+            " json_extract(e.payload, '$.location'), p.id FROM events e"
+            " JOIN participants p ON p.id = json_extract(e.payload, '$.participant')"
+            " WHERE e.kind IN (?, ?) AND p.id IN (SELECT value FROM json_each(?)) AND e.seq <= ?"
+            " ORDER BY p.id, e.seq"
+        )
+    rows = snapshot.rows(sql, (*checkins.CHECKS, json.dumps(pids), snapshot.last_seq))
     pending = next(rows, None)
     while pending is not None:
         pid = pending[6]

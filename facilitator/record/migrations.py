@@ -192,3 +192,45 @@ def m007_attendance_tables(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m008_checkins(db: Database) -> None:
+    # Derived from attendance.checked_in / attendance.checked_out (facilitator.record.projections): every check-in
+    # and check-out as the fold reads it (no source, or an empty one: facilitator), stored by participant and then
+    # in the order of the log, so that the export reads each person's together, with no JSON to take them out of
+    # and nothing to sort (issue 14). Built here from the log of a run that has one, in the table's order (each
+    # row appended, not inserted among others); kept current in each write's transaction after that.
+    db.execute(
+        """
+        CREATE TABLE checkins (
+            participant TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            at TEXT,
+            source TEXT NOT NULL,
+            location TEXT,
+            PRIMARY KEY (participant, seq)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute(
+        """
+        INSERT INTO checkins (participant, seq, kind, at, source, location)
+        SELECT participant, seq, kind, at, source, location FROM (
+            SELECT json_extract(payload, '$.participant') AS participant, seq,
+                CASE kind WHEN 'attendance.checked_in' THEN 'in' ELSE 'out' END AS kind,
+                json_extract(payload, '$.at') AS at,
+                coalesce(nullif(json_extract(payload, '$.source'), ''), 'facilitator') AS source,
+                json_extract(payload, '$.location') AS location
+            FROM events WHERE kind IN ('attendance.checked_in', 'attendance.checked_out')
+        ) WHERE participant IS NOT NULL ORDER BY participant, seq
+        """
+    )
+
+
+@migrations()
+def m009_reflections_by_seq(db: Database) -> None:
+    # The export reads the reflections in the order they were logged (ORDER BY seq): by this index, rather than
+    # sorting a hundred thousand of them first (issue 14).
+    db.execute("CREATE INDEX reflections_seq ON reflections(seq)")

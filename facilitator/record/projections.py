@@ -107,6 +107,20 @@ def _participant_updated(conn: sqlite3.Connection, event: Event) -> None:
         )
 
 
+_CHECKIN = "INSERT INTO checkins (participant, seq, kind, at, source, location) VALUES (?, ?, ?, ?, ?, ?)"
+
+
+def _checkin_row(event: Event) -> tuple[object, ...]:
+    # As facilitator.attendance.intervals reads it: no source (or an empty one) is the facilitator's.
+    p = event.payload
+    kind = "in" if event.kind == ev.ATTENDANCE_CHECKED_IN else "out"
+    return (p["participant"], event.seq, kind, p.get("at"), p.get("source") or "facilitator", p.get("location"))
+
+
+def _checked(conn: sqlite3.Connection, event: Event) -> None:
+    conn.execute(_CHECKIN, _checkin_row(event))
+
+
 PROJECTORS: dict[str, Projector] = {
     ev.PARTICIPANT_ADDED: _participant_added,
     ev.PARTICIPANT_UPDATED: _participant_updated,
@@ -117,6 +131,8 @@ PROJECTORS: dict[str, Projector] = {
     ev.REFLECTION_EDITED: _reflection_edited,
     ev.REFLECTION_RETRACTED: _reflection_retracted,
     ev.REFLECTION_HIDDEN: _reflection_hidden,
+    ev.ATTENDANCE_CHECKED_IN: _checked,
+    ev.ATTENDANCE_CHECKED_OUT: _checked,
 }
 
 
@@ -142,26 +158,31 @@ def _participants_added(conn: sqlite3.Connection, events: list[Event]) -> None:
     )
 
 
-# Projectors that take a run of events of one kind at once, for the bulk writes of an import.
+def _checks(conn: sqlite3.Connection, events: list[Event]) -> None:
+    conn.executemany(_CHECKIN, [_checkin_row(event) for event in events])
+
+
+# Projectors that take a run of events at once, for the bulk writes of an import: each takes a run of the kinds
+# it is given for (check-ins and check-outs come mixed, and are rows of one table).
 BATCH_PROJECTORS: dict[str, Callable[[sqlite3.Connection, list[Event]], None]] = {
     ev.PARTICIPANT_ADDED: _participants_added,
+    ev.ATTENDANCE_CHECKED_IN: _checks,
+    ev.ATTENDANCE_CHECKED_OUT: _checks,
 }
 
 
 def project_many(conn: sqlite3.Connection, events: list[Event]) -> None:
-    """The same as projecting each event in turn, with runs of one kind handled in one statement."""
+    """The same as projecting each event in turn, with runs that one batch projector takes in one statement."""
     start = 0
     while start < len(events):
-        kind = events[start].kind
-        end = start
-        while end < len(events) and events[end].kind == kind:
-            end += 1
-        batch = BATCH_PROJECTORS.get(kind)
-        if batch is not None:
-            batch(conn, events[start:end])
+        batch = BATCH_PROJECTORS.get(events[start].kind)
+        end = start + 1
+        if batch is None:
+            project(conn, events[start])
         else:
-            for event in events[start:end]:
-                project(conn, event)
+            while end < len(events) and BATCH_PROJECTORS.get(events[end].kind) is batch:
+                end += 1
+            batch(conn, events[start:end])
         start = end
 
 

@@ -14,6 +14,8 @@ STEPS = (
     "m005_participants",
     "m006_team_and_participant_page",
     "m007_attendance_tables",
+    "m008_checkins",
+    "m009_reflections_by_seq",
 )
 SCHEMA_VERSION = len(STEPS)
-DERIVED_TABLES = ("step_visits", "reflections", "participants")
+DERIVED_TABLES = ("step_visits", "reflections", "participants", "checkins")

@@ -516,3 +516,44 @@ def test_attendance_screen_snapshot(snap_compare: Any, tmp_path: Path, size: tup
 
     app = make_app(db, clock)
     assert snap_compare(app, terminal_size=size, run_before=open_it)
+
+
+async def test_a_long_run_shows_its_first_frame_before_everyone_s_share_and_then_the_share(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from facilitator.tui import snapshot
+
+    clock = FakeClock()
+    db = demo_run(tmp_path, clock, people=6)
+    with_session(db, clock, lambda s: [s.check_in(f"p{n}") for n in range(6)])
+    monkeypatch.setattr(snapshot, "COMPLETE_AT_ONCE", 3)  # six intervals: a long run, here
+    shown: list[bool] = []
+    app = make_app(db, clock)
+    original = app._show_attendance
+
+    def show(snap: snapshot.AttendanceSnapshot, seq: int) -> None:
+        shown.append(snap.complete)
+        original(snap, seq)
+
+    monkeypatch.setattr(app, "_show_attendance", show)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        for _ in range(200):
+            if app.attendance is not None and app.attendance.complete:
+                break
+            await pilot.pause(0.01)
+        assert shown[:2] == [False, True]  # the first frame's, then the complete one, without any change
+        assert all(row.attended_share is not None for row in app.attendance.people.values())
+        screen = await open_screen(pilot)
+        assert screen is app.screen and "…" not in row_text(app, "p0")
+
+
+def test_the_first_snapshot_of_a_short_run_is_complete(tmp_path: Path) -> None:
+    from facilitator.tui.snapshot import AttendanceReader
+
+    clock = FakeClock()
+    db = demo_run(tmp_path, clock, people=6)
+    with Store.open(db, clock=clock) as store:
+        reader = AttendanceReader()
+        first = reader.read(Session(store, actor="lead"), clock.now())
+        assert first is not None and first.complete and not reader.owed

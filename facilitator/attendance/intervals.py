@@ -14,6 +14,12 @@ code, the facilitator checks them out when they leave); each report source has i
 Intervals of different channels may overlap (the room and the call both saw the person); they are merged
 before anything is counted, so no minute is counted twice.
 
+A five-day run holds hundreds of thousands of intervals (issue 14), so they are kept compact: per person and
+channel, arrays of start and end (microseconds since the epoch) and a small code per interval into one table
+of what the intervals share (source, location, time zones). :class:`Interval` objects are made only when
+asked for. A link's history is kept the same way. :meth:`Attendance.dump` and :meth:`Attendance.load` write
+and read the whole fold for the run's checkpoint (facilitator.live.checkpoint).
+
 What the intervals add up to, measured against the session as it actually ran, is
 :class:`facilitator.live.register.Register`.
 """
@@ -21,15 +27,22 @@ What the intervals add up to, measured against the session as it actually ran, i
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+import contextlib
+import sys
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from typing import Any, overload
+from zoneinfo import ZoneInfo
 
 from facilitator.attendance.roster import Roster
 from facilitator.record import events as ev
-from facilitator.record.clock import from_text
+from facilitator.record.clock import from_text, zone
 from facilitator.record.events import Event
 from facilitator.team.join_requests import JoinRequests
+
+FORMAT = 1  # the layout of :meth:`Attendance.dump`; bumped whenever it changes, so an older checkpoint is rebuilt
 
 SOURCES = ("facilitator", "qr", "zoom", "teams")
 LIVE_SOURCES = ("facilitator", "qr")
@@ -64,46 +77,319 @@ class LinkChange:
     actor: str
 
 
+# -- compact times ----------------------------------------------------------------------------------------
+#
+# A moment is kept as microseconds since the epoch and its tzinfo (in a code table, never per moment). The
+# record's times are UTC (facilitator.record.clock.from_text gives datetime.UTC for its "Z"); a hand-made log
+# may hold other offsets, or naive times (read as if UTC): both come back as they were given. (Two tzinfos
+# that compare equal, such as one offset under two names, share a row: the first one seen is kept.)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_MICRO = timedelta(microseconds=1)
+_NARROW, _WIDE = "B", "I"  # array types of codes: one byte while a table has at most 256 rows, else four
+_LITTLE = sys.byteorder == "little"  # dumps are little-endian whatever the machine
+
+
+def _micros(moment: datetime) -> int:
+    try:
+        return (moment - _EPOCH) // _MICRO
+    except TypeError:  # naive
+        return (moment - _NAIVE_EPOCH) // _MICRO
+
+
+def _moment(micros: int, tz: tzinfo | None) -> datetime:
+    """The moment :func:`_micros` gave ``micros`` for, equal to it and with its tzinfo ``tz``."""
+    if tz is UTC:
+        return _EPOCH + _MICRO * micros
+    if tz is None:
+        return _NAIVE_EPOCH + _MICRO * micros
+    return (_EPOCH + _MICRO * micros).astimezone(tz)
+
+
+def _zone_doc(tz: tzinfo | None) -> Any:
+    """``tz`` as JSON: None (naive), an offset in microseconds (with its name if not the usual one) or a zone."""
+    if tz is None:
+        return None
+    if isinstance(tz, timezone):
+        offset = tz.utcoffset(None) // _MICRO
+        name = tz.tzname(None)
+        return offset if timezone(offset * _MICRO).tzname(None) == name else [offset, name]
+    if isinstance(tz, ZoneInfo) and tz.key:
+        return tz.key
+    raise TypeError(f"a time zone the checkpoint cannot keep: {tz!r}")
+
+
+def _zone_of(doc: Any) -> tzinfo | None:
+    if doc is None:
+        return None
+    if isinstance(doc, int):
+        return timezone(doc * _MICRO)  # datetime.UTC itself for 0
+    if isinstance(doc, list):
+        return timezone(doc[0] * _MICRO, doc[1])
+    return zone(doc)
+
+
+class _Codes:
+    """Rows of a small table, each known by its code (its index): the first time a row is asked for it is added."""
+
+    __slots__ = ("index", "rows")
+
+    def __init__(self, rows: Iterable[tuple[Any, ...]] = ()) -> None:
+        self.rows: list[tuple[Any, ...]] = []
+        self.index: dict[tuple[Any, ...], int] = {}
+        for row in rows:
+            self.rows.append(row)
+            with contextlib.suppress(TypeError):  # found the slow way (:meth:`code`)
+                self.index.setdefault(row, len(self.rows) - 1)
+
+    def code(self, row: tuple[Any, ...]) -> int:
+        try:
+            found = self.index.get(row)
+        except TypeError:  # a list or a dict where text belongs (a hand-edited log): found the slow way
+            found = next((n for n, known in enumerate(self.rows) if known == row), None)
+        return found if found is not None else self._add(row)
+
+    def _add(self, row: tuple[Any, ...]) -> int:
+        code = len(self.rows)
+        self.rows.append(row)
+        with contextlib.suppress(TypeError):
+            self.index[row] = code
+        return code
+
+
+def _push(codes: array[int], code: int) -> array[int]:
+    """``codes`` with ``code`` appended: the same array, or a wider copy when it does not fit one byte."""
+    try:
+        codes.append(code)
+    except OverflowError:
+        codes = array(_WIDE, codes)
+        codes.append(code)
+    return codes
+
+
+def _blob(values: array[int]) -> bytes:
+    if not _LITTLE:
+        values = array(values.typecode, values)
+        values.byteswap()
+    return values.tobytes()
+
+
+class _Unblob:
+    """A dumped array read back a piece at a time, each piece copied once (never the whole array first)."""
+
+    __slots__ = ("offset", "typecode", "view")
+
+    def __init__(self, typecode: str, blob: bytes) -> None:
+        self.typecode = typecode
+        self.view = memoryview(blob)
+        self.offset = 0
+
+    def take(self, count: int) -> array[int]:
+        values = array(self.typecode)
+        stop = self.offset + count * values.itemsize
+        if stop > len(self.view):
+            raise ValueError("a checkpoint's part is shorter than its document says")
+        values.frombytes(self.view[self.offset : stop])
+        self.offset = stop
+        if not _LITTLE:
+            values.byteswap()
+        return values
+
+    def done(self) -> None:
+        if self.offset != len(self.view):
+            raise ValueError("a checkpoint's part is longer than its document says")
+
+
+def _concat(typecode: str, parts: Iterable[array[int]]) -> array[int]:
+    whole = array(typecode)
+    for part in parts:
+        if part.typecode == typecode:
+            whole.extend(part)
+        else:
+            whole.fromlist(part.tolist())
+    return whole
+
+
+def _codes_type(rows: int) -> str:
+    return _NARROW if rows <= 256 else _WIDE
+
+
+# An Interval made by setting its slots: its own __init__ (a frozen dataclass's) costs as much as all the rest of
+# making one from the arrays, and a reader may ask for every interval of a five-day run.
+_NEW = object.__new__
+_SETTERS = tuple(Interval.__dict__[name].__set__ for name in ("start", "end", "source", "location"))
+
+
 class _Track:
-    """One person's intervals on one channel: closed ones sorted and disjoint, and at most one open."""
+    """One person's intervals on one channel: closed ones sorted and disjoint, and at most one open.
 
-    __slots__ = ("closed", "open")
+    The closed ones are three arrays, an interval at each index: its start and end in microseconds and the
+    code of its row (source, location, start's tzinfo, end's tzinfo) in the attendance's table. The open one
+    is its start, as given, with its source and location.
+    """
 
-    def __init__(self) -> None:
-        self.closed: list[Interval] = []
-        self.open: Interval | None = None
+    __slots__ = ("codes", "ends", "open", "open_location", "open_source", "open_us", "starts")
 
-    def check_in(self, at: datetime, source: str, location: str | None) -> None:
+    def __init__(
+        self, starts: array[int] | None = None, ends: array[int] | None = None, codes: array[int] | None = None
+    ):
+        self.starts = starts if starts is not None else array("q")
+        self.ends = ends if ends is not None else array("q")
+        self.codes = codes if codes is not None else array(_NARROW)
+        self.open: datetime | None = None  # when the open interval began; None: out
+        self.open_us = 0
+        self.open_source = ""
+        self.open_location: str | None = None
+
+    def check_in(self, at: datetime, at_us: int, source: str, location: str | None) -> None:
         if self.open is not None:
             return
-        if not self.closed or at >= (self.closed[-1].end or at):
-            self.open = Interval(at, None, source, location)  # the usual case: after every closed stretch
-            return
-        index = bisect.bisect_right([iv.start for iv in self.closed], at)
-        if index and at < (self.closed[index - 1].end or at):
-            return  # already in at that time
-        self.open = Interval(at, None, source, location)
+        ends = self.ends
+        if ends and at_us < ends[-1]:  # not the usual case (after every closed stretch): already in then?
+            index = bisect.bisect_right(self.starts, at_us)
+            if index and at_us < ends[index - 1]:
+                return
+        self.open, self.open_us, self.open_source, self.open_location = at, at_us, source, location
 
-    def check_out(self, at: datetime) -> None:
-        if self.open is None:
+    def check_out(self, at: datetime, at_us: int, table: _Codes) -> None:
+        start = self.open
+        if start is None:
             return
-        opened, self.open = self.open, None
-        new = Interval(opened.start, max(at, opened.start), opened.source, opened.location)
-        if not self.closed or new.start >= (self.closed[-1].end or new.start):
-            self.closed.append(new)  # the usual case: after every closed stretch, nothing to merge
+        self.open = None
+        start_us = self.open_us
+        end, end_us = (at, at_us) if at_us >= start_us else (start, start_us)
+        ends = self.ends
+        if not ends or start_us >= ends[-1]:  # the usual case: after every closed stretch, nothing to merge
+            row = (self.open_source, self.open_location, start.tzinfo, end.tzinfo)
+            try:
+                code = table.index[row]
+            except (KeyError, TypeError):
+                code = table.code(row)
+            self.starts.append(start_us)
+            ends.append(end_us)
+            try:
+                self.codes.append(code)
+            except OverflowError:
+                self.codes = _push(self.codes, code)
             return
-        kept: list[Interval] = []
-        for iv in self.closed:
-            assert iv.end is not None and new.end is not None
-            if iv.start < new.end and new.start < iv.end:  # overlaps: a back-dated stretch joins it
-                new = Interval(min(iv.start, new.start), max(iv.end, new.end), new.source, new.location)
+        start_tz, end_tz = start.tzinfo, end.tzinfo
+        starts: list[int] = []
+        kept_ends: list[int] = []
+        codes: list[int] = []
+        for s, e, code in zip(self.starts, ends, self.codes, strict=True):
+            if s < end_us and start_us < e:  # overlaps: a back-dated stretch joins it
+                row = table.rows[code]
+                if s <= start_us:  # as min() and max() would pick between datetimes: the first of equals
+                    start_us, start_tz = s, row[2]
+                if e >= end_us:
+                    end_us, end_tz = e, row[3]
             else:
-                kept.append(iv)
-        bisect.insort(kept, new, key=lambda iv: iv.start)
-        self.closed = kept
+                starts.append(s)
+                kept_ends.append(e)
+                codes.append(code)
+        index = bisect.bisect_right(starts, start_us)
+        starts.insert(index, start_us)
+        kept_ends.insert(index, end_us)
+        codes.insert(index, table.code((self.open_source, self.open_location, start_tz, end_tz)))
+        self.starts, self.ends = array("q", starts), array("q", kept_ends)
+        self.codes = array(_codes_type(max(codes) + 1), codes)
 
-    def intervals(self) -> list[Interval]:
-        return [*self.closed, self.open] if self.open is not None else list(self.closed)
+    def intervals(self, rows: Sequence[tuple[Any, ...]], low: int | None, high: int | None) -> list[Interval]:
+        """The intervals begun at ``low`` or later and before ``high`` (microseconds; None: no bound), by start."""
+        starts, ends, codes = self.starts, self.ends, self.codes
+        first = bisect.bisect_left(starts, low) if low is not None else 0
+        last = bisect.bisect_left(starts, high) if high is not None else len(starts)
+        if first or last < len(starts):
+            starts, ends, codes = starts[first:last], ends[first:last], codes[first:last]
+        epoch, micro = _EPOCH, _MICRO
+        new, set_start, set_end, set_source, set_location = _NEW, *_SETTERS
+        found = []
+        for s, e, code in zip(starts, ends, codes, strict=True):
+            source, location, start_tz, end_tz = rows[code]
+            interval = new(Interval)
+            set_start(interval, epoch + micro * s if start_tz is UTC else _moment(s, start_tz))
+            set_end(interval, epoch + micro * e if end_tz is UTC else _moment(e, end_tz))
+            set_source(interval, source)
+            set_location(interval, location)
+            found.append(interval)
+        opened = self.open
+        if opened is not None and (low is None or self.open_us >= low) and (high is None or self.open_us < high):
+            found.append(Interval(opened, None, self.open_source, self.open_location))
+        return found
+
+
+class LinkHistory(Sequence[LinkChange]):
+    """A location's link changes, oldest first: a time and a code (status, actor, tzinfo) per change."""
+
+    __slots__ = ("_at", "_codes", "_table")
+
+    def __init__(self, at: array[int] | None = None, codes: array[int] | None = None, table: _Codes | None = None):
+        self._at = at if at is not None else array("q")
+        self._codes = codes if codes is not None else array(_NARROW)
+        self._table = table if table is not None else _Codes()
+
+    def add(self, at: datetime, status: str, actor: str) -> None:
+        self._at.append(_micros(at))
+        self._codes = _push(self._codes, self._table.code((status, actor, at.tzinfo)))
+
+    def status(self) -> str:
+        """The latest change's status (there is one: a history begins with its first change)."""
+        return str(self._table.rows[self._codes[-1]][0])
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+    @overload
+    def __getitem__(self, index: int) -> LinkChange: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[LinkChange]: ...
+
+    def __getitem__(self, index: int | slice) -> LinkChange | list[LinkChange]:
+        if isinstance(index, slice):
+            return [self[n] for n in range(*index.indices(len(self)))]
+        status, actor, tz = self._table.rows[self._codes[index]]
+        return LinkChange(_moment(self._at[index], tz), status, actor)
+
+    def __iter__(self) -> Iterator[LinkChange]:
+        rows = self._table.rows
+        for micros, code in zip(self._at, self._codes, strict=True):
+            status, actor, tz = rows[code]
+            yield LinkChange(_moment(micros, tz), status, actor)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LinkHistory | list):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"LinkHistory({list(self)!r})"
+
+    def outages(self, now: datetime) -> list[Span]:
+        spans: list[Span] = []
+        rows = self._table.rows
+        down_since: datetime | None = None
+        for micros, code in zip(self._at, self._codes, strict=True):
+            status, _, tz = rows[code]
+            if status == "dropped" and down_since is None:
+                down_since = _moment(micros, tz)
+            elif status != "dropped" and down_since is not None:
+                spans.append((down_since, _moment(micros, tz)))
+                down_since = None
+        if down_since is not None:
+            spans.append((down_since, max(now, down_since)))
+        return spans
+
+    def dump(self) -> tuple[list[Any], array[int], array[int]]:
+        rows = [[status, actor, _zone_doc(tz)] for status, actor, tz in self._table.rows]
+        return [len(self._at), rows], self._at, self._codes
+
+    @classmethod
+    def load(cls, rows: list[list[Any]], at: array[int], codes: array[int]) -> LinkHistory:
+        return cls(at, codes, _Codes((status, actor, _zone_of(tz)) for status, actor, tz in rows))
 
 
 class Attendance:
@@ -118,8 +404,9 @@ class Attendance:
         self.roster = Roster()
         self.requests = JoinRequests()  # people asking, from the participant page, to be added
         self._tracks: dict[str, dict[str, _Track]] = {}
+        self._rows = _Codes()  # of closed intervals: (source, location, start's tzinfo, end's tzinfo)
         self.marks: dict[tuple[str, date], str] = {}
-        self.links: dict[str, list[LinkChange]] = {}
+        self.links: dict[str, LinkHistory] = {}
         self.last_seq = 0
 
     @classmethod
@@ -132,43 +419,82 @@ class Attendance:
     def apply(self, event: Event) -> None:
         p = event.payload
         kind = event.kind
-        if kind in (ev.PARTICIPANT_ADDED, ev.PARTICIPANT_UPDATED):
+        if kind == ev.ATTENDANCE_CHECKED_IN:
+            source = p.get("source") or "facilitator"
+            track = self._track(p["participant"], source)
+            if track.open is None:
+                at = _when(event)
+                try:
+                    at_us = (at - _EPOCH) // _MICRO  # _micros(at), without the call: once per check-in
+                except TypeError:
+                    at_us = _micros(at)
+                track.check_in(at, at_us, source, p.get("location"))
+        elif kind == ev.ATTENDANCE_CHECKED_OUT:
+            track = self._track(p["participant"], p.get("source") or "facilitator")
+            if track.open is not None:
+                at = _when(event)
+                try:
+                    at_us = (at - _EPOCH) // _MICRO
+                except TypeError:
+                    at_us = _micros(at)
+                track.check_out(at, at_us, self._rows)
+        elif kind in (ev.PARTICIPANT_ADDED, ev.PARTICIPANT_UPDATED):
             self.roster.apply(event)
         elif kind in (ev.PARTICIPANT_REQUESTED, ev.PARTICIPANT_REQUEST_DECIDED):
             self.requests.apply(event)
-        elif kind == ev.ATTENDANCE_CHECKED_IN:
-            source = p.get("source") or "facilitator"
-            track = self._track(p["participant"], source)
-            track.check_in(_when(event), source, p.get("location"))
-        elif kind == ev.ATTENDANCE_CHECKED_OUT:
-            self._track(p["participant"], p.get("source") or "facilitator").check_out(_when(event))
-        elif kind == ev.ATTENDANCE_MARKED:
+        elif kind in (ev.ATTENDANCE_MARKED, ev.LOCATION_LINK):
+            self._mark_or_link(event)
+        self.last_seq = max(self.last_seq, event.seq)
+
+    def _mark_or_link(self, event: Event) -> None:
+        p = event.payload
+        if event.kind == ev.ATTENDANCE_MARKED:
             key = (p["participant"], date.fromisoformat(p["day"]))
             if p.get("status") in MARKS:
                 self.marks[key] = p["status"]
             else:
                 self.marks.pop(key, None)
-        elif kind == ev.LOCATION_LINK and p.get("status") in LINK_STATUSES:
-            self.links.setdefault(p["location"], []).append(LinkChange(event.at, p["status"], event.actor))
-        self.last_seq = max(self.last_seq, event.seq)
+        elif p.get("status") in LINK_STATUSES:
+            history = self.links.get(p["location"])
+            if history is None:
+                history = self.links[p["location"]] = LinkHistory()
+            history.add(event.at, p["status"], event.actor)
 
     def _track(self, participant: str, source: str) -> _Track:
-        tracks = self._tracks.setdefault(participant, {})
-        name = channel(source)
-        if name not in tracks:
-            tracks[name] = _Track()
-        return tracks[name]
+        tracks = self._tracks.get(participant)
+        if tracks is None:
+            tracks = self._tracks[participant] = {}
+        name = "live" if source in LIVE_SOURCES else source  # channel(source), without the call: once per event
+        track = tracks.get(name)
+        if track is None:
+            track = tracks[name] = _Track()
+        return track
 
     # -- reading ---------------------------------------------------------------------------------------
+
+    def size(self) -> int:
+        """How many intervals there are, of everyone on every channel: what reading them all would cost."""
+        return sum(len(t.starts) + (t.open is not None) for tracks in self._tracks.values() for t in tracks.values())
 
     def participants(self) -> list[str]:
         """Everyone with at least one interval (a report may name people the roster does not have yet)."""
         return list(self._tracks)
 
-    def intervals(self, participant: str) -> list[Interval]:
-        """Every interval of ``participant`` over all channels, by start; different channels may overlap."""
-        found = [iv for track in self._tracks.get(participant, {}).values() for iv in track.intervals()]
-        return sorted(found, key=lambda iv: (iv.start, iv.source))
+    def intervals(
+        self, participant: str, since: datetime | None = None, until: datetime | None = None
+    ) -> list[Interval]:
+        """Every interval of ``participant`` over all channels, by start; different channels may overlap.
+
+        Only those begun at ``since`` or later and before ``until``, when given: found by bisection, so that
+        a question about one day of a long run makes only that day's intervals.
+        """
+        rows = self._rows.rows
+        low = _micros(since) if since is not None else None
+        high = _micros(until) if until is not None else None
+        tracks = self._tracks.get(participant, {}).values()
+        found = [iv for track in tracks for iv in track.intervals(rows, low, high)]
+        found.sort(key=_by_start)
+        return found
 
     def is_in(self, participant: str, source: str | None = None) -> bool:
         """Whether ``participant`` has an open interval: on ``source``'s channel, or on any when None."""
@@ -180,36 +506,110 @@ class Attendance:
 
     def open_starts(self, participant: str) -> list[datetime]:
         """When each of ``participant``'s open intervals began, one per channel they are in on."""
-        return [track.open.start for track in self._tracks.get(participant, {}).values() if track.open is not None]
+        return [track.open for track in self._tracks.get(participant, {}).values() if track.open is not None]
 
     def open_since(self, participant: str, source: str) -> datetime | None:
         """When ``participant``'s open interval on ``source``'s channel began; None when they are out."""
         track = self._tracks.get(participant, {}).get(channel(source))
-        return track.open.start if track is not None and track.open is not None else None
+        return track.open if track is not None else None
 
     def mark(self, participant: str, day: date) -> str | None:
         return self.marks.get((participant, day))
 
     def link_status(self, location: str) -> str:
         history = self.links.get(location)
-        return history[-1].status if history else NOT_JOINED
+        return history.status() if history else NOT_JOINED
 
     def link_history(self, location: str) -> list[LinkChange]:
         return list(self.links.get(location, ()))
 
     def outages(self, location: str, now: datetime) -> list[Span]:
         """The stretches during which ``location``'s link was down (dropped), the last one up to ``now``."""
-        spans: list[Span] = []
-        down_since: datetime | None = None
-        for change in self.links.get(location, ()):
-            if change.status == "dropped" and down_since is None:
-                down_since = change.at
-            elif change.status != "dropped" and down_since is not None:
-                spans.append((down_since, change.at))
-                down_since = None
-        if down_since is not None:
-            spans.append((down_since, max(now, down_since)))
-        return spans
+        history = self.links.get(location)
+        return history.outages(now) if history is not None else []
+
+    # -- the checkpoint --------------------------------------------------------------------------------
+
+    def dump(self) -> tuple[dict[str, Any], dict[str, bytes]]:
+        """The whole fold, for :meth:`load`: a JSON document and binary parts (little-endian arrays).
+
+        The same fold gives the same dump, so two folds can be compared by their dumps.
+        """
+        tracks = [track for by_channel in self._tracks.values() for track in by_channel.values()]
+        codes_type = _codes_type(len(self._rows.rows))
+        links = {location: history.dump() for location, history in self.links.items()}
+        link_codes_type = _codes_type(max((len(history._table.rows) for history in self.links.values()), default=0))
+        roster, roster_parts = self.roster.dump()
+        requests, requests_parts = self.requests.dump()
+        doc = {
+            "format": FORMAT,
+            "last_seq": self.last_seq,
+            "roster": roster,
+            "requests": requests,
+            "rows": [[source, location, _zone_doc(s), _zone_doc(e)] for source, location, s, e in self._rows.rows],
+            "codes": codes_type,
+            "tracks": [
+                [participant, [[name, len(track.starts), _open_doc(track)] for name, track in by_channel.items()]]
+                for participant, by_channel in self._tracks.items()
+            ],
+            "marks": [[participant, day.isoformat(), status] for (participant, day), status in self.marks.items()],
+            "links": [[location, *head] for location, (head, _, _) in links.items()],
+            "link_codes": link_codes_type,
+        }
+        parts = {
+            "starts": _blob(_concat("q", (track.starts for track in tracks))),
+            "ends": _blob(_concat("q", (track.ends for track in tracks))),
+            "codes": _blob(_concat(codes_type, (track.codes for track in tracks))),
+            "link_at": _blob(_concat("q", (at for _, at, _ in links.values()))),
+            "link_codes": _blob(_concat(link_codes_type, (codes for _, _, codes in links.values()))),
+        }
+        parts.update({f"roster/{name}": part for name, part in roster_parts.items()})
+        parts.update({f"requests/{name}": part for name, part in requests_parts.items()})
+        return doc, parts
+
+    @classmethod
+    def load(cls, doc: Mapping[str, Any], parts: Mapping[str, bytes]) -> Attendance:
+        """The fold :meth:`dump` gave ``doc`` and ``parts`` for, to read and to fold further."""
+        if doc["format"] != FORMAT:
+            raise ValueError(f"an attendance checkpoint of format {doc['format']}, not {FORMAT}")
+        attendance = cls()
+        attendance.last_seq = doc["last_seq"]
+        attendance.roster = Roster.load(doc["roster"], _share(parts, "roster"))
+        attendance.requests = JoinRequests.load(doc["requests"], _share(parts, "requests"))
+        attendance._rows = _Codes(
+            (source, location, _zone_of(s), _zone_of(e)) for source, location, s, e in doc["rows"]
+        )
+        starts, ends = _Unblob("q", parts["starts"]), _Unblob("q", parts["ends"])
+        codes = _Unblob(doc["codes"], parts["codes"])
+        for participant, channels in doc["tracks"]:
+            by_channel = attendance._tracks[participant] = {}
+            for name, count, opened in channels:
+                track = by_channel[name] = _Track(starts.take(count), ends.take(count), codes.take(count))
+                if opened is not None:
+                    track.open_us, tz, track.open_source, track.open_location = opened
+                    track.open = _moment(track.open_us, _zone_of(tz))
+        attendance.marks = {(participant, date.fromisoformat(day)): status for participant, day, status in doc["marks"]}
+        link_at, link_codes = _Unblob("q", parts["link_at"]), _Unblob(doc["link_codes"], parts["link_codes"])
+        for location, count, rows in doc["links"]:
+            attendance.links[location] = LinkHistory.load(rows, link_at.take(count), link_codes.take(count))
+        for part in (starts, ends, codes, link_at, link_codes):
+            part.done()
+        return attendance
+
+
+def _by_start(interval: Interval) -> tuple[datetime, str]:
+    return interval.start, interval.source
+
+
+def _open_doc(track: _Track) -> list[Any] | None:
+    if track.open is None:
+        return None
+    return [track.open_us, _zone_doc(track.open.tzinfo), track.open_source, track.open_location]
+
+
+def _share(parts: Mapping[str, bytes], name: str) -> dict[str, bytes]:
+    prefix = f"{name}/"
+    return {key[len(prefix) :]: value for key, value in parts.items() if key.startswith(prefix)}
 
 
 def _when(event: Event) -> datetime:

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import Any
 
 from facilitator.record import events as ev
+from facilitator.record.clock import from_text, to_text
 from facilitator.record.events import Event
 
 MADE = "made"  # how a person came into their group: when the groups were made,
@@ -70,6 +72,59 @@ class Groupings:
         groupings = cls()
         for event in events:
             groupings.apply(event)
+        return groupings
+
+    def dump(self) -> tuple[dict[str, Any], dict[str, bytes]]:
+        """Every grouping as it stands, as JSON, for a checkpoint (facilitator.live.checkpoint); who met whom
+        follows from them, so :meth:`load` counts it again."""
+        rows = [
+            {
+                "id": g.id,
+                "day": g.day.isoformat() if g.day else None,
+                "exercise": g.exercise,
+                "step": g.step,
+                "made_at": to_text(g.made_at),
+                "made_by": g.made_by,
+                "groups": [[group.number, list(group.members), group.call] for group in g.groups],
+                "size": g.size,
+                "count": g.count,
+                "mix": list(g.mix),
+                "seconds": g.seconds,
+                "repeats": g.repeats,
+                "joined": dict(g.joined),
+                "ended_at": to_text(g.ended_at) if g.ended_at else None,
+            }
+            for g in self.groupings
+        ]
+        return {"groupings": rows, "version": self.version}, {}
+
+    @classmethod
+    def load(cls, doc: Mapping[str, Any], parts: Mapping[str, bytes]) -> Groupings:
+        groupings = cls()
+        for row in doc["groupings"]:
+            groups = tuple(Group(number, tuple(members), call) for number, members, call in row["groups"])
+            grouping = Grouping(
+                id=row["id"],
+                day=date.fromisoformat(row["day"]) if row["day"] else None,
+                exercise=row["exercise"],
+                step=row["step"],
+                made_at=from_text(row["made_at"]),
+                made_by=row["made_by"],
+                groups=groups,
+                size=row["size"],
+                count=row["count"],
+                mix=tuple(row["mix"]),
+                seconds=row["seconds"],
+                repeats=row["repeats"],
+                joined=dict(row["joined"]),
+                ended_at=from_text(row["ended_at"]) if row["ended_at"] else None,
+            )
+            groupings._index[grouping.id] = len(groupings.groupings)
+            groupings.groupings.append(grouping)
+            for group in groups:
+                for index, person in enumerate(group.members):
+                    groupings._meet(person, group.members[index + 1 :], +1)
+        groupings.version = doc["version"]
         return groupings
 
     def apply(self, event: Event) -> None:

@@ -193,6 +193,10 @@ class DayEnds:
     def end(self, day: date) -> DayEnd | None:
         return self.ends.get(day)
 
+    def date_end(self, on: date) -> datetime | None:
+        """The latest end of the days run on the local date ``on``; None while one of them still runs (or none ran)."""
+        return self._date_ends.get(on)
+
     def cutoff(self, start: datetime) -> datetime:
         """When an interval that began at ``start`` stops counting: the end of the day(s) run on its local date,
         if they have ended and it began before that; else the midnight after it began."""

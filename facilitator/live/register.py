@@ -11,8 +11,9 @@ last step does not run all night.
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from facilitator.attendance.intervals import Attendance, Interval, Span, merge_spans, overlap
 from facilitator.live.days import DayEnd, DayEnds, midnight_after
@@ -114,18 +115,67 @@ class LocationCount:
     registered: int  # the people on the roster there
 
 
+class SettledDays:
+    """Time attended on the days that can no longer change, per participant, kept from one register to the next.
+
+    A day closed on the record whose every date is past has fixed blocks and fixed interval ends; what a
+    person attended on it changes only when their own check-ins do (a report imported late). A screen that
+    builds a register on every check-in keeps one of these, and tells it whose check-ins came
+    (:meth:`forget`): the attendance screen of the fifth day of a large run so sums the other days once, not
+    on every check-in (issue 14: 6.5 s a check-in with a thousand people who dropped out and rejoined all week).
+    """
+
+    def __init__(self) -> None:
+        self.key: object = None
+        self._times: dict[tuple[str, date], timedelta] = {}
+        self._arrivals: dict[tuple[str, date], datetime | None] = {}
+
+    def settle(self, key: object) -> None:
+        """The days settled and how they ran, as the register sees them: if that changed, start again."""
+        if key != self.key:
+            self.key = key
+            self._times.clear()
+            self._arrivals.clear()
+
+    def forget(self, participants: Iterable[str]) -> None:
+        """Their check-ins changed: their settled days are counted again."""
+        gone = set(participants)
+        if gone:
+            self._times = {k: v for k, v in self._times.items() if k[0] not in gone}
+            self._arrivals = {k: v for k, v in self._arrivals.items() if k[0] not in gone}
+
+    def get(self, participant: str, day: date) -> timedelta | None:
+        return self._times.get((participant, day))
+
+    def put(self, participant: str, day: date, attended: timedelta) -> None:
+        self._times[(participant, day)] = attended
+
+    def arrival(self, participant: str, day: date) -> tuple[bool, datetime | None]:
+        """Whether ``participant``'s first arrival on ``day`` is kept, and it (None: they never came)."""
+        key = (participant, day)
+        return (key in self._arrivals, self._arrivals.get(key))
+
+    def put_arrival(self, participant: str, day: date, arrival: datetime | None) -> None:
+        self._arrivals[(participant, day)] = arrival
+
+
 @dataclass
 class Register:
     """What the attendance record adds up to at ``now``, measured against the session as it ran.
 
     Build one per screen refresh or export (blocks are worked out once); every method is a pure function
     of the state, the attendance fold and ``now``. Durations are :class:`~datetime.timedelta`; use
-    :func:`minutes` for a number of minutes.
+    :func:`minutes` for a number of minutes. ``settled`` (a screen's, kept between refreshes) spares
+    counting the days that can no longer change again.
+
+    An interval counts on the local date it began (it stops at that date's end), so a question about a
+    moment or a day reads only the intervals that began on its dates.
     """
 
     state: SessionState
     attendance: Attendance
     now: datetime
+    settled: SettledDays | None = None
     blocks: list[Block] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -139,7 +189,54 @@ class Register:
         for block in self.blocks:
             self._days.setdefault(block.day, []).extend(block.segments)
         self._days = {day: merge_spans(spans) for day, spans in self._days.items()}
+        self._dates = {
+            day: sorted({start.astimezone(self.tz).date() for start, _ in spans}) for day, spans in self._days.items()
+        }
         self._spans: dict[str, list[Span]] = {}
+        self._spans_on: dict[tuple[str, date], list[Span]] = {}
+        self._spans_of: str | None = None  # whose spans ``_spans_on`` holds
+        self._settled_days: frozenset[date] = frozenset()
+        if self.settled is not None:
+            today = self.now.astimezone(self.tz).date()
+            # Ended (on the record or inferred: the same figures, facilitator.live.days) and all its dates past.
+            settled = sorted(d for d in self._days if self.ends.end(d) is not None and max(self._dates[d]) < today)
+            self.settled.settle(
+                (id(self.programme), tuple((d, self.ends.end(d), tuple(self._days[d])) for d in settled))
+            )
+            self._settled_days = frozenset(settled)
+
+    def _midnight(self, on: date) -> datetime:
+        return datetime.combine(on, time(), tzinfo=self.tz)
+
+    def begun_by(self, moment: datetime) -> datetime:
+        """The earliest an interval can have begun and still count at ``moment``: that local date's midnight."""
+        return self._midnight(moment.astimezone(self.tz).date())
+
+    def spans_on(self, participant: str, on: date) -> list[Span]:
+        """When ``participant`` was there by the intervals that began on the local date ``on``, merged."""
+        if participant != self._spans_of:  # a register is read one person at a time: keep only theirs
+            self._spans_of = participant
+            self._spans_on.clear()
+        key = (participant, on)
+        cached = self._spans_on.get(key)
+        if cached is None:
+            midnight = self._midnight(on + timedelta(days=1))
+            begun = self.attendance.intervals(participant, since=self._midnight(on), until=midnight)
+            # What :meth:`stop` does, with the date's cut-off worked out once rather than per interval.
+            ended = self.ends.date_end(on)
+            now = self.now
+            stops = []
+            for iv in begun:
+                cutoff = min(ended, midnight) if ended is not None and iv.start <= ended else midnight
+                until = iv.end if iv.end is not None else max(now, iv.start)
+                stops.append((iv.start, max(iv.start, min(until, cutoff))))
+            cached = merge_spans(stops)
+            self._spans_on[key] = cached
+        return cached
+
+    def _spans_of_day(self, participant: str, day: date) -> list[Span]:
+        """``participant``'s spans on the dates ``day`` ran on: the only ones that can meet its blocks."""
+        return [span for on in self._dates.get(day, ()) for span in self.spans_on(participant, on)]
 
     def stop(self, interval: Interval) -> datetime:
         """Where ``interval`` stops counting: its end, ``now`` while open, never past its day's end."""
@@ -180,16 +277,33 @@ class Register:
 
     def by_day(self, participant: str) -> dict[date, timedelta]:
         """Time attended on each day that has started."""
-        mine = self.spans(participant)
-        return {day: overlap(mine, spans) for day, spans in self._days.items()}
+        return {day: self.attended(participant, day) for day in self._days}
+
+    def attended(self, participant: str, day: date) -> timedelta:
+        """Time attended on ``day`` (nothing before it has started)."""
+        settled = self.settled if day in self._settled_days else None
+        known = settled.get(participant, day) if settled is not None else None
+        if known is None:
+            known = overlap(self._spans_of_day(participant, day), self._days.get(day, []))
+            if settled is not None:
+                settled.put(participant, day, known)
+        return known
 
     def first_arrival(self, participant: str, day: date) -> datetime | None:
         """When ``participant`` was first there while ``day`` ran (earlier than its start if they came early)."""
         window = self.day_spans(day)
         if not window:
             return None
-        mine = self.spans(participant)
-        return next((s for s, e in mine if overlap([(s, e)], window) > timedelta()), None)
+        settled = self.settled if day in self._settled_days else None
+        if settled is not None:
+            kept, arrival = settled.arrival(participant, day)
+            if kept:
+                return arrival
+        mine = self._spans_of_day(participant, day)
+        arrival = next((s for s, e in mine if overlap([(s, e)], window) > timedelta()), None)
+        if settled is not None:
+            settled.put_arrival(participant, day, arrival)
+        return arrival
 
     def status(self, participant: str, day: date) -> str:
         """``present``, ``late``, ``excused`` or ``absent`` for ``day``; a facilitator's mark overrides.
@@ -216,7 +330,7 @@ class Register:
         day that ran short does not lower the bar, and days not run yet count in full.
         """
         run = sum((end - start for spans in self._days.values() for start, end in spans), timedelta())
-        attended = sum(self.by_day(participant).values(), timedelta())
+        attended = sum((self.attended(participant, day) for day in self._days), timedelta())
         share = self.programme.workshop.attendance.certificate_share
         return Certificate(participant, attended, self.planned(), share, run)
 
@@ -230,7 +344,9 @@ class Register:
         """Where ``participant`` is at ``at``: the location of the latest interval covering it, else None."""
         where: str | None = None
         found = False
-        for iv in self.attendance.intervals(participant):
+        # Only an interval begun on ``at``'s date, by ``at``, can cover it: every other stops at its own date's end.
+        begun = self.attendance.intervals(participant, since=self.begun_by(at), until=at + timedelta(microseconds=1))
+        for iv in begun:
             end = self.ends.clip(iv.start, iv.end if iv.end is not None else midnight_after(iv.start, self.tz))
             if iv.start <= at < end:
                 found = True

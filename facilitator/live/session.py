@@ -6,8 +6,10 @@ of them writes events directly.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
+import sqlite3
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
@@ -18,10 +20,10 @@ from facilitator.attendance.intervals import LINK_STATUSES, MARKS, SOURCES, Atte
 from facilitator.attendance.roster import FIELDS, OPTIONAL_FIELDS
 from facilitator.groups import making, rules
 from facilitator.groups.groupings import LATE, Grouping, Groupings
-from facilitator.live import days, reentry
+from facilitator.live import checkpoint, days, reentry
 from facilitator.live.register import Register
 from facilitator.live.state import SessionState, fold
-from facilitator.problems import InputError
+from facilitator.problems import InputError, StoreError
 from facilitator.questions import answers
 from facilitator.questions.ballots import Ballots
 from facilitator.record import events as ev
@@ -79,15 +81,15 @@ class Session:
             raise InputError("location: limiting a co-facilitator to their own location needs that location")
         self.location = location
         self.own_location_only = own_location_only
-        self.state = SessionState()
-        self.attendance = Attendance()
-        self.ballots = Ballots()
-        self.groups = Groupings()
-        self.speaking = Speaking()
+        # What was folded up to the run's checkpoint, if this code folded it (facilitator.live.checkpoint): a
+        # five-day run then opens by folding only the events after it.
+        self.folds = checkpoint.restore(store) or checkpoint.Folds()
+        self._unchecked = 0  # events folded since the checkpoint was restored or kept
         # The log is read a chunk at a time, never whole: a five-day run may hold a million events, and as
         # objects they take gigabytes, where what is folded from them takes a fraction of that.
         while self._fold_in(store.events(after=self.state.last_seq, limit=READ_CHUNK)):
             pass
+        self._keep_checkpoint()
         if location is not None and self.state.programme is not None:
             self._check_location(location)
 
@@ -96,18 +98,49 @@ class Session:
         assert self.state.programme is not None
         return self.state.programme
 
+    @property
+    def state(self) -> SessionState:
+        return self.folds.state
+
+    @property
+    def attendance(self) -> Attendance:
+        return self.folds.attendance
+
+    @property
+    def ballots(self) -> Ballots:
+        return self.folds.ballots
+
+    @property
+    def groups(self) -> Groupings:
+        return self.folds.groups
+
+    @property
+    def speaking(self) -> Speaking:
+        return self.folds.speaking
+
     def refresh(self) -> list[Event]:
         """Fold in what other processes appended since we last looked."""
-        return self._fold_in(self.store.events(after=self.state.last_seq))
+        new = self._fold_in(self.store.events(after=self.state.last_seq))
+        self._keep_checkpoint()
+        return new
 
     def _fold_in(self, new: list[Event]) -> list[Event]:
-        self.state = fold(new, self.state)
-        for event in new:
-            self.attendance.apply(event)
-            self.ballots.apply(event)
-            self.groups.apply(event)
-            self.speaking.apply(event)
+        self.folds.fold_in(new)
+        self._unchecked += len(new)
         return new
+
+    def _keep_checkpoint(self) -> None:
+        """Keep a checkpoint once ``checkpoint.EVERY`` events have been folded since the last one.
+
+        Only between transactions (inside a command's, the write lock would be held while it is made), and
+        never at the cost of what the session was doing: a checkpoint is derived data, and a process that may
+        not write (a read-only copy), a busy moment or a full disk only means the next open folds a little more.
+        """
+        if self._unchecked < checkpoint.EVERY or self.store.conn.in_transaction:
+            return
+        self._unchecked = 0
+        with contextlib.suppress(StoreError, InputError, sqlite3.Error):
+            checkpoint.keep(self.store, self.folds)
 
     def _append(
         self, kind: str, payload: dict[str, Any], event_id: str | None = None, *, driver_only: bool = False

@@ -27,6 +27,10 @@ from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
+from facilitator.live.note_log import Note as Note  # noqa: PLC0414 (where it lived: others import it from here)
+from facilitator.live.note_log import NoteLog
+from facilitator.live.reflection_book import Reflection as Reflection  # noqa: PLC0414  (re-exported: long defined here)
+from facilitator.live.reflection_book import ReflectionBook
 from facilitator.record import events as ev
 from facilitator.record.clock import from_text
 from facilitator.record.events import Event
@@ -67,26 +71,6 @@ class Visit:
     step: str
     entered_at: datetime
     left_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Reflection:
-    id: str
-    text: str
-    day: date | None
-    exercise: str | None
-    step: str | None
-    prompt: str | None
-    participant: str | None
-    location: str | None
-    consent: bool
-    logged_at: datetime
-    logged_by: str
-    edited_at: datetime | None = None
-    retracted: bool = False
-    hidden: bool = False  # by a facilitator: kept on the record, left out of the feed, room view and quotes
-    source: str = "facilitator"  # "facilitator" (typed in a TUI) or "qr" (the participant page)
-    participant_id: str | None = None  # the roster's id, when the participant page knows who wrote it
 
 
 @dataclass(frozen=True)
@@ -132,16 +116,6 @@ class Facilitator:
     address: str | None = None  # where they connect from (the SSH client's address), if known
 
 
-@dataclass(frozen=True)
-class Note:
-    id: str
-    at: datetime
-    sender: str
-    to: str | None
-    text: str
-    seq: int = 0  # the event's, so a screen can show each note once
-
-
 @dataclass(frozen=True, slots=True)
 class QuestionStatus:
     """Whether a question of the script (by its key, facilitator.script.models.AskedQuestion) takes answers,
@@ -171,12 +145,12 @@ class SessionState:
     opened: frozenset[date] = frozenset()
     last_actions: Mapping[date, LastAction] = field(default_factory=lambda: MappingProxyType({}))
     closed: Mapping[date, DayClose] = field(default_factory=lambda: MappingProxyType({}))
-    reflections: Mapping[str, Reflection] = field(default_factory=lambda: MappingProxyType({}))
+    reflections: ReflectionBook = field(default_factory=ReflectionBook)
     # The facilitation team: who drives, who has joined, who asked for control, the notes to the driver.
     driver: str | None = None
     facilitators: Mapping[str, Facilitator] = field(default_factory=lambda: MappingProxyType({}))
     control_requests: tuple[str, ...] = ()  # waiting for the driver's answer, oldest first
-    notes: tuple[Note, ...] = ()
+    notes: NoteLog = field(default_factory=NoteLog)
     # The script's questions that were ever opened, by key; answers are folded apart (facilitator.questions).
     questions: Mapping[str, QuestionStatus] = field(default_factory=lambda: MappingProxyType({}))
     last_seq: int = 0
@@ -225,7 +199,7 @@ class SessionState:
 
     def visible_reflections(self) -> list[Reflection]:
         """Reflections neither retracted by their author's facilitator nor hidden by a moderator."""
-        return [r for r in self.reflections.values() if not r.retracted and not r.hidden]
+        return self.reflections.visible()
 
 
 def _reflection_from(event: Event) -> Reflection:
@@ -248,9 +222,7 @@ def _reflection_from(event: Event) -> Reflection:
 
 
 def _with_reflection(state: SessionState, reflection: Reflection) -> SessionState:
-    reflections = dict(state.reflections)
-    reflections[reflection.id] = reflection
-    return replace(state, reflections=MappingProxyType(reflections))
+    return replace(state, reflections=state.reflections.with_changes({reflection.id: reflection}))
 
 
 def _close_last_visit(visits: tuple[Visit, ...], at: datetime) -> tuple[Visit, ...]:
@@ -501,7 +473,7 @@ def _note_from(event: Event, p: Mapping[str, Any]) -> Note:
 
 
 def _noted(state: SessionState, event: Event, p: Mapping[str, Any]) -> SessionState:
-    return replace(state, notes=(*state.notes, _note_from(event, p)))
+    return replace(state, notes=state.notes.extended([_note_from(event, p)]))
 
 
 _TEAM_KINDS: Mapping[str, Callable[[SessionState, Event, Mapping[str, Any]], SessionState]] = MappingProxyType(
@@ -541,7 +513,8 @@ def fold(events: Iterable[Event], state: SessionState | None = None) -> SessionS
     and note events read them, so nothing in between sees them stale.
     """
     state = state if state is not None else SessionState()
-    reflections: dict[str, Reflection] | None = None
+    reflections: dict[str, Reflection] | None = None  # those changed by the events, set on the book at the end
+    earlier = state.reflections or None  # to look up only when there are any
     notes: list[Note] | None = None
     last_seq = state.last_seq
     for event in events:
@@ -549,22 +522,25 @@ def fold(events: Iterable[Event], state: SessionState | None = None) -> SessionS
         kind = event.kind
         if kind in _REFLECTION_KINDS:
             if reflections is None:
-                reflections = dict(state.reflections)
+                reflections = {}
             p = event.payload
-            after = _reflection_after(reflections.get(p["reflection"]), event, p)
+            known = reflections.get(p["reflection"])
+            if known is None and earlier is not None:
+                known = earlier.get(p["reflection"])
+            after = _reflection_after(known, event, p)
             if after is not None:
                 reflections[after.id] = after
         elif kind == ev.NOTE_SENT:
             if notes is None:
-                notes = list(state.notes)
+                notes = []
             notes.append(_note_from(event, event.payload))
         elif kind in _STATE_KINDS:
             state = apply(state, event)
     changes: dict[str, Any] = {}
     if reflections is not None:
-        changes["reflections"] = MappingProxyType(reflections)
+        changes["reflections"] = state.reflections.with_changes(reflections)
     if notes is not None:
-        changes["notes"] = tuple(notes)
+        changes["notes"] = state.notes.extended(notes)
     if last_seq != state.last_seq:
         changes["last_seq"] = last_seq
     return replace(state, **changes) if changes else state

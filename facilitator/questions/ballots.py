@@ -11,9 +11,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from facilitator.record import events as ev
+from facilitator.record.clock import from_text, to_text
 from facilitator.record.events import Event
+
+Dumped = tuple[dict[str, Any], dict[str, bytes]]  # a checkpoint's share (facilitator.live.checkpoint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,29 @@ class Ballots:
         )
         self.version += 1
         self._changes[p["question"]] = self._changes.get(p["question"], 0) + 1
+
+    def dump(self) -> Dumped:
+        """Everything folded, as JSON, for a checkpoint (facilitator.live.checkpoint); :meth:`load` reads it."""
+        answers = {
+            key: [
+                [a.respondent, a.participant, a.location, list(a.choices), a.value, a.text, a.consent, to_text(a.at)]
+                for a in given.values()
+            ]
+            for key, given in self._answers.items()
+        }
+        return {"version": self.version, "changes": dict(self._changes), "answers": answers}, {}
+
+    @classmethod
+    def load(cls, doc: Mapping[str, Any], parts: Mapping[str, bytes]) -> Ballots:
+        ballots = cls()
+        for key, given in doc["answers"].items():
+            ballots._answers[key] = {
+                row[0]: GivenAnswer(row[0], row[1], row[2], tuple(row[3]), row[4], row[5], row[6], from_text(row[7]))
+                for row in given
+            }
+        ballots.version = doc["version"]
+        ballots._changes = dict(doc["changes"])
+        return ballots
 
     def changes(self, key: str) -> int:
         """How many answers to the question ``key`` were folded in (replaced ones too): a reader that kept it

@@ -234,3 +234,23 @@ def m009_reflections_by_seq(db: Database) -> None:
     # The export reads the reflections in the order they were logged (ORDER BY seq): by this index, rather than
     # sorting a hundred thousand of them first (issue 14).
     db.execute("CREATE INDEX reflections_seq ON reflections(seq)")
+
+
+@migrations()
+def m010_checkpoint(db: Database) -> None:
+    # What a process folded from the log up to a seq (facilitator.record.checkpoints): opening a run of a million
+    # events folds only what came after it (issue 14). Derived data, one row and its parts (each its own row, so a
+    # reader holds each part only as long as it needs it): rebuilt when missing or stale.
+    db.execute(
+        """
+        CREATE TABLE checkpoint (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            seq INTEGER NOT NULL,
+            event_id TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            written_at TEXT NOT NULL,
+            doc TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE TABLE checkpoint_parts (name TEXT NOT NULL UNIQUE, body BLOB NOT NULL)")

@@ -16,6 +16,7 @@ STEPS = (
     "m007_attendance_tables",
     "m008_checkins",
     "m009_reflections_by_seq",
+    "m010_checkpoint",
 )
 SCHEMA_VERSION = len(STEPS)
-DERIVED_TABLES = ("step_visits", "reflections", "participants", "checkins")
+DERIVED_TABLES = ("step_visits", "reflections", "participants", "checkins", "checkpoint", "checkpoint_parts")

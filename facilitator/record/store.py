@@ -370,6 +370,10 @@ class Store:
         self._identity = fresh._identity
         self._stale = False
 
+    def read(self, read: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``read`` on the connection: a read that a failing disk turns into a StoreError, not a crash."""
+        return self._read(read)
+
     def _read(self, read: Callable[[sqlite3.Connection], T]) -> T:
         """A read that a failing disk turns into a StoreError, not a crash of whatever polls."""
         if self._stale and _identity(self.path) != self._identity:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from facilitator.attendance.gender import NOT_STATED, category
@@ -76,6 +76,7 @@ class Measure(Protocol):
 
     def stop(self, interval: Interval) -> datetime: ...
     def ran(self, day: date, exercise: str | None = None, step: str | None = None) -> list[Span]: ...
+    def begun_by(self, moment: datetime) -> datetime: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,10 +193,14 @@ def present(register: Measure, spans: list[Span], speakers: Iterable[str] = ()) 
     """Everyone whose attendance overlaps ``spans`` (in roster order), then any of ``speakers`` not among them."""
     roster = register.attendance.roster.by_id
     found: dict[str, Person] = {}
+    # Only intervals begun by the spans' end, and late enough to still count at their start, can meet them (one
+    # stopped by a midnight touches an instant at that midnight: hence the microsecond before).
+    since = register.begun_by(spans[0][0] - timedelta(microseconds=1)) if spans else None
+    until = spans[-1][1] + timedelta(microseconds=1) if spans else None
     for pid, person in roster.items():
         where: str | None = None
         seen = False
-        for interval in register.attendance.intervals(pid):  # by start: the last found is the latest
+        for interval in register.attendance.intervals(pid, since=since, until=until):  # by start: the last is latest
             if _meets(interval.start, register.stop(interval), spans):
                 seen, where = True, interval.location or person.location
         if seen:

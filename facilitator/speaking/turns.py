@@ -6,12 +6,13 @@ one replaces it, so a reader (a screen on another thread) holding one sees it wh
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from facilitator.record import events as ev
-from facilitator.record.clock import from_text
+from facilitator.record.clock import from_text, to_text
 from facilitator.record.events import Event
 
 
@@ -48,6 +49,45 @@ class Speaking:
         speaking = cls()
         for event in events:
             speaking.apply(event)
+        return speaking
+
+    def dump(self) -> tuple[dict[str, Any], dict[str, bytes]]:
+        """Everything folded, as JSON, for a checkpoint (facilitator.live.checkpoint); :meth:`load` reads it."""
+        turns = [
+            [
+                t.id,
+                t.participant,
+                t.day.isoformat() if t.day else None,
+                t.exercise,
+                t.step,
+                to_text(t.started),
+                to_text(t.ended) if t.ended else None,
+                t.by,
+            ]
+            for t in self.turns
+        ]
+        return {"turns": turns, "open": self._open, "shown": self.shown, "version": self.version}, {}
+
+    @classmethod
+    def load(cls, doc: Mapping[str, Any], parts: Mapping[str, bytes]) -> Speaking:
+        speaking = cls()
+        for tid, person, day, exercise, step, started, ended, by in doc["turns"]:
+            speaking._index[tid] = len(speaking.turns)
+            speaking.turns.append(
+                Turn(
+                    tid,
+                    person,
+                    date.fromisoformat(day) if day else None,
+                    exercise,
+                    step,
+                    from_text(started),
+                    from_text(ended) if ended else None,
+                    by,
+                )
+            )
+        speaking._open = doc["open"]
+        speaking.shown = doc["shown"]
+        speaking.version = doc["version"]
         return speaking
 
     @property

@@ -7,8 +7,10 @@ people: nothing here logs them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
+from typing import Any
 
 from facilitator.record import events as ev
 from facilitator.record.events import Event
@@ -34,6 +36,9 @@ class JoinRequest:
         return self.decision is None
 
 
+_COLUMNS = tuple(f.name for f in fields(JoinRequest))  # a request's row in :meth:`JoinRequests.dump`, in order
+
+
 class JoinRequests:
     """Every request by id, in the order they were made; updated in place like the roster."""
 
@@ -50,6 +55,28 @@ class JoinRequests:
                 self.by_id[known.id] = replace(
                     known, decision=p["decision"], decided_by=event.actor, participant=p.get("participant")
                 )
+
+    def dump(self) -> tuple[dict[str, Any], dict[str, bytes]]:
+        """The requests for :meth:`load` (facilitator.live.checkpoint): a JSON document, and no binary parts.
+
+        Nested in the attendance fold's (facilitator.attendance.intervals.Attendance.dump): a change of its
+        layout bumps that module's ``FORMAT``.
+        """
+        rows = []
+        for request in self.by_id.values():
+            row = [getattr(request, name) for name in _COLUMNS]
+            row[4] = request.at.isoformat(timespec="microseconds")  # with its offset: it comes back as it was
+            rows.append(row)
+        return {"requests": rows}, {}
+
+    @classmethod
+    def load(cls, doc: Mapping[str, Any], parts: Mapping[str, bytes]) -> JoinRequests:
+        """The requests :meth:`dump` gave ``doc`` for."""
+        requests = cls()
+        for key, name, email, location, at, decision, decided_by, participant in doc["requests"]:
+            when = datetime.fromisoformat(at)
+            requests.by_id[key] = JoinRequest(key, name, email, location, when, decision, decided_by, participant)
+        return requests
 
     def pending(self, location: str | None = None) -> list[JoinRequest]:
         """Requests waiting for a decision, oldest first; only those at ``location`` when given."""

@@ -196,6 +196,8 @@ class LiveRun:
         (facilitator.record.store_watch), with a slow poll beside it; where no watch can be had, every
         ``poll_seconds``."""
         self._app = app
+        if self._attendance is not None and self._attendance.owed:
+            app.call_later(self._complete_attendance)
         self._probe = store_watch.probe(self.db_path)
         self._watch = store_watch.watch(self.db_path)
         if self._watch is None:
@@ -203,6 +205,25 @@ class LiveRun:
             return
         asyncio.get_running_loop().add_reader(self._watch.fileno(), self._written)
         app.set_interval(max(self.poll_seconds, store_watch.SAFETY_POLL_SECONDS), self.poll)
+
+    async def _complete_attendance(self) -> None:
+        """The first snapshot left out what each person attended over the whole run: read it now, once the
+        first frame is up (facilitator.tui.snapshot.AttendanceReader)."""
+        reader = self._attendance
+        if reader is None:
+            return
+
+        def complete(session: Session) -> tuple[AttendanceSnapshot | None, int]:
+            return reader.complete(session, self.clock.now()), session.state.last_seq
+
+        try:
+            snapshot, seq = await self.run_db(complete)
+        except StoreError as exc:
+            if self._app is not None:
+                self._app.post_message(self.StoreFailed(exc))
+            return
+        if snapshot is not None and self._app is not None:
+            self._app.post_message(self.AttendanceChanged(snapshot, seq))
 
     def _written(self) -> None:
         """The run's files were written: look now, and again shortly after.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from facilitator.attendance.intervals import Attendance
-from facilitator.live.register import LocationCount, Register
+from facilitator.live.register import LocationCount, Register, SettledDays
 from facilitator.live.session import Session
 from facilitator.live.state import SessionState
 from facilitator.record import events as ev
@@ -44,7 +44,8 @@ class PersonRow:
     gender: str | None
     present: bool  # there now, by any source
     status: str  # for the snapshot's day: present, late, excused, absent; "" before the day has started
-    attended_share: float = 0.0  # of the planned minutes of all days (Register.certificate), 0.62 for 62%
+    # Of the planned minutes of all days (Register.certificate), 0.62 for 62%; None: not worked out yet.
+    attended_share: float | None = 0.0
     eligible: bool = False  # the certificate: attended_share reaches the workshop's certificate_share
 
 
@@ -61,10 +62,26 @@ class AttendanceSnapshot:
     links: Mapping[str, str]
     arrivals: Mapping[str, tuple[datetime, ...]]  # first arrival of each person at each location that day
     since: datetime | None  # the start of the day's arrivals (midnight, workshop time)
+    # False: each person's status, attended_share and eligible, and the arrivals, are not worked out yet (the
+    # first snapshot of a long run leaves them out, so the first frame does not wait for them; a complete one
+    # follows at once).
+    complete: bool = True
 
 
-def attendance_snapshot(state: SessionState, attendance: Attendance, now: datetime) -> AttendanceSnapshot | None:
-    """Build the snapshot from the folds; one Register for everyone (O(people), no per-row queries)."""
+def attendance_snapshot(
+    state: SessionState,
+    attendance: Attendance,
+    now: datetime,
+    settled: SettledDays | None = None,
+    *,
+    complete: bool = True,
+) -> AttendanceSnapshot | None:
+    """Build the snapshot from the folds; one Register for everyone (O(people), no per-row queries), sparing
+    the days that can no longer change where ``settled`` (kept by the caller between snapshots) has them.
+
+    Not ``complete``: only what the main screen shows (who is present where, the links), not each person's
+    status of the day, share of the whole run and the day's arrivals, which read every check-in of the day and
+    of the run: :data:`PENDING` stands for the status, 0 arrivals for the arrivals."""
     programme = state.programme
     if programme is None:
         return None
@@ -73,13 +90,15 @@ def attendance_snapshot(state: SessionState, attendance: Attendance, now: dateti
     days = [d.date for d in workshop.days]
     today = now.astimezone(tz).date()
     day = state.day or (today if today in days else days[0] if days else None)
-    register = Register(state, attendance, now)
+    register = Register(state, attendance, now, settled)
     started = day is not None and bool(register.day_spans(day))
     people: dict[str, PersonRow] = {}
     for person in attendance.roster.by_id.values():
-        certificate = register.certificate(person.id)
+        certificate = register.certificate(person.id) if complete else None
         if day is None:
             status = ""
+        elif not complete:
+            status = PENDING
         elif started:
             status = register.status(person.id, day)
         else:
@@ -94,17 +113,17 @@ def attendance_snapshot(state: SessionState, attendance: Attendance, now: dateti
             person.gender,
             register.is_present(person.id),
             status,
-            certificate.attended_share,
-            certificate.eligible,
+            certificate.attended_share if certificate is not None else None,
+            certificate.eligible if certificate is not None else False,
         )
     since = datetime.combine(day, datetime.min.time(), tzinfo=tz) if day is not None else None
     firsts: dict[str, dict[str, datetime]] = {}
-    for pid in attendance.participants():
+    for pid in attendance.participants() if complete else ():
         known = attendance.roster.by_id.get(pid)
         home = known.location if known is not None else None
-        for interval in attendance.intervals(pid):
+        for interval in attendance.intervals(pid, since=since):
             where = interval.location or home
-            if where is None or interval.start > now or (since is not None and interval.start < since):
+            if where is None or interval.start > now:
                 continue
             firsts.setdefault(where, {}).setdefault(pid, interval.start)
     arrivals = {loc.id: tuple(sorted(firsts.get(loc.id, {}).values())) for loc in workshop.locations}
@@ -115,7 +134,14 @@ def attendance_snapshot(state: SessionState, attendance: Attendance, now: dateti
         links={loc.id: attendance.link_status(loc.id) for loc in workshop.locations},
         arrivals=arrivals,
         since=since,
+        complete=complete,
     )
+
+
+PENDING = "…"  # a status not worked out yet (an incomplete snapshot)
+# More intervals than this in the run, and the first snapshot leaves out what everyone attended over the whole
+# run (a few milliseconds a thousand intervals): the first frame does not wait for it (AttendanceReader.owed).
+COMPLETE_AT_ONCE = 5_000
 
 
 class AttendanceReader:
@@ -127,6 +153,11 @@ class AttendanceReader:
     def __init__(self) -> None:
         self._seq = -1
         self._key: tuple[object, ...] | None = None
+        self._settled = SettledDays()
+        # The first snapshot is read before the first frame: it leaves out what everyone attended over the
+        # whole run (on the fifth day of a large run, seconds of work the first frame does not show), and
+        # owes it; :meth:`complete` pays it, once the frame is up (facilitator.tui.live_run).
+        self.owed = False
 
     def read(self, session: Session, now: datetime) -> AttendanceSnapshot | None:
         state = session.state
@@ -134,11 +165,24 @@ class AttendanceReader:
         key = (id(state.programme), state.day, min(day_visits, default=None))
         if key == self._key and state.last_seq == self._seq:
             return None
-        changed = key != self._key or any(
-            e.kind in ATTENDANCE_KINDS for e in session.store.events(after=max(self._seq, 0))
+        new = session.store.events(after=self._seq) if self._seq >= 0 else []
+        self._settled.forget(
+            e.payload.get("participant", "")
+            for e in new
+            if e.kind in (ev.ATTENDANCE_CHECKED_IN, ev.ATTENDANCE_CHECKED_OUT)
         )
+        changed = key != self._key or any(e.kind in ATTENDANCE_KINDS for e in new)
+        first = self._seq < 0
         self._seq = state.last_seq
         if not changed:
             return None
         self._key = key
-        return attendance_snapshot(state, session.attendance, now)
+        self.owed = first and session.attendance.size() > COMPLETE_AT_ONCE
+        return attendance_snapshot(state, session.attendance, now, self._settled, complete=not self.owed)
+
+    def complete(self, session: Session, now: datetime) -> AttendanceSnapshot | None:
+        """The complete snapshot the first one owed; None if a later read has given one since."""
+        if not self.owed:
+            return None
+        self.owed = False
+        return attendance_snapshot(session.state, session.attendance, now, self._settled)

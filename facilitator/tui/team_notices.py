@@ -31,8 +31,8 @@ def team_notices(old: SessionState, new: SessionState, *, me: str, role: str, no
         for name in new.control_requests:
             if name not in old.control_requests:
                 found.append(Notice(f"{printable(name)} asks for control: press h to hand over.", "Control"))
-    for note in new.notes:
-        if note.seq > notes_after and (note.to == me or (note.to is None and driving)) and note.sender != me:
+    for note in new.notes.after(notes_after):
+        if (note.to == me or (note.to is None and driving)) and note.sender != me:
             found.append(Notice(f"{printable(note.sender)} → you: {printable(note.text)}", "Note", "warning"))
     return found
 

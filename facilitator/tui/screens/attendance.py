@@ -85,7 +85,9 @@ def sparkline(times: tuple[datetime, ...], since: datetime | None, now: datetime
 
 
 def certificate_cell(row: PersonRow) -> Text:
-    """``62%`` of the planned minutes attended, ``✓`` once that earns the certificate."""
+    """``62%`` of the planned minutes attended, ``✓`` once that earns the certificate; ``…`` until known."""
+    if row.attended_share is None:
+        return Text("   … ", style="dim", end="")
     cell = Text(f"{round(row.attended_share * 100):>3}%", style="" if row.attended_share else "dim", end="")
     cell.append("✓" if row.eligible else " ", style="bold green")
     return cell

@@ -474,7 +474,7 @@ class ReflectionsFeed(StateView, Static):
 
     def text_for(self, state: SessionState) -> Text:
         day = state.day
-        latest = [r for r in state.visible_reflections() if r.day == day][-self.LIMIT :]
+        latest = state.reflections.latest_visible(day, self.LIMIT)
         tz = state.programme.workshop.timezone if state.programme else "UTC"
         if not latest:
             return Text("No reflections yet today. Press r to log one.", style="dim italic")

@@ -1,0 +1,789 @@
+"""The run's reflections, kept compact: a few arrays and blobs in place of 100,000 objects (issue 14).
+
+A five-day run logs about 100,000 reflections. Kept as a dict of :class:`Reflection` objects they took
+~100 MiB of the lead's memory and had to be rebuilt on every open; a :class:`ReflectionBook` holds them in
+columns (the texts in one UTF-8 blob, times as microseconds, the fields that repeat, days, steps, names,
+as small codes into a list of their values) and makes a :class:`Reflection` when one is read.
+
+The book is immutable, as the session state that holds it, which a screen reads on the main thread while
+the database thread folds new events. A changed book (:meth:`ReflectionBook.with_changes`) shares the
+columns of the book it came from and keeps the reflections added or replaced since in a small overlay; once
+the overlay holds more than a 32nd of the columns' rows (and more than 256) it is folded into new columns, so
+applying events one by one stays cheap and a fold of a whole log stays linear. A screen that shows a few
+reflections asks for them (:meth:`ReflectionBook.latest_visible`); reading them all (``values()``) makes
+every one, a few microseconds each.
+
+Reflections are known by id. Ids made by facilitator are 32 lowercase hex digits (``uuid4().hex``), kept as
+16 bytes; a book with any other id keeps its ids as text. To find an id, a book keeps the ids' 16-byte keys
+(the bytes themselves, or a BLAKE2b digest of the text) sorted, as two arrays of 64-bit halves searched
+with :mod:`bisect`, and where each sits in the book's order.
+
+:meth:`ReflectionBook.dump` gives a JSON document and a few binary parts (the arrays as they are in memory,
+in the byte order the document names), the same for the same reflections whatever their history, and
+:meth:`ReflectionBook.load` reads them back without a Python object per reflection: the checkpoint of a run
+(facilitator.live.checkpoint) opens in milliseconds. Bump :data:`FORMAT` whenever that layout changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, ValuesView
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from itertools import accumulate, repeat
+from operator import attrgetter, lshift, or_
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, cast
+
+FORMAT: Final = 1  # the layout of dump(); bump on any change
+
+
+@dataclass(frozen=True, slots=True)
+class Reflection:
+    id: str
+    text: str
+    day: date | None
+    exercise: str | None
+    step: str | None
+    prompt: str | None
+    participant: str | None
+    location: str | None
+    consent: bool
+    logged_at: datetime
+    logged_by: str
+    edited_at: datetime | None = None
+    retracted: bool = False
+    hidden: bool = False  # by a facilitator: kept on the record, left out of the feed, room view and quotes
+    source: str = "facilitator"  # "facilitator" (typed in a TUI) or "qr" (the participant page)
+    participant_id: str | None = None  # the roster's id, when the participant page knows who wrote it
+
+
+# The fields whose values repeat across reflections, kept as codes into a list of their values.
+_CODED: Final = (
+    "day",
+    "exercise",
+    "step",
+    "prompt",
+    "participant",
+    "location",
+    "logged_by",
+    "source",
+    "participant_id",
+)
+_DAY: Final = 0  # the day's place in _CODED
+_FLAGGED: Final = ("consent", "retracted", "hidden")  # kept as the flags' bits, in this order
+_CONSENT, _RETRACTED, _HIDDEN = 1, 2, 4
+_ID, _TEXT = attrgetter("id"), attrgetter("text")
+_LEFT_OUT: Final = _RETRACTED | _HIDDEN
+_NO_TIME: Final = -(2**63)  # edited_at of a reflection never edited
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO: Final = timedelta(microseconds=1)
+_LOW: Final = (1 << 64) - 1
+_MIN_OVERLAY: Final = 256  # the overlay is folded into new columns past this, or a 32nd of the rows
+_ENCODING: Final = ("utf-8", "surrogatepass")  # a lone surrogate from JSON survives the round trip
+
+_TypeCode = Literal["B", "H", "I", "Q", "q"]  # of the arrays in a dump
+_TYPECODES: Final = ("B", "H", "I", "Q", "q")
+if TYPE_CHECKING:
+    Ints: TypeAlias = array[int] | memoryview  # numbers: built (array) or loaded from a dump (memoryview)
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - _EPOCH) // _MICRO
+
+
+def _moment(micros: int) -> datetime:
+    return _EPOCH + timedelta(0, 0, micros)
+
+
+def _flags(r: Reflection) -> int:
+    return (_CONSENT if r.consent else 0) | (_RETRACTED if r.retracted else 0) | (_HIDDEN if r.hidden else 0)
+
+
+def _code_type(values: int) -> str:
+    return "B" if values <= 1 << 8 else "H" if values <= 1 << 16 else "I"
+
+
+def _offset_type(total: int) -> str:
+    return "I" if total < 1 << 32 else "Q"
+
+
+def _digest(rid: str) -> bytes:
+    return hashlib.blake2b(rid.encode(*_ENCODING), digest_size=16).digest()
+
+
+def _hex_key(rid: str) -> bytes | None:
+    """The 16 bytes of an id of 32 lowercase hex digits; None for any other id."""
+    if len(rid) != 32:
+        return None
+    try:
+        key = bytes.fromhex(rid)
+    except ValueError:
+        return None
+    return key if key.hex() == rid else None  # not "AB..." nor digits spaced out: those are other ids
+
+
+def _halves(keys: bytes) -> tuple[array[int], array[int]]:
+    """The big-endian 64-bit halves of the 16-byte ``keys``: their numeric order is the keys' byte order."""
+    numbers = array("Q")
+    numbers.frombytes(keys)
+    if sys.byteorder == "little":
+        numbers.byteswap()
+    return numbers[0::2], numbers[1::2]
+
+
+def _split(key: bytes) -> tuple[int, int]:
+    number = int.from_bytes(key, "big")
+    return number >> 64, number & _LOW
+
+
+def _bytes_of(numbers: Ints) -> memoryview:
+    return memoryview(numbers).cast("B")
+
+
+def _copy(numbers: Ints, typecode: str) -> array[int]:
+    """A mutable copy of ``numbers`` as ``typecode`` (wider than theirs, or the same)."""
+    if isinstance(numbers, array) and numbers.typecode == typecode:
+        return array(typecode, numbers)
+    if memoryview(numbers).format == typecode:
+        copied = array(typecode)
+        copied.frombytes(_bytes_of(numbers))
+        return copied
+    return array(typecode, numbers)
+
+
+class _Columns:
+    """Reflections in columns, in the order they were first logged. Never changed once made."""
+
+    __slots__ = (
+        "by_day",
+        "canonical",
+        "codes",
+        "day_starts",
+        "edited_at",
+        "flags",
+        "hex_ids",
+        "id_offsets",
+        "ids",
+        "key_hi",
+        "key_lo",
+        "key_pos",
+        "logged_at",
+        "n",
+        "text_offsets",
+        "texts",
+        "values",
+    )
+
+    n: int
+    hex_ids: bool  # ids: n keys of 16 bytes; else n UTF-8 texts, the i-th at id_offsets[i]:id_offsets[i+1]
+    ids: memoryview
+    id_offsets: Ints
+    key_hi: Ints  # the ids' keys, sorted: first and second halves, and the row of each
+    key_lo: Ints
+    key_pos: Ints
+    texts: memoryview  # UTF-8, the i-th at text_offsets[i]:text_offsets[i+1]
+    text_offsets: Ints
+    values: tuple[tuple[Any, ...], ...]  # per coded field, its values; codes: per row, the value's place
+    codes: tuple[Ints, ...]
+    canonical: bool  # each field's values in the order of their first row, every one used (for dump)
+    logged_at: Ints  # microseconds since the epoch, UTC
+    edited_at: Ints  # the same, _NO_TIME if never edited
+    flags: bytes | memoryview  # per row: _CONSENT | _RETRACTED | _HIDDEN
+    by_day: Ints  # the rows by day (the day's code), in order within a day
+    day_starts: tuple[int, ...]  # where each day's rows start in by_day, and the end
+
+    def find(self, rid: str) -> int | None:
+        """The row of the reflection ``rid``, None if it is not here."""
+        n = self.n
+        if not n:
+            return None
+        key = _hex_key(rid) if self.hex_ids else _digest(rid)
+        if key is None:
+            return None
+        hi, lo = _split(key)
+        key_hi = self.key_hi
+        at = bisect_left(key_hi, hi)
+        if at == n or key_hi[at] != hi:
+            return None
+        end = bisect_right(key_hi, hi, at)
+        if end - at > 1:
+            at = bisect_left(self.key_lo, lo, at, end)
+            if at == end:
+                return None
+        if self.key_lo[at] != lo:
+            return None
+        row = self.key_pos[at]
+        return row if self.hex_ids or self.id_at(row) == rid else None  # a digest's twin: not this id
+
+    def id_at(self, row: int) -> str:
+        if self.hex_ids:
+            return self.ids[16 * row : 16 * row + 16].hex()
+        offsets = self.id_offsets
+        return str(self.ids[offsets[row] : offsets[row + 1]], *_ENCODING)
+
+    def all_ids(self) -> list[str]:
+        if self.hex_ids:
+            digits = self.ids.hex()
+            return [digits[i : i + 32] for i in range(0, 32 * self.n, 32)]
+        ids, offsets = self.ids, self.id_offsets
+        return [str(ids[offsets[i] : offsets[i + 1]], *_ENCODING) for i in range(self.n)]
+
+    def day_code(self, day: date | None) -> int | None:
+        values = self.values[_DAY]
+        return values.index(day) if day in values else None
+
+    def row(self, row: int, rid: str | None = None) -> Reflection:
+        values, codes, offsets = self.values, self.codes, self.text_offsets
+        flags = self.flags[row]
+        edited = self.edited_at[row]
+        return Reflection(
+            self.id_at(row) if rid is None else rid,
+            str(self.texts[offsets[row] : offsets[row + 1]], *_ENCODING),
+            values[0][codes[0][row]],
+            values[1][codes[1][row]],
+            values[2][codes[2][row]],
+            values[3][codes[3][row]],
+            values[4][codes[4][row]],
+            values[5][codes[5][row]],
+            bool(flags & _CONSENT),
+            _moment(self.logged_at[row]),
+            values[6][codes[6][row]],
+            None if edited == _NO_TIME else _moment(edited),
+            bool(flags & _RETRACTED),
+            bool(flags & _HIDDEN),
+            values[7][codes[7][row]],
+            values[8][codes[8][row]],
+        )
+
+    def rows(self) -> Iterator[Reflection]:
+        """Every row, in order: as :meth:`row` for each, with the lookups hoisted out of the loop."""
+        ids = self.all_ids()
+        texts, offsets, flags, logged_at, edited_at = (
+            self.texts,
+            self.text_offsets,
+            self.flags,
+            self.logged_at,
+            self.edited_at,
+        )
+        (v0, v1, v2, v3, v4, v5, v6, v7, v8), (c0, c1, c2, c3, c4, c5, c6, c7, c8) = self.values, self.codes
+        for i in range(self.n):
+            f = flags[i]
+            edited = edited_at[i]
+            yield Reflection(
+                ids[i],
+                str(texts[offsets[i] : offsets[i + 1]], *_ENCODING),
+                v0[c0[i]],
+                v1[c1[i]],
+                v2[c2[i]],
+                v3[c3[i]],
+                v4[c4[i]],
+                v5[c5[i]],
+                bool(f & _CONSENT),
+                _EPOCH + timedelta(0, 0, logged_at[i]),
+                v6[c6[i]],
+                None if edited == _NO_TIME else _EPOCH + timedelta(0, 0, edited),
+                bool(f & _RETRACTED),
+                bool(f & _HIDDEN),
+                v7[c7[i]],
+                v8[c8[i]],
+            )
+
+
+def _empty() -> _Columns:
+    empty = object.__new__(_Columns)
+    empty.n = 0
+    empty.hex_ids = True
+    empty.ids = memoryview(b"")
+    empty.id_offsets = array("I", [0])
+    empty.key_hi, empty.key_lo, empty.key_pos = array("Q"), array("Q"), array("I")
+    empty.texts = memoryview(b"")
+    empty.text_offsets = array("I", [0])
+    empty.values = tuple(() for _ in _CODED)
+    empty.codes = tuple(array("B") for _ in _CODED)
+    empty.canonical = True
+    empty.logged_at, empty.edited_at = array("q"), array("q")
+    empty.flags = b""
+    empty.by_day, empty.day_starts = array("I"), (0,)
+    return empty
+
+
+_EMPTY: Final = _empty()
+
+
+def _merge_keys(base: _Columns, keys: bytes, rows: Ints) -> tuple[Ints, Ints, Ints]:
+    """The sorted keys of ``base`` with ``keys`` (sorted, 16 bytes each, none in ``base``) of ``rows`` added."""
+    new_hi, new_lo = _halves(keys)
+    old_hi, old_lo, old_pos = base.key_hi, base.key_lo, base.key_pos
+    if not len(old_hi):
+        return new_hi, new_lo, rows
+    old = [(_bytes_of(column), column) for column in (old_hi, old_lo, old_pos)]
+    out = (array("Q"), array("Q"), array("I"))
+    start = 0
+    for new in zip(new_hi, new_lo, rows, strict=True):
+        hi, lo, _ = new
+        at = bisect_left(old_hi, hi, start)
+        at = bisect_left(old_lo, lo, at, bisect_right(old_hi, hi, at))
+        for into, (view, column), value in zip(out, old, new, strict=True):
+            into.frombytes(view[start * column.itemsize : at * column.itemsize])
+            into.append(value)
+        start = at
+    for into, (view, column) in zip(out, old, strict=True):
+        into.frombytes(view[start * column.itemsize :])
+    return out
+
+
+def _ends(start: int, lengths: Iterable[int]) -> Iterator[int]:
+    """Where each of pieces of ``lengths`` ends, laid one after the other from ``start``."""
+    return map(start.__add__, accumulate(lengths))
+
+
+def _with_ids(base: _Columns, out: _Columns, added: list[Reflection]) -> None:
+    """The ids of ``out`` and their sorted keys: those of ``base``, then those of ``added``."""
+    n = base.n
+    new_ids = list(map(_ID, added))
+    digits = "".join(new_ids)
+    raw = b""
+    hex_ids = base.hex_ids and set(map(len, new_ids)) <= {32}
+    if hex_ids:
+        try:
+            raw = bytes.fromhex(digits)
+        except ValueError:
+            hex_ids = False
+        hex_ids = hex_ids and raw.hex() == digits  # not "AB..." nor digits spaced out: those are other ids
+    out.hex_ids = hex_ids
+    if hex_ids:
+        out.ids = memoryview(b"".join([base.ids, raw]))
+        out.id_offsets = _EMPTY.id_offsets
+        order = sorted(range(len(new_ids)), key=new_ids.__getitem__)  # as their bytes: lowercase hex digits
+        keys = bytes.fromhex("".join(map(new_ids.__getitem__, order)))
+        out.key_hi, out.key_lo, out.key_pos = _merge_keys(base, keys, array("I", map(n.__add__, order)))
+        return
+    encoded = [rid.encode(*_ENCODING) for rid in new_ids]
+    digests: list[bytes] = []
+    index_base, first = base, n
+    if base.hex_ids:  # from now on the ids are texts and their keys digests: every key is made again
+        old: bytes | memoryview = base.ids.hex().encode()
+        old_offsets: Ints = array(_offset_type(len(old)), range(0, len(old) + 1, 32))
+        digests = [_digest(rid) for rid in base.all_ids()]
+        index_base, first = _EMPTY, 0
+    else:
+        old, old_offsets = base.ids, base.id_offsets
+    lengths = list(map(len, encoded))
+    offsets = _copy(old_offsets, _offset_type(len(old) + sum(lengths)))
+    offsets.extend(_ends(len(old), lengths))
+    out.ids = memoryview(b"".join([old, *encoded]))
+    out.id_offsets = offsets
+    digests += [hashlib.blake2b(e, digest_size=16).digest() for e in encoded]
+    order = sorted(range(len(digests)), key=digests.__getitem__)
+    keys = b"".join(map(digests.__getitem__, order))
+    out.key_hi, out.key_lo, out.key_pos = _merge_keys(index_base, keys, array("I", map(first.__add__, order)))
+
+
+def _encoded(texts: list[str]) -> tuple[bytes, list[int]]:
+    """``texts`` in UTF-8, one after the other, and the length of each."""
+    joined = "".join(texts).encode(*_ENCODING)
+    lengths = list(map(len, texts))
+    if len(joined) != sum(lengths):  # not all ASCII, one byte a character
+        lengths = [len(text.encode(*_ENCODING)) for text in texts]
+    return joined, lengths
+
+
+def _with_texts(base: _Columns, out: _Columns, replaced: Mapping[int, Reflection], added: list[Reflection]) -> None:
+    """The texts of ``out``: those of ``base``, some ``replaced``, then those of ``added``; in order, no gaps."""
+    n, texts, old_offsets = base.n, base.texts, base.text_offsets
+    edits = {}
+    for row, r in replaced.items():
+        text = r.text.encode(*_ENCODING)
+        if texts[old_offsets[row] : old_offsets[row + 1]] != text:
+            edits[row] = text
+    joined, new_lengths = _encoded(list(map(_TEXT, added)))
+    if edits:  # the texts after the first edited one move
+        pieces: list[bytes | memoryview] = []
+        lengths = list(map(int.__sub__, old_offsets[1 : n + 1], old_offsets[:n]))
+        start = 0
+        for row in sorted(edits):
+            pieces += [texts[old_offsets[start] : old_offsets[row]], edits[row]]
+            lengths[row] = len(edits[row])
+            start = row + 1
+        pieces.append(texts[old_offsets[start] : old_offsets[n]])
+        total = sum(lengths)
+        offsets = array(_offset_type(total + len(joined)), accumulate(lengths, initial=0))
+    else:
+        pieces, total = [texts], old_offsets[n]
+        offsets = _copy(old_offsets, _offset_type(total + len(joined)))
+    offsets.extend(_ends(total, new_lengths))
+    out.texts = memoryview(b"".join([*pieces, joined]))
+    out.text_offsets = offsets
+
+
+def _with_codes(base: _Columns, out: _Columns, replaced: Mapping[int, Reflection], added: list[Reflection]) -> None:
+    """The coded fields of ``out``: each field's values, those of ``base`` and then any new one, and the codes."""
+    all_values, all_codes = [], []
+    canonical = base.canonical
+    for field, old_values, old_codes in zip(_CODED, base.values, base.codes, strict=True):
+        values = list(old_values)
+        index = {value: code for code, value in enumerate(values)}
+        get = attrgetter(field)
+        patches = {}
+        for row, r in replaced.items():
+            value = get(r)
+            code = index.get(value)
+            if code is None:
+                code = index[value] = len(values)
+                values.append(value)
+            if code != old_codes[row]:
+                patches[row] = code
+                canonical = False  # a value's first row may have changed, or a value be left unused
+        new = list(map(get, added))
+        distinct = dict.fromkeys(new)
+        for value in distinct:
+            if value not in index:
+                index[value] = len(values)
+                values.append(value)
+        typecode = _code_type(len(values))
+        codes = _copy(old_codes, typecode)
+        for row, code in patches.items():
+            codes[row] = code
+        if len(distinct) == 1:  # the same value on every new row: by, source, a day...
+            codes.extend(array(typecode, [index[new[0]]]) * len(new))
+        elif typecode == "B":
+            codes.frombytes(bytes(map(index.__getitem__, new)))
+        else:
+            codes.extend(array(typecode, map(index.__getitem__, new)))
+        all_values.append(tuple(values))
+        all_codes.append(codes)
+    out.values, out.codes, out.canonical = tuple(all_values), tuple(all_codes), canonical
+
+
+def _with_rest(base: _Columns, out: _Columns, replaced: Mapping[int, Reflection], added: list[Reflection]) -> None:
+    """The times and flags of ``out``."""
+    logged_at, edited_at = _copy(base.logged_at, "q"), _copy(base.edited_at, "q")
+    flags = bytearray(base.flags)
+    for row, r in replaced.items():
+        logged_at[row] = _micros(r.logged_at)
+        edited_at[row] = _NO_TIME if r.edited_at is None else _micros(r.edited_at)
+        flags[row] = _flags(r)
+    logged_at.extend(array("q", [(r.logged_at - _EPOCH) // _MICRO for r in added]))
+    edited_at.extend(array("q", [_NO_TIME if r.edited_at is None else _micros(r.edited_at) for r in added]))
+    consent, retracted, hidden = (map(bool, map(attrgetter(name), added)) for name in _FLAGGED)
+    flags += bytes(map(or_, map(or_, consent, map(lshift, retracted, repeat(1))), map(lshift, hidden, repeat(2))))
+    out.logged_at, out.edited_at, out.flags = logged_at, edited_at, bytes(flags)
+
+
+def _with_days(out: _Columns) -> None:
+    """The rows of ``out`` by day: in the order of the day's code, and in order within a day."""
+    days = out.codes[_DAY]
+    by_day = sorted(range(out.n), key=days.__getitem__)  # stable
+    out.by_day = array("I", by_day)
+    out.day_starts = tuple(bisect_left(by_day, code, key=days.__getitem__) for code in range(len(out.values[_DAY])))
+    out.day_starts += (out.n,)
+
+
+def _compacted(base: _Columns, replaced: Mapping[int, Reflection], added: list[Reflection]) -> _Columns:
+    """New columns: the rows of ``base``, those in ``replaced`` (by row) replaced, then the rows ``added``."""
+    out = object.__new__(_Columns)
+    out.n = base.n + len(added)
+    _with_ids(base, out, added)
+    _with_texts(base, out, replaced, added)
+    _with_codes(base, out, replaced, added)
+    _with_rest(base, out, replaced, added)
+    _with_days(out)
+    return out
+
+
+def _canonical(columns: _Columns) -> _Columns:
+    """``columns`` with each field's values in the order of their first row, and none unused."""
+    if columns.canonical:
+        return columns
+    out = object.__new__(_Columns)
+    for name in _Columns.__slots__:
+        setattr(out, name, getattr(columns, name))
+    all_values, all_codes = [], []
+    for values, codes in zip(columns.values, columns.codes, strict=True):
+        used = list(dict.fromkeys(codes))
+        renumber = [0] * len(values)
+        for new, old in enumerate(used):
+            renumber[old] = new
+        all_values.append(tuple(values[old] for old in used))
+        all_codes.append(array(_code_type(len(used)), map(renumber.__getitem__, codes)))
+    out.values, out.codes, out.canonical = tuple(all_values), tuple(all_codes), True
+    _with_days(out)
+    return out
+
+
+class ReflectionBook(Mapping[str, Reflection]):
+    """The run's reflections by id, in the order they were first logged; immutable (see the module's doc).
+
+    ``ReflectionBook()`` is empty; ``ReflectionBook(reflections)`` holds those of a mapping, in its order.
+    """
+
+    __slots__ = ("_added", "_columns", "_replaced")
+
+    _columns: _Columns
+    _replaced: dict[int, Reflection]  # rows of the columns as they are now, by row; never changed once set
+    _added: dict[str, Reflection]  # reflections after the columns' rows, in order; never changed once set
+
+    def __init__(self, reflections: Mapping[str, Reflection] | None = None) -> None:
+        self._columns, self._replaced, self._added = _EMPTY, {}, {}
+        if isinstance(reflections, ReflectionBook):
+            self._columns, self._replaced, self._added = reflections._columns, reflections._replaced, reflections._added
+        elif reflections:
+            built = self.with_changes(dict(reflections))
+            self._columns, self._replaced, self._added = built._columns, built._replaced, built._added
+
+    @classmethod
+    def _of(cls, columns: _Columns, replaced: dict[int, Reflection], added: dict[str, Reflection]) -> ReflectionBook:
+        book = object.__new__(cls)
+        book._columns, book._replaced, book._added = columns, replaced, added
+        return book
+
+    # -- reading ------------------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return self._columns.n + len(self._added)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._columns.all_ids()
+        yield from self._added
+
+    def __contains__(self, rid: object) -> bool:
+        return isinstance(rid, str) and (rid in self._added or self._columns.find(rid) is not None)
+
+    def __getitem__(self, rid: str) -> Reflection:
+        found: Reflection | None = self.get(rid)
+        if found is None:
+            raise KeyError(rid)
+        return found
+
+    def get(self, rid: str, default: Any = None) -> Any:  # Mapping's overloads: Reflection | None, or default
+        """The reflection ``rid``, or ``default``."""
+        if not isinstance(rid, str):
+            return default
+        added = self._added.get(rid)
+        if added is not None:
+            return added
+        row = self._columns.find(rid)
+        if row is None:
+            return default
+        replaced = self._replaced.get(row)
+        return replaced if replaced is not None else self._columns.row(row, rid)
+
+    def values(self) -> ValuesView[Reflection]:
+        return _Values(self)
+
+    def items(self) -> ItemsView[str, Reflection]:
+        return _Items(self)
+
+    def _reflections(self) -> Iterator[Reflection]:
+        replaced = self._replaced
+        if replaced:
+            for row, reflection in enumerate(self._columns.rows()):
+                yield replaced.get(row, reflection)
+        else:
+            yield from self._columns.rows()
+        yield from self._added.values()
+
+    def visible(self) -> list[Reflection]:
+        """The reflections neither retracted nor hidden, in order."""
+        return [r for r in self._reflections() if not r.retracted and not r.hidden]
+
+    def latest_visible(self, day: date | None, n: int) -> list[Reflection]:
+        """The last ``n`` visible reflections of ``day`` (None: those logged with no day open), in order.
+
+        Reads only the day's last rows, as many as it takes to find ``n`` visible ones.
+        """
+        latest: list[Reflection] = []
+        if n <= 0:
+            return latest
+        for new in reversed(self._added.values()):
+            if new.day == day and not new.retracted and not new.hidden:
+                latest.append(new)
+                if len(latest) == n:
+                    return latest[::-1]
+        columns, replaced = self._columns, self._replaced
+        code = columns.day_code(day)
+        if code is not None:
+            flags, by_day, first = columns.flags, columns.by_day, columns.day_starts[code]
+            for at in range(columns.day_starts[code + 1] - 1, first - 1, -1):
+                row = by_day[at]
+                r = replaced.get(row)
+                if r is None and not flags[row] & _LEFT_OUT:
+                    latest.append(columns.row(row))
+                elif r is not None and not r.retracted and not r.hidden:
+                    latest.append(r)
+                if len(latest) == n:
+                    break
+        return latest[::-1]
+
+    def __eq__(self, other: object) -> bool:
+        if other is self:
+            return True
+        if isinstance(other, ReflectionBook):
+            if len(other) != len(self):
+                return False
+            if other._columns is self._columns and other._replaced == self._replaced and other._added == self._added:
+                return True  # one derived from the other, or both from a third: no need to read every row
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]  # a mapping: compared by what it holds
+
+    def __repr__(self) -> str:
+        return f"<ReflectionBook of {len(self)} reflections>"
+
+    # -- changing -----------------------------------------------------------------------------------------
+
+    def with_changes(self, changed: Mapping[str, Reflection]) -> ReflectionBook:
+        """A book with the reflections ``changed`` (by id) added, or replacing those with their ids in place.
+
+        New ids come after the others, in the order of ``changed``. This book does not change: the new one
+        shares its storage, until its changes are many enough to be folded into new columns.
+        """
+        if not changed:
+            return self
+        columns = self._columns
+        if not all(map(str.__eq__, changed, map(_ID, changed.values()))):
+            wrong = next(rid for rid, r in changed.items() if r.id != rid)
+            raise ValueError(f"reflection {changed[wrong].id!r} given as {wrong!r}")
+        replaced, added = dict(self._replaced), dict(self._added)
+        compact = False
+        if not columns.n:  # all new, or changing new ones
+            added.update(changed)
+            changed = {}
+        for rid, reflection in changed.items():
+            if rid in added:
+                added[rid] = reflection
+                continue
+            row = columns.find(rid)
+            if row is None:
+                added[rid] = reflection
+                continue
+            replaced[row] = reflection
+            # by_day knows each row's day: one that moved to another is found again only in new columns
+            compact = compact or reflection.day != columns.values[_DAY][columns.codes[_DAY][row]]
+        if compact or len(replaced) + len(added) > max(_MIN_OVERLAY, columns.n >> 5):
+            return self._of(_compacted(columns, replaced, list(added.values())), {}, {})
+        return self._of(columns, replaced, added)
+
+    def _compact(self) -> _Columns:
+        if not self._replaced and not self._added:
+            return self._columns
+        return _compacted(self._columns, self._replaced, list(self._added.values()))
+
+    # -- to and from a checkpoint -------------------------------------------------------------------------
+
+    def dump(self) -> tuple[dict[str, Any], dict[str, bytes]]:
+        """A JSON document and named binary parts that :meth:`load` reads back: the same for the same book."""
+        columns = _canonical(self._compact())
+        values = [
+            [d.isoformat() if isinstance(d, date) else d for d in columns.values[_DAY]],
+            *(list(v) for v in columns.values[1:]),
+        ]
+        doc: dict[str, Any] = {
+            "format": FORMAT,
+            "count": columns.n,
+            "byteorder": sys.byteorder,
+            "ids": "hex" if columns.hex_ids else "text",
+            "values": dict(zip(_CODED, values, strict=True)),
+            "types": {
+                "codes": [memoryview(c).format for c in columns.codes],
+                "text_offsets": memoryview(columns.text_offsets).format,
+                "id_offsets": memoryview(columns.id_offsets).format,
+            },
+            "day_starts": list(columns.day_starts),
+        }
+        parts = {
+            "ids": columns.ids.tobytes(),
+            "id_offsets": memoryview(columns.id_offsets).tobytes(),
+            "key_hi": memoryview(columns.key_hi).tobytes(),
+            "key_lo": memoryview(columns.key_lo).tobytes(),
+            "key_pos": memoryview(columns.key_pos).tobytes(),
+            "texts": columns.texts.tobytes(),
+            "text_offsets": memoryview(columns.text_offsets).tobytes(),
+            "logged_at": memoryview(columns.logged_at).tobytes(),
+            "edited_at": memoryview(columns.edited_at).tobytes(),
+            "flags": bytes(columns.flags),
+            "by_day": memoryview(columns.by_day).tobytes(),
+        }
+        for field, codes in zip(_CODED, columns.codes, strict=True):
+            parts[f"codes.{field}"] = memoryview(codes).tobytes()
+        return doc, parts
+
+    @classmethod
+    def load(cls, doc: Mapping[str, Any], parts: Mapping[str, bytes]) -> ReflectionBook:
+        """The book :meth:`dump` gave ``doc`` and ``parts`` for; ValueError if they are not such a dump."""
+        if doc.get("format") != FORMAT:
+            raise ValueError(f"reflections: format {doc.get('format')!r}, not {FORMAT}")
+        try:
+            return cls._of(_loaded(doc, parts), {}, {})
+        except (KeyError, TypeError, IndexError) as exc:
+            raise ValueError(f"reflections: not a dump of format {FORMAT} ({exc!r})") from None
+
+
+def _loaded(doc: Mapping[str, Any], parts: Mapping[str, bytes]) -> _Columns:
+    n = doc["count"]
+    swap = doc["byteorder"] != sys.byteorder
+    types = doc["types"]
+
+    def blob(name: str, size: int | None = None) -> memoryview:
+        data = parts[name]
+        view = memoryview(data if isinstance(data, bytes) else bytes(data))  # a bytearray could change under us
+        if size is not None and len(view) != size:
+            raise ValueError(f"reflections: {name} holds {len(view)} bytes, not {size}")
+        return view
+
+    def numbers(name: str, typecode: str, count: int) -> Ints:
+        if typecode not in _TYPECODES:
+            raise ValueError(f"reflections: {name} of type {typecode!r}")
+        view = blob(name, count * array(typecode).itemsize)
+        if not swap:
+            return view.cast(cast(_TypeCode, typecode))
+        swapped = array(typecode)
+        swapped.frombytes(view)
+        swapped.byteswap()
+        return swapped
+
+    out = object.__new__(_Columns)
+    out.n = n
+    out.hex_ids = doc["ids"] == "hex"
+    if out.hex_ids:
+        out.ids = blob("ids", 16 * n)
+        out.id_offsets = _EMPTY.id_offsets
+    else:
+        out.id_offsets = numbers("id_offsets", types["id_offsets"], n + 1)
+        out.ids = blob("ids", out.id_offsets[n])
+    out.key_hi, out.key_lo, out.key_pos = (
+        numbers(f"key_{x}", t, n) for x, t in (("hi", "Q"), ("lo", "Q"), ("pos", "I"))
+    )
+    out.text_offsets = numbers("text_offsets", types["text_offsets"], n + 1)
+    out.texts = blob("texts", out.text_offsets[n])
+    values = [doc["values"][field] for field in _CODED]
+    values[_DAY] = [None if d is None else date.fromisoformat(d) for d in values[_DAY]]
+    out.values = tuple(tuple(v) for v in values)
+    out.codes = tuple(
+        numbers(f"codes.{field}", typecode, n) for field, typecode in zip(_CODED, types["codes"], strict=True)
+    )
+    out.canonical = True
+    out.logged_at, out.edited_at = numbers("logged_at", "q", n), numbers("edited_at", "q", n)
+    out.flags = blob("flags", n)
+    out.by_day = numbers("by_day", "I", n)
+    out.day_starts = tuple(doc["day_starts"])
+    if len(out.day_starts) != len(out.values[_DAY]) + 1:
+        raise ValueError("reflections: day_starts does not match the days")
+    return out
+
+
+class _Values(ValuesView[Reflection]):
+    _mapping: ReflectionBook
+
+    def __iter__(self) -> Iterator[Reflection]:
+        return self._mapping._reflections()
+
+
+class _Items(ItemsView[str, Reflection]):
+    _mapping: ReflectionBook
+
+    def __iter__(self) -> Iterator[tuple[str, Reflection]]:
+        return ((r.id, r) for r in self._mapping._reflections())

@@ -109,12 +109,11 @@ def main(argv: list[str] | None = None) -> None:
     time_ratio = statistics.median(long_times) / statistics.median(short_times)
     memory_ratio = statistics.median(long_rss) / statistics.median(short_rss)
     print(f"{args.rounds} alternating rounds, medians, 80×24 pty")
-    print(
-        f"  {SHORT}-event run         {statistics.median(short_times) * 1000:8.0f} ms  {statistics.median(short_rss):6.1f} MiB"
-    )
-    print(
-        f"  {events:,}-event run  {statistics.median(long_times) * 1000:8.0f} ms  {statistics.median(long_rss):6.1f} MiB"
-    )
+    for label, times, memory in (
+        (f"{SHORT}-event run", short_times, short_rss),
+        (f"{events:,}-event run", long_times, long_rss),
+    ):
+        print(f"  {label:22} {statistics.median(times) * 1000:8.0f} ms  {statistics.median(memory):6.1f} MiB")
     print(f"  time ratio {time_ratio:.2f} (goal ≤ {TIME_GOAL}), memory ratio {memory_ratio:.2f} (goal ≤ {MEMORY_GOAL})")
     emit(
         f"start to first frame, facilitator run on a {events:,}-event run (80×24 pty)",

@@ -32,8 +32,12 @@ actions = st.lists(
         st.tuples(st.just("in"), st.integers(0, PEOPLE - 1), st.sampled_from(["facilitator", "qr", "zoom"])),
         st.tuples(st.just("out"), st.integers(0, PEOPLE - 1), st.sampled_from(["facilitator", "zoom"])),
         st.tuples(st.just("back"), st.integers(0, PEOPLE - 1), st.integers(1, 3000)),  # a back-dated check-in
-        st.tuples(st.just("next"),),
-        st.tuples(st.just("close"),),
+        st.tuples(
+            st.just("next"),
+        ),
+        st.tuples(
+            st.just("close"),
+        ),
         st.tuples(st.just("day"), st.integers(0, 1)),
     ),
     min_size=5,
@@ -113,9 +117,13 @@ def reference(register: Register, ids: list[str]) -> dict[str, Any]:
     }
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(script=actions)
-def test_the_register_reads_the_windows_that_count_and_keeps_the_settled_days(tmp_path_factory: Any, script: list[tuple[Any, ...]]) -> None:
+def test_the_register_reads_the_windows_that_count_and_keeps_the_settled_days(
+    tmp_path_factory: Any, script: list[tuple[Any, ...]]
+) -> None:
     clock = FakeClock(START)
     db = tmp_path_factory.mktemp("run") / "run.db"
     with Store.create(db, Programme.model_validate(TINY_PROGRAMME), actor="lead", clock=clock) as store:

@@ -10,7 +10,9 @@
   typed rows give.
 - CSV: cells quoted and joined by hand are what the csv module writes.
 - The event log, written by SQLite a few thousand lines at a time on a thread of its own, is the log as it was
-  copied one line at a time before.
+  copied one line at a time before, each payload as stored: what json() would give back of it, for every value
+  the app can write (compact JSON) and every text an event's other fields can hold.
+- The quotes' lines, made in the reflections' pass, are the quotes table's own.
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from facilitator.exports import checkins, csv_out, event_log
+from facilitator.exports import reflections as refl
 from facilitator.exports.background import Rows
-from facilitator.exports.inert import json_inert
+from facilitator.exports.inert import formula_safe, json_inert, visible
 from facilitator.exports.reflections import _Times
 from facilitator.exports.run import export
 from facilitator.exports.tables import Column, Table
@@ -298,8 +301,11 @@ def test_reflections_and_quotes_written_as_lines_are_the_typed_rows(
     now = clock.now()
     as_lines = _tables(folder / "csv", db, now)  # CSV alone: the tables write their lines
     typed = _tables(folder / "typed", db, now, ("csv", "json"))  # with another format: the typed rows
+    with pytest.MonkeyPatch.context() as patch:  # the quotes' lines made by the quotes table, not in passing
+        patch.setattr(refl.QuoteLines, "end", lambda self: None)
+        own = _tables(folder / "own", db, now)
     for name in ("reflections.csv", "quotes.csv"):
-        assert as_lines[name] == typed[name], name
+        assert as_lines[name] == typed[name] == own[name], name
 
 
 @given(st.lists(st.lists(st.text(st.sampled_from(list("a ,\"\r\n'\t=é")), max_size=6), min_size=1, max_size=4)))
@@ -308,6 +314,12 @@ def test_csv_cells_joined_by_hand_are_what_the_csv_module_writes(rows: list[list
         expected = io.StringIO()
         csv.writer(expected).writerow(cells)
         assert csv_out._line([csv_out.quoted(cell) for cell in cells]) == expected.getvalue()
+
+
+@given(st.lists(NASTY, max_size=20))
+def test_a_text_cell_seen_once_is_made_inert_then_quoted(texts: list[str]) -> None:
+    for text in texts:
+        assert csv_out.fresh(text) == csv_out.quoted(formula_safe(visible(text))), text
 
 
 def test_a_table_without_csv_lines_is_written_from_its_rows(tmp_path: Path) -> None:
@@ -332,11 +344,58 @@ def test_the_event_log_is_the_log_as_copied_line_by_line(tmp_path: Path, monkeyp
             text = texts[n % len(texts)] * (1 + n % 3)
             store.append(ev.NOTE_SENT, {"note": f"n{n}", "text": text, "to": "lead"}, actor=texts[n % 2])
     export(db, tmp_path / "out", formats=["csv"], now=clock.now())
-    conn = sqlite3.connect(db)
-    lines = [row[0] for row in conn.execute(f"SELECT {event_log._LINE} FROM events ORDER BY seq")]
-    conn.close()
-    expected = "".join(json_inert("\n".join(lines[i : i + 1000])) + "\n" for i in range(0, len(lines), 1000))
-    assert (tmp_path / "out" / "events.jsonl").read_bytes() == expected.encode("utf-8")
+    assert (tmp_path / "out" / "events.jsonl").read_bytes() == _log_as_copied(db)
+
+
+def _log_as_copied(db: Path, every: int = 1000) -> bytes:
+    """The event log as it was copied before: each event's line made with json() of its payload (``_LINE``)."""
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        lines = [row[0] for row in conn.execute(f"SELECT {event_log._LINE} FROM events ORDER BY seq")]
+    return "".join(json_inert("\n".join(lines[i : i + every])) + "\n" for i in range(0, len(lines), every)).encode()
+
+
+ODD = [
+    *'"\\/\n\r\t\b\f\x00\x01\x1f\x7f\x85\u00a0é\u061c\u200e\u2028\u2029\u202e\u2066\ufeff\U0001f600 {}[],:',
+    "\\u",
+    "null",
+]
+odd_text = st.lists(st.sampled_from(ODD), max_size=6).map("".join)
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | odd_text,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(odd_text, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    payloads=st.lists(st.dictionaries(odd_text, json_values, max_size=5), min_size=1, max_size=12),
+    fields=st.lists(odd_text, min_size=3, max_size=3),
+)
+def test_payloads_are_written_as_stored_as_json_would_give_them(
+    payloads: list[dict[str, Any]], fields: list[str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Whatever compact JSON the app writes as a payload (json.dumps with the separators "," and ":", as the store
+    does), and whatever text an event's id, actor or kind holds, the line is the one json_object and json() make."""
+    folder = tmp_path_factory.mktemp("log")
+    clock = FakeClock()
+    db = folder / "run.db"
+    with Store.create(db, Programme.model_validate(TINY_PROGRAMME), actor="lead", clock=clock) as store:
+        store.append(ev.NOTE_SENT, {"note": "n0", "text": fields[0], "to": "lead"}, actor=fields[1])
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        # Written as the store writes a payload, past its checks of kinds and payloads: any value JSON can hold.
+        rows = [
+            (f"{fields[0]}-{n}", to_text(clock.now()), fields[1], fields[2] or "x", body)
+            for n, body in enumerate(json.dumps(p, ensure_ascii=False, separators=(",", ":")) for p in payloads)
+        ]
+        conn.executemany("INSERT INTO events (id, at, actor, kind, payload) VALUES (?, ?, ?, ?, ?)", rows)
+        conn.commit()
+    export(db, folder / "out", formats=["csv"], now=clock.now())
+    assert (folder / "out" / "events.jsonl").read_bytes() == _log_as_copied(db)
 
 
 @given(
@@ -354,6 +413,26 @@ def test_a_logged_time_reads_as_the_csv_writer_writes_it(at: datetime, zone_name
     times = _Times()
     for _ in range(2):  # worked out, then remembered
         assert times(text, zone) == expected
+
+
+@given(
+    st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)),
+    st.sampled_from(
+        (
+            None,
+            UTC,
+            timezone(timedelta(hours=-3, minutes=-30)),
+            timezone(timedelta(seconds=-2670)),
+            timezone(timedelta(hours=5, microseconds=250)),
+            *map(zoneinfo.ZoneInfo, ("America/New_York", "Australia/Lord_Howe", "Africa/Monrovia", "Asia/Kathmandu")),
+        )
+    ),
+)
+def test_a_time_is_written_as_isoformat_writes_it(at: datetime, zone: Any) -> None:
+    """Put together from its parts: any year, zone and offset (in seconds, or microseconds), or none."""
+    moment = at.replace(tzinfo=UTC).astimezone(zone) if zone is not None else at
+    expected = moment.isoformat(timespec="seconds")
+    assert iso(moment) == (expected[:-6] + "Z" if moment.tzinfo is UTC else expected)
 
 
 @pytest.mark.parametrize(

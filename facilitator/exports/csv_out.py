@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from facilitator.exports.inert import formula_safe, visible
+from facilitator.exports.inert import FORMULA_STARTS, formula_safe, visible
 from facilitator.exports.tables import BOOL, DATE, DATETIME, MINUTES, NUMBER, SHARE, TEXT, Column, Table
 from facilitator.exports.writers import as_text
 
@@ -37,6 +37,10 @@ def quoted(cell: str) -> str:
 def fresh(text: str) -> str:
     """A text cell as the CSV writer writes it: made inert, then quoted. For a text seen once (an id, a
     reflection); :func:`cell` remembers the ones that come row after row."""
+    if text.isprintable():  # the usual case, in one call: nothing to escape, and no line break to quote for
+        if text.startswith(FORMULA_STARTS):
+            text = "'" + text
+        return '"' + text.replace('"', '""') + '"' if "," in text or '"' in text else text
     return quoted(formula_safe(visible(text)))
 
 
@@ -114,11 +118,10 @@ class _Sink:
         if len(self._lines) >= ROWS:
             self._flush()
 
-    def line(self, line: str) -> None:
-        """A row rendered already (:attr:`Table.csv_lines`)."""
-        self._lines.append(line)
-        if len(self._lines) >= ROWS:
-            self._flush()
+    def lines(self, lines: list[str]) -> None:
+        """Rows rendered already (:attr:`Table.csv_lines`), a thousand or so: written at once."""
+        self._lines.extend(lines)
+        self._flush()
 
     def _flush(self) -> None:
         self._file.write("".join(self._lines))

@@ -6,16 +6,22 @@ record (a day, a step's titles, a location as published) is looked up once per v
 
 When CSV is the only table format of an identified export, each row goes straight from SQLite's columns to
 its CSV line (:attr:`Table.csv_lines`), every cell written by the CSV writer's own functions, without the
-typed values the other formats need in between.
+typed values the other formats need in between. The cells that come from the columns a reflection shares with
+many others (its day and step, its author and where they are, its flags) are made once per distinct value, so
+each row costs little more than its id, its time and its text. A quote is a reflection: the quotes' lines are
+made in the same pass, from the same cells, and kept in a temporary file until the quotes table is written
+(:class:`QuoteLines`), rather than read and made again.
 """
 
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
-from typing import Any
+from pathlib import Path
+from typing import IO, Any, TypeVar
 
 from facilitator.attendance.roster import Participant
 from facilitator.exports import csv_out
@@ -35,6 +41,15 @@ _COLUMNS = (
 # The columns of the reflections table by position, as _COLUMNS lists them.
 _ID, _DAY, _EXERCISE, _STEP, _PROMPT, _TEXT, _NAME, _LOCATION, _CONSENT, _LOGGED, _EDITED, _RETRACTED = range(12)
 _HIDDEN, _SOURCE, _PARTICIPANT_ID = 12, 13, 14
+_QUOTABLE = "consent = 1 AND hidden = 0 AND retracted_at IS NULL"
+# What the CSV lines read of each reflection: whether it was retracted, not when (no time string made), and
+# whether it is a quote, by the quotes table's own test.
+_LINE_COLUMNS = (
+    "id, day, exercise, step, prompt, text, participant, location, participant_id, consent, hidden,"
+    f" retracted_at IS NOT NULL, logged_at, edited_at, source, {_QUOTABLE}"
+)
+_KNOWN = 4096  # distinct values whose cells are kept: memory stays flat, whatever the values
+T = TypeVar("T")
 
 
 class _Reading:
@@ -106,6 +121,7 @@ class _Reading:
 # How the app writes a time (facilitator.record.clock.to_text): its minute, then its seconds.
 _MINUTE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
 _SECONDS = re.compile(r":[0-5][0-9]\.[0-9]{6}Z")
+_UNSEEN: Any = object()  # a minute not worked out yet (None: one that cannot be)
 
 
 class _Times:
@@ -119,33 +135,36 @@ class _Times:
 
     def __call__(self, text: str, zone: Any) -> tuple[str, str]:
         if _SECONDS.fullmatch(text, 16):  # the minute (the key) is read by from_text, once
-            key = (text[:16], zone)
-            found = self._minutes.get(key)
-            if key not in self._minutes:
-                found = self._minutes[key] = self._minute(text, zone)
-                if len(self._minutes) > 4096:  # memory stays flat: forget all and start again
-                    self._minutes = {key: found}
+            found = self._minutes.get((text[:16], zone), _UNSEEN)
+            if found is _UNSEEN:
+                found = self._learn(text, zone)
             if found is not None:
-                utc, local = found
-                seconds = text[16:19]
-                return f"{utc}{seconds}Z", f"{local[:16]}{seconds}{local[16:]}" if local else ""
+                local, offset = found
+                return text[:19] + "Z", local + text[16:19] + offset if local else ""
         at = from_text(text).astimezone(UTC)
         return iso(at), iso(at.astimezone(zone)) if zone is not None else ""
 
+    def _learn(self, text: str, zone: Any) -> tuple[str, str] | None:
+        if len(self._minutes) >= 4096:  # memory stays flat: forget all and start again
+            self._minutes.clear()
+        found = self._minutes[text[:16], zone] = self._minute(text, zone)
+        return found
+
     @staticmethod
     def _minute(text: str, zone: Any) -> tuple[str, str] | None:
-        """The minute's UTC text and its local text with the offset (seconds left out), or None."""
+        """The minute's local text (``2022-08-22T09:05``; empty with no zone) and its offset (``+02:00``), or
+        None."""
         if not _MINUTE.fullmatch(text, 0, 16):
             return None
         first = from_text(text[:16] + ":00.000000Z")
         if zone is None:
-            return text[:16], ""
+            return "", ""
         offset = first.astimezone(zone).utcoffset()
         last = first + timedelta(seconds=59, microseconds=999_999)
         if offset is None or offset.total_seconds() % 60 or last.astimezone(zone).utcoffset() != offset:
             return None
         local = first.astimezone(zone).isoformat(timespec="seconds")  # 2022-08-22T09:05:00+02:00
-        return text[:16], local[:16] + local[19:]
+        return local[:16], local[19:]
 
 
 def _titles(record: Record) -> Callable[[str | None, str | None], tuple[str, str]]:
@@ -225,42 +244,143 @@ def _reflection(r: tuple[Any, ...], reading: _Reading) -> tuple[Any, ...]:
     )
 
 
-def reflections(snapshot: Snapshot, record: Record) -> Table:
+def reflections(snapshot: Snapshot, record: Record, quotes: QuoteLines | None = None) -> Table:
+    """The reflections table; written as CSV lines, it makes the quotes' lines too, into ``quotes``."""
+
     def rows() -> Iterator[tuple[Any, ...]]:
         reading = _Reading(record)
         for r in snapshot.rows(f"SELECT {_COLUMNS} FROM reflections ORDER BY seq"):
             yield _reflection(r, reading)
-
-    def csv_lines() -> Iterator[str]:
-        reading = _Reading(record)
-        cell, fresh = csv_out.Memo(), csv_out.fresh  # values a column repeats; an id and a text, seen once
-        times = _Times()
-        for r in snapshot.rows(f"SELECT {_COLUMNS} FROM reflections ORDER BY seq"):
-            rid, day, exercise, step, prompt, text, name, location, consent, logged, edited, retracted = r[:12]
-            exercise_title, step_title = reading.title_cells(exercise, step)
-            if not location:
-                person = reading.person(name, r[_PARTICIPANT_ID])
-                location = person.location if person is not None else None
-            published, published_name = reading.place_cells(location)
-            logged_utc, logged_local = times(logged, reading.place(location)[2])
-            on = reading.day(day)
-            yield (
-                f"{fresh(rid) if rid.__class__ is str else cell(rid)},{on.isoformat() if on is not None else ''},"
-                f"{cell(exercise or '')},{exercise_title},{cell(step or '')},{step_title},{cell(prompt or '')},"
-                f"{published},{published_name},{logged_utc},{logged_local},"
-                f"{ANONYMOUS if name is None else cell(name)},{_YES_NO[bool(consent)]},{_YES_NO[bool(r[_HIDDEN])]},"
-                f"{_YES_NO[retracted is not None]},{iso(from_text(edited).astimezone(UTC)) if edited else ''},"
-                f"{cell(r[_SOURCE])},{fresh(text) if text.__class__ is str else cell(text)}\r\n"
-            )
 
     table = Table(
         "reflections",
         "Reflections",
         REFLECTION_COLUMNS,
         rows(),
-        csv_lines=None if record.pseudonyms.enabled else csv_lines,
+        csv_lines=None if record.pseudonyms.enabled else lambda: _Lines(record).lines(snapshot, quotes),
     )
     return table
+
+
+class QuoteLines:
+    """The quotes table's CSV lines, made while the reflections table is written, in a temporary file in
+    ``folder`` (memory stays flat): complete once that pass has ended, else the quotes table makes its own."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.complete = False
+        self._file: IO[str] | None = None
+
+    def start(self) -> None:
+        self.close()
+        self._file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="", dir=self.folder)  # noqa: SIM115 (until close())
+
+    def add(self, lines: list[str]) -> None:
+        if self._file is not None:
+            self._file.write("".join(lines))
+
+    def end(self) -> None:
+        self.complete = self._file is not None
+
+    def lines(self) -> Iterator[str]:
+        """The lines kept, once (the file is closed after)."""
+        assert self._file is not None and self.complete
+        self._file.seek(0)
+        try:
+            yield from self._file  # pieces of lines, where a quoted cell holds a line break: the same text
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+            self.complete = False
+
+
+class _Lines:
+    """The CSV lines of the reflections (and of the quotes among them) from the rows of ``_LINE_COLUMNS``.
+
+    The cells of what many reflections share are made once per distinct value and kept (up to ``_KNOWN`` of
+    each): the day and step (``_head``), the author and their location (``_author``), the flags and the source
+    (``_flags``). Each row then only has its id, its times and its text made.
+    """
+
+    def __init__(self, record: Record) -> None:
+        self.reading = _Reading(record)
+        self.cell = csv_out.Memo()  # values a column repeats
+        self.times = _Times()
+        self._heads: dict[tuple[Any, ...], tuple[str, str]] = {}
+        self._authors: dict[tuple[Any, ...], tuple[str, Any, str, str]] = {}
+        self._flags: dict[tuple[Any, ...], tuple[str, str]] = {}
+
+    def lines(self, snapshot: Snapshot, quotes: QuoteLines | None) -> Iterator[str]:
+        if quotes is not None:
+            quotes.start()
+        quoted: list[str] = []
+        cell, fresh, times = self.cell, csv_out.fresh, self.times
+        heads, authors, flags = self._heads, self._authors, self._flags
+        rows = snapshot.rows(f"SELECT {_LINE_COLUMNS} FROM reflections ORDER BY seq")
+        for (
+            rid, day, exercise, step, prompt, text, name, location, pid, consent, hidden, retracted, logged, edited,
+            source, quotable,
+        ) in rows:  # fmt: skip
+            head, on = heads.get((day, exercise, step, prompt)) or self._head(day, exercise, step, prompt)
+            place, zone, author, quote = authors.get((name, location, pid)) or self._author(name, location, pid)
+            flag_cells, source_cell = flags.get((consent, hidden, retracted, source)) or self._flag_cells(
+                consent, hidden, retracted, source
+            )
+            logged_utc, logged_local = times(logged, zone)
+            text_cell = fresh(text) if text.__class__ is str else cell(text)
+            yield (
+                f"{fresh(rid) if rid.__class__ is str else cell(rid)},{head},{place},{logged_utc},{logged_local},"
+                f"{author},{flag_cells},{iso(from_text(edited).astimezone(UTC)) if edited else ''},{source_cell},"
+                f"{text_cell}\r\n"
+            )
+            if quotable and quotes is not None:
+                quoted.append(f"{quote},{on},{text_cell}\r\n")
+                if len(quoted) >= csv_out.ROWS:
+                    quotes.add(quoted)
+                    quoted.clear()
+        if quotes is not None:
+            quotes.add(quoted)
+            quotes.end()
+
+    def _head(self, day: Any, exercise: Any, step: Any, prompt: Any) -> tuple[str, str]:
+        """The cells from the day to the prompt, and the day's alone."""
+        cell = self.cell
+        on = self.reading.day(day)
+        day_cell = on.isoformat() if on is not None else ""
+        exercise_title, step_title = self.reading.title_cells(exercise, step)
+        found = (
+            f"{day_cell},{cell(exercise or '')},{exercise_title},{cell(step or '')},{step_title},{cell(prompt or '')}",
+            day_cell,
+        )
+        return _kept(self._heads, (day, exercise, step, prompt), found)
+
+    def _author(self, name: Any, location: Any, pid: Any) -> tuple[str, Any, str, str]:
+        """The location's cells, its zone (None: suppressed), the author's cell, and a quote's cells before its
+        day: author, role and location's name. A reflection without a location is where its author is."""
+        reading = self.reading
+        person = reading.person(name, pid)
+        where = location or (person.location if person is not None else None)
+        published, published_name = reading.place_cells(where)
+        author = ANONYMOUS if name is None else self.cell(name)
+        role = self.cell(person.role or "") if person is not None else ""
+        found = (f"{published},{published_name}", reading.place(where)[2], author, f"{author},{role},{published_name}")
+        return _kept(self._authors, (name, location, pid), found)
+
+    def _flag_cells(self, consent: Any, hidden: Any, retracted: Any, source: Any) -> tuple[str, str]:
+        found = (f"{_YES_NO[bool(consent)]},{_YES_NO[bool(hidden)]},{_YES_NO[bool(retracted)]}", self.cell(source))
+        return _kept(self._flags, (consent, hidden, retracted, source), found)
+
+
+def _kept(known: dict[Any, T], key: Any, value: T) -> T:
+    """``value``, kept under ``key`` in ``known`` (emptied first when full)."""
+    if len(known) >= _KNOWN:
+        known.clear()
+    known[key] = value
+    return value
 
 
 @dataclass(frozen=True)
@@ -272,7 +392,7 @@ class Quote:
     text: str
 
 
-QUOTABLE = "WHERE consent = 1 AND hidden = 0 AND retracted_at IS NULL"
+QUOTABLE = f"WHERE {_QUOTABLE}"
 QUOTE_COLUMNS = (
     Column("name", untrusted=True),
     Column("role", untrusted=True),
@@ -282,8 +402,14 @@ QUOTE_COLUMNS = (
 )
 
 
-def quotes(snapshot: Snapshot, record: Record, keep: Callable[[Quote], None] | None = None) -> Table:
-    """The quotes table; ``keep`` also sees each quote as it is written (the report picks some)."""
+def quotes(
+    snapshot: Snapshot,
+    record: Record,
+    keep: Callable[[Quote], None] | None = None,
+    made: QuoteLines | None = None,
+) -> Table:
+    """The quotes table; ``keep`` also sees each quote as it is written (the report picks some). ``made``: its CSV
+    lines, if the reflections table made them."""
     scrub = record.pseudonyms.scrub
     enabled = record.pseudonyms.enabled
 
@@ -304,6 +430,9 @@ def quotes(snapshot: Snapshot, record: Record, keep: Callable[[Quote], None] | N
             yield (found.name, found.role, found.location, found.day, found.text)
 
     def csv_lines() -> Iterator[str]:
+        if made is not None and made.complete:
+            yield from made.lines()
+            return
         reading = _Reading(record)
         cell, fresh = csv_out.Memo(), csv_out.fresh  # values a column repeats; a text, seen once
         for r in snapshot.rows(f"SELECT {_COLUMNS} FROM reflections {QUOTABLE} ORDER BY seq"):

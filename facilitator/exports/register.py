@@ -23,6 +23,7 @@ from facilitator.exports.cells import SUPPRESSED
 from facilitator.exports.record import Record
 from facilitator.exports.snapshot import Snapshot
 from facilitator.exports.tables import BOOL, DATE, DATETIME, INT, MINUTES, SHARE, Column, Table
+from facilitator.exports.writers import iso
 from facilitator.live.register import Block, Certificate, Register
 from facilitator.record.clock import from_text
 from facilitator.record.events import Event
@@ -132,6 +133,36 @@ def _local(moment: datetime | None, record: Record, location: str) -> datetime |
 
 def _utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC) if moment is not None else None
+
+
+class _WhenCells:
+    """The cells of :data:`WHEN_COLUMNS` for a person's window, as the CSV writer writes them (:func:`_when`'s
+    values), with the time zone of each location looked up once."""
+
+    def __init__(self, record: Record) -> None:
+        self.record = record
+        self._zones: dict[str, tuple[Any, str]] = {}
+
+    def __call__(self, person: Participant, window: Window) -> str:
+        zone, zone_cell = self._zones.get(person.location) or self._zone(person.location)
+        first, last = window.first_in, window.last_out
+        return (
+            f"{_utc_text(first)},{_utc_text(last)},{zone_cell},{_local_text(first, zone)},{_local_text(last, zone)},"
+            f"{csv_out.cell(window.sources)}"
+        )
+
+    def _zone(self, location: str) -> tuple[Any, str]:
+        zone = self.record.published_zone(location)
+        found = self._zones[location] = (zone, csv_out.cell(zone.key if zone is not None else SUPPRESSED))
+        return found
+
+
+def _utc_text(moment: datetime | None) -> str:
+    return iso(moment.astimezone(UTC)) if moment is not None else ""
+
+
+def _local_text(moment: datetime | None, zone: Any) -> str:
+    return iso(moment.astimezone(zone)) if moment is not None and zone is not None else ""
 
 
 PERSON_COLUMNS = (
@@ -338,10 +369,11 @@ class Attendance:
             # The person's cells once per person, the block's once per block: only the rest per row.
             self._rows()
             blocks = [(block, block_text(block_cells(block))) for block in record.register.blocks]
+            when, cell = _WhenCells(record), csv_out.cell
             for person, mine in zip(self.people, self._blocks, strict=True):
                 who = person_text(_person(record, person))
                 for (block, cells), (got, window) in zip(blocks, mine, strict=True):
-                    rest = rest_text((minutes(got), status(person, block, got, window), *_when(record, person, window)))
+                    rest = f"{minutes(got):.1f},{cell(status(person, block, got, window))},{when(person, window)}"
                     yield f"{who},{cells},{rest}\r\n"
 
         block_columns = (
@@ -353,7 +385,7 @@ class Attendance:
             Column("block_minutes", MINUTES),
         )
         rest_columns = (Column("minutes", MINUTES), Column("status"), *WHEN_COLUMNS)
-        person_text, block_text, rest_text = map(csv_out.Cells, (PERSON_COLUMNS, block_columns, rest_columns))
+        person_text, block_text = csv_out.Cells(PERSON_COLUMNS), csv_out.Cells(block_columns)
         columns = (*PERSON_COLUMNS, *block_columns, *rest_columns)
         title = "Attendance by participant and agenda block"
         return Table("attendance_by_block", title, columns, rows(), csv_lines=csv_lines)
@@ -373,14 +405,15 @@ class Attendance:
 
         def csv_lines() -> Iterator[str]:
             who: dict[str, str] = {}
+            when, cell = _WhenCells(record), csv_out.cell
             for row in self._rows():
                 if row.person.id not in who:
                     who[row.person.id] = person_text(_person(record, row.person))
-                rest = (row.day, minutes(row.attended), row.status, *_when(record, row.person, row.window))
-                yield f"{who[row.person.id]},{rest_text(rest)}\r\n"
+                rest = f"{row.day.isoformat()},{minutes(row.attended):.1f},{cell(row.status)}"
+                yield f"{who[row.person.id]},{rest},{when(row.person, row.window)}\r\n"
 
         rest_columns = (Column("day", DATE), Column("minutes", MINUTES), Column("status"), *WHEN_COLUMNS)
-        person_text, rest_text = csv_out.Cells(PERSON_COLUMNS), csv_out.Cells(rest_columns)
+        person_text = csv_out.Cells(PERSON_COLUMNS)
         columns = (*PERSON_COLUMNS, *rest_columns)
         return Table("attendance_by_day", "Attendance by participant and day", columns, rows(), csv_lines=csv_lines)
 

@@ -9,13 +9,15 @@ team folder (facilitator.record.permissions); so do the folders the export creat
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 
 from facilitator.exports import checkins, event_log, report
@@ -92,11 +94,11 @@ def _write_table(table: Table, writers: Sequence[Writer], progress: Progress, *,
     done = 0
     if csv_only and table.csv_lines is not None:
         (sink,) = sinks
-        for line in table.csv_lines():
-            sink.line(line)  # type: ignore[attr-defined]
-            done += 1
-            if done % 1000 == 0:
-                progress.advance(1000)
+        lines = iter(table.csv_lines())
+        # A thousand lines at a time, taken in C: nothing done per line here.
+        while chunk := list(islice(lines, 1000)):
+            sink.lines(chunk)  # type: ignore[attr-defined]
+            progress.advance(len(chunk))
     else:
         for row in table.rows:
             for sink in sinks:
@@ -118,8 +120,10 @@ def _tables(
     *,
     speaking: Turns,
     keep: Callable[[refl.Quote], None] | None,
+    work: Path,
 ) -> tuple[list[Table], list[Table]]:
-    """The register's tables, and the others; anonymised, every text cell scrubbed, whatever column it is in."""
+    """The register's tables, and the others; anonymised, every text cell scrubbed, whatever column it is in.
+    Files the tables need for a while go into ``work``."""
     register = [
         attendance.by_block(),
         attendance.by_day(),
@@ -127,9 +131,11 @@ def _tables(
         attendance.by_gender(),
         attendance.certificates(),
     ]
+    # Written as CSV lines, the quotes are made with the reflections, in one pass.
+    quotes = refl.QuoteLines(work) if keep is None and not record.pseudonyms.enabled else None
     others = [
-        refl.reflections(snapshot, record),
-        refl.quotes(snapshot, record, keep=keep),
+        refl.reflections(snapshot, record, quotes=quotes),
+        refl.quotes(snapshot, record, keep=keep, made=quotes),
         timeline.steps_table(),
         timeline.days_table(),
         *questions.tables(),
@@ -183,11 +189,31 @@ def export(
     # run on read-only media, or one this user may only read, exports from a private copy.
     store = Store.open(db, read_only=True)
     try:
-        return _export(
-            store.path, out, formats=formats, anonymise=anonymise, min_cell=min_cell, now=now, progress=progress
-        )
+        with _without_collection():
+            return _export(
+                store.path, out, formats=formats, anonymise=anonymise, min_cell=min_cell, now=now, progress=progress
+            )
     finally:
         store.close()
+
+
+@contextlib.contextmanager
+def _without_collection() -> Iterator[None]:
+    """No cyclic garbage collection while the export runs.
+
+    An export makes millions of rows, cells and lines that live until they are written, and almost no cycles:
+    the collections they set off walked all the process holds (its modules, the record, the register) again and
+    again, a few percent of a long run's export, to find a few hundred objects. A collector already off (a
+    profiler, a test) is left alone.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _export(
@@ -227,7 +253,9 @@ def _export(
             speaking = Turns(snapshot, record)
             # the report picks its quotes as they are written: without a report, none are kept
             keep = picker if "md" in formats or "html" in formats else None
-            register, others = _tables(snapshot, record, attendance, timeline, questions, speaking=speaking, keep=keep)
+            register, others = _tables(
+                snapshot, record, attendance, timeline, questions, speaking=speaking, keep=keep, work=work
+            )
             files = _write_tables(register, others, work, formats, progress)
             files.append(log.finish(record, progress))
             if "md" in formats or "html" in formats:

@@ -33,9 +33,10 @@ class Table:
     title: str
     columns: tuple[Column, ...]
     rows: Iterable[tuple[Any, ...]]  # may be a generator: read once, while it is written
-    # The same rows as the CSV writer writes them (facilitator.exports.csv_out), each a line with its line end,
-    # made mostly by SQLite: what an export whose only table format is CSV writes instead of ``rows``. None:
-    # the CSV writer renders ``rows``. Read once, like ``rows``, and never both.
+    # The same rows as the CSV writer writes them (facilitator.exports.csv_out), each a line with its line end
+    # (or a piece of one: they are written one after another), made mostly by SQLite: what an export whose only
+    # table format is CSV writes instead of ``rows``. None: the CSV writer renders ``rows``. Read once, like
+    # ``rows``, and never both.
     csv_lines: Callable[[], Iterable[str]] | None = None
 
     @property

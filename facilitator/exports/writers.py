@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import functools
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,11 +22,27 @@ class Writer(Protocol):
     def close(self) -> list[Path]: ...
 
 
+_TWO = tuple(f"{n:02d}" for n in range(100))
+
+
 def iso(moment: datetime) -> str:
-    """UTC as ``2022-08-22T07:05:00Z``, any other zone with its offset: ``2022-08-22T09:05:00+02:00``."""
-    if moment.tzinfo is UTC:
-        return moment.isoformat(timespec="seconds")[:-6] + "Z"  # without its "+00:00"
-    return moment.isoformat(timespec="seconds")
+    """UTC as ``2022-08-22T07:05:00Z``, any other zone with its offset: ``2022-08-22T09:05:00+02:00``.
+
+    As ``isoformat(timespec="seconds")`` writes it (and its "+00:00" as "Z"), put together from the parts: the
+    register writes tens of thousands, and isoformat parses its format again for each, taking three times as long.
+    """
+    m = moment
+    text = f"{m.year:04d}-{_TWO[m.month]}-{_TWO[m.day]}T{_TWO[m.hour]}:{_TWO[m.minute]}:{_TWO[m.second]}"
+    if m.tzinfo is UTC:
+        return text + "Z"
+    offset = m.utcoffset()
+    return text + _offset(offset) if offset is not None else text
+
+
+@functools.lru_cache(maxsize=256)
+def _offset(offset: timedelta) -> str:
+    """An offset from UTC as isoformat writes it: ``+02:00``, ``-00:44:30``."""
+    return datetime(2000, 1, 1, tzinfo=timezone(offset)).isoformat()[19:]
 
 
 def _text(value: Any) -> str:

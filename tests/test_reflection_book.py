@@ -55,6 +55,54 @@ def naive_latest(model: dict[str, Reflection], day: date | None, n: int) -> list
     return shown[-n:] if n > 0 else []
 
 
+def naive_newest(model: dict[str, Reflection]) -> list[Reflection]:
+    return sorted(model.values(), key=lambda r: r.logged_at, reverse=True)
+
+
+def naive_names(model: dict[str, Reflection]) -> list[str]:
+    return list(dict.fromkeys(r.participant for r in naive_newest(model) if r.participant is not None))
+
+
+def naive_select(model: dict[str, Reflection], **asked: Any) -> list[Reflection]:
+    """The reflections screen's filters (facilitator.tui.screens.reflections.Filters.keep), newest first."""
+    needle = asked.get("search", "").strip().casefold()
+
+    def keep(r: Reflection) -> bool:
+        if (r.retracted or r.hidden) and not asked.get("left_out", False):
+            return False
+        for field in ("day", "exercise", "location"):
+            if asked.get(field) is not None and getattr(r, field) != asked[field]:
+                return False
+        return not needle or needle in f"{r.text}\n{r.participant or ''}".casefold()
+
+    return [r for r in naive_newest(model) if keep(r)]
+
+
+# What the reflections screen asks for: every filter, searches that match many, few, names, texts that fold
+# otherwise ("Straße": "strasse"), across the text and the name, but never across two texts.
+SELECTIONS: list[dict[str, Any]] = [
+    {},
+    {"left_out": True},
+    {"day": DAYS[0]},
+    {"day": DAYS[1], "left_out": True},
+    {"day": date(2030, 1, 1)},
+    {"exercise": "gender-analysis", "location": "juba"},
+    {"exercise": "nope"},
+    {"location": "hq", "left_out": True},
+    {"search": "  TEXT "},
+    {"search": "text 0", "left_out": True},
+    {"search": "strasse", "day": DAYS[2]},
+    {"search": "ß"},
+    {"search": "zoë", "left_out": True},
+    {"search": "ADA"},
+    {"search": "🙂\nchen"},
+    {"search": "\n\nzoë"},
+    {"search": "🙂text"},
+    {"search": "weiText"},
+    {"search": "x", "day": DAYS[3], "exercise": "gender-analysis", "location": "juba"},
+]
+
+
 def assert_reads_as(book: ReflectionBook, model: dict[str, Reflection]) -> None:
     """Every way of reading ``book`` gives what the dict ``model`` gives."""
     assert len(book) == len(model)
@@ -72,6 +120,19 @@ def assert_reads_as(book: ReflectionBook, model: dict[str, Reflection]) -> None:
     for day in DAYS:
         for n in (0, 1, 2, 5, len(model) + 1):
             assert book.latest_visible(day, n) == naive_latest(model, day, n), (day, n)
+    assert book.names_used() == naive_names(model)
+    left_out = [r for r in model.values() if r.retracted or r.hidden]
+    assert book.counts() == (len(model), sum(r.retracted for r in left_out), sum(not r.retracted for r in left_out))
+    for asked in SELECTIONS:
+        chosen, naive = book.select(**asked), naive_select(model, **asked)
+        assert list(chosen) == naive and len(chosen) == len(naive), asked
+        assert chosen[1:4] == naive[1:4] and chosen[-2:] == naive[-2:]
+        for at in {0, len(naive) // 2, len(naive) - 1} if naive else ():
+            assert chosen.place(naive[at].id) == at
+        for r in model.values():
+            if r not in naive:
+                assert chosen.place(r.id) is None
+                break
 
 
 def round_trip(book: ReflectionBook) -> ReflectionBook:
@@ -85,13 +146,17 @@ def random_history(rng: random.Random, size: int, ids: list[str]) -> list[dict[s
     model: dict[str, Reflection] = {}
     batches = []
     names = [None, "Ada", "Chen Wei", "Zoë", "عائشة"]
+    texts = ["text {} 🙂", "Text {}", "STRASSE {}", "Straße {}", ""]
     for at_minute in range(size):
         batch: dict[str, Reflection] = {}
         for _ in range(rng.choice([1, 1, 1, 2, 5, 40])):
             at = T0 + timedelta(minutes=at_minute, microseconds=rng.randrange(10**6))
             if not model or rng.random() < 0.6:
                 rid = ids[len(model)]
-                r = refl(rid, f"text {rid} 🙂", rng.choice(DAYS), at, participant=rng.choice(names))
+                text = rng.choice(texts).format(rid)
+                r = refl(
+                    rid, text, rng.choice(DAYS), at, participant=rng.choice(names), location=rng.choice(["juba", "hq"])
+                )
             else:
                 known = model[rng.choice(list(model))]
                 r = rng.choice(
@@ -183,12 +248,77 @@ def test_latest_visible_reads_only_the_rows_it_returns(monkeypatch: pytest.Monke
     made = []
     real_row = reflection_book._Columns.row
     monkeypatch.setattr(
-        reflection_book._Columns, "row", lambda self, row, rid=None: made.append(row) or real_row(self, row, rid)
+        reflection_book._Columns,
+        "row",
+        lambda self, row, rid=None: made.append(row) or real_row(self, row, rid),  # type: ignore[func-returns-value]
     )
     monkeypatch.setattr(reflection_book._Columns, "rows", None)  # no reading every row either
     latest = book.latest_visible(DAYS[0], 5)
     assert [r.id for r in latest] == [ids[i] for i in range(0, 5000, 2) if i % 7][-5:]
     assert len(made) == 5
+
+
+def test_names_counts_and_selections_read_no_reflection_but_those_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reflection form and the reflections screen ask on every change: not 100,000 reflections each time."""
+    ids = hex_ids(5000)
+    names = [None, "Ada", "Zoë"]
+    book = book_of(
+        *(
+            refl(rid, f"text {i}", at=T0 + timedelta(seconds=i % 7), participant=names[i % 3])
+            for i, rid in enumerate(ids)
+        )
+    )
+    book = book.with_changes({ids[7]: refl(ids[7], "edited", hidden=True), "new": refl("new", participant="Bo")})
+    expected = naive_select(dict(book), search="TEXT 1")
+    made = []
+    real_row = reflection_book._Columns.row
+    monkeypatch.setattr(
+        reflection_book._Columns,
+        "row",
+        lambda self, row, rid=None: made.append(row) or real_row(self, row, rid),  # type: ignore[func-returns-value]
+    )
+    monkeypatch.setattr(reflection_book._Columns, "rows", None)
+    assert book.names_used() == ["Ada", "Zoë", "Bo"]  # Ada, then Zoë, at T0 + 6 s (rows 13 and 20); Bo at T0
+    assert book.counts() == (5001, 0, 1)
+    chosen = book.select(search="TEXT 1")
+    assert len(chosen) == 1111 and chosen.place(expected[500].id) == 500
+    assert not made
+    assert chosen[:3] == expected[:3]
+    assert len(made) == 3
+
+
+def test_a_name_edited_away_is_offered_from_its_use_before() -> None:
+    at = [T0 + timedelta(minutes=i) for i in range(5)]
+    book = round_trip(
+        book_of(
+            refl("a", participant="Ada", at=at[0]),
+            refl("b", participant="Bo", at=at[1]),
+            refl("c", participant="Ada", at=at[2]),
+            refl("d", participant="Cy", at=at[3]),
+            refl("e", participant="Ada", at=at[4]),
+        )
+    )
+    assert book._columns.n == 5 and book.names_used() == ["Ada", "Cy", "Bo"]
+    fixed = book.with_changes({"e": refl("e", participant="Eve", at=at[4]), "d": refl("d", participant=None, at=at[3])})
+    assert fixed.names_used() == ["Eve", "Ada", "Bo"] == naive_names(dict(fixed))
+    hidden = fixed.with_changes({"c": refl("c", participant="Ada", at=at[2], hidden=True)})
+    assert hidden.names_used() == ["Eve", "Ada", "Bo"], "hidden or retracted, a name was still used"
+    gone = hidden.with_changes({"c": refl("c", participant="Bo", at=at[2]), "a": refl("a", participant="Al", at=at[0])})
+    assert gone.names_used() == ["Eve", "Bo", "Al"] == naive_names(dict(gone))
+
+
+def test_a_search_never_runs_from_one_text_into_the_next(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reflection_book, "_CHUNK", 8)  # texts searched 8 bytes at a time, a text past the end
+    monkeypatch.setattr(reflection_book, "_PIECE", 4)
+    texts = ("abc", "DEFg 🙂", "hij", "Straße")
+    names = (None, None, "Kim", None)
+    book = round_trip(book_of(*(refl(rid, t, participant=p) for rid, t, p in zip("abcd", texts, names, strict=True))))
+    model = dict(book)
+    assert book._columns.n == 4, "the texts in one blob, as a long run has them"
+    for search in ("cd", "cde", "gh", "🙂h", "c\nd", "j\nk", "jk", "abc", "DEF", "kim", "strasse", "e 🙂", "ij\n"):
+        assert list(book.select(search=search)) == naive_select(model, search=search), search
+    assert [r.id for r in book.select(search="c\n")] == ["a"] and not book.select(search="cd")
+    assert_reads_as(book, model)
 
 
 def test_the_book_is_a_read_only_mapping_like_the_proxy_it_replaces() -> None:
@@ -396,11 +526,12 @@ def test_fold_and_apply_give_the_same_book_across_new_columns() -> None:
             )
         )
         if seq % 5 == 0:
-            kind, payload = [
+            changes: list[tuple[str, dict[str, Any]]] = [
                 (ev.REFLECTION_EDITED, {"reflection": ids[seq // 2], "text": "edited", "participant": "Zoë"}),
                 (ev.REFLECTION_HIDDEN, {"reflection": ids[seq // 3], "hidden": True}),
                 (ev.REFLECTION_RETRACTED, {"reflection": ids[seq // 4]}),
-            ][seq % 3]
+            ]
+            kind, payload = changes[seq % 3]
             events.append(Event(seq + 10_000, f"x{seq}", T0 + timedelta(seconds=seq), "co", kind, payload))
     by_apply = SessionState()
     for event in events:
@@ -411,3 +542,32 @@ def test_fold_and_apply_give_the_same_book_across_new_columns() -> None:
     assert list(whole.reflections.items()) == list(by_apply.reflections.items())
     for cut in (0, 1, 299, 400, len(events) - 1):
         assert fold(events[cut:], fold(events[:cut])) == by_apply, cut
+
+
+def test_a_fold_builds_new_reflections_from_the_events_without_an_object_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening a long run folds 100,000 new reflections: their fields go straight into the book's columns."""
+    ids = hex_ids(1000)
+    events = [
+        Event(
+            seq, f"e{seq}", T0 + timedelta(seconds=seq), "lead", ev.REFLECTION_LOGGED, {"reflection": rid, "text": "t"}
+        )
+        for seq, rid in enumerate(ids, start=1)
+    ]
+    events += [
+        Event(2000 + i, f"x{i}", T0, "co", ev.REFLECTION_EDITED, {"reflection": ids[i * 99], "text": f"edited {i}"})
+        for i in range(10)
+    ]
+    expected = fold(events)
+    made = []
+    real_init = Reflection.__init__
+
+    def counted(self: Reflection, *args: Any, **kwargs: Any) -> None:
+        made.append(self)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Reflection, "__init__", counted)
+    folded = fold(events)
+    assert len(made) <= 2 * 10  # an edit of a new one: it, and it edited
+    monkeypatch.undo()
+    assert folded == expected and folded.reflections[ids[99]].text == "edited 1"
+    assert list(folded.reflections) == ids and folded.reflections._columns.n == 1000

@@ -27,7 +27,7 @@ from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.modals.choice import Choice
 from facilitator.tui.modals.reflection_form import ReflectionForm, participant_names
 from facilitator.tui.screens.lead import LeadScreen
-from facilitator.tui.screens.reflections import ReflectionsScreen
+from facilitator.tui.screens.reflections import PAGE, Filters, ReflectionsScreen
 from tests.conftest import TINY_PROGRAMME
 from tests.tools import with_session
 
@@ -511,6 +511,60 @@ async def test_the_table_follows_other_clients_and_keeps_the_cursor(tmp_path: Pa
                 break
         assert row_ids(app) == ["e", "d", "c", "b", "a"]
         assert row_ids(app)[table_of(app).cursor_row] == "b"
+
+
+async def test_a_long_run_is_listed_a_page_at_a_time_as_the_cursor_goes_down(tmp_path: Path) -> None:
+    """A long run has 100,000 reflections: the table takes a page, the next as the cursor nears the end."""
+    clock = FakeClock()
+    db = tiny_run(tmp_path, clock)
+    many = 2 * PAGE + 70  # more than the book keeps out of its columns
+
+    def seed(s: Session) -> None:
+        for i in range(many):
+            s.log_reflection(f"Reflection {i}", participant=f"P{i % 7}", reflection_id=f"r{i}")
+            clock.advance(i % 3)  # some at the same time: newest first, those in the order they were logged
+        s.hide_reflection("r5", True)
+
+    with_session(db, clock, seed)
+    state, _ = stored(db)
+    assert len(state.reflections._columns.all_ids()) > many - 3
+    newest = sorted(state.reflections.values(), key=lambda r: r.logged_at, reverse=True)
+    shown = [r.id for r in newest if not r.hidden]
+    assert (
+        participant_names(state)
+        == list(dict.fromkeys(str(r.participant) for r in newest))
+        != [f"P{i}" for i in range(7)]
+    )
+    app = make_app(db, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_reflections(pilot, app)
+        assert row_ids(app) == shown[:PAGE]
+        assert f"{many - 1} shown of {many} · 1 hidden" in static_text(app, "#reflections-status")
+        table_of(app).scroll_end(animate=False)  # as a mouse wheel would: the next page comes
+        await pilot.pause()
+        assert row_ids(app) == shown[: 2 * PAGE] and table_of(app).cursor_row == 0
+        await pilot.press("ctrl+end")  # the cursor on the last row it has: the next page comes
+        await pilot.pause()
+        await pilot.press("ctrl+end")
+        await pilot.pause()
+        assert row_ids(app) == shown and row_ids(app)[table_of(app).cursor_row] == shown[-1]
+
+        table_of(app).move_cursor(row=PAGE + 20)
+        clock.advance(60)
+        with_session(db, clock, lambda s: s.log_reflection("From Juba", reflection_id="new"), "co")
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if "new" in row_ids(app):
+                break
+        assert row_ids(app)[:2] == ["new", shown[0]] and len(row_ids(app)) == 2 * PAGE + 21
+        assert row_ids(app)[table_of(app).cursor_row] == shown[PAGE + 20], "the cursor stays on its reflection"
+
+        screen.query_one("#filter-search", Input).value = "reflection 1"
+        await pilot.pause()
+        filters = Filters(search="reflection 1")
+        found = [r.id for r in newest if filters.keep(r)]  # r1, r10 to r19, r100 to r199
+        assert len(found) == 111 and f"111 shown of {many + 1}" in static_text(app, "#reflections-status")
+        assert row_ids(app) == found and found[table_of(app).cursor_row] == shown[PAGE + 20] == "r149"
 
 
 # -- untrusted text ------------------------------------------------------------------------------------

@@ -27,15 +27,16 @@ in the byte order the document names), the same for the same reflections whateve
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import ItemsView, Iterable, Iterator, Mapping, ValuesView
-from dataclasses import dataclass
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
-from itertools import accumulate, repeat
-from operator import attrgetter, lshift, or_
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, cast
+from itertools import accumulate, chain, compress, repeat
+from operator import attrgetter, itemgetter, lshift, or_
+from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple, TypeAlias, cast, overload
 
 FORMAT: Final = 1  # the layout of dump(); bump on any change
 
@@ -59,6 +60,10 @@ class Reflection:
     source: str = "facilitator"  # "facilitator" (typed in a TUI) or "qr" (the participant page)
     participant_id: str | None = None  # the roster's id, when the participant page knows who wrote it
 
+    def as_tuple(self) -> tuple[Any, ...]:
+        """Its fields, in order: ``Reflection(*r.as_tuple()) == r``. How a fold gathers new ones (no object each)."""
+        return _AS_TUPLE(self)
+
 
 # The fields whose values repeat across reflections, kept as codes into a list of their values.
 _CODED: Final = (
@@ -72,10 +77,16 @@ _CODED: Final = (
     "source",
     "participant_id",
 )
-_DAY: Final = 0  # the day's place in _CODED
+_DAY: Final = 0  # places in _CODED
+_EXERCISE: Final = 1
+_PARTICIPANT: Final = 4
+_LOCATION: Final = 5
 _FLAGGED: Final = ("consent", "retracted", "hidden")  # kept as the flags' bits, in this order
 _CONSENT, _RETRACTED, _HIDDEN = 1, 2, 4
-_ID, _TEXT = attrgetter("id"), attrgetter("text")
+_ID: Final = attrgetter("id")
+_FIELDS: Final = tuple(f.name for f in fields(Reflection))
+_AS_TUPLE: Final = attrgetter(*_FIELDS)
+_FIELD_GETTERS: Final = {name: itemgetter(place) for place, name in enumerate(_FIELDS)}  # of a tuple of them
 _LEFT_OUT: Final = _RETRACTED | _HIDDEN
 _NO_TIME: Final = -(2**63)  # edited_at of a reflection never edited
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
@@ -83,6 +94,10 @@ _MICRO: Final = timedelta(microseconds=1)
 _LOW: Final = (1 << 64) - 1
 _MIN_OVERLAY: Final = 256  # the overlay is folded into new columns past this, or a 32nd of the rows
 _ENCODING: Final = ("utf-8", "surrogatepass")  # a lone surrogate from JSON survives the round trip
+_NOT_ASCII: Final = re.compile(rb"[\x80-\xff]")
+_CHUNK: Final = 1 << 20  # bytes of texts searched at a time
+_PIECE: Final = 1 << 16  # bytes of texts looked at at a time for other characters than ASCII
+_SHOWN_FLAGS: Final = bytes(not flags & _LEFT_OUT for flags in range(256))  # translates flags to 1 if shown
 
 _TypeCode = Literal["B", "H", "I", "Q", "q"]  # of the arrays in a dump
 _TYPECODES: Final = ("B", "H", "I", "Q", "q")
@@ -171,6 +186,7 @@ class _Columns:
         "key_lo",
         "key_pos",
         "logged_at",
+        "memo",
         "n",
         "text_offsets",
         "texts",
@@ -194,6 +210,7 @@ class _Columns:
     flags: bytes | memoryview  # per row: _CONSENT | _RETRACTED | _HIDDEN
     by_day: Ints  # the rows by day (the day's code), in order within a day
     day_starts: tuple[int, ...]  # where each day's rows start in by_day, and the end
+    memo: dict[str, Any]  # what the methods below work out from the columns when first asked; unset till then
 
     def find(self, rid: str) -> int | None:
         """The row of the reflection ``rid``, None if it is not here."""
@@ -291,6 +308,67 @@ class _Columns:
                 v8[c8[i]],
             )
 
+    # -- worked out once, when first asked for, for the screens that read every row (see ReflectionBook) --
+
+    def _memo(self) -> dict[str, Any]:
+        try:
+            return self.memo
+        except AttributeError:  # a race with another thread only works the same thing out twice
+            self.memo = {}
+            return self.memo
+
+    def newest(self) -> array[int]:
+        """The rows from the last logged to the first; rows logged at the same time stay in their order."""
+        memo = self._memo()
+        if "newest" not in memo:  # sorted(reverse=True) is stable, as sorting the reflections by time is
+            memo["newest"] = array("I", sorted(range(self.n), key=self.logged_at.__getitem__, reverse=True))
+        return cast("array[int]", memo["newest"])
+
+    def ranked(self, field: int | None) -> bytes | array[int]:
+        """The flags (``field`` None), or the codes of a coded field, in the order of :meth:`newest`."""
+        memo = self._memo()
+        name = f"ranked.{field}"
+        if name not in memo:
+            column = self.flags if field is None else self.codes[field]
+            typecode = memoryview(column).format
+            picked = map(column.__getitem__, self.newest())
+            memo[name] = bytes(picked) if typecode == "B" else array(typecode, picked)
+        return cast("bytes | array[int]", memo[name])
+
+    def first_uses(self) -> list[tuple[int, int]]:
+        """(place in :meth:`newest`, code) of each participant code's first row there, in that order."""
+        memo = self._memo()
+        if "first_uses" not in memo:
+            firsts = dict(zip(reversed(self.ranked(_PARTICIPANT)), range(self.n - 1, -1, -1), strict=True))
+            memo["first_uses"] = sorted((place, code) for code, place in firsts.items())
+        return cast("list[tuple[int, int]]", memo["first_uses"])
+
+    def flag_counts(self) -> list[int]:
+        """How many rows have each value of the flags, 0 to 7."""
+        memo = self._memo()
+        if "flag_counts" not in memo:
+            flags = bytes(self.flags)
+            memo["flag_counts"] = [flags.count(value) for value in range(8)]
+        return cast("list[int]", memo["flag_counts"])
+
+    def non_ascii(self) -> array[int]:
+        """The rows whose text is not all ASCII."""
+        memo = self._memo()
+        if "non_ascii" not in memo:
+            rows, texts, offsets = array("I"), self.texts, self.text_offsets
+            for start in range(0, len(texts), _PIECE):
+                end = min(start + _PIECE, len(texts))
+                if bytes(texts[start:end]).isascii():  # the regular expression reads 50 times slower
+                    continue
+                found = _NOT_ASCII.search(texts, start, end)
+                while found:
+                    row = bisect_right(offsets, found.start()) - 1
+                    if not rows or rows[-1] != row:  # a row across two pieces: seen in the first
+                        rows.append(row)
+                    found = _NOT_ASCII.search(texts, offsets[row + 1], end)
+            memo["non_ascii"] = rows
+        return cast("array[int]", memo["non_ascii"])
+
 
 def _empty() -> _Columns:
     empty = object.__new__(_Columns)
@@ -340,10 +418,21 @@ def _ends(start: int, lengths: Iterable[int]) -> Iterator[int]:
     return map(start.__add__, accumulate(lengths))
 
 
-def _with_ids(base: _Columns, out: _Columns, added: list[Reflection]) -> None:
+class _New:
+    """New rows, each as :meth:`Reflection.as_tuple` gives it, read a field at a time: ``_New(rows)["text"]``."""
+
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self.n = len(rows)
+        self._rows = rows
+
+    def __getitem__(self, field: str) -> list[Any]:
+        return list(map(_FIELD_GETTERS[field], self._rows))  # not zip(*rows): its 16 big tuples wake the collector
+
+
+def _with_ids(base: _Columns, out: _Columns, added: _New) -> None:
     """The ids of ``out`` and their sorted keys: those of ``base``, then those of ``added``."""
     n = base.n
-    new_ids = list(map(_ID, added))
+    new_ids = added["id"]
     digits = "".join(new_ids)
     raw = b""
     hex_ids = base.hex_ids and set(map(len, new_ids)) <= {32}
@@ -391,7 +480,7 @@ def _encoded(texts: list[str]) -> tuple[bytes, list[int]]:
     return joined, lengths
 
 
-def _with_texts(base: _Columns, out: _Columns, replaced: Mapping[int, Reflection], added: list[Reflection]) -> None:
+def _with_texts(base: _Columns, out: _Columns, replaced: Mapping[int, Reflection], added: _New) -> None:
     """The texts of ``out``: those of ``base``, some ``replaced``, then those of ``added``; in order, no gaps."""
     n, texts, old_offsets = base.n, base.texts, base.text_offsets
     edits = {}
@@ -399,7 +488,7 @@ def _with_texts(base: _Columns, out: _Columns, replaced: Mapping[int, Reflection
         text = r.text.encode(*_ENCODING)
         if texts[old_offsets[row] : old_offsets[row + 1]] != text:
             edits[row] = text
-    joined, new_lengths = _encoded(list(map(_TEXT, added)))
+    joined, new_lengths = _encoded(added["text"])
     if edits:  # the texts after the first edited one move
         pieces: list[bytes | memoryview] = []
         lengths = list(map(int.__sub__, old_offsets[1 : n + 1], old_offsets[:n]))
@@ -419,7 +508,7 @@ def _with_texts(base: _Columns, out: _Columns, replaced: Mapping[int, Reflection
     out.text_offsets = offsets
 
 
-def _with_codes(base: _Columns, out: _Columns, replaced: Mapping[int, Reflection], added: list[Reflection]) -> None:
+def _with_codes(base: _Columns, out: _Columns, replaced: Mapping[int, Reflection], added: _New) -> None:
     """The coded fields of ``out``: each field's values, those of ``base`` and then any new one, and the codes."""
     all_values, all_codes = [], []
     canonical = base.canonical
@@ -437,7 +526,7 @@ def _with_codes(base: _Columns, out: _Columns, replaced: Mapping[int, Reflection
             if code != old_codes[row]:
                 patches[row] = code
                 canonical = False  # a value's first row may have changed, or a value be left unused
-        new = list(map(get, added))
+        new = added[field]
         distinct = dict.fromkeys(new)
         for value in distinct:
             if value not in index:
@@ -458,7 +547,7 @@ def _with_codes(base: _Columns, out: _Columns, replaced: Mapping[int, Reflection
     out.values, out.codes, out.canonical = tuple(all_values), tuple(all_codes), canonical
 
 
-def _with_rest(base: _Columns, out: _Columns, replaced: Mapping[int, Reflection], added: list[Reflection]) -> None:
+def _with_rest(base: _Columns, out: _Columns, replaced: Mapping[int, Reflection], added: _New) -> None:
     """The times and flags of ``out``."""
     logged_at, edited_at = _copy(base.logged_at, "q"), _copy(base.edited_at, "q")
     flags = bytearray(base.flags)
@@ -466,9 +555,9 @@ def _with_rest(base: _Columns, out: _Columns, replaced: Mapping[int, Reflection]
         logged_at[row] = _micros(r.logged_at)
         edited_at[row] = _NO_TIME if r.edited_at is None else _micros(r.edited_at)
         flags[row] = _flags(r)
-    logged_at.extend(array("q", [(r.logged_at - _EPOCH) // _MICRO for r in added]))
-    edited_at.extend(array("q", [_NO_TIME if r.edited_at is None else _micros(r.edited_at) for r in added]))
-    consent, retracted, hidden = (map(bool, map(attrgetter(name), added)) for name in _FLAGGED)
+    logged_at.extend(array("q", [(moment - _EPOCH) // _MICRO for moment in added["logged_at"]]))
+    edited_at.extend(array("q", [_NO_TIME if moment is None else _micros(moment) for moment in added["edited_at"]]))
+    consent, retracted, hidden = (map(bool, added[name]) for name in _FLAGGED)
     flags += bytes(map(or_, map(or_, consent, map(lshift, retracted, repeat(1))), map(lshift, hidden, repeat(2))))
     out.logged_at, out.edited_at, out.flags = logged_at, edited_at, bytes(flags)
 
@@ -482,10 +571,12 @@ def _with_days(out: _Columns) -> None:
     out.day_starts += (out.n,)
 
 
-def _compacted(base: _Columns, replaced: Mapping[int, Reflection], added: list[Reflection]) -> _Columns:
-    """New columns: the rows of ``base``, those in ``replaced`` (by row) replaced, then the rows ``added``."""
+def _compacted(base: _Columns, replaced: Mapping[int, Reflection], rows: list[tuple[Any, ...]]) -> _Columns:
+    """New columns: the rows of ``base``, those in ``replaced`` (by row) replaced, then the ``rows`` (each as
+    :meth:`Reflection.as_tuple` gives it)."""
+    added = _New(rows)
     out = object.__new__(_Columns)
-    out.n = base.n + len(added)
+    out.n = base.n + added.n
     _with_ids(base, out, added)
     _with_texts(base, out, replaced, added)
     _with_codes(base, out, replaced, added)
@@ -500,7 +591,8 @@ def _canonical(columns: _Columns) -> _Columns:
         return columns
     out = object.__new__(_Columns)
     for name in _Columns.__slots__:
-        setattr(out, name, getattr(columns, name))
+        if name != "memo":  # worked out from the codes, which change here
+            setattr(out, name, getattr(columns, name))
     all_values, all_codes = [], []
     for values, codes in zip(columns.values, columns.codes, strict=True):
         used = list(dict.fromkeys(codes))
@@ -512,6 +604,164 @@ def _canonical(columns: _Columns) -> _Columns:
     out.values, out.codes, out.canonical = tuple(all_values), tuple(all_codes), True
     _with_days(out)
     return out
+
+
+class Counts(NamedTuple):
+    total: int
+    retracted: int
+    hidden: int  # and not retracted
+
+
+class Selection(Sequence[Reflection]):
+    """Reflections chosen by :meth:`ReflectionBook.select`, in its order; each one made when it is read."""
+
+    __slots__ = ("_columns", "_overlay", "_picks")
+
+    def __init__(self, columns: _Columns, picks: array[int], overlay: list[Reflection]) -> None:
+        self._columns = columns
+        self._picks = picks  # rows of the columns; from columns.n on, overlay[pick - columns.n]
+        self._overlay = overlay
+
+    def __len__(self) -> int:
+        return len(self._picks)
+
+    @overload
+    def __getitem__(self, index: int) -> Reflection: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Reflection]: ...
+
+    def __getitem__(self, index: int | slice) -> Reflection | list[Reflection]:
+        if isinstance(index, slice):
+            return [self._made(pick) for pick in self._picks[index]]
+        return self._made(self._picks[index])
+
+    def _made(self, pick: int) -> Reflection:
+        n = self._columns.n
+        return self._columns.row(pick) if pick < n else self._overlay[pick - n]
+
+    def place(self, rid: str) -> int | None:
+        """Where the reflection ``rid`` is in the selection; None if it is not there."""
+        n = self._columns.n
+        pick = next((extra for extra, r in enumerate(self._overlay, n) if r.id == rid), None)
+        if pick is None:
+            pick = self._columns.find(rid)  # not one replaced since: those in the overlay are all above
+        try:
+            return None if pick is None else self._picks.index(pick)
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Choice:
+    """What :meth:`ReflectionBook.select` was asked for (``needle``: ``search`` stripped and folded)."""
+
+    day: date | None
+    exercise: str | None
+    location: str | None
+    needle: str
+    left_out: bool
+
+    def keeps(self, r: Reflection) -> bool:
+        if (r.retracted or r.hidden) and not self.left_out:
+            return False
+        if self.day is not None and r.day != self.day:
+            return False
+        if self.exercise is not None and r.exercise != self.exercise:
+            return False
+        if self.location is not None and r.location != self.location:
+            return False
+        return not self.needle or self.needle in f"{r.text}\n{r.participant or ''}".casefold()
+
+
+def _equal(ranked: bytes | array[int], code: int) -> bytes:
+    """1 where ``ranked`` holds ``code``, 0 elsewhere."""
+    if isinstance(ranked, bytes):
+        return ranked.translate(bytes(code == value for value in range(256)))
+    return bytes(map(code.__eq__, ranked))
+
+
+def _searched(columns: _Columns, needle: str) -> bytearray:
+    """Per row: 1 if ``needle`` (folded, not blank) is in the text or the name of the row, as :meth:`_Choice.keeps`."""
+    n, texts, offsets = columns.n, columns.texts, columns.text_offsets
+    found = bytearray(n)
+
+    def text(row: int) -> str:
+        return str(texts[offsets[row] : offsets[row + 1]], *_ENCODING)
+
+    participants = columns.values[_PARTICIPANT]
+    if "\n" in needle:  # it may run from the text into the name
+        for row, code in enumerate(columns.codes[_PARTICIPANT]):
+            found[row] = needle in f"{text(row)}\n{participants[code] or ''}".casefold()
+        return found
+    named = {code for code, name in enumerate(participants) if name is not None and needle in name.casefold()}
+    if named:
+        codes = columns.codes[_PARTICIPANT]
+        if memoryview(codes).format == "B":
+            found[:] = bytes(codes).translate(bytes(value in named for value in range(256)))
+        else:
+            found[:] = bytes(map(named.__contains__, codes))
+    if needle.isascii():  # in an ASCII text, folding is lowering A-Z: search the bytes a chunk of rows at a time
+        key, start = needle.encode(), 0
+        while start < n:
+            base = offsets[start]
+            end = min(max(bisect_left(offsets, base + _CHUNK, start, n), start + 1), n)
+            chunk = bytes(texts[base : offsets[end]]).lower()
+            at = chunk.find(key)
+            while at >= 0:
+                row = bisect_right(offsets, base + at, start, end) - 1
+                row_end = offsets[row + 1] - base
+                if at + len(key) <= row_end:  # not one running into the next text
+                    found[row] = 1
+                    at = chunk.find(key, row_end)
+                else:
+                    at = chunk.find(key, at + 1)
+            start = end
+    # A text with other characters may fold otherwise ("Straße": "strasse"): each read and folded.
+    for row in columns.non_ascii():
+        if not found[row] and needle in text(row).casefold():
+            found[row] = 1
+    return found
+
+
+def _selected_rows(columns: _Columns, replaced: Mapping[int, Reflection], choice: _Choice) -> array[int]:
+    """The rows of ``columns`` :meth:`ReflectionBook.select` chooses, but those ``replaced``, newest first."""
+    n, order = columns.n, columns.newest()
+    wanted = []  # (field, code) of the day, exercise and location asked for
+    for field, value in ((_DAY, choice.day), (_EXERCISE, choice.exercise), (_LOCATION, choice.location)):
+        if value is not None:
+            values = columns.values[field]
+            if value not in values:
+                return array("I")
+            wanted.append((field, values.index(value)))
+    masks = []  # per place in order: 1 if chosen
+    if choice.needle:
+        found = _searched(columns, choice.needle)
+        if found.count(1) < n >> 4:  # a few: each row checked, then sorted
+            flags, logged_at, codes = columns.flags, columns.logged_at, columns.codes
+            rows = [
+                row
+                for row in compress(range(n), found)
+                if row not in replaced
+                and (choice.left_out or not flags[row] & _LEFT_OUT)
+                and all(codes[field][row] == code for field, code in wanted)
+            ]
+            rows.sort(key=lambda row: (-logged_at[row], row))
+            return array("I", rows)
+        masks.append(bytes(map(found.__getitem__, order)))
+    if not choice.left_out:
+        masks.append(cast(bytes, columns.ranked(None)).translate(_SHOWN_FLAGS))
+    masks += [_equal(columns.ranked(field), code) for field, code in wanted]
+    if not masks and not replaced:
+        return order
+    chosen = int.from_bytes(b"\x01" * n, "little")
+    for mask in masks:
+        chosen &= int.from_bytes(mask, "little")
+    chosen_bytes = bytearray(chosen.to_bytes(n, "little"))
+    logged_at = columns.logged_at
+    for row in replaced:  # in the overlay, as they are now
+        chosen_bytes[bisect_left(order, (-logged_at[row], row), key=lambda r: (-logged_at[r], r))] = 0
+    return array("I", compress(order, chosen_bytes))
 
 
 class ReflectionBook(Mapping[str, Reflection]):
@@ -618,6 +868,82 @@ class ReflectionBook(Mapping[str, Reflection]):
                     break
         return latest[::-1]
 
+    def names_used(self) -> list[str]:
+        """The participants' names, each once as given, the most recently used first (as sorting the reflections
+        by ``logged_at``, newest first, would meet them; retracted and hidden ones count, no name does not).
+
+        Reads a row per name, not one per reflection.
+        """
+        columns, replaced, n = self._columns, self._replaced, self._columns.n
+        order, logged_at, names = columns.newest(), columns.logged_at, columns.values[_PARTICIPANT]
+        ranked = columns.ranked(_PARTICIPANT)
+        first: dict[str, tuple[int, int]] = {}  # name: (-logged_at, place in the book) of its latest use
+        for at, code in columns.first_uses() if n else ():
+            name, place = names[code], at
+            if name is None:
+                continue
+            try:
+                while order[place] in replaced:  # as it is now, in the overlay: the name's next row
+                    place = ranked.index(code, place + 1)
+            except ValueError:  # none
+                continue
+            first[name] = (-logged_at[order[place]], order[place])
+        for row, r in chain(replaced.items(), enumerate(self._added.values(), n)):
+            name = r.participant
+            if name is not None:
+                key, known = (-_micros(r.logged_at), row), first.get(name)
+                if known is None or key < known:
+                    first[name] = key
+        return sorted(first, key=first.__getitem__)
+
+    def counts(self) -> Counts:
+        """How many reflections there are, how many retracted, and how many hidden but not retracted."""
+        per_flags = list(self._columns.flag_counts())
+        for row, r in self._replaced.items():
+            per_flags[self._columns.flags[row]] -= 1
+            per_flags[_flags(r)] += 1
+        for r in self._added.values():
+            per_flags[_flags(r)] += 1
+        retracted = sum(count for flags, count in enumerate(per_flags) if flags & _RETRACTED)
+        hidden = sum(count for flags, count in enumerate(per_flags) if flags & _LEFT_OUT == _HIDDEN)
+        return Counts(len(self), retracted, hidden)
+
+    def select(
+        self,
+        *,
+        day: date | None = None,
+        exercise: str | None = None,
+        location: str | None = None,
+        search: str = "",
+        left_out: bool = False,
+    ) -> Selection:
+        """The reflections of ``day``, ``exercise`` and ``location`` (None: of any), those retracted or hidden
+        only if ``left_out``, and with ``search`` (stripped; ignoring case, as :meth:`str.casefold`) in their
+        text or name, if it is not blank; newest first (by ``logged_at``, those logged at the same time in the
+        book's order), as the reflections screen lists them.
+
+        Works from the columns: a reflection is made only when the selection is read at its place.
+        """
+        choice = _Choice(day, exercise, location, search.strip().casefold(), left_out)
+        columns, replaced, n = self._columns, self._replaced, self._columns.n
+        rows = _selected_rows(columns, replaced, choice) if n else array("I")
+        overlay = sorted(
+            ((-_micros(r.logged_at), place), r)
+            for place, r in chain(replaced.items(), enumerate(self._added.values(), n))
+            if choice.keeps(r)
+        )
+        if not overlay:
+            return Selection(columns, rows, [])
+        logged_at = columns.logged_at
+        picks, start = array("I"), 0
+        for extra, (key, _) in enumerate(overlay, n):
+            at = bisect_left(rows, key, start, key=lambda row: (-logged_at[row], row))
+            picks += rows[start:at]
+            picks.append(extra)
+            start = at
+        picks += rows[start:]
+        return Selection(columns, picks, [r for _, r in overlay])
+
     def __eq__(self, other: object) -> bool:
         if other is self:
             return True
@@ -635,13 +961,16 @@ class ReflectionBook(Mapping[str, Reflection]):
 
     # -- changing -----------------------------------------------------------------------------------------
 
-    def with_changes(self, changed: Mapping[str, Reflection]) -> ReflectionBook:
+    def with_changes(self, changed: Mapping[str, Reflection], logged: Sequence[tuple[Any, ...]] = ()) -> ReflectionBook:
         """A book with the reflections ``changed`` (by id) added, or replacing those with their ids in place.
 
-        New ids come after the others, in the order of ``changed``. This book does not change: the new one
-        shares its storage, until its changes are many enough to be folded into new columns.
+        New ids come after the others, in the order of ``changed``, then those ``logged``: reflections with ids
+        neither in the book nor in ``changed`` nor repeated, each as :meth:`Reflection.as_tuple` gives it (as a
+        fold of the log gathers them: many new ones go straight into new columns, no object made for each).
+        This book does not change: the new one shares its storage, until its changes are many enough to be
+        folded into new columns.
         """
-        if not changed:
+        if not changed and not logged:
             return self
         columns = self._columns
         if not all(map(str.__eq__, changed, map(_ID, changed.values()))):
@@ -663,14 +992,16 @@ class ReflectionBook(Mapping[str, Reflection]):
             replaced[row] = reflection
             # by_day knows each row's day: one that moved to another is found again only in new columns
             compact = compact or reflection.day != columns.values[_DAY][columns.codes[_DAY][row]]
-        if compact or len(replaced) + len(added) > max(_MIN_OVERLAY, columns.n >> 5):
-            return self._of(_compacted(columns, replaced, list(added.values())), {}, {})
+        if compact or len(replaced) + len(added) + len(logged) > max(_MIN_OVERLAY, columns.n >> 5):
+            rows = [*map(_AS_TUPLE, added.values()), *logged]
+            return self._of(_compacted(columns, replaced, rows), {}, {})
+        added.update((row[0], Reflection(*row)) for row in logged)
         return self._of(columns, replaced, added)
 
     def _compact(self) -> _Columns:
         if not self._replaced and not self._added:
             return self._columns
-        return _compacted(self._columns, self._replaced, list(self._added.values()))
+        return _compacted(self._columns, self._replaced, list(map(_AS_TUPLE, self._added.values())))
 
     # -- to and from a checkpoint -------------------------------------------------------------------------
 

@@ -203,21 +203,59 @@ class SessionState:
 
 
 def _reflection_from(event: Event) -> Reflection:
+    return Reflection(*_logged_fields(event))
+
+
+def _gather_reflection(
+    event: Event,
+    earlier: ReflectionBook | None,
+    changed: dict[str, Reflection],
+    logged: list[tuple[Any, ...]],
+    places: dict[str, int],
+) -> None:
+    """Fold a reflection ``event`` into those of the book before (``earlier``) ``changed`` so far, or into those
+    ``logged`` so far, new ones kept as their fields (:meth:`Reflection.as_tuple`) at their ``places`` by id."""
     p = event.payload
-    return Reflection(
-        id=p["reflection"],
-        text=p["text"],
-        day=date.fromisoformat(p["day"]) if p.get("day") else None,
-        exercise=p.get("exercise"),
-        step=p.get("step"),
-        prompt=p.get("prompt"),
-        participant=p.get("participant"),
-        location=p.get("location"),
-        consent=bool(p.get("consent")),
-        logged_at=event.at,
-        logged_by=event.actor,
-        source=p.get("source") or "facilitator",
-        participant_id=p.get("participant_id"),
+    rid = p["reflection"]
+    new = places.get(rid)
+    if new is not None:  # one logged by these events: changed in place
+        after = _reflection_after(Reflection(*logged[new]), event, p)
+        if after is not None:
+            logged[new] = after.as_tuple()
+        return
+    known = changed.get(rid)
+    if known is None and earlier is not None:
+        known = earlier.get(rid)
+    if known is None and event.kind == ev.REFLECTION_LOGGED:
+        places[rid] = len(logged)
+        logged.append(_logged_fields(event))
+        return
+    after = _reflection_after(known, event, p)
+    if after is not None:
+        changed[after.id] = after
+
+
+def _logged_fields(event: Event) -> tuple[Any, ...]:
+    """The reflection a reflection.logged ``event`` logs, as :meth:`Reflection.as_tuple` gives it."""
+    p = event.payload
+    day = p.get("day")
+    return (
+        p["reflection"],  # id
+        p["text"],
+        date.fromisoformat(day) if day else None,
+        p.get("exercise"),
+        p.get("step"),
+        p.get("prompt"),
+        p.get("participant"),
+        p.get("location"),
+        bool(p.get("consent")),
+        event.at,  # logged_at
+        event.actor,  # logged_by
+        None,  # edited_at
+        False,  # retracted
+        False,  # hidden
+        p.get("source") or "facilitator",
+        p.get("participant_id"),
     )
 
 
@@ -513,7 +551,9 @@ def fold(events: Iterable[Event], state: SessionState | None = None) -> SessionS
     and note events read them, so nothing in between sees them stale.
     """
     state = state if state is not None else SessionState()
-    reflections: dict[str, Reflection] | None = None  # those changed by the events, set on the book at the end
+    reflections: dict[str, Reflection] = {}  # those of the book changed by the events, set on it at the end
+    logged: list[tuple[Any, ...]] = []  # those new, as their fields: no object for each (Reflection.as_tuple)
+    places: dict[str, int] = {}  # their places in logged, by id
     earlier = state.reflections or None  # to look up only when there are any
     notes: list[Note] | None = None
     last_seq = state.last_seq
@@ -521,15 +561,7 @@ def fold(events: Iterable[Event], state: SessionState | None = None) -> SessionS
         last_seq = event.seq
         kind = event.kind
         if kind in _REFLECTION_KINDS:
-            if reflections is None:
-                reflections = {}
-            p = event.payload
-            known = reflections.get(p["reflection"])
-            if known is None and earlier is not None:
-                known = earlier.get(p["reflection"])
-            after = _reflection_after(known, event, p)
-            if after is not None:
-                reflections[after.id] = after
+            _gather_reflection(event, earlier, reflections, logged, places)
         elif kind == ev.NOTE_SENT:
             if notes is None:
                 notes = []
@@ -537,8 +569,8 @@ def fold(events: Iterable[Event], state: SessionState | None = None) -> SessionS
         elif kind in _STATE_KINDS:
             state = apply(state, event)
     changes: dict[str, Any] = {}
-    if reflections is not None:
-        changes["reflections"] = state.reflections.with_changes(reflections)
+    if reflections or logged:
+        changes["reflections"] = state.reflections.with_changes(reflections, logged)
     if notes is not None:
         changes["notes"] = state.notes.extended(notes)
     if last_seq != state.last_seq:

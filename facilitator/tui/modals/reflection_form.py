@@ -42,8 +42,7 @@ def participant_names(state: SessionState, extra: Iterable[str] = ()) -> list[st
     """
     seen: set[str] = set()
     names: list[str] = []
-    used = sorted(state.reflections.values(), key=lambda r: r.logged_at, reverse=True)
-    for name in (*(r.participant for r in used), *extra):
+    for name in (*state.reflections.names_used(), *extra):  # from the book's columns: a row a name, not each
         if name and name.strip() and name.strip().casefold() not in seen:
             seen.add(name.strip().casefold())
             names.append(printable(name.strip()))

@@ -1,6 +1,10 @@
 """Every reflection of the run, filtered live; edit and retract append events, nothing is deleted.
 
 Reflection text comes from strangers: every cell is a plain ``Text`` cut to one line, never markup.
+
+A long run has 100,000 reflections: the book picks those the filters keep from its columns
+(:meth:`ReflectionBook.select`), and the table takes them a page at a time, the next page as the cursor or
+the scroll comes near the end of those it has, so a refresh makes only the rows it shows.
 """
 
 from __future__ import annotations
@@ -16,9 +20,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Checkbox, DataTable, Input, Select, Static
-from textual.widgets.data_table import RowDoesNotExist
 
 from facilitator.live.pace import local_time
+from facilitator.live.reflection_book import ReflectionBook, Selection
 from facilitator.live.state import Reflection, SessionState
 from facilitator.script.models import Programme
 from facilitator.text import printable
@@ -33,6 +37,7 @@ HIDDEN_STYLE = "dim italic"
 CELL_PADDING = 1
 WIDE = 110
 RETRACT_HINT = "It stays in the record and in the log; t shows retracted reflections."
+PAGE = 100  # rows the table takes at a time
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,18 @@ class Filters:
     search: str = ""
     show_retracted: bool = False
 
+    def select(self, book: ReflectionBook) -> Selection:
+        """The reflections of ``book`` these filters keep (as :meth:`keep`), newest first."""
+        return book.select(
+            day=self.day,
+            exercise=self.exercise,
+            location=self.location,
+            search=self.search,
+            left_out=self.show_retracted,
+        )
+
     def keep(self, reflection: Reflection) -> bool:
+        """Whether the screen lists ``reflection``: the rule :meth:`select` has the book follow."""
         # One switch for both: what the feed and the room view leave out stays out here until asked for.
         if (reflection.retracted or reflection.hidden) and not self.show_retracted:
             return False
@@ -113,7 +129,9 @@ class ReflectionsScreen(Screen[None]):
         self._programme: Programme | None = None
         self._reflections: Mapping[str, Reflection] | None = None
         self._width = 0
-        self._shown: list[Reflection] = []
+        self._selection: Selection = ReflectionBook().select()
+        self._shown: list[Reflection] = []  # the first of the selection, in the table
+        self._filling = False
 
     @property
     def lead_app(self) -> LiveApp:
@@ -154,7 +172,9 @@ class ReflectionsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.watch(self.app, "state", self._state_changed)
-        self.query_one("#reflections-table", DataTable).focus()
+        table = self.query_one("#reflections-table", DataTable)
+        self.watch(table, "scroll_y", self._scrolled, init=False)
+        table.focus()
 
     # -- filling the table ---------------------------------------------------------------------------
 
@@ -189,6 +209,13 @@ class ReflectionsScreen(Screen[None]):
 
     def refresh_table(self) -> None:
         """Rebuild the rows from the state and the filters, keeping the cursor on the same reflection."""
+        self._filling = True  # clearing the table scrolls it home: not a scroll that wants more rows
+        try:
+            self._refill()
+        finally:
+            self._filling = False
+
+    def _refill(self) -> None:
         state = self.lead_app.state
         table: DataTable[Text] = self.query_one("#reflections-table", DataTable)
         keep_id = self._highlighted_id()
@@ -201,11 +228,22 @@ class ReflectionsScreen(Screen[None]):
                 table.add_column(Text(column.label, style="bold"), width=column.width, key=column.key)
         else:
             table.clear()
+        shown = self.filters.select(state.reflections)
+        self._selection, self._shown = shown, []
+        if shown:
+            place = shown.place(keep_id) if keep_id else None
+            row = min(max(keep_row if place is None else place, 0), len(shown) - 1)
+            self._show_more(state, max(PAGE, row + PAGE))
+            table.move_cursor(row=row, animate=False)
+        self._show_status(state, shown)
+        self._show_detail()
+
+    def _show_more(self, state: SessionState, upto: int) -> None:
+        """Add to the table the rows of the selection it does not have yet, up to ``upto``."""
+        table: DataTable[Text] = self.query_one("#reflections-table", DataTable)
         widths = {str(c.key.value): c.width for c in table.columns.values()}
-        shown = [r for r in state.reflections.values() if self.filters.keep(r)]
-        shown.sort(key=lambda r: r.logged_at, reverse=True)
-        self._shown = shown
-        for reflection in shown:
+        more = self._selection[len(self._shown) : upto]
+        for reflection in more:
             cells = self._cells(state, reflection)
             style = RETRACTED_STYLE if reflection.retracted else HIDDEN_STYLE if reflection.hidden else ""
             table.add_row(
@@ -213,14 +251,15 @@ class ReflectionsScreen(Screen[None]):
                 key=reflection.id,
                 height=1,
             )
-        if shown:
-            try:
-                row = table.get_row_index(keep_id) if keep_id else keep_row
-            except RowDoesNotExist:
-                row = keep_row
-            table.move_cursor(row=min(max(row, 0), len(shown) - 1), animate=False)
-        self._show_status(state, shown)
-        self._show_detail()
+        self._shown += more
+
+    def _near(self, row: int) -> None:
+        """Row ``row`` is in view: take the next page if the table's rows end less than half a page below."""
+        if not self._filling and len(self._shown) < len(self._selection) and row + PAGE // 2 >= len(self._shown):
+            self._show_more(self.lead_app.state, len(self._shown) + PAGE)
+
+    def _scrolled(self, scroll_y: float) -> None:
+        self._near(int(scroll_y) + self.query_one("#reflections-table", DataTable).size.height)
 
     def _cells(self, state: SessionState, reflection: Reflection) -> dict[str, str]:
         programme = state.programme
@@ -237,10 +276,8 @@ class ReflectionsScreen(Screen[None]):
             "text": reflection.text,
         }
 
-    def _show_status(self, state: SessionState, shown: list[Reflection]) -> None:
-        total = len(state.reflections)
-        retracted = sum(1 for r in state.reflections.values() if r.retracted)
-        hidden = sum(1 for r in state.reflections.values() if r.hidden and not r.retracted)
+    def _show_status(self, state: SessionState, shown: Selection) -> None:
+        total, retracted, hidden = state.reflections.counts()
         text = Text()
         text.append("Reflections", style="bold")
         text.append(f"  {len(shown)} shown of {total}")
@@ -314,6 +351,7 @@ class ReflectionsScreen(Screen[None]):
             self.refresh_table()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._near(event.cursor_row)  # the scroll follows the cursor, but a terminal taller than a page never scrolls
         self._show_detail()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

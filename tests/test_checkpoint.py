@@ -209,3 +209,23 @@ def test_a_checkpoint_missing_a_part_is_not_used(long_run: Store, fake_clock: Fa
     starts = reads_after(long_run)
     assert len(Session(long_run, actor="lead").state.notes) == 12
     assert starts[0] == 0
+
+
+@pytest.mark.parametrize("part", ["attendance/", "reflections/", "notes/"])
+def test_a_checkpoint_with_a_damaged_part_is_not_used(long_run: Store, fake_clock: FakeClock, part: str) -> None:
+    s = Session(long_run, actor="lead")
+    s.log_reflection("a reflection to keep")
+    amina = s.add_participant("Amina", "amina@example.org", "juba").payload["participant"]
+    s.check_in(amina)
+    fake_clock.advance(timedelta(minutes=5))
+    s.check_out(amina)
+    s.check_in(amina)
+    keep_at(long_run, folded(long_run.events()), fake_clock)
+    long_run.conn.execute(
+        "UPDATE checkpoint_parts SET body = substr(body, 1, length(body) - 1) WHERE name LIKE ? AND length(body) > 1",
+        (part + "%",),
+    )
+    long_run.conn.commit()
+    starts = reads_after(long_run)
+    opened = Session(long_run, actor="lead")
+    assert starts[0] == 0 and opened.state == s.state

@@ -93,6 +93,13 @@ def restore(store: Store) -> Folds | None:
     checkpoint = store.read(lambda conn: checkpoints.read(conn, fingerprint()))
     if checkpoint is None:
         return None
+    try:
+        return _folds(store, checkpoint)
+    except (ValueError, KeyError, TypeError, IndexError):
+        return None  # damaged, or not what this code writes after all: as good as missing
+
+
+def _folds(store: Store, checkpoint: Checkpoint) -> Folds:
     doc, parts = checkpoint.doc, checkpoint.parts
     programme_seq = doc["state"]["programme_seq"]
     programme = None

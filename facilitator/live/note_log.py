@@ -45,15 +45,17 @@ class NoteLog(Sequence[Note]):
 
     __slots__ = ("_rows", "_seqs", "_starts", "_tail")
 
-    def __init__(self, tail: Iterable[Note] = (), *, rows: str = "", seqs: array[int] | None = None) -> None:
+    def __init__(
+        self,
+        tail: Iterable[Note] = (),
+        *,
+        rows: str = "",
+        seqs: array[int] | None = None,
+        starts: array[int] | None = None,
+    ) -> None:
         self._rows = rows
         self._seqs = seqs if seqs is not None else array("q")
-        starts = array("q", [0])
-        at = 0
-        if rows:
-            while (at := rows.find("\n", at) + 1) > 0:
-                starts.append(at)
-        self._starts = starts
+        self._starts = starts if starts is not None else array("q", [0])  # where each row begins, and the end
         self._tail = tuple(tail)
 
     def extended(self, notes: Iterable[Note]) -> NoteLog:
@@ -104,17 +106,26 @@ class NoteLog(Sequence[Note]):
         return kept + [note for note in self._tail if note.seq > seq]
 
     def dump(self) -> tuple[dict[str, Any], dict[str, bytes]]:
-        """For a checkpoint: every note as a JSON row, and their seqs (little-endian int64)."""
-        rows = self._rows + "".join(_row(note) + "\n" for note in self._tail)
-        seqs = array("q", self._seqs)
+        """For a checkpoint: every note as a JSON row, their seqs and where each row begins in the rows' text
+        (little-endian int64)."""
+        added = [_row(note) + "\n" for note in self._tail]
+        seqs, starts = array("q", self._seqs), array("q", self._starts)
         seqs.extend(note.seq for note in self._tail)
-        return {}, {"rows": rows.encode(), "seqs": _little(seqs).tobytes()}
+        for row in added:
+            starts.append(starts[-1] + len(row))
+        rows = self._rows + "".join(added)
+        return {}, {"rows": rows.encode(), "seqs": _little(seqs).tobytes(), "starts": _little(starts).tobytes()}
 
     @classmethod
     def load(cls, doc: dict[str, Any], parts: dict[str, bytes]) -> NoteLog:
-        seqs = array("q")
+        seqs, starts = array("q"), array("q")
         seqs.frombytes(parts["seqs"])
-        return cls(rows=bytes(parts["rows"]).decode(), seqs=_little(seqs))
+        starts.frombytes(parts["starts"])
+        rows = bytes(parts["rows"]).decode()
+        seqs, starts = _little(seqs), _little(starts)
+        if len(starts) != len(seqs) + 1 or starts[-1] != len(rows):
+            raise ValueError("notes: the rows and their places do not match")
+        return cls(rows=rows, seqs=seqs, starts=starts)
 
 
 def _little(numbers: array[int]) -> array[int]:

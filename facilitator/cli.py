@@ -8,8 +8,9 @@ import getpass
 import json
 import os
 import sys
+import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -27,9 +28,11 @@ if TYPE_CHECKING:
     from facilitator.paperwork.roll import Roll
     from facilitator.record.store import Store  # imported where used: start-up stays cheap
     from facilitator.script.models import Programme
+    from facilitator.team.presence import Presence
     from facilitator.tui.crash import CrashReportingApp
 
 DEFAULT_DB = "workshop.db"
+T = TypeVar("T")
 
 
 class _Group(click.Group):
@@ -142,23 +145,31 @@ def init(path: Path, db: Path, actor: str) -> None:
 
 
 @contextlib.contextmanager
-def _start_up() -> Iterator[Callable[[], None]]:
-    """No cyclic garbage collection while a terminal app's modules are imported and its run is prepared.
+def _start_up() -> Iterator[Callable[[], Callable[[], None]]]:
+    """No cyclic garbage collection while a terminal app's modules are imported, its run is prepared and its
+    first frame is built.
 
     Importing them (Textual, pydantic and the models, the screens) makes a few hundred thousand objects that
     live as long as the process, and almost no garbage: the collections that set off walked them all again and
-    again, some 30 ms of the lead's start-up, and found about 600 unreachable objects. Call the ``ready``
-    this yields just before the app runs: what start-up made is frozen (later collections need not walk it,
-    as after the app's own gc.freeze() once its first screen is up) and collecting resumes. Leaving the block
-    resumes it in any case (a refusal, an error). A collector already off (a profiler, a test) is left alone.
+    again, some 30 ms of the lead's start-up, and found about 600 unreachable objects; building the first
+    screen (its widgets, styles and lines) set off some fifty more. Call the ``ready`` this yields just before
+    the app runs: what start-up made is frozen (later collections need not walk it), and it returns the
+    ``resume`` that the app calls once its first frame is up (facilitator.tui.crash.run_app): what that frame
+    built is frozen too, and collecting resumes. Leaving the block resumes it in any case (a refusal, an
+    error, an app that never drew). A collector already off (a profiler, a test) is left alone.
     """
     if not gc.isenabled():
-        yield lambda: None
+        yield lambda: lambda: None
         return
 
-    def ready() -> None:
+    def resume() -> None:
+        if not gc.isenabled():
+            gc.freeze()
+            gc.enable()
+
+    def ready() -> Callable[[], None]:
         gc.freeze()
-        gc.enable()
+        return resume
 
     gc.disable()
     try:
@@ -167,12 +178,43 @@ def _start_up() -> Iterator[Callable[[], None]]:
         gc.enable()
 
 
+def _in_background(work: Callable[[], T]) -> Callable[[], T]:
+    """Start ``work`` on a thread of its own; the function returned waits for it, then returns or raises what it did."""
+    outcome: list[tuple[bool, Any]] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, work()))
+        except BaseException as exc:  # handed to the caller's thread, which raises it
+            outcome.append((False, exc))
+
+    thread = threading.Thread(target=run, name="facilitator-start", daemon=True)
+    thread.start()
+
+    def result() -> T:
+        thread.join()
+        done, value = outcome[0]
+        if not done:
+            raise value
+        return cast(T, value)
+
+    return result
+
+
+def _claim(db: Path, actor: str, role: str, location: str | None) -> Presence:
+    """Open the run and claim this process's place in ``role`` (the lead's is exclusive): facilitator.team.presence."""
+    from facilitator.record.store import Store
+    from facilitator.team import presence
+
+    with Store.open(db) as store:
+        return presence.claim(store, actor=actor, role=role, exclusive=role == presence.LEAD, location=location)
+
+
 def _open_app(db: Path, actor: str, team: dict[str, Any] | None = None) -> None:
     """Open the app as the lead, or with ``team`` (FacilitatorApp's role, location, ... ) as a co or observer."""
     with _start_up() as ready:
         from facilitator.config import load_config
-        from facilitator.record.store import Store
-        from facilitator.team import presence
+        from facilitator.team import presence  # and the store: imported here, not on the claim's thread
 
         team = team or {}
         role = team.get("role", presence.LEAD)
@@ -180,18 +222,22 @@ def _open_app(db: Path, actor: str, team: dict[str, Any] | None = None) -> None:
         # line before the screen takes over. Claiming the lead's place here, in one transaction, leaves no
         # window in which a second `run` started at the same moment could also get in; the app keeps the
         # claim alive. Co-facilitators and observers share the run, so their claims exclude nobody.
-        with Store.open(db) as store:
-            lead = presence.claim(
-                store, actor=actor, role=role, exclusive=role == presence.LEAD, location=team.get("location")
-            )
+        claiming = _in_background(lambda: _claim(db, actor, role, team.get("location")))
+        try:
+            # The app's modules load while the claim waits for the disk (its commit and the checkpoint as
+            # the connection closes are synced: some 20 ms in which the import goes on).
+            from facilitator.tui.app import FacilitatorApp
+            from facilitator.tui.bindings import binding_ids
+        except BaseException:
+            with contextlib.suppress(Exception):
+                _leave(db, claiming().connection)
+            raise
+        lead = claiming()
         try:
             if not sys.stdin.isatty() or not sys.stdout.isatty():
                 raise InputError(
                     "the app needs a terminal (run it in a terminal, not with its input or output redirected)"
                 )
-            from facilitator.tui.app import FacilitatorApp
-            from facilitator.tui.bindings import binding_ids
-
             config = load_config(binding_ids=binding_ids())
             code = _run_app(lambda: FacilitatorApp(db_path=db, actor=actor, lead=lead, config=config, **team), ready)
         finally:
@@ -203,22 +249,25 @@ def _open_app(db: Path, actor: str, team: dict[str, Any] | None = None) -> None:
 COLOURLESS_TERMS = frozenset({"dumb", "unknown"})
 
 
-def _run_app(make: Callable[[], CrashReportingApp], ready: Callable[[], None] = lambda: None) -> int:
+def _run_app(
+    make: Callable[[], CrashReportingApp], ready: Callable[[], Callable[[], None]] = lambda: lambda: None
+) -> int:
     """Run a terminal app; a crash prints one line naming a private report of it (facilitator.tui.crash).
 
-    ``ready`` (from :func:`_start_up`) is called once the app's modules are imported, just before it runs.
+    ``ready`` (from :func:`_start_up`) is called once the app's modules are imported, just before it runs; what
+    it returns, once the app's first frame is up.
     """
     from facilitator.tui.crash import run_app
     from facilitator.tui.terminal_watch import watching_terminal
 
-    ready()
+    first_frame = ready()
     if os.environ.get("TERM", "").strip().lower() in COLOURLESS_TERMS:
         # A terminal without colours: Textual would draw 24-bit colour anyway (it assumes it when the
         # terminal names none). NO_COLOR, read when the app is made, is its own switch to draw without.
         os.environ["NO_COLOR"] = "1"
     # A terminal that goes away ends the app as SIGHUP does, whatever started it (make, nohup, tmux, ssh).
     with watching_terminal():
-        return run_app(make)
+        return run_app(make, after_first_frame=first_frame)
 
 
 @main.command()

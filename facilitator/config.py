@@ -46,7 +46,7 @@ def clean_name(value: str) -> str:
 class TeamMember(BaseModel):
     """One login of the facilitation team: the name the log shows, and the defaults of `facilitator join`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # built when a file is read
 
     name: str | None = Field(default=None, description="the name recorded in the log (default: the login)")
     location: str | None = Field(default=None, description="the location id they work for")
@@ -59,7 +59,7 @@ class TeamMember(BaseModel):
 
 
 class Config(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # built when a file is read
 
     bell: bool = Field(default=False, description="ring the terminal bell when a step's time runs out")
     keys: dict[str, str] = Field(default_factory=dict, description="binding id to comma-separated keys")
@@ -90,7 +90,7 @@ def load_config(path: Path | None = None, *, binding_ids: frozenset[str] = froze
     path = path or config_path()
     name = display_path(path)
     if not path.exists():
-        return Config()
+        return Config.model_construct()  # the defaults, as Config(), without building its validator (start-up)
     try:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)

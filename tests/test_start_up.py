@@ -1,4 +1,5 @@
-"""The terminal apps' start-up: no cyclic garbage collection while their modules are imported (facilitator.cli)."""
+"""The terminal apps' start-up: no cyclic garbage collection while their modules are imported and their first
+frame is built (facilitator.cli), and what makes that frame fast: the app's first reading, its stylesheets."""
 
 from __future__ import annotations
 
@@ -33,9 +34,13 @@ def test_no_collections_while_starting_up_then_frozen_and_collecting(
     monkeypatch.setattr(gc, "freeze", lambda: frozen.append(gc.isenabled()))  # this test process stays unfrozen
     with cli._start_up() as ready:
         assert not gc.isenabled()
-        ready()
-        assert gc.isenabled()  # the app runs with the collector on
-    assert frozen == [False]  # what start-up made was frozen before collecting resumed
+        resume = ready()
+        assert not gc.isenabled()  # the app builds its first frame with the collector still off
+        assert frozen == [False]  # what start-up made is frozen
+        resume()
+        assert gc.isenabled()  # and from the first frame on, the app runs with the collector on
+        resume()  # twice is once
+    assert frozen == [False, False]  # what the first frame built was frozen too, before collecting resumed
     assert gc.isenabled()
 
 
@@ -49,6 +54,24 @@ def test_a_start_up_that_fails_collects_again_and_freezes_nothing(
         raise RuntimeError("refused")
     assert gc.isenabled()
     assert frozen == []
+
+
+def test_an_app_that_never_draws_collects_again_when_start_up_ends(
+    collecting: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gc, "freeze", lambda: None)
+    with cli._start_up() as ready:
+        ready()  # the app ran, and exited before its first frame: its resume was never called
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_a_collector_that_was_off_stays_off(collecting: None) -> None:
+    gc.disable()
+    with cli._start_up() as ready:
+        ready()()
+        assert not gc.isenabled()
+    assert not gc.isenabled()
 
 
 def test_a_collector_turned_off_by_someone_else_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:

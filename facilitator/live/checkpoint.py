@@ -107,7 +107,7 @@ def _folds(store: Store, checkpoint: Checkpoint) -> Folds:
         (payload,) = store.read(
             lambda conn: conn.execute("SELECT payload FROM events WHERE seq = ?", (programme_seq,)).fetchone()
         )
-        programme = Programme.model_validate(json.loads(payload)["programme"])
+        programme = Programme.from_stored(json.loads(payload)["programme"])
     book = ReflectionBook.load(doc["reflections"], _share(parts, "reflections"))
     notes = NoteLog.load(doc["notes"], _share(parts, "notes"))
     return Folds(

@@ -382,12 +382,12 @@ def apply(state: SessionState, event: Event) -> SessionState:
     if event.kind == ev.RUN_CREATED:
         state = replace(
             state,
-            programme=Programme.model_validate(p["programme"]),
+            programme=Programme.from_stored(p["programme"]),
             source=p.get("source"),
             digest=p.get("digest", ""),
         )
     elif event.kind == ev.PROGRAMME_LOADED:
-        state = _load_programme(state, Programme.model_validate(p["programme"]), p.get("digest", ""))
+        state = _load_programme(state, Programme.from_stored(p["programme"]), p.get("digest", ""))
     elif event.kind == ev.DAY_OPENED:
         day = date.fromisoformat(p["day"])
         state = replace(

@@ -518,7 +518,7 @@ def read_programme(conn: sqlite3.Connection, path: Path) -> Programme:
     ).fetchone()
     if row is None:
         raise InputError(f"{display_path(path)}: holds no workshop (was it created by facilitator init?)")
-    return Programme.model_validate(json.loads(row[0])["programme"])
+    return Programme.from_stored(json.loads(row[0])["programme"])
 
 
 def _applied_steps(conn: sqlite3.Connection) -> list[str]:

@@ -12,9 +12,17 @@ The same watch, on the workshop's folders, tells the lead's app when a script fi
 from __future__ import annotations
 
 import contextlib
+import errno
+import functools
+import os
 import sqlite3
+import struct
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import ctypes
 
 SAFETY_POLL_SECONDS = 10.0  # beside a watch: the longest a missed notification could delay a change (the run is
 # never on a network share, which would report no writes made elsewhere: store.py refuses one)
@@ -23,49 +31,85 @@ SAFETY_POLL_SECONDS = 10.0  # beside a watch: the longest a missed notification 
 FOLLOW_UP_SECONDS = (0.01, 0.1)
 
 
+# inotify(7)'s event bits, and its event record: watch descriptor, mask, cookie, name length, then the name.
+IN_MODIFY = 0x2
+IN_MOVED_FROM = 0x40
+IN_MOVED_TO = 0x80
+IN_CREATE = 0x100
+IN_DELETE = 0x200
+IN_DELETE_SELF = 0x400
+IN_MOVE_SELF = 0x800
+IN_Q_OVERFLOW = 0x4000
+WATCHED = IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF
+_EVENT = struct.Struct("iIII")
+_READ_BYTES = 64 * 1024
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    """The C library this process already runs with (dlopen of the process itself), imported when a watch is
+    first made. Not found with ctypes.util's find_library, which runs ``ldconfig -p`` in a subprocess to learn
+    its file name (some milliseconds of an app's start-up, as inotify_simple did on every watch)."""
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _checked(result: int) -> int:
+    if result < 0:
+        import ctypes
+
+        number = ctypes.get_errno()
+        raise OSError(number, os.strerror(number))
+    return result
+
+
 class FileWatch:
     """An inotify watch on ``folders``, for files written, added, renamed or removed there (of ``names`` only,
     when given). Folders, not files: a WAL file, or a file an editor saves by renaming, comes and goes."""
 
     def __init__(self, folders: Iterable[Path], names: frozenset[str] | None = None) -> None:
-        from inotify_simple import INotify, flags
-
-        self._flags = flags
-        self._inotify = INotify(nonblocking=True)
+        libc = _libc()
+        try:
+            init, add_watch = libc.inotify_init1, libc.inotify_add_watch
+        except AttributeError:  # a C library without inotify (another system)
+            raise OSError(errno.ENOSYS, "no inotify here") from None
+        self._fd = _checked(init(os.O_NONBLOCK | os.O_CLOEXEC))
         self.names = names
-        mask = (
-            flags.MODIFY
-            | flags.CREATE
-            | flags.MOVED_TO
-            | flags.MOVED_FROM
-            | flags.DELETE
-            | flags.DELETE_SELF
-            | flags.MOVE_SELF
-        )
         try:
             for folder in sorted({folder.resolve() for folder in folders}):
-                self._inotify.add_watch(str(folder), mask)
+                _checked(add_watch(self._fd, os.fsencode(folder), WATCHED))
         except OSError:
-            self._inotify.close()
+            os.close(self._fd)
             raise
 
     def fileno(self) -> int:
         """Readable when something was written (for the event loop's ``add_reader`` or ``select``)."""
-        return int(self._inotify.fileno())
+        return self._fd
 
     def written(self) -> bool:
         """Take every waiting notification; whether any was about a watched file (a lost queue counts)."""
-        try:
-            notices = self._inotify.read(timeout=0)
-        except BlockingIOError:
-            return False
-        overflow = self._flags.Q_OVERFLOW
         names = self.names
-        return any(names is None or n.name in names or n.mask & overflow for n in notices)
+        found = False
+        while True:
+            try:
+                data = os.read(self._fd, _READ_BYTES)
+            except OSError:  # BlockingIOError: none waits any more (or the watch was closed)
+                return found
+            if not data:
+                return found
+            at = 0
+            while at + _EVENT.size <= len(data):
+                _, mask, _, length = _EVENT.unpack_from(data, at)
+                name = os.fsdecode(data[at + _EVENT.size : at + _EVENT.size + length].rstrip(b"\0"))
+                at += _EVENT.size + length
+                found = found or names is None or name in names or bool(mask & IN_Q_OVERFLOW)
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self._inotify.close()
+        fd, self._fd = self._fd, -1  # closed once: the number may belong to another file afterwards
+        if fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def watch(db_path: Path) -> FileWatch | None:
@@ -79,7 +123,7 @@ def watch_folders(folders: Iterable[Path], names: frozenset[str] | None = None) 
     a folder that is gone)."""
     try:
         return FileWatch(folders, names)
-    except (ImportError, OSError):
+    except OSError:
         return None
 
 

@@ -291,8 +291,10 @@ CallPattern = Annotated[
 ]
 
 
+# Every model builds its validator when first used, not when defined: an app that only reads the programme its
+# run stored (facilitator.script.stored) never builds them, which keeps them off its start-up.
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True)
 
 
 class StepKind(StrEnum):
@@ -649,9 +651,10 @@ class Workshop(_Strict):
     )
     locations: tuple[Location, ...] = Field(min_length=1)
     days: tuple[Day, ...] = Field(min_length=1)
-    attendance: AttendanceRule = AttendanceRule()
-    reflections: ReflectionDefaults = ReflectionDefaults()
-    participant_page: ParticipantPageRules = ParticipantPageRules()
+    # All defaults, the same as AttendanceRule() etc. without building their validators where they are defined.
+    attendance: AttendanceRule = AttendanceRule.model_construct()
+    reflections: ReflectionDefaults = ReflectionDefaults.model_construct()
+    participant_page: ParticipantPageRules = ParticipantPageRules.model_construct()
     evaluation: Evaluation | None = Field(default=None, description="the end-of-course evaluation")
     certificate: CertificateSettings | None = Field(default=None, description="the certificates of attendance")
     call_link: CallLink | None = Field(default=None, description="the video call, put in the invitations")
@@ -711,10 +714,18 @@ class AskedQuestion:
 class Programme(BaseModel):
     """A validated workshop with its exercises: what a run is driven from, stored whole in the run's database."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     workshop: Workshop
     exercises: tuple[Exercise, ...]
+
+    @classmethod
+    def from_stored(cls, data: object) -> Programme:
+        """The programme a run recorded (its JSON form, parsed), read without validating it a second time, as
+        validation would read it: see :mod:`facilitator.script.stored`."""
+        from facilitator.script.stored import read_stored
+
+        return read_stored(cls, data)
 
     @functools.cached_property
     def exercise_by_id(self) -> dict[str, Exercise]:

@@ -15,9 +15,11 @@ Screens and widgets see the app through :class:`~facilitator.tui.live.LiveApp`, 
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
 from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
@@ -107,7 +109,7 @@ class FacilitatorApp(CrashReportingApp):
     ) -> None:
         super().__init__(crash_beside=db_path)
         self.clock = clock or default_clock()
-        self.config = config or Config()
+        self.config = config or Config.model_construct()  # the defaults, as Config(); see load_config
         self.actor = actor
         # The team: this process's role, and what it has shown of the team's events (facilitator.tui.team_notices).
         self.role = role
@@ -128,6 +130,7 @@ class FacilitatorApp(CrashReportingApp):
         )
         self.live.presence = lead  # claimed by the command line (or on mount)
         self.db = self.live.db
+        self._first_reading: Future[Reading] | None = None  # the run as read while Textual starts (on_load)
         self._attendance_seq = -1  # the state's last_seq when the attendance shown was read
         self._results_seq = -1  # the state's last_seq when the results shown were read
         self._groups_seq = -1  # the state's last_seq when the groups shown were read
@@ -255,10 +258,15 @@ class FacilitatorApp(CrashReportingApp):
 
     # -- life cycle ----------------------------------------------------------------------------------
 
+    def on_load(self) -> None:
+        # The run is opened and read on the database thread while Textual starts (its terminal, its styles).
+        self._first_reading = self.live.db.submit(self.live.read)
+
     async def on_mount(self) -> None:
         from facilitator.tui.screens.lead import LeadScreen
 
-        reading = await self.run_db(self._join)
+        first, self._first_reading = self._first_reading, None
+        reading = await (asyncio.wrap_future(first) if first is not None else self.run_db(self.live.read))
         state = reading.state
         self.team.notes_seen = state.last_seq  # notes sent before this process opened are not popped up again
         programme = state.programme
@@ -267,7 +275,18 @@ class FacilitatorApp(CrashReportingApp):
             self.sub_title = printable(programme.workshop.organiser)
         self._show(reading)
         await self.push_screen(LeadScreen())
+        # The rest does not change what the first frame shows, and waits until it is on the screen.
+        self.call_after_refresh(self._settle_in, state)
+
+    def _settle_in(self, state: SessionState) -> None:
+        """Once the first frame is up: record the join, follow the run, keep the calendar and the presence row.
+
+        Joining changes nothing the first frame shows (who has joined shows in the presence panel, hidden at
+        first; the driver's seat a lead takes is the one ``drives`` already gave a lead while it was empty).
+        """
         gc.freeze()  # what start-up built lives as long as the app: later collections need not walk it
+        if state.programme is not None:
+            self.run_worker(self._join(), group="join")
         if state.visits:
             self._announce_resume(state)
         self.live.start(self)
@@ -277,14 +296,16 @@ class FacilitatorApp(CrashReportingApp):
         from facilitator.tui.screens.requests import watch_join_requests
 
         self.join_requests = watch_join_requests(self)
-        # Not awaited: the first frame does not wait for the presence write.
         self.run_worker(self._hold_presence_and_watch(state), group="presence")
 
-    def _join(self, session: Session) -> Reading:
-        """On the database thread: record that this person joined (as lead, co or observer), then read the run."""
-        if session.state.programme is not None:
+    async def _join(self) -> None:
+        """Record that this person joined (as lead, co or observer), and show the run as it then stands."""
+
+        def join(session: Session) -> Reading:
             session.announce(address=self.address)
-        return self.live.read(session)
+            return self.live.read(session)
+
+        self._show(await self.run_db(join))
 
     def _announce_resume(self, state: SessionState) -> None:
         current = state.current

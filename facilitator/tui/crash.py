@@ -157,6 +157,8 @@ class CrashReportingApp(App[None]):
         super().__init__(ansi_color=os.environ.get("TERM", "").strip().lower() in ("dumb", "unknown"))
         self.crash_beside = crash_beside  # the run database: the report goes next to it if the state folder fails
         self.crash: CrashReport | None = None
+        # Called once the first frame is on the screen (facilitator.cli: the garbage collector resumes then).
+        self.after_first_frame: Callable[[], None] | None = None
 
     def crash_about(self) -> str:
         """Which app this is, for the report's header."""
@@ -170,6 +172,12 @@ class CrashReportingApp(App[None]):
         for signum in (signal.SIGTERM, signal.SIGHUP):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # no signals here
                 loop.add_signal_handler(signum, self.exit, None, 128 + signum)
+
+    async def on_mount(self) -> None:
+        # A subclass's on_mount runs first (Textual calls each class's handler, the subclass's first): its
+        # first screen is up by now, and this runs after the refresh that draws it.
+        if self.after_first_frame is not None:
+            self.call_after_refresh(self.after_first_frame)
 
     def _handle_exception(self, error: Exception) -> None:
         # Private, and overridden only here: Textual has no public hook for an unhandled exception (see the
@@ -187,8 +195,15 @@ class CrashReportingApp(App[None]):
         super()._handle_exception(error)
 
 
-def run_app(make: Callable[[], CrashReportingApp], *, headless: bool = False) -> int:
+def run_app(
+    make: Callable[[], CrashReportingApp],
+    *,
+    headless: bool = False,
+    after_first_frame: Callable[[], None] | None = None,
+) -> int:
     """Make the app and run it; on a crash print the report's one line. The exit code: the app's, 1 on a crash.
+
+    ``after_first_frame`` is called once the app's first frame is on the screen (CrashReportingApp.on_mount).
 
     The core's expected refusals (:class:`~facilitator.problems.InputError`, ``StoreError``) raised while
     making or starting the app go on to the command line, which says them in one line of their own.
@@ -197,6 +212,8 @@ def run_app(make: Callable[[], CrashReportingApp], *, headless: bool = False) ->
     crash: CrashReport | None = None
     try:
         app = make()
+        if after_first_frame is not None:
+            app.after_first_frame = after_first_frame
         app.run(headless=headless)
     except (InputError, StoreError):
         raise

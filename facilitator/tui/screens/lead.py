@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from facilitator.tui import bindings
 from facilitator.tui.keys import keys_to_bindings
 from facilitator.tui.live import live_app
 from facilitator.tui.widgets.agenda import AgendaView
 from facilitator.tui.widgets.banner import Banner
+from facilitator.tui.widgets.footer import LeadFooter
 from facilitator.tui.widgets.groups_line import GroupsLine
 from facilitator.tui.widgets.panels import LocationStrip, PaceView, ReflectionsFeed, StepView, TimerView
 from facilitator.tui.widgets.question_panel import QuestionPanel
@@ -32,6 +33,9 @@ class LeadScreen(Screen[None]):
     _keys: tuple[Mapping[str, str], Mapping[str, list[Binding]]] | None = None  # the app's keys, as mapped
 
     def compose(self) -> ComposeResult:
+        # The breakpoint classes the first resize would give the screen (-narrow, -short...), set before its
+        # widgets are styled: that resize then changes no class, and does not style them all a second time.
+        self.add_class(*self._breakpoint_classes(), update=False)
         yield Header(show_clock=False)
         yield Banner(id="banner")
         yield TeamLine(id="team-line")
@@ -47,8 +51,23 @@ class LeadScreen(Screen[None]):
         yield TeamPanel(id="team-panel")
         yield LocationStrip(id="locations")
         yield ReflectionsFeed(id="feed")
-        yield Footer()
+        yield LeadFooter()
         yield TooSmall(*MINIMUM_SIZE)
+
+    def _breakpoint_classes(self) -> list[str]:
+        """As Textual's Screen picks them on a resize: per axis, the class of the largest threshold not above the
+        app's size (the screen's own breakpoints, else the app's)."""
+        app = self.app
+        width, height = app.size
+        horizontal = app.HORIZONTAL_BREAKPOINTS if self.HORIZONTAL_BREAKPOINTS is None else self.HORIZONTAL_BREAKPOINTS
+        vertical = app.VERTICAL_BREAKPOINTS if self.VERTICAL_BREAKPOINTS is None else self.VERTICAL_BREAKPOINTS
+        found = []
+        for breakpoints, size in ((horizontal or [], width), (vertical or [], height)):
+            for threshold, name in sorted(breakpoints, reverse=True):
+                if size >= threshold:
+                    found.append(name)
+                    break
+        return found
 
     def on_key(self, event: events.Key) -> None:
         """A key of the app's that this role may not use now says why, once, instead of doing nothing.

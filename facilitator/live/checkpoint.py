@@ -13,8 +13,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import sqlite3
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -90,23 +91,25 @@ def fingerprint() -> str:
 
 def restore(store: Store) -> Folds | None:
     """The folds as of the run's checkpoint; None when there is none this code may use."""
-    checkpoint = store.read(lambda conn: checkpoints.read(conn, fingerprint()))
-    if checkpoint is None:
-        return None
-    try:
-        return _folds(store, checkpoint)
-    except (ValueError, KeyError, TypeError, IndexError):
-        return None  # damaged, or not what this code writes after all: as good as missing
+
+    def read(conn: sqlite3.Connection) -> Folds | None:
+        with checkpoints.reading(conn, fingerprint()) as checkpoint:
+            if checkpoint is None:
+                return None
+            try:
+                return _folds(conn, checkpoint)
+            except (ValueError, KeyError, TypeError, IndexError):
+                return None  # damaged, or not what this code writes after all: as good as missing
+
+    return store.read(read)
 
 
-def _folds(store: Store, checkpoint: Checkpoint) -> Folds:
+def _folds(conn: sqlite3.Connection, checkpoint: Checkpoint) -> Folds:
     doc, parts = checkpoint.doc, checkpoint.parts
     programme_seq = doc["state"]["programme_seq"]
     programme = None
     if programme_seq:
-        (payload,) = store.read(
-            lambda conn: conn.execute("SELECT payload FROM events WHERE seq = ?", (programme_seq,)).fetchone()
-        )
+        (payload,) = conn.execute("SELECT payload FROM events WHERE seq = ?", (programme_seq,)).fetchone()
         programme = Programme.from_stored(json.loads(payload)["programme"])
     book = ReflectionBook.load(doc["reflections"], _share(parts, "reflections"))
     notes = NoteLog.load(doc["notes"], _share(parts, "notes"))
@@ -149,9 +152,25 @@ def keep(store: Store, folds: Folds) -> bool:
     return store.write(lambda conn: checkpoints.write(conn, checkpoint, store.clock))
 
 
-def _share(parts: Mapping[str, bytes], name: str) -> dict[str, bytes]:
-    prefix = f"{name}/"
-    return {key[len(prefix) :]: value for key, value in parts.items() if key.startswith(prefix)}
+class _Share(Mapping[str, bytes]):
+    """One fold's parts of a checkpoint, by their names within it; read only as they are asked for."""
+
+    def __init__(self, parts: Mapping[str, bytes], name: str) -> None:
+        self._parts = parts
+        self._prefix = f"{name}/"
+
+    def __getitem__(self, key: str) -> bytes:
+        return self._parts[self._prefix + key]
+
+    def __iter__(self) -> Iterator[str]:
+        return (key[len(self._prefix) :] for key in self._parts if key.startswith(self._prefix))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _share(parts: Mapping[str, bytes], name: str) -> Mapping[str, bytes]:
+    return _Share(parts, name)
 
 
 # -- the session state -----------------------------------------------------------------------------------

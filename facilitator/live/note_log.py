@@ -12,7 +12,7 @@ import bisect
 import json
 import sys
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, overload
@@ -117,7 +117,7 @@ class NoteLog(Sequence[Note]):
         return {}, {"rows": rows.encode(), "seqs": _little(seqs).tobytes(), "starts": _little(starts).tobytes()}
 
     @classmethod
-    def load(cls, doc: dict[str, Any], parts: dict[str, bytes]) -> NoteLog:
+    def load(cls, doc: Mapping[str, Any], parts: Mapping[str, bytes]) -> NoteLog:
         seqs, starts = array("q"), array("q")
         seqs.frombytes(parts["seqs"])
         starts.frombytes(parts["starts"])

@@ -18,9 +18,10 @@ team and is never a way to run code.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,8 +37,40 @@ class Checkpoint:
     parts: Mapping[str, bytes]  # binary parts by name
 
 
-def read(conn: sqlite3.Connection, fingerprint: str) -> Checkpoint | None:
-    """The run's checkpoint, if it was folded by this code from this log; else None (fold from the start)."""
+class _Parts(Mapping[str, bytes]):
+    """A checkpoint's parts, each read from its row when asked for and not kept here: a fold that copies one into
+    arrays of its own lets it go at once, so opening a long run never holds every part and its copy together."""
+
+    def __init__(self, conn: sqlite3.Connection, names: frozenset[str]) -> None:
+        self._conn = conn
+        self._names = names
+
+    def __getitem__(self, name: str) -> bytes:
+        row = self._conn.execute("SELECT body FROM checkpoint_parts WHERE name = ?", (name,)).fetchone()
+        if name not in self._names or row is None:
+            raise KeyError(name)
+        return bytes(row[0])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._names))
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+@contextlib.contextmanager
+def reading(conn: sqlite3.Connection, fingerprint: str) -> Iterator[Checkpoint | None]:
+    """The run's checkpoint, if it was folded by this code from this log, else None (fold from the start), its
+    parts read as they are asked for within the block: one read transaction, so another process keeping a new
+    checkpoint meanwhile changes nothing that is read here. ``conn`` is in autocommit mode (the store's)."""
+    conn.execute("BEGIN")
+    try:
+        yield _read(conn, fingerprint)
+    finally:
+        conn.execute("COMMIT")
+
+
+def _read(conn: sqlite3.Connection, fingerprint: str) -> Checkpoint | None:
     try:
         row = conn.execute(
             "SELECT c.seq, c.event_id, c.fingerprint, c.doc FROM checkpoint AS c"
@@ -46,7 +79,7 @@ def read(conn: sqlite3.Connection, fingerprint: str) -> Checkpoint | None:
         ).fetchone()
         if row is None:
             return None
-        parts = dict(conn.execute("SELECT name, body FROM checkpoint_parts").fetchall())
+        stored = {name for (name,) in conn.execute("SELECT name FROM checkpoint_parts").fetchall()}
     except sqlite3.OperationalError:
         return None  # a read-only copy of a run older than the tables: nothing to start from
     seq, event_id, found, doc_text = row
@@ -55,9 +88,9 @@ def read(conn: sqlite3.Connection, fingerprint: str) -> Checkpoint | None:
         names = doc.pop("parts")
     except (ValueError, KeyError, TypeError, AttributeError):
         return None  # damaged: as good as missing
-    if not isinstance(names, list) or set(names) != set(parts):
+    if not isinstance(names, list) or set(names) != stored:
         return None
-    return Checkpoint(seq, event_id, found, doc, parts)
+    return Checkpoint(seq, event_id, found, doc, _Parts(conn, frozenset(stored)))
 
 
 def write(conn: sqlite3.Connection, checkpoint: Checkpoint, clock: Clock) -> bool:

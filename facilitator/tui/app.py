@@ -34,6 +34,7 @@ from facilitator.config import Config
 from facilitator.live.session import Session
 from facilitator.live.state import SessionState
 from facilitator.problems import InputError, StoreError
+from facilitator.record import heap
 from facilitator.record.clock import Clock, SystemClock, default_clock
 from facilitator.team import presence
 from facilitator.team.presence import Presence
@@ -285,6 +286,7 @@ class FacilitatorApp(CrashReportingApp):
         first; the driver's seat a lead takes is the one ``drives`` already gave a lead while it was empty).
         """
         gc.freeze()  # what start-up built lives as long as the app: later collections need not walk it
+        heap.release()  # what opening the run read and let go of (a long run's checkpoint), back to the system
         if state.programme is not None:
             self.run_worker(self._join(), group="join")
         if state.visits:

@@ -193,6 +193,12 @@ class Batch:
         self.actor = actor
         self.committed = committed  # called after each commit, so the session folds in what was written
         self._pending: list[tuple[str, dict[str, Any], str]] | None = None
+        self.opened = 0  # how many batches have begun (the desk reads the log once in each)
+
+    @property
+    def open(self) -> bool:
+        """Whether a batch is under way: its commands' events wait for its commit."""
+        return self._pending is not None
 
     def append(self, kind: str, payload: dict[str, Any], *, actor: str, event_id: str | None = None) -> Event:
         if self._pending is None:
@@ -206,6 +212,7 @@ class Batch:
 
     def __enter__(self) -> Batch:
         self._pending = []
+        self.opened += 1
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
@@ -247,6 +254,7 @@ class Desk:
         self._emails: dict[str, str] = {}
         self._indexed_seq = -1
         self._ends_noticed: datetime | None = None
+        self._read_in: int | None = None  # the batch (Batch.opened) whose commands' state is read already
 
     @property
     def store(self) -> Store:
@@ -260,13 +268,23 @@ class Desk:
         return self.store.clock.now()
 
     def refresh(self) -> None:
+        """Fold in what was appended since the state was last read (other processes' writes, a batch's commit)."""
         self.session.refresh()
+        self._read_in = self.batch.opened if self.batch.open else None
+
+    def _current(self) -> None:
+        """Bring the state up to date before answering from it: at each call outside a batch; inside one, once, as
+        its commands see the state from before it (:class:`Batch`). A check-in looks at the state three times and
+        a page a dozen: each look read the log (a query, and the database thread giving up the GIL and waiting to
+        get it back from the web's), for nothing new within one batch."""
+        if not (self.batch.open and self._read_in == self.batch.opened):
+            self.refresh()
 
     # -- tokens ------------------------------------------------------------------------------------------
 
     def grant(self, code: str) -> tokens.Grant | None:
         """What the token in a link allows now, or None (bad, forged, expired, another day's)."""
-        self.refresh()
+        self._current()
         return tokens.verify(self.settings, self.programme, code, self.now())
 
     def location_name(self, location: str) -> str:
@@ -295,7 +313,7 @@ class Desk:
 
     def identify(self, email: str | None, code: str | None) -> Participant | None:
         """The roster's participant these details prove, or None; see the module's docstring for the rule."""
-        self.refresh()
+        self._current()
         self._index()
         rules = self.rules
         email_key = (email or "").strip().casefold()
@@ -355,7 +373,7 @@ class Desk:
 
     def checked_in(self, grant: tokens.Grant, participant_id: str) -> CheckIn | None:
         """When ``participant_id`` checked in on ``grant``'s day and is still in (any live source), else None."""
-        self.refresh()
+        self._current()
         start = self._day_start(grant.day)
         live = channel(SOURCE)
         for interval in reversed(self.session.attendance.intervals(participant_id)):
@@ -388,7 +406,7 @@ class Desk:
 
     def checked_out(self, grant: tokens.Grant, participant_id: str) -> CheckOut | None:
         """When ``participant_id`` last checked out on ``grant``'s day, if they are out now, else None."""
-        self.refresh()
+        self._current()
         start = self._day_start(grant.day)
         live = channel(SOURCE)
         ours = [iv for iv in self.session.attendance.intervals(participant_id) if channel(iv.source) == live]
@@ -414,7 +432,7 @@ class Desk:
     # -- reflections -------------------------------------------------------------------------------------
 
     def prompt(self) -> Prompt:
-        self.refresh()
+        self._current()
         state = self.session.state
         current = state.current
         anonymity = self.session.prompt_anonymity()
@@ -506,7 +524,7 @@ class Desk:
 
     def questions(self, grant: tokens.Grant, participant_id: str, ballot: str | None) -> tuple[ShownQuestion, ...]:
         """What the person's page shows of the room's questions now, with their own answers and revealed results."""
-        self.refresh()
+        self._current()
         checked_in = self.checked_in(grant, participant_id) is not None
         return tuple(
             ShownQuestion(
@@ -523,14 +541,14 @@ class Desk:
         """A fingerprint of what every page's questions are (which, open or closed, revealed or not), so that the
         page's script knows when to fetch them again; "" when there are none. The answers coming in do not
         change it: a room of phones fetches its page again when a facilitator acts, not at every answer."""
-        self.refresh()
+        self._current()
         parts = [f"{asked.key}:{status.open:d}:{status.revealed:d}" for asked, status in self._shown()]
         return _fingerprint(parts)
 
     def results_version(self) -> str:
         """A fingerprint of the results the pages show (the revealed questions' counts): it changes as answers come
         in, and the page's script fetches them again now and then, not at every answer; "" when none are shown."""
-        self.refresh()
+        self._current()
         ballots = self.session.ballots
         parts = [
             f"{asked.key}:{ballots.count(asked.key)}:{sorted(ballots.tally(asked.key).items())}"
@@ -549,7 +567,7 @@ class Desk:
         unchanged is not written again; an empty field leaves a question unanswered, but cannot take back an
         answer given before. Why each refused answer was refused is in ``problems`` (this module's constants).
         """
-        self.refresh()
+        self._current()
         by_key = self.programme.asked_by_key
         checked_in = self.checked_in(grant, participant_id) is not None
         problems: dict[str, str] = {}
@@ -604,7 +622,7 @@ class Desk:
     def groups(self, grant: tokens.Grant, participant_id: str) -> breakout.GroupsNow | None:
         """What the person's page shows of the groups meeting on the link's day: their group; or, checked in here
         today but in no group (a late arrival), that groups are meeting without them; None: nothing to show."""
-        self.refresh()
+        self._current()
         grouping = self._meeting(grant)
         if grouping is None:
             return None
@@ -616,7 +634,7 @@ class Desk:
 
     def groups_version(self, grant: tokens.Grant) -> str:
         """A fingerprint of the groups meeting on the link's day, for the page's script (breakout.fingerprint)."""
-        self.refresh()
+        self._current()
         return breakout.fingerprint(self._meeting(grant), self.session.groups.version)
 
     # -- requests to be added -----------------------------------------------------------------------------
@@ -628,7 +646,7 @@ class Desk:
 
         The page answers both alike, and whether the e-mail is on the roster plays no part: the answer says nothing.
         """
-        self.refresh()
+        self._current()
         wanted = (email or "").strip().casefold()
         if wanted and any(r.email.casefold() == wanted for r in self.session.attendance.requests.pending()):
             return None

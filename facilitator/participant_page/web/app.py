@@ -19,6 +19,7 @@ twice); every form also carries a submission id that becomes the event id, so a 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
@@ -27,10 +28,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
 import jinja2
 from starlette.applications import Starlette
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -76,6 +78,7 @@ from facilitator.participant_page.web.security import (
     new_nonce,
     new_submission_id,
     retry_after,
+    set_cookie,
 )
 from facilitator.problems import InputError
 from facilitator.record.clock import Clock
@@ -90,6 +93,8 @@ MAX_FIELDS = 12
 # and up to 12 options (the body's 16 KB bound it all the same).
 MAX_ANSWER_FIELDS = 500
 MAX_QUESTIONS_SENT = 60
+URLENCODED = "application/x-www-form-urlencoded"  # how a browser sends a form without files
+_FORM = "facilitator.form"  # where a request's form is kept once read (read_form), in its ASGI scope
 # A room behind one address may mistype thirty times at once, then once every five seconds: trying the
 # codes of a roster one by one would take years.
 FAILED_IDENTIFICATIONS = (0.2, 30.0)
@@ -156,6 +161,23 @@ def answers_draft(sent: Mapping[str, SentAnswer]) -> str:
     return "\n\n".join(answer.text.strip() for answer in sent.values() if answer.text.strip())
 
 
+async def read_form(request: Request, max_fields: int = MAX_ANSWER_FIELDS) -> FormData:
+    """The request's form, read once (a route may look at it again). A page's own form, urlencoded as browsers
+    send it, is parsed here as Starlette parses it (the same names and values, whatever the bytes: tested), but
+    without python-multipart's byte-by-byte parser and its callbacks: the most of a check-in's form handling.
+    Anything else (multipart, with its limits on fields and files) goes to Starlette."""
+    form = request.scope.get(_FORM)
+    if form is None:
+        if request.headers.get("content-type") == URLENCODED:
+            body = await request.body()  # at most BodyLimit's few kilobytes, read already
+            fields: list[tuple[str, str | UploadFile]] = [*parse_qsl(body.decode("latin-1"), keep_blank_values=True)]
+            form = FormData(fields)
+        else:
+            form = await request.form(max_files=0, max_fields=max_fields)
+        request.scope[_FORM] = form
+    return form
+
+
 def sent_answers(form: FormData) -> dict[str, SentAnswer]:
     """What an answer form sent, by question key: ``q`` names each question on the form (so that one left
     unanswered is known), ``c.KEY`` its chosen options, ``v.KEY`` a scale's number, ``t.KEY`` a comment and
@@ -206,11 +228,15 @@ def kept_after_expiry(action: str, fields: dict[str, str], t: Mapping[str, str])
     return Kept(error=t["signed_out_kept"], alert=alert, text=text, answering=fields.get("answering", ""))
 
 
+Reply = Future[Any] | asyncio.Future[Any]  # where a piece of work's answer goes: a thread's, or an event loop's
+
+
 class DeskThread:
     """The desk and its SQLite connection live on one thread; requests hand it work and await the answer.
 
     The thread takes all the work waiting and runs it as one batch (facilitator.participant_page.desk.Batch): the
     writes of a burst of phones share one commit, and each request is answered only once its write is committed.
+    The answers of a batch go back to the event loop in one wake-up, not one each.
     """
 
     MAX_BATCH = 256
@@ -219,7 +245,7 @@ class DeskThread:
         self._db_path = db_path
         self._clock = clock
         self._desk: Desk | None = None
-        self._queue: queue.SimpleQueue[tuple[Callable[[Desk], Any], Future[Any]]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[Callable[[Desk], Any], Reply]] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._serve, name="participant-page-db", daemon=True)
         self._thread.start()
         # Open now, so a bad database fails at start-up and the cookie key is known before the first request.
@@ -240,35 +266,41 @@ class DeskThread:
                     break
             self._run(batch)
 
-    def _run(self, batch: list[tuple[Callable[[Desk], Any], Future[Any]]]) -> None:
-        results: list[tuple[Future[Any], Any, BaseException | None]] = []
+    def _run(self, batch: list[tuple[Callable[[Desk], Any], Reply]]) -> None:
+        results: list[tuple[Reply, Any, BaseException | None]] = []
         try:
             desk = self._open()
             with desk.batch:
-                for work, future in batch:
+                for work, reply in batch:
                     try:
-                        results.append((future, work(desk), None))
+                        results.append((reply, work(desk), None))
                     except Exception as exc:  # that request's own failure (bad input): the others go on
-                        results.append((future, None, exc))
+                        results.append((reply, None, exc))
         except Exception as exc:  # the commit failed: nothing of the batch was written
-            results = [(future, None, exc) for _, future in batch]
-        for future, value, error in results:
-            if error is not None:
-                future.set_exception(error)
+            results = [(reply, None, exc) for _, reply in batch]
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any, BaseException | None]]] = {}
+        for reply, value, error in results:
+            if isinstance(reply, Future):
+                if error is not None:
+                    reply.set_exception(error)
+                else:
+                    reply.set_result(value)
             else:
-                future.set_result(value)
-
-    def _submit(self, work: Callable[[Desk], T]) -> Future[T]:
-        future: Future[T] = Future()
-        self._queue.put((work, future))
-        return future
+                by_loop.setdefault(reply.get_loop(), []).append((reply, value, error))
+        for loop, answers in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is waiting any more
+                loop.call_soon_threadsafe(_settle, answers)
 
     def call(self, work: Callable[[Desk], T]) -> T:
         """Run ``work`` on the desk's thread and wait (for callers that are not on the event loop)."""
-        return self._submit(work).result()
+        future: Future[T] = Future()
+        self._queue.put((work, future))
+        return future.result()
 
     async def run(self, work: Callable[[Desk], T]) -> T:
-        return await asyncio.wrap_future(self._submit(work))
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queue.put((work, future))
+        return await future
 
     def close(self) -> None:
         """Close the connection; the thread stays, and a later request opens it again."""
@@ -279,6 +311,17 @@ class DeskThread:
 
         if self._desk is not None:
             self.call(_close)
+
+
+def _settle(answers: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+    """On the event loop: answer the requests of one batch (those still waiting: a client may have gone)."""
+    for future, value, error in answers:
+        if future.done():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(value)
 
 
 class ParticipantPage:
@@ -377,15 +420,7 @@ class ParticipantPage:
         )
 
     def set_cookie(self, request: Request, response: Response, visitor: Visitor, max_age: int | None = None) -> None:
-        response.set_cookie(
-            COOKIE,
-            self.jar.sign(visitor),
-            max_age=max_age,
-            path="/",
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
-        )
+        set_cookie(response, COOKIE, self.jar.sign(visitor), max_age=max_age, samesite="strict", secure=https(request))
 
     def ballot_of(self, request: Request) -> str | None:
         """The phone's ballot id for anonymous questions, from its cookie, when this page signed it."""
@@ -394,15 +429,10 @@ class ParticipantPage:
     def set_ballot(self, request: Request, response: Response, ballot: str) -> None:
         """Give the phone its ballot id: Lax, not Strict, as it says nothing about who the person is and must
         survive a link followed from elsewhere; HttpOnly, so no script reads it; Secure over https."""
-        response.set_cookie(
-            BALLOT_COOKIE,
-            self.jar.sign_ballot(ballot),
-            max_age=BALLOT_MAX_AGE,
-            path="/",
-            httponly=True,
-            samesite="lax",
-            secure=request.url.scheme == "https",
-        )
+        set_cookie(
+            response, BALLOT_COOKIE, self.jar.sign_ballot(ballot), max_age=BALLOT_MAX_AGE, samesite="lax",
+            secure=https(request),
+        )  # fmt: skip
 
     def message(
         self,
@@ -498,7 +528,7 @@ class ParticipantPage:
         """The POSTed form, once its CSRF token matches the cookie; else the refusal to send."""
         visitor = self.visitor_of(request)
         try:
-            form = await request.form(max_files=0, max_fields=max_fields)
+            form = await read_form(request, max_fields)
         except Exception:  # malformed or too many fields: python-multipart's errors vary by version
             return PlainTextResponse("Bad form", status_code=400)
         fields = {key: value for key, value in form.items() if isinstance(value, str)}
@@ -524,7 +554,7 @@ class ParticipantPage:
         action = request.url.path.rsplit("/", 1)[-1]
         kept = kept_after_expiry(action, fields, t)
         if action == "answer":
-            kept = replace(kept, answers=sent_answers(await request.form()))  # the form as read already
+            kept = replace(kept, answers=sent_answers(await read_form(request)))  # the form as read already
         return await self.show(request, token, visitor, status=403, kept=kept)
 
     def submission(self, fields: dict[str, str]) -> str | None:
@@ -986,7 +1016,7 @@ class ParticipantPage:
         if isinstance(checked, Response):
             return checked
         fields, visitor = checked
-        sent = sent_answers(await request.form())  # the form checked_form read, with every value of each name
+        sent = sent_answers(await read_form(request))  # the form checked_form read, with every value of each name
         refreshing = fields.get("intent") == "refresh"
         ballot = self.ballot_of(request)
         made = None
@@ -1177,6 +1207,11 @@ class ParticipantPage:
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
         return self.message(request, self.visitor_of(request), "not_found_heading", 404)
+
+
+def https(request: Request) -> bool:
+    """Whether the phone reached the page over https (directly, or through a trusted proxy that says so)."""
+    return request.scope.get("scheme") == "https"
 
 
 def page_title(t: Mapping[str, str], state: str, *, failed: bool) -> str:

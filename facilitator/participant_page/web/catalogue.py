@@ -5,6 +5,7 @@ Templates use ``t.key``; participant text is never put in here, only the page's 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 LANGUAGES = ("en", "fr")
@@ -448,6 +449,7 @@ def number(value: int, language: str) -> str:
     return grouped.replace(",", NNBSP) if language == "fr" else grouped
 
 
+@functools.lru_cache(maxsize=64)  # a room's phones send a few different headers; each request asks a few times
 def choose(query: str | None, accept_language: str | None) -> str:
     """The page's language: ``?lang=`` when it names one we have, else the browser's preference, else English."""
     if query is not None and query in CATALOGUES:

@@ -21,17 +21,22 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hashlib
 import hmac
 import ipaddress
 import json
 import logging
 import math
+import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from starlette.responses import Response
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -266,13 +271,23 @@ def parse_proxies(values: Iterable[str]) -> tuple[Network, ...]:
 
 
 def _address(text: str) -> Address | None:
+    bare = text.strip().strip("[]")
+    # Remembered: each request names its peer and its forwarded client, and a room's are the same few dozen.
+    # (Anything longer than any address is parsed, and refused, without being remembered.)
+    return _parsed_address(bare) if len(bare) <= 64 else _parse_address(bare)
+
+
+def _parse_address(bare: str) -> Address | None:
     try:
-        address = ipaddress.ip_address(text.strip().strip("[]"))
+        address = ipaddress.ip_address(bare)
     except ValueError:
         return None
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return address.ipv4_mapped  # ::ffff:127.0.0.1 from a dual-stack socket is 127.0.0.1
     return address
+
+
+_parsed_address = functools.lru_cache(maxsize=4096)(_parse_address)
 
 
 class TrustedProxies:
@@ -423,6 +438,22 @@ class CookieJar:
         if visitor is None or not isinstance(token, str):
             return False
         return same_secret(self.csrf(visitor), token)
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_.-]+")  # what the jar signs (base64url, hex and a dot): nothing to quote
+
+
+def set_cookie(
+    response: Response, name: str, value: str, *, max_age: int | None, samesite: Literal["strict", "lax"], secure: bool
+) -> None:
+    """Set an HttpOnly cookie for the whole site: the header Starlette's Response.set_cookie writes, word for word
+    (tested), without building an http.cookies.SimpleCookie to write it."""
+    if not _PLAIN.fullmatch(value):  # not one of the jar's: Starlette quotes it as it must
+        response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite=samesite, secure=secure)
+        return
+    age = f"; Max-Age={max_age}" if max_age is not None else ""
+    header = f"{name}={value}; HttpOnly{age}; Path=/; SameSite={samesite}" + ("; Secure" if secure else "")
+    response.raw_headers.append((b"set-cookie", header.encode("latin-1")))
 
 
 def _text(value: object) -> str | None:

@@ -9,6 +9,7 @@ raised to what the system allows). X-Forwarded-For is honoured only from the ``-
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import resource
 import socket
@@ -128,4 +129,21 @@ def serve(
     if proxies:
         say(f"client addresses from X-Forwarded-For when sent by {', '.join(str(p) for p in proxies)}")
     say("press Ctrl+C to stop")
+    config.load()  # the app and its protocol made now, so that what they keep is set aside with the rest below
+    settle_heap()
     uvicorn.Server(config).run()
+
+
+def settle_heap() -> None:
+    """Leave what start-up made out of the garbage collector's full passes, for the life of the process.
+
+    What the server keeps from start-up (some 48,000 objects: its modules, the workshop, the roster and the run
+    folded so far, the templates) lives as long as it does, yet every full collection walked all of it again:
+    10-25 ms on a 2-core machine, more when it is busy, during which no request moves. A burst of phones makes one
+    every few hundred milliseconds, so one or two fell inside bench/web_burst.py's 1,000 check-ins and stalled all
+    100 requests in flight: most of its p99 above the median (67-71 ms, against 44-46 ms frozen in the same
+    conditions). Frozen, a full collection walks only what came after (1-4 ms). A cycle among the frozen objects
+    is never collected, which costs nothing here: they are kept for the life of the process anyway.
+    """
+    gc.collect()
+    gc.freeze()

@@ -83,8 +83,22 @@ def cpu_ticks(pid: int) -> int | None:
     return int(fields[11]) + int(fields[12])  # utime and stime, the stat file's fields 14 and 15
 
 
+def idle(pid: int, *, quiet: float = 0.3, longest: float = 15.0) -> bool:
+    """Wait until ``pid`` has used no CPU for ``quiet`` seconds (at most ``longest``): an app settling in after its
+    first frame (its join, following the run, modules compiled for a fresh checkout) is not what is measured."""
+    deadline = time.monotonic() + longest
+    while time.monotonic() < deadline:
+        before = cpu_ticks(pid)
+        time.sleep(quiet)
+        if before is None or cpu_ticks(pid) == before:
+            return True
+    return False
+
+
 def end_and_watch(pid: int, end: Callable[[], object], *, longest: float = 10.0) -> Ending:
-    """Do ``end`` (take the terminal away), then follow ``pid`` until it has exited (at most ``longest`` s)."""
+    """Once ``pid`` is idle, do ``end`` (take the terminal away), then follow it until it has exited (at most
+    ``longest`` s)."""
+    idle(pid)
     start = cpu_ticks(pid)
     assert start is not None, f"process {pid} is not running"
     last = start

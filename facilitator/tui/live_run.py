@@ -34,7 +34,7 @@ from facilitator.live.session import Session
 from facilitator.live.session_thread import SessionThread
 from facilitator.live.state import SessionState
 from facilitator.problems import StoreError
-from facilitator.record import store_watch
+from facilitator.record import heap, store_watch
 from facilitator.record.clock import Clock
 from facilitator.record.store_watch import FileWatch, VersionProbe
 from facilitator.team import presence
@@ -214,7 +214,9 @@ class LiveRun:
             return
 
         def complete(session: Session) -> tuple[AttendanceSnapshot | None, int]:
-            return reader.complete(session, self.clock.now()), session.state.last_seq
+            snapshot = reader.complete(session, self.clock.now())
+            heap.release()  # what summing every interval of the run made and let go of
+            return snapshot, session.state.last_seq
 
         try:
             snapshot, seq = await self.run_db(complete)

@@ -116,7 +116,7 @@ def schema(kind: str, what: str) -> None:
     record (`events.payload` in the run database, `events.jsonl` in an export).
     """
     if what == "events":
-        from facilitator.record.events import schema as events_schema
+        from facilitator.record.catalogue import schema as events_schema
 
         click.echo(json.dumps(events_schema(), indent=2))
         return

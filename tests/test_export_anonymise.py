@@ -14,7 +14,7 @@ from facilitator.exports import event_log
 from facilitator.exports.pseudonyms import Pseudonyms
 from facilitator.exports.run import export
 from facilitator.live.session import Session
-from facilitator.record import events as ev
+from facilitator.record import catalogue
 from facilitator.record.clock import FakeClock
 from facilitator.record.events import Event
 from facilitator.record.store import Store
@@ -152,7 +152,7 @@ def test_codes_addresses_and_paths_do_not_leave(tmp_path: Path, tiny_programme: 
 
 def test_every_kind_of_event_has_an_anonymising_rule() -> None:
     # A new kind must say what in it names someone: until it does, an anonymised log keeps none of its payload.
-    assert set(event_log.RULES) == set(ev.CATALOGUE)
+    assert set(event_log.RULES) == set(catalogue.CATALOGUE)
     assert event_log.anonymised("question.asked", {"text": "Dana?"}, None) == {}  # type: ignore[arg-type]
 
 

@@ -21,6 +21,7 @@ from facilitator.groups.groupings import LATE, MADE, MOVED, Groupings
 from facilitator.groups.making import Member, make, most_of_one, repeats
 from facilitator.live.session import Session
 from facilitator.problems import InputError
+from facilitator.record import catalogue
 from facilitator.record import events as ev
 from facilitator.record.clock import FakeClock
 from facilitator.record.store import Store
@@ -306,7 +307,7 @@ def test_a_late_arrival_goes_to_the_smallest_group_with_fewest_of_their_location
 
 
 def event(seq: int, kind: str, payload: dict[str, Any]) -> ev.Event:
-    ev.validate(kind, payload)
+    catalogue.validate(kind, payload)
     return ev.Event(seq, f"e{seq}", FakeClock().now(), "lead", kind, payload)
 
 
@@ -365,8 +366,8 @@ def test_the_fold_keeps_each_grouping_as_it_stands_and_who_met_whom() -> None:
 )
 def test_a_groups_payload_that_does_not_fit_is_refused(kind: str, change: dict[str, Any], message: str) -> None:
     base = MADE_PAYLOAD if kind == ev.GROUPS_MADE else {"grouping": "g1", "participant": "a", "to": 1}
-    with pytest.raises(ev.BadEvent, match=message.replace("(", r"\(")):
-        ev.validate(kind, {**base, **change})
+    with pytest.raises(catalogue.BadEvent, match=message.replace("(", r"\(")):
+        catalogue.validate(kind, {**base, **change})
 
 
 # -- the driver's commands -------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import pytest
 from facilitator.live import days
 from facilitator.live.session import Session
 from facilitator.problems import InputError
+from facilitator.record import catalogue
 from facilitator.record import events as ev
 from facilitator.record.clock import FakeClock, to_text
 from facilitator.record.store import Store
@@ -26,7 +27,7 @@ from tests.conftest import TINY_PROGRAMME
 
 
 def event(seq: int, kind: str, payload: dict[str, Any], clock: FakeClock, actor: str = "amina") -> ev.Event:
-    ev.validate(kind, payload)
+    catalogue.validate(kind, payload)
     return ev.Event(seq, f"e{seq}", clock.now(), actor, kind, payload)
 
 
@@ -103,8 +104,8 @@ def test_the_driver_s_choice_to_show_the_tally_is_folded() -> None:
     ],
 )
 def test_a_speaking_payload_that_does_not_fit_is_refused(kind: str, payload: dict[str, Any], message: str) -> None:
-    with pytest.raises(ev.BadEvent, match=message):
-        ev.validate(kind, payload)
+    with pytest.raises(catalogue.BadEvent, match=message):
+        catalogue.validate(kind, payload)
 
 
 # -- a room of 25 and more, on a fake clock ----------------------------------------------------------------------

@@ -27,8 +27,8 @@ from sqlite_utils import Database
 from facilitator.live.session import Session
 from facilitator.live.state import SessionState, fold
 from facilitator.problems import InputError
+from facilitator.record import catalogue, filesystems
 from facilitator.record import events as ev
-from facilitator.record import filesystems
 from facilitator.record import store as store_module
 from facilitator.record.clock import FakeClock, to_text
 from facilitator.record.filesystems import filesystem_type, is_network_filesystem
@@ -924,7 +924,7 @@ def test_append_many_commits_all_or_nothing(run_store: Store) -> None:
     appended = run_store.append_many([("note.sent", {"text": "1"}), ("note.sent", {"text": "2"})], actor="lead")
     assert [e.payload["text"] for e in appended] == ["1", "2"]
     assert appended[1].seq == appended[0].seq + 1
-    with pytest.raises(ev.BadEvent):
+    with pytest.raises(catalogue.BadEvent):
         # The second item cannot be stored: the first, already inserted in the transaction, goes too.
         items = [("note.sent", {"text": "3"}), ("note.sent", {"text": "4", "to": 4})]
         run_store.append_many(items, actor="lead", event_ids=["three", "four"])

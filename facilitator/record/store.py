@@ -25,7 +25,7 @@ from facilitator.problems import DiskFault, InputError, StoreError, display_path
 from facilitator.record import events as ev
 from facilitator.record import projections
 from facilitator.record.clock import Clock, default_clock, to_text
-from facilitator.record.events import EVENT_COLUMNS, Event, validate
+from facilitator.record.events import EVENT_COLUMNS, Event
 from facilitator.record.filesystems import filesystem_type, is_network_filesystem
 from facilitator.record.permissions import PRIVATE, TEAM, modes_for
 from facilitator.record.reading import private_copy, writable_in_place
@@ -37,6 +37,14 @@ NEARLY_FULL_BYTES = 256 * 1024  # less free than this, and a write SQLite calls 
 WRITE_DEADLINE_S = 10.0
 SQLITE_HEADER = b"SQLite format 3\x00"
 T = TypeVar("T")
+
+
+def _validate(kind: str, payload: dict[str, Any]) -> None:
+    """Refuse a payload its kind's model does not describe (facilitator.record.catalogue.BadEvent)."""
+    # Imported at the first write, not with the store: reading a run builds no pydantic model.
+    from facilitator.record.catalogue import validate
+
+    validate(kind, payload)
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:
@@ -436,7 +444,7 @@ class Store:
         rows = []
         events = []
         for offset, (kind, payload) in enumerate(items, start=1):
-            validate(kind, payload)
+            _validate(kind, payload)
             body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
             event_id = secrets.token_hex(16)
             rows.append((highest + offset, event_id, at, actor, kind, body))
@@ -458,7 +466,7 @@ class Store:
             existing = conn.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?", (event_id,)).fetchone()
             if existing is not None:
                 return Event.from_row(existing)
-        validate(kind, payload)  # a payload its kind does not describe is a bug: it never reaches the log
+        _validate(kind, payload)  # a payload its kind does not describe is a bug: it never reaches the log
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
         now = self.clock.now()
         (seq,) = conn.execute(

@@ -557,3 +557,41 @@ def test_the_first_snapshot_of_a_short_run_is_complete(tmp_path: Path) -> None:
         reader = AttendanceReader()
         first = reader.read(Session(store, actor="lead"), clock.now())
         assert first is not None and first.complete and not reader.owed
+
+
+def test_the_reader_counts_again_a_settled_day_that_a_late_report_changes(
+    run_store: Store, fake_clock: FakeClock
+) -> None:
+    """It keeps the settled days between snapshots and learns from the fold whose check-ins came since."""
+    from datetime import UTC, datetime
+
+    from facilitator.tui.snapshot import AttendanceReader
+
+    s = Session(run_store, actor="lead")
+    pid = s.add_participant("Amina", "amina@example.org", "juba").payload["participant"]
+    other = s.add_participant("Bola", "bola@example.org", "juba").payload["participant"]
+    first_day, second_day = (d.date for d in s.programme.workshop.days)
+    s.open_day(first_day)
+    s.next_step()
+    fake_clock.advance(timedelta(minutes=30))
+    s.check_in(pid)
+    fake_clock.advance(timedelta(minutes=10))
+    s.check_out(pid)
+    s.close_day()
+    fake_clock.advance(datetime(2022, 8, 23, 6, 0, tzinfo=UTC) - fake_clock.now())  # the next morning in Juba
+    s.open_day(second_day)
+    s.next_step()
+    reader = AttendanceReader()
+    before = reader.read(s, fake_clock.now())
+    assert before is not None and reader.read(s, fake_clock.now()) is None  # nothing new: no snapshot
+    s.pause()
+    assert reader.read(s, fake_clock.now()) is None  # a change attendance does not show
+    s.check_in(other)
+    assert reader.read(s, fake_clock.now()) is not None  # someone else arrived: a new snapshot
+    s.check_in(pid, source="zoom", at=fake_clock.now() - timedelta(hours=18))  # a report of day 1
+    s.check_out(pid, source="zoom", at=fake_clock.now() - timedelta(hours=17, minutes=35))
+    after = reader.read(s, fake_clock.now())
+    fresh = AttendanceReader().read(s, fake_clock.now())
+    assert after is not None and fresh is not None
+    assert after.people[pid].attended_share == fresh.people[pid].attended_share
+    assert after.people[pid].attended_share != before.people[pid].attended_share

@@ -408,6 +408,12 @@ class Attendance:
         self.marks: dict[tuple[str, date], str] = {}
         self.links: dict[str, LinkHistory] = {}
         self.last_seq = 0
+        # What a screen that shows attendance asks after each fold (facilitator.tui.snapshot.AttendanceReader),
+        # so it need not read the events again: the last event that changed anything here, and whose
+        # check-ins changed when (a participant's last check-in or check-out folded). Not in a checkpoint:
+        # a reader starts from the state as it finds it, and counts changes from its first read on.
+        self.changed_seq = 0
+        self.checked_seq: dict[str, int] = {}
 
     @classmethod
     def from_events(cls, events: Iterable[Event]) -> Attendance:
@@ -429,6 +435,7 @@ class Attendance:
                 except TypeError:
                     at_us = _micros(at)
                 track.check_in(at, at_us, source, p.get("location"))
+            self.checked_seq[p["participant"]] = self.changed_seq = event.seq
         elif kind == ev.ATTENDANCE_CHECKED_OUT:
             track = self._track(p["participant"], p.get("source") or "facilitator")
             if track.open is not None:
@@ -438,13 +445,20 @@ class Attendance:
                 except TypeError:
                     at_us = _micros(at)
                 track.check_out(at, at_us, self._rows)
+            self.checked_seq[p["participant"]] = self.changed_seq = event.seq
         elif kind in (ev.PARTICIPANT_ADDED, ev.PARTICIPANT_UPDATED):
             self.roster.apply(event)
+            self.changed_seq = event.seq
         elif kind in (ev.PARTICIPANT_REQUESTED, ev.PARTICIPANT_REQUEST_DECIDED):
             self.requests.apply(event)
         elif kind in (ev.ATTENDANCE_MARKED, ev.LOCATION_LINK):
             self._mark_or_link(event)
+            self.changed_seq = event.seq
         self.last_seq = max(self.last_seq, event.seq)
+
+    def checked_since(self, seq: int) -> list[str]:
+        """Who had a check-in or a check-out folded after ``seq`` (since this fold was made or loaded)."""
+        return [participant for participant, at in self.checked_seq.items() if at > seq]
 
     def _mark_or_link(self, event: Event) -> None:
         p = event.payload

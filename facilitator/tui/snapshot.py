@@ -16,19 +16,6 @@ from facilitator.attendance.intervals import Attendance
 from facilitator.live.register import LocationCount, Register, SettledDays
 from facilitator.live.session import Session
 from facilitator.live.state import SessionState
-from facilitator.record import events as ev
-
-ATTENDANCE_KINDS = frozenset(
-    {
-        ev.PARTICIPANT_ADDED,
-        ev.PARTICIPANT_UPDATED,
-        ev.ATTENDANCE_CHECKED_IN,
-        ev.ATTENDANCE_CHECKED_OUT,
-        ev.ATTENDANCE_MARKED,
-        ev.LOCATION_LINK,
-        ev.DAY_CLOSED,  # who is present ends with the day
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +140,7 @@ class AttendanceReader:
     def __init__(self) -> None:
         self._seq = -1
         self._key: tuple[object, ...] | None = None
+        self._attendance: Attendance | None = None  # the fold last read: a new one is read afresh
         self._settled = SettledDays()
         # The first snapshot is read before the first frame: it leaves out what everyone attended over the
         # whole run (on the fifth day of a large run, seconds of work the first frame does not show), and
@@ -161,18 +149,21 @@ class AttendanceReader:
 
     def read(self, session: Session, now: datetime) -> AttendanceSnapshot | None:
         state = session.state
+        attendance = session.attendance
         day_visits = [v.entered_at for v in state.visits if v.day == state.day]
-        key = (id(state.programme), state.day, min(day_visits, default=None))
+        # Who is present ends with the day: a day closed (or reopened) changes the key.
+        key = (id(state.programme), state.day, min(day_visits, default=None), state.closed)
         if key == self._key and state.last_seq == self._seq:
             return None
-        new = session.store.events(after=self._seq) if self._seq >= 0 else []
-        self._settled.forget(
-            e.payload.get("participant", "")
-            for e in new
-            if e.kind in (ev.ATTENDANCE_CHECKED_IN, ev.ATTENDANCE_CHECKED_OUT)
-        )
-        changed = key != self._key or any(e.kind in ATTENDANCE_KINDS for e in new)
         first = self._seq < 0
+        if attendance is not self._attendance:
+            changed = True
+            self._settled = SettledDays()
+        else:
+            # The fold says what changed since the last read: no events are read again here.
+            self._settled.forget(attendance.checked_since(self._seq))
+            changed = key != self._key or attendance.changed_seq > self._seq
+        self._attendance = attendance
         self._seq = state.last_seq
         if not changed:
             return None

@@ -20,46 +20,17 @@ from facilitator.live.state import LastAction, SessionState, Timer, Visit
 from facilitator.problems import InputError
 from facilitator.record import events as ev
 from facilitator.record.clock import FakeClock, to_text
-from facilitator.record.events import Event
 from facilitator.record.store import Store
 from facilitator.script.models import Programme
 from tests.conftest import TINY_PROGRAMME
+from tests.event_logs import T0, Log
 
 DAY1 = date(2022, 8, 22)
 DAY2 = date(2022, 8, 23)
-T0 = datetime(2022, 8, 22, 8, 0, tzinfo=UTC)  # 10:00 in Juba, the tiny workshop's time zone
 
 
 def t(minutes: float, base: datetime = T0) -> datetime:
     return base + timedelta(minutes=minutes)
-
-
-class Log:
-    """Events made by hand, numbered in order."""
-
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-
-    def add(self, kind: str, payload: dict[str, Any], at: datetime = T0, actor: str = "lead") -> Log:
-        seq = len(self.events) + 1
-        self.events.append(Event(seq=seq, id=f"e{seq}", at=at, actor=actor, kind=kind, payload=payload))
-        return self
-
-    def person(self, pid: str, location: str = "hq") -> Log:
-        payload = {"participant": pid, "name": pid.title(), "email": f"{pid}@example.org", "location": location}
-        return self.add(ev.PARTICIPANT_ADDED, payload)
-
-    def inn(self, pid: str, at: datetime, source: str = "facilitator", location: str | None = None) -> Log:
-        payload: dict[str, Any] = {"participant": pid, "at": to_text(at), "source": source}
-        if location:
-            payload["location"] = location
-        return self.add(ev.ATTENDANCE_CHECKED_IN, payload)
-
-    def out(self, pid: str, at: datetime, source: str = "facilitator") -> Log:
-        return self.add(ev.ATTENDANCE_CHECKED_OUT, {"participant": pid, "at": to_text(at), "source": source})
-
-    def fold(self) -> Attendance:
-        return Attendance.from_events(self.events)
 
 
 def state(programme: Programme, *visits: tuple[date, str, datetime, datetime | None]) -> SessionState:

@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 
 from facilitator.attendance.intervals import FORMAT, MARKS, SOURCES, Attendance, Interval, LinkChange, channel
 from facilitator.record import events as ev
-from facilitator.record.clock import from_text, to_text
+from facilitator.record.clock import from_text
 from facilitator.record.events import Event
+from tests.event_logs import T0, Log, text
 
-T0 = datetime(2022, 8, 22, 8, 0, tzinfo=UTC)
 JUBA = timezone(timedelta(hours=2))
 EAT = timezone(timedelta(hours=3), "EAT")  # a time zone with a name (an event made in code, not read from text)
 NEW_YORK = timezone(timedelta(hours=-4))
@@ -33,52 +33,6 @@ LOCATIONS = ("hq", "juba", "nowhere")
 
 def t(minutes: float, tz: tzinfo = UTC) -> datetime:
     return (T0 + timedelta(minutes=minutes)).astimezone(tz)
-
-
-def text(moment: datetime) -> str:
-    """``moment`` as a payload's ``at``: as the record writes it for UTC, else with its offset."""
-    return to_text(moment) if moment.tzinfo is UTC else moment.isoformat()
-
-
-class Log:
-    """Events made by hand, numbered in order."""
-
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-
-    def add(self, kind: str, payload: dict[str, Any], at: datetime = T0, actor: str = "lead") -> Log:
-        seq = len(self.events) + 1
-        self.events.append(Event(seq=seq, id=f"e{seq}", at=at, actor=actor, kind=kind, payload=payload))
-        return self
-
-    def person(self, pid: str, location: str = "hq", email: str | None = None, **extra: Any) -> Log:
-        payload = {
-            "participant": pid,
-            "name": pid.title(),
-            "email": email or f"{pid}@example.org",
-            "location": location,
-        }
-        return self.add(ev.PARTICIPANT_ADDED, payload | extra)
-
-    def inn(self, pid: str, at: datetime | str, source: str | None = None, location: Any = None) -> Log:
-        payload: dict[str, Any] = {"participant": pid, "at": at if isinstance(at, str) else text(at)}
-        if source is not None:
-            payload["source"] = source
-        if location is not None:
-            payload["location"] = location
-        return self.add(ev.ATTENDANCE_CHECKED_IN, payload)
-
-    def out(self, pid: str, at: datetime | str, source: str | None = None) -> Log:
-        payload: dict[str, Any] = {"participant": pid, "at": at if isinstance(at, str) else text(at)}
-        if source is not None:
-            payload["source"] = source
-        return self.add(ev.ATTENDANCE_CHECKED_OUT, payload)
-
-    def mark(self, pid: str, day: date, status: str | None) -> Log:
-        return self.add(ev.ATTENDANCE_MARKED, {"participant": pid, "day": day.isoformat(), "status": status})
-
-    def link(self, location: str, status: str, at: datetime, actor: str = "lead") -> Log:
-        return self.add(ev.LOCATION_LINK, {"location": location, "status": status}, at=at, actor=actor)
 
 
 def scenario() -> list[Event]:

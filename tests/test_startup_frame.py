@@ -1,9 +1,8 @@
 """What the lead's first frame waits for, and what it leaves until it is up (issue 14, start-up; bench/startup.py).
 
 The frame itself is the real lead screen. Before it: the run read on the database thread while Textual starts,
-the lead stylesheet only, the stored programme read without building any validator. After it: the join
-recorded, the other screens' stylesheet read, the run followed, the collector back on. A screen shown at once
-is still styled; the other screens' rules style nothing of the lead's.
+the stored programme read without building any validator. After it: the join recorded, the run followed, the
+collector back on.
 """
 
 from __future__ import annotations

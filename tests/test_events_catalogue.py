@@ -62,11 +62,12 @@ def test_payloads_as_this_and_earlier_versions_wrote_them_read_typed() -> None:
     checked_in = ev.Event(1, "e1", FakeClock().now(), "lead", ev.ATTENDANCE_CHECKED_IN, {
         "participant": "p1", "at": "2022-08-22T07:00:00.000000Z", "source": "zoom", "location": "hq"
     })  # fmt: skip
-    data = checked_in.data
+    data = catalogue.typed(checked_in)
     assert isinstance(data, catalogue.AttendanceCheckedIn) and (data.participant, data.source) == ("p1", "zoom")
     joined = ev.Event(2, "e2", FakeClock().now(), "amina", ev.FACILITATOR_JOINED, {"role": "co", "from": "10.0.0.7"})
-    assert isinstance(joined.data, catalogue.FacilitatorJoined) and joined.data.from_ == "10.0.0.7"
-    assert ev.Event(3, "e3", FakeClock().now(), "x", "poll.opened", {"any": 1}).data is None  # a newer kind
+    typed = catalogue.typed(joined)
+    assert isinstance(typed, catalogue.FacilitatorJoined) and typed.from_ == "10.0.0.7"
+    assert catalogue.typed(ev.Event(3, "e3", FakeClock().now(), "x", "poll.opened", {"any": 1})) is None  # newer
 
 
 def test_schema_events_prints_every_kind() -> None:

@@ -410,6 +410,12 @@ def validate(kind: str, payload: dict[str, Any]) -> Payload:
         raise BadEvent(f"{kind}: {exc}") from None
 
 
+def typed(event: ev.Event) -> Payload | None:
+    """``event``'s payload, typed by its kind's model; None for a kind this version does not know (a newer log)."""
+    model = CATALOGUE.get(event.kind)
+    return model.model_validate(event.payload) if model is not None else None
+
+
 def schema() -> dict[str, Any]:
     """The JSON Schema of every kind's payload: ``{"kinds": {kind: schema}}``, for ``facilitator schema events``."""
     kinds = {kind: model.model_json_schema(by_alias=True) for kind, model in CATALOGUE.items()}

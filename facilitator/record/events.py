@@ -7,16 +7,12 @@ run never builds a model, so an app's first frame does not wait for pydantic to 
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from facilitator.record.clock import from_text
-
-if TYPE_CHECKING:
-    from facilitator.record.catalogue import Payload
 
 RUN_CREATED = "run.created"
 PROGRAMME_LOADED = "programme.loaded"
@@ -76,14 +72,6 @@ class Event:
             kind=kind,
             payload=json.loads(payload),
         )
-
-    @functools.cached_property
-    def data(self) -> Payload | None:
-        """The payload, typed by its kind's model; None for a kind this version does not know (a newer log)."""
-        from facilitator.record.catalogue import CATALOGUE  # pydantic, only for the few who ask
-
-        model = CATALOGUE.get(self.kind)
-        return model.model_validate(self.payload) if model is not None else None
 
 
 EVENT_COLUMNS = "seq, id, at, actor, kind, payload"

@@ -14,7 +14,11 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
+from facilitator import compiled_methods
 from facilitator.problems import InputError, Problem, StoreError, display_path
+
+# Before the app's modules import: the methods of their dataclasses compiled once, not at every start.
+compiled_methods.install()
 
 # facilitator uses no pydantic plugins; looking for them scans every installed package at start-up.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")

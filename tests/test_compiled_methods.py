@@ -1,0 +1,107 @@
+"""The dataclasses' methods compiled once and kept between runs (facilitator.compiled_methods; issue 14, start-up)."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import marshal
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from facilitator import compiled_methods
+from facilitator.compiled_methods import Methods, read, write
+
+FIELDS = {"a": int, "b": "str | None", "c": tuple[int, ...]}
+
+
+def make(methods: Methods | None, **options: Any) -> type:
+    """A dataclass made with ``methods`` as dataclasses' exec (None: the interpreter's own)."""
+    previous = dataclasses.__dict__.get("exec")
+    if methods is not None:
+        dataclasses.exec = methods.exec  # type: ignore[attr-defined]
+    elif previous is not None:
+        del dataclasses.exec  # type: ignore[attr-defined]
+    try:
+        namespace = {"__annotations__": dict(FIELDS), "b": None, "c": ()}
+        return dataclasses.dataclass(type("Row", (), namespace), **options)
+    finally:
+        if previous is not None:
+            dataclasses.exec = previous  # type: ignore[attr-defined]
+        elif "exec" in dataclasses.__dict__:
+            del dataclasses.exec  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("options", [{}, {"frozen": True}, {"frozen": True, "slots": True}, {"order": True}])
+def test_a_class_gets_the_very_methods_it_would_get_without_them(options: dict[str, Any]) -> None:
+    methods = Methods({})
+    first, again, plain = make(methods, **options), make(methods, **options), make(None, **options)
+    assert methods.made and set(methods.used) == set(methods.made)  # compiled once, then looked up
+    for name in ("__init__", "__repr__", "__eq__", "__setattr__", "__delattr__", "__hash__", "__lt__"):
+        ours, theirs, looked_up = (vars(cls).get(name) for cls in (first, plain, again))
+        assert (ours is None) == (theirs is None) == (looked_up is None), name
+        if ours is None or not hasattr(ours, "__code__"):
+            continue
+        assert ours.__code__.co_code == theirs.__code__.co_code == looked_up.__code__.co_code, name
+        # Compiled without this module's `from __future__ import annotations`: the types, not their names.
+        assert ours.__annotations__ == theirs.__annotations__, name
+    assert inspect.signature(first) == inspect.signature(plain)
+    assert repr(first(1, "x")) == repr(plain(1, "x")) == "Row(a=1, b='x', c=())"
+    assert first(1, "x") == first(1, "x") != first(2, "x")
+
+
+def test_the_next_process_compiles_nothing_it_has_seen(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    script = (
+        "from facilitator import cli, compiled_methods; import facilitator.tui.app, dataclasses; "
+        "m = dataclasses.exec.__self__; print(len(m.made), len(m.used))"
+    )
+    first = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    made, used = map(int, first.stdout.split())
+    assert made > 100 and used >= made  # the lead's modules: Textual's, pydantic's and ours
+    files = list((tmp_path / "facilitator").glob("dataclass-methods.*.marshal"))
+    assert len(files) == 1 and (files[0].stat().st_mode & 0o777) == 0o600
+    second = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert second.stdout.split() == ["0", str(used)]
+
+
+def test_nothing_is_written_where_bytecode_is_not(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "PYTHONDONTWRITEBYTECODE": "1"}
+    subprocess.run([sys.executable, "-c", "import facilitator.cli, facilitator.tui.app"], env=env, check=True)
+    assert not (tmp_path / "facilitator").exists()
+
+
+def test_a_damaged_foreign_or_open_file_reads_as_none(tmp_path: Path) -> None:
+    path = tmp_path / "methods.marshal"
+    code = compile("x = 1", "<string>", "exec")
+    write(path, {"x = 1": code})
+    assert read(path) == {"x = 1": code}
+    path.write_bytes(marshal.dumps({"x = 1": code})[:-3])  # cut short
+    assert read(path) == {}
+    path.write_bytes(marshal.dumps({"x = 1": "not code"}))
+    assert read(path) == {}
+    path.write_bytes(marshal.dumps([code]))
+    assert read(path) == {}
+    write(path, {"x = 1": code})
+    path.chmod(0o620)  # others may write it: what it holds cannot be trusted
+    assert read(path) == {}
+    path.chmod(0o600)
+    if os.getuid() == 0:  # CI runs as root: it can give the file away
+        os.chown(path, 4242, -1)
+        assert read(path) == {}
+    assert read(tmp_path / "missing") == {}
+
+
+def test_past_the_limit_only_what_this_process_used_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(compiled_methods, "MOST_TEXTS", 3)
+    old = {f"x = {n}": compile(f"x = {n}", "<string>", "exec") for n in range(3)}
+    methods = Methods(dict(old))
+    methods.exec("x = 0", {})
+    assert methods.to_keep() is None  # nothing new: the file is left as it is
+    methods.exec("x = 9", {})
+    assert set(methods.to_keep() or {}) == {"x = 0", "x = 9"}

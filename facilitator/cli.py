@@ -170,6 +170,7 @@ def _start_up() -> Iterator[Callable[[], Callable[[], None]]]:
         if not gc.isenabled():
             gc.freeze()
             gc.enable()
+            compiled_methods.keep()
 
     def ready() -> Callable[[], None]:
         gc.freeze()

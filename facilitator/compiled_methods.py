@@ -45,7 +45,8 @@ def cache_file() -> Path:
 class Methods:
     """The compiled code of each text ``dataclasses`` has run, by the text."""
 
-    def __init__(self, known: dict[str, CodeType]) -> None:
+    def __init__(self, known: dict[str, CodeType], path: Path | None = None) -> None:
+        self.path = path  # where they are kept
         self.known = known
         self.used: set[str] = set()
         self.made: dict[str, CodeType] = {}
@@ -68,6 +69,13 @@ class Methods:
         if len(self.known) <= MOST_TEXTS:
             return self.known
         return {text: self.known[text] for text in self.used}
+
+    def keep(self) -> None:
+        """Add what this process compiled to the file; quietly, if it cannot."""
+        kept = self.to_keep()
+        if kept is not None and self.path is not None and not sys.dont_write_bytecode:
+            write(self.path, kept)
+        self.made.clear()
 
 
 def read(path: Path) -> dict[str, CodeType]:
@@ -102,18 +110,24 @@ def write(path: Path, methods: dict[str, CodeType]) -> None:
             raise
 
 
+_installed: list[Methods] = []
+
+
 def install() -> Methods:
     """From now on, dataclasses' methods are compiled once per text (see the module's docstring)."""
     import dataclasses
 
     path = cache_file()
-    methods = Methods(read(path))
+    methods = Methods(read(path), path)
     # ``dataclasses`` finds ``exec`` among its module's globals before the builtins.
     dataclasses.exec = methods.exec  # type: ignore[attr-defined]
-
-    def keep() -> None:
-        if not sys.dont_write_bytecode and (kept := methods.to_keep()) is not None:
-            write(path, kept)
-
-    atexit.register(keep)
+    _installed[:] = [methods]
+    atexit.register(methods.keep)  # what modules imported later compiled (a screen opened for the first time)
     return methods
+
+
+def keep() -> None:
+    """Add what this process compiled so far to the file: an app calls this once its first frame is up, so a
+    process that never exits cleanly (killed, its terminal gone) still leaves the next start faster."""
+    for methods in _installed:
+        methods.keep()

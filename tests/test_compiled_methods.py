@@ -6,8 +6,10 @@ import dataclasses
 import inspect
 import marshal
 import os
+import signal
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -105,3 +107,27 @@ def test_past_the_limit_only_what_this_process_used_is_kept(monkeypatch: pytest.
     assert methods.to_keep() is None  # nothing new: the file is left as it is
     methods.exec("x = 9", {})
     assert set(methods.to_keep() or {}) == {"x = 0", "x = 9"}
+
+
+@pytest.mark.slow
+def test_the_lead_keeps_them_once_its_first_frame_is_up(tmp_path: Path) -> None:
+    """Killed right after its first frame (a terminal gone, kill -9), the lead has left the next start faster."""
+    from facilitator.record.store import Store
+    from facilitator.script.loading import load_workshop
+    from tests.tools import Tmux, end_processes_running, processes_running, wait_for
+
+    db = tmp_path / "run.db"
+    Store.create(db, load_workshop(Path(__file__).resolve().parent.parent / "exercises").programme, actor="t").close()
+    cache = tmp_path / "cache"
+    terminal = Tmux(f"facilitator-methods-{os.getpid()}-{uuid.uuid4().hex[:6]}", width=100, height=30)
+    try:
+        terminal.start(f"env -u PYTHONDONTWRITEBYTECODE XDG_CACHE_HOME={cache} facilitator run --db {db}", tmp_path)
+        terminal.wait_for_text("Press n to start")
+        assert wait_for(lambda: any((cache / "facilitator").glob("dataclass-methods.*.marshal")), 10.0)
+        for pid in processes_running(str(db)):
+            os.kill(pid, signal.SIGKILL)  # no exit handlers: what is kept was kept after the first frame
+    finally:
+        terminal.kill()
+        end_processes_running(str(db))
+    (kept,) = (cache / "facilitator").glob("dataclass-methods.*.marshal")
+    assert len(read(kept)) > 100

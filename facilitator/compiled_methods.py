@@ -85,7 +85,8 @@ def read(path: Path) -> dict[str, CodeType]:
             status = os.fstat(file.fileno())
             if status.st_uid != os.getuid() or status.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
                 return {}
-            kept = marshal.load(file)  # noqa: S302 (this user's own file, as trusted as a .pyc)
+            # One read, then loads: marshal.load on a file reads it a few bytes at a time (25 ms against 3).
+            kept = marshal.loads(file.read())  # noqa: S302 (this user's own file, as trusted as a .pyc)
     except (OSError, EOFError, ValueError, TypeError):
         return {}
     if not isinstance(kept, dict) or not all(

@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 
 from facilitator.attendance.roster import Roster
 from facilitator.record import events as ev
+from facilitator.record.checkpoints import Share
 from facilitator.record.clock import from_text, zone
 from facilitator.record.events import Event
 from facilitator.team.join_requests import JoinRequests
@@ -588,8 +589,8 @@ class Attendance:
             raise ValueError(f"an attendance checkpoint of format {doc['format']}, not {FORMAT}")
         attendance = cls()
         attendance.last_seq = doc["last_seq"]
-        attendance.roster = Roster.load(doc["roster"], _share(parts, "roster"))
-        attendance.requests = JoinRequests.load(doc["requests"], _share(parts, "requests"))
+        attendance.roster = Roster.load(doc["roster"], Share(parts, "roster"))
+        attendance.requests = JoinRequests.load(doc["requests"], Share(parts, "requests"))
         attendance._rows = _Codes(
             (source, location, _zone_of(s), _zone_of(e)) for source, location, s, e in doc["rows"]
         )
@@ -619,11 +620,6 @@ def _open_doc(track: _Track) -> list[Any] | None:
     if track.open is None:
         return None
     return [track.open_us, _zone_doc(track.open.tzinfo), track.open_source, track.open_location]
-
-
-def _share(parts: Mapping[str, bytes], name: str) -> dict[str, bytes]:
-    prefix = f"{name}/"
-    return {key[len(prefix) :]: value for key, value in parts.items() if key.startswith(prefix)}
 
 
 def _when(event: Event) -> datetime:

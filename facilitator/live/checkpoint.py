@@ -15,7 +15,7 @@ import hashlib
 import json
 import sqlite3
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -42,7 +42,7 @@ from facilitator.live.state import (
 from facilitator.questions.ballots import Ballots
 from facilitator.record import checkpoints
 from facilitator.record import events as ev
-from facilitator.record.checkpoints import Checkpoint
+from facilitator.record.checkpoints import Checkpoint, Share
 from facilitator.record.clock import from_text, to_text
 from facilitator.record.events import Event
 from facilitator.record.store import Store
@@ -111,14 +111,14 @@ def _folds(conn: sqlite3.Connection, checkpoint: Checkpoint) -> Folds:
     if programme_seq:
         (payload,) = conn.execute("SELECT payload FROM events WHERE seq = ?", (programme_seq,)).fetchone()
         programme = Programme.from_stored(json.loads(payload)["programme"])
-    book = ReflectionBook.load(doc["reflections"], _share(parts, "reflections"))
-    notes = NoteLog.load(doc["notes"], _share(parts, "notes"))
+    book = ReflectionBook.load(doc["reflections"], Share(parts, "reflections"))
+    notes = NoteLog.load(doc["notes"], Share(parts, "notes"))
     return Folds(
         _state_from(doc["state"], programme, book, notes),
-        Attendance.load(doc["attendance"], _share(parts, "attendance")),
-        Ballots.load(doc["ballots"], _share(parts, "ballots")),
-        Groupings.load(doc["groups"], _share(parts, "groups")),
-        Speaking.load(doc["speaking"], _share(parts, "speaking")),
+        Attendance.load(doc["attendance"], Share(parts, "attendance")),
+        Ballots.load(doc["ballots"], Share(parts, "ballots")),
+        Groupings.load(doc["groups"], Share(parts, "groups")),
+        Speaking.load(doc["speaking"], Share(parts, "speaking")),
     )
 
 
@@ -150,27 +150,6 @@ def keep(store: Store, folds: Folds) -> bool:
     """Write a checkpoint of ``folds`` unless a later one by this code is stored; True when written."""
     checkpoint = take(store, folds)
     return store.write(lambda conn: checkpoints.write(conn, checkpoint, store.clock))
-
-
-class _Share(Mapping[str, bytes]):
-    """One fold's parts of a checkpoint, by their names within it; read only as they are asked for."""
-
-    def __init__(self, parts: Mapping[str, bytes], name: str) -> None:
-        self._parts = parts
-        self._prefix = f"{name}/"
-
-    def __getitem__(self, key: str) -> bytes:
-        return self._parts[self._prefix + key]
-
-    def __iter__(self) -> Iterator[str]:
-        return (key[len(self._prefix) :] for key in self._parts if key.startswith(self._prefix))
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-
-def _share(parts: Mapping[str, bytes], name: str) -> Mapping[str, bytes]:
-    return _Share(parts, name)
 
 
 # -- the session state -----------------------------------------------------------------------------------

@@ -58,6 +58,24 @@ class _Parts(Mapping[str, bytes]):
         return len(self._names)
 
 
+class Share(Mapping[str, bytes]):
+    """One fold's parts of a checkpoint's ``parts``, by their names within it (``NAME/...`` there): each fold
+    dumps and loads its own names, whoever holds it; a part is read only when asked for."""
+
+    def __init__(self, parts: Mapping[str, bytes], name: str) -> None:
+        self._parts = parts
+        self._prefix = f"{name}/"
+
+    def __getitem__(self, key: str) -> bytes:
+        return self._parts[self._prefix + key]
+
+    def __iter__(self) -> Iterator[str]:
+        return (key[len(self._prefix) :] for key in self._parts if key.startswith(self._prefix))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 @contextlib.contextmanager
 def reading(conn: sqlite3.Connection, fingerprint: str) -> Iterator[Checkpoint | None]:
     """The run's checkpoint, if it was folded by this code from this log, else None (fold from the start), its

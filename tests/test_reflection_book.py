@@ -7,9 +7,11 @@ import json
 import random
 import sys
 import tracemalloc
+import zlib
 from array import array
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -308,8 +310,7 @@ def test_a_name_edited_away_is_offered_from_its_use_before() -> None:
 
 
 def test_a_search_never_runs_from_one_text_into_the_next(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reflection_book, "_CHUNK", 8)  # texts searched 8 bytes at a time, a text past the end
-    monkeypatch.setattr(reflection_book, "_PIECE", 4)
+    monkeypatch.setattr(reflection_book, "_BLOCK", 3)  # texts packed 3 at a time: the 4th alone in the next block
     texts = ("abc", "DEFg 🙂", "hij", "Straße")
     names = (None, None, "Kim", None)
     book = round_trip(book_of(*(refl(rid, t, participant=p) for rid, t, p in zip("abcd", texts, names, strict=True))))
@@ -478,6 +479,7 @@ def test_a_dump_from_a_machine_of_the_other_byte_order_reads_the_same() -> None:
         "edited_at": "q",
         "by_day": "I",
         "text_offsets": doc["types"]["text_offsets"],
+        "text_blocks": doc["types"]["text_blocks"],
         "id_offsets": doc["types"]["id_offsets"],
         **{f"codes.{field}": t for field, t in zip(doc["values"], doc["types"]["codes"], strict=True)},
     }
@@ -490,6 +492,13 @@ def test_a_dump_from_a_machine_of_the_other_byte_order_reads_the_same() -> None:
     assert_reads_as(ReflectionBook.load(doc, parts), {r.id: r for r in reflections})
 
 
+def swapped(part: bytes, typecode: str, i: int, j: int) -> bytes:
+    numbers = array(typecode)
+    numbers.frombytes(part)
+    numbers[i], numbers[j] = numbers[j], numbers[i]
+    return numbers.tobytes()
+
+
 @pytest.mark.parametrize(
     "spoil",
     [
@@ -499,13 +508,122 @@ def test_a_dump_from_a_machine_of_the_other_byte_order_reads_the_same() -> None:
         lambda doc, parts: parts.pop("flags"),
         lambda doc, parts: doc["types"]["codes"].__setitem__(0, "x"),
         lambda doc, parts: doc["day_starts"].pop(),
+        lambda doc, parts: parts.update(text_blocks=parts["text_blocks"][:-1]),
+        lambda doc, parts: parts.update(text_blocks=swapped(parts["text_blocks"], doc["types"]["text_blocks"], 1, 2)),
+        lambda doc, parts: doc.update(block=doc["block"] * 2),
     ],
 )
-def test_a_dump_that_does_not_fit_is_refused(spoil: Any) -> None:
-    doc, parts = book_of(refl("a"), refl("b", day=DAYS[1])).dump()
+def test_a_dump_that_does_not_fit_is_refused(spoil: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reflection_book, "_BLOCK", 1)  # a block of texts each
+    doc, parts = book_of(refl("a"), refl("b", "bb", day=DAYS[1]), refl("c", "ccc")).dump()
     spoil(doc, parts)
     with pytest.raises(ValueError, match="reflections"):
         ReflectionBook.load(doc, parts)
+
+
+# -- the texts, packed --------------------------------------------------------------------------------------
+
+
+def test_texts_are_packed_in_blocks_and_read_back_whatever_changed_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Texts in any script, empty ones, edits in a full block, in the last one as new rows join it, and edits
+    that hide or retract without touching a text: each block packed again only when its texts change."""
+    monkeypatch.setattr(reflection_book, "_BLOCK", 4)
+    rng = random.Random(21)
+    model: dict[str, Reflection] = {}
+    book = ReflectionBook()
+    for batch in random_history(rng, 200, hex_ids(2000)):
+        book = book.with_changes(batch)
+        model.update(batch)
+        if len(model) % 37 == 0:
+            assert_reads_as(book, model)
+    assert book._columns.blocks() > 50 and any(not r.text for r in model.values()), "many blocks, empty texts"
+    assert any(not r.text.isascii() for r in model.values()) and any(r.edited_at for r in model.values())
+    assert_reads_as(book, model)
+    assert_reads_as(round_trip(book), model)
+    empty = [refl("a", ""), refl("b", "", participant="Ada")]  # nothing to unpack: a search finds names only
+    assert_reads_as(round_trip(book_of(*empty)), {r.id: r for r in empty})
+    before = book._compact()
+    blocks = [bytes(before.packed[a:b]) for a, b in pairwise(before.text_blocks)]
+    rid = before.id_at(4 * 10 + 1)  # in the 11th block
+    packed: list[bytes] = []
+    real_compress = zlib.compress
+
+    def counted(data: bytes, level: int) -> bytes:
+        packed.append(data)
+        return real_compress(data, level)
+
+    monkeypatch.setattr(zlib, "compress", counted)
+    edited = (
+        ReflectionBook._of(before, {}, {})
+        .with_changes(
+            {rid: replace(model[rid], text="édité"), **{r: replace(model[r], hidden=True) for r in list(model)[60:70]}}
+        )
+        ._compact()
+    )
+    after = [bytes(edited.packed[a:b]) for a, b in pairwise(edited.text_blocks)]
+    assert [k for k, (old, new) in enumerate(zip(blocks, after, strict=True)) if old != new] == [10]
+    assert len(packed) == 1 and "édité".encode() in packed[0], "blocks packed again though their texts were the same"
+
+
+def test_a_long_run_keeps_its_texts_packed_and_unpacks_one_block_to_read_a_row() -> None:
+    texts = [
+        f"Reflection {i}: budget lines need gender markers, and a gender adviser at the table." for i in range(3000)
+    ]
+    book = round_trip(book_of(*(refl(rid, text) for rid, text in zip(hex_ids(3000), texts, strict=True))))
+    columns = book._columns
+    assert len(columns.packed) * 10 < len("".join(texts)), "packed: repeated phrases take a tenth of their size"
+    assert not columns.recent
+    assert book.latest_visible(DAYS[0], 1)[0].text == texts[-1]
+    ((block, unpacked),) = columns.recent
+    assert block == 2999 // reflection_book._BLOCK and len(unpacked) < len("".join(texts)) // 10
+
+
+def test_a_search_keeps_every_text_unpacked_only_while_its_selection_is_held(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reflection_book, "_BLOCK", 16)
+    book = book_of(*(refl(rid, f"text {i}") for i, rid in enumerate(hex_ids(500))))
+
+    def unpacked() -> object:
+        kept = book._columns._memo().get("unpacked")
+        return None if kept is None else kept()
+
+    book.select()
+    assert unpacked() is None, "no search, nothing unpacked"
+    chosen = book.select(search="TEXT 12")
+    assert unpacked() is not None and list(chosen) == naive_select(dict(book), search="text 12")
+    again = book.with_changes({"new": refl("new", "text 12 again", at=T0 + timedelta(hours=1))}).select(
+        search="text 12"
+    )
+    assert again[0].id == "new" and len(again) == len(chosen) + 1
+    del chosen, again
+    gc.collect()
+    assert unpacked() is None, "the texts were kept unpacked after the search"
+    assert_reads_as(book, dict(book.items()))
+
+
+def test_a_longer_search_looks_only_through_the_blocks_a_shorter_one_found_rows_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As a search is typed, key by key: each key narrows the last, and backspace widens it again."""
+    ids = hex_ids(4000)
+    words = ["apple", "apricot", "banana", "Äpfel", "cherry"]
+    book = book_of(
+        *(refl(rid, f"{words[i % 5] if i < 600 else 'x'} {i}", participant=None) for i, rid in enumerate(ids))
+    )
+    model = dict(book)
+    looked: list[int] = []
+    real = reflection_book._Rows.search_ascii
+    monkeypatch.setattr(
+        reflection_book._Rows,
+        "search_ascii",
+        lambda self, key, found: looked.append(self.first) or real(self, key, found),  # type: ignore[func-returns-value]
+    )
+    typed = [book.select(search=search) for search in ("a", "ap", "apr", "apri", "ap", "b")]
+    for chosen, search in zip(typed, ("a", "ap", "apr", "apri", "ap", "b"), strict=True):
+        assert list(chosen) == naive_select(model, search=search), search
+    blocks = -(-4000 // reflection_book._BLOCK)
+    first_three = -(-600 // reflection_book._BLOCK)
+    # "a": every block; "ap", "apr", "apri": the first three; "ap" again: none, known; "b": every block
+    assert looked.count(0) == 5 and len(looked) == blocks + 3 * first_three + blocks, looked
 
 
 # -- in the session state ---------------------------------------------------------------------------------

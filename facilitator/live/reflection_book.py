@@ -2,8 +2,17 @@
 
 A five-day run logs about 100,000 reflections. Kept as a dict of :class:`Reflection` objects they took
 ~100 MiB of the lead's memory and had to be rebuilt on every open; a :class:`ReflectionBook` holds them in
-columns (the texts in one UTF-8 blob, times as microseconds, the fields that repeat, days, steps, names,
-as small codes into a list of their values) and makes a :class:`Reflection` when one is read.
+columns (the texts in UTF-8, compressed a block of rows at a time; times as microseconds; the fields that
+repeat, days, steps, names, as small codes into a list of their values) and makes a :class:`Reflection` when
+one is read.
+
+The texts were most of what a long run's book held (11 of its 17.6 MB on a five-day run, an eighth of the
+lead's memory: issue 14), and are read a screenful at a time, so they are kept as zlib blocks of
+:data:`_BLOCK` rows, some 2.5 times smaller for prose, each unpacked when a row of it is read (about 0.1 ms
+for prose) and the last few kept unpacked. A search needs every text: it unpacks them all (40 to 50 ms for
+100,000 texts of prose) and keeps them, with what it found, for as long as a selection it made is held (the
+screen showing it), so the next key typed or the next change of the book does not unpack them again; and a
+longer needle (the next key) looks only through the blocks where the shorter one found rows.
 
 The book is immutable, as the session state that holds it, which a screen reads on the main thread while
 the database thread folds new events. A changed book (:meth:`ReflectionBook.with_changes`) shares the
@@ -26,19 +35,23 @@ in the byte order the document names), the same for the same reflections whateve
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import mmap
 import re
 import sys
+import weakref
+import zlib
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
-from itertools import accumulate, chain, compress, repeat
+from itertools import accumulate, chain, compress, pairwise, repeat
 from operator import attrgetter, itemgetter, lshift, or_
 from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple, TypeAlias, cast, overload
 
-FORMAT: Final = 1  # the layout of dump(); bump on any change
+FORMAT: Final = 2  # the layout of dump(); bump on any change
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +108,11 @@ _LOW: Final = (1 << 64) - 1
 _MIN_OVERLAY: Final = 256  # the overlay is folded into new columns past this, or a 32nd of the rows
 _ENCODING: Final = ("utf-8", "surrogatepass")  # a lone surrogate from JSON survives the round trip
 _NOT_ASCII: Final = re.compile(rb"[\x80-\xff]")
-_CHUNK: Final = 1 << 20  # bytes of texts searched at a time
-_PIECE: Final = 1 << 16  # bytes of texts looked at at a time for other characters than ASCII
+_BLOCK: Final = 256  # rows whose texts are packed together: some 35 KB of prose, 14 packed; 128 packs 10% worse
+_LEVEL: Final = 6  # zlib's: level 1 packs prose 14% bigger, for time saved only when a block is packed
+_RECENT: Final = 4  # blocks kept unpacked: a screen reads rows logged close together
+_SEARCHES: Final = 4  # searches whose results are kept with the unpacked texts: the last few keys typed
+_DENSE: Final = 2  # a block where the needle is found more than once in this many rows: each text looked at
 _SHOWN_FLAGS: Final = bytes(not flags & _LEFT_OUT for flags in range(256))  # translates flags to 1 if shown
 
 _TypeCode = Literal["B", "H", "I", "Q", "q"]  # of the arrays in a dump
@@ -188,8 +204,10 @@ class _Columns:
         "logged_at",
         "memo",
         "n",
+        "packed",
+        "recent",
+        "text_blocks",
         "text_offsets",
-        "texts",
         "values",
     )
 
@@ -200,8 +218,12 @@ class _Columns:
     key_hi: Ints  # the ids' keys, sorted: first and second halves, and the row of each
     key_lo: Ints
     key_pos: Ints
-    texts: memoryview  # UTF-8, the i-th at text_offsets[i]:text_offsets[i+1]
+    # The texts in UTF-8, the i-th at text_offsets[i]:text_offsets[i+1] of them all one after the other; packed
+    # by zlib, _BLOCK rows at a time, the k-th block at text_blocks[k]:text_blocks[k+1] of ``packed``.
     text_offsets: Ints
+    packed: memoryview
+    text_blocks: Ints
+    recent: tuple[tuple[int, bytes], ...]  # (block, its texts unpacked), the last read first; not dumped
     values: tuple[tuple[Any, ...], ...]  # per coded field, its values; codes: per row, the value's place
     codes: tuple[Ints, ...]
     canonical: bool  # each field's values in the order of their first row, every one used (for dump)
@@ -252,13 +274,48 @@ class _Columns:
         values = self.values[_DAY]
         return values.index(day) if day in values else None
 
+    def blocks(self) -> int:
+        return -(-self.n // _BLOCK)
+
+    def unpacked(self, block: int) -> bytes:
+        """The texts of the rows of ``block``, one after the other."""
+        recent = self.recent
+        for at, texts in recent:
+            if at == block:
+                return texts
+        ends = self.text_blocks
+        texts = zlib.decompress(self.packed[ends[block] : ends[block + 1]])
+        # A new tuple, not a changed one: another thread reading meanwhile sees the old one or this one.
+        self.recent = ((block, texts), *recent[: _RECENT - 1])
+        return texts
+
+    def text_bytes(self, row: int) -> bytes:
+        offsets = self.text_offsets
+        unpacked = self._memo().get("unpacked")
+        kept: _Unpacked | None = None if unpacked is None else unpacked()
+        if kept is not None:  # a search is on: the screen reads the rows it found, all over the blocks
+            return kept.texts[offsets[row] : offsets[row + 1]]
+        block = row // _BLOCK
+        base = offsets[block * _BLOCK]
+        return self.unpacked(block)[offsets[row] - base : offsets[row + 1] - base]
+
+    def unpacked_all(self) -> _Unpacked:
+        """Every text unpacked, for searching: the same one as long as anyone holds it (a searched selection)."""
+        memo = self._memo()
+        unpacked = memo.get("unpacked")
+        kept: _Unpacked | None = None if unpacked is None else unpacked()
+        if kept is None:
+            kept = _Unpacked(self)
+            memo["unpacked"] = weakref.ref(kept)
+        return kept
+
     def row(self, row: int, rid: str | None = None) -> Reflection:
-        values, codes, offsets = self.values, self.codes, self.text_offsets
+        values, codes = self.values, self.codes
         flags = self.flags[row]
         edited = self.edited_at[row]
         return Reflection(
             self.id_at(row) if rid is None else rid,
-            str(self.texts[offsets[row] : offsets[row + 1]], *_ENCODING),
+            str(self.text_bytes(row), *_ENCODING),
             values[0][codes[0][row]],
             values[1][codes[1][row]],
             values[2][codes[2][row]],
@@ -278,20 +335,25 @@ class _Columns:
     def rows(self) -> Iterator[Reflection]:
         """Every row, in order: as :meth:`row` for each, with the lookups hoisted out of the loop."""
         ids = self.all_ids()
-        texts, offsets, flags, logged_at, edited_at = (
-            self.texts,
+        packed, ends, offsets, flags, logged_at, edited_at = (
+            self.packed,
+            self.text_blocks,
             self.text_offsets,
             self.flags,
             self.logged_at,
             self.edited_at,
         )
         (v0, v1, v2, v3, v4, v5, v6, v7, v8), (c0, c1, c2, c3, c4, c5, c6, c7, c8) = self.values, self.codes
+        texts, base, next_block = b"", 0, 0
         for i in range(self.n):
+            if i == next_block:  # unpacked here, not kept: reading every row would push out what a screen reads
+                block = i // _BLOCK
+                texts, base, next_block = zlib.decompress(packed[ends[block] : ends[block + 1]]), offsets[i], i + _BLOCK
             f = flags[i]
             edited = edited_at[i]
             yield Reflection(
                 ids[i],
-                str(texts[offsets[i] : offsets[i + 1]], *_ENCODING),
+                str(texts[offsets[i] - base : offsets[i + 1] - base], *_ENCODING),
                 v0[c0[i]],
                 v1[c1[i]],
                 v2[c2[i]],
@@ -351,24 +413,6 @@ class _Columns:
             memo["flag_counts"] = [flags.count(value) for value in range(8)]
         return cast("list[int]", memo["flag_counts"])
 
-    def non_ascii(self) -> array[int]:
-        """The rows whose text is not all ASCII."""
-        memo = self._memo()
-        if "non_ascii" not in memo:
-            rows, texts, offsets = array("I"), self.texts, self.text_offsets
-            for start in range(0, len(texts), _PIECE):
-                end = min(start + _PIECE, len(texts))
-                if bytes(texts[start:end]).isascii():  # the regular expression reads 50 times slower
-                    continue
-                found = _NOT_ASCII.search(texts, start, end)
-                while found:
-                    row = bisect_right(offsets, found.start()) - 1
-                    if not rows or rows[-1] != row:  # a row across two pieces: seen in the first
-                        rows.append(row)
-                    found = _NOT_ASCII.search(texts, offsets[row + 1], end)
-            memo["non_ascii"] = rows
-        return cast("array[int]", memo["non_ascii"])
-
 
 def _empty() -> _Columns:
     empty = object.__new__(_Columns)
@@ -377,8 +421,10 @@ def _empty() -> _Columns:
     empty.ids = memoryview(b"")
     empty.id_offsets = array("I", [0])
     empty.key_hi, empty.key_lo, empty.key_pos = array("Q"), array("Q"), array("I")
-    empty.texts = memoryview(b"")
     empty.text_offsets = array("I", [0])
+    empty.packed = memoryview(b"")
+    empty.text_blocks = array("I", [0])
+    empty.recent = ()
     empty.values = tuple(() for _ in _CODED)
     empty.codes = tuple(array("B") for _ in _CODED)
     empty.canonical = True
@@ -481,31 +527,73 @@ def _encoded(texts: list[str]) -> tuple[bytes, list[int]]:
 
 
 def _with_texts(base: _Columns, out: _Columns, replaced: Mapping[int, Reflection], added: _New) -> None:
-    """The texts of ``out``: those of ``base``, some ``replaced``, then those of ``added``; in order, no gaps."""
-    n, texts, old_offsets = base.n, base.texts, base.text_offsets
+    """The texts of ``out``: those of ``base``, some ``replaced``, then those of ``added``; in order, no gaps.
+
+    Only the blocks that change are packed again: those with an edited text, and the last, when new rows join it.
+    """
+    n, old_offsets = base.n, base.text_offsets
     edits = {}
-    for row, r in replaced.items():
-        text = r.text.encode(*_ENCODING)
-        if texts[old_offsets[row] : old_offsets[row + 1]] != text:
+    for row in sorted(replaced):  # in order: the rows of one block one after the other, it unpacked once
+        text = replaced[row].text.encode(*_ENCODING)
+        if base.text_bytes(row) != text:
             edits[row] = text
     joined, new_lengths = _encoded(added["text"])
     if edits:  # the texts after the first edited one move
-        pieces: list[bytes | memoryview] = []
         lengths = list(map(int.__sub__, old_offsets[1 : n + 1], old_offsets[:n]))
-        start = 0
-        for row in sorted(edits):
-            pieces += [texts[old_offsets[start] : old_offsets[row]], edits[row]]
-            lengths[row] = len(edits[row])
-            start = row + 1
-        pieces.append(texts[old_offsets[start] : old_offsets[n]])
+        for row, text in edits.items():
+            lengths[row] = len(text)
         total = sum(lengths)
         offsets = array(_offset_type(total + len(joined)), accumulate(lengths, initial=0))
     else:
-        pieces, total = [texts], old_offsets[n]
+        total = old_offsets[n]
         offsets = _copy(old_offsets, _offset_type(total + len(joined)))
     offsets.extend(_ends(total, new_lengths))
-    out.texts = memoryview(b"".join([*pieces, joined]))
+
+    edited: dict[int, list[int]] = {}  # the edited rows of each block, in order
+    for row in edits:
+        edited.setdefault(row // _BLOCK, []).append(row)
+
+    def texts_of(block: int) -> bytes:
+        """The texts of ``base``'s rows in ``block``, edited."""
+        pieces, at, end = [], block * _BLOCK, min(block * _BLOCK + _BLOCK, n)
+        for row in edited.get(block, ()):
+            pieces += [_texts_between(base, at, row), edits[row]]
+            at = row + 1
+        pieces.append(_texts_between(base, at, end))
+        return b"".join(pieces)
+
+    packed: list[bytes | memoryview] = []
+    old_packed, old_ends = base.packed, base.text_blocks
+    unchanged = n // _BLOCK if added.n else base.blocks()  # the base's blocks that take no new row
+    for block in range(unchanged):
+        if block in edited:
+            packed.append(zlib.compress(texts_of(block), _LEVEL))
+        else:
+            packed.append(old_packed[old_ends[block] : old_ends[block + 1]])
+    first = unchanged * _BLOCK
+    if first < out.n:  # the base's last block, if new rows join it, then the new rows
+        rest, start = (texts_of(unchanged) if first < n else b"") + joined, offsets[first]
+        for row in range(first, out.n, _BLOCK):
+            end = offsets[min(row + _BLOCK, out.n)]
+            packed.append(zlib.compress(rest[offsets[row] - start : end - start], _LEVEL))
     out.text_offsets = offsets
+    out.packed = memoryview(b"".join(packed))
+    out.text_blocks = array("I", accumulate(map(len, packed), initial=0))
+    out.recent = ()
+
+
+def _texts_between(columns: _Columns, first: int, end: int) -> bytes:
+    """The texts of ``columns``'s rows ``first`` to ``end`` (not included), one after the other."""
+    if first >= end:
+        return b""
+    offsets, pieces = columns.text_offsets, []
+    for block in range(first // _BLOCK, -(-end // _BLOCK)):
+        base = offsets[block * _BLOCK]
+        texts = columns.unpacked(block)
+        pieces.append(
+            texts[offsets[max(first, block * _BLOCK)] - base : offsets[min(end, (block + 1) * _BLOCK)] - base]
+        )
+    return b"".join(pieces)
 
 
 def _with_codes(base: _Columns, out: _Columns, replaced: Mapping[int, Reflection], added: _New) -> None:
@@ -615,12 +703,15 @@ class Counts(NamedTuple):
 class Selection(Sequence[Reflection]):
     """Reflections chosen by :meth:`ReflectionBook.select`, in its order; each one made when it is read."""
 
-    __slots__ = ("_columns", "_overlay", "_picks")
+    __slots__ = ("_columns", "_kept", "_overlay", "_picks")
 
-    def __init__(self, columns: _Columns, picks: array[int], overlay: list[Reflection]) -> None:
+    def __init__(
+        self, columns: _Columns, picks: array[int], overlay: list[Reflection], kept: _Unpacked | None = None
+    ) -> None:
         self._columns = columns
         self._picks = picks  # rows of the columns; from columns.n on, overlay[pick - columns.n]
         self._overlay = overlay
+        self._kept = kept  # the texts unpacked for the search that chose these, while this selection is read
 
     def __len__(self) -> int:
         return len(self._picks)
@@ -681,51 +772,144 @@ def _equal(ranked: bytes | array[int], code: int) -> bytes:
     return bytes(map(code.__eq__, ranked))
 
 
-def _searched(columns: _Columns, needle: str) -> bytearray:
-    """Per row: 1 if ``needle`` (folded, not blank) is in the text or the name of the row, as :meth:`_Choice.keeps`."""
-    n, texts, offsets = columns.n, columns.texts, columns.text_offsets
-    found = bytearray(n)
+class _Unpacked:
+    """The texts of some columns, all of them unpacked, and what searches found in them.
 
-    def text(row: int) -> str:
-        return str(texts[offsets[row] : offsets[row + 1]], *_ENCODING)
+    A search reads every text, and the screen searches again at every key typed and every change of the book:
+    unpacking every block each time would take 50 ms for 100,000 texts of prose. A selection searched with
+    these holds them, and so does the screen showing it; once no one does, they go, with the 11 MB they take.
+    They are mapped memory of their own, not the C heap's: glibc would take the next search's from its heap
+    (it raises its threshold for mapping once a mapped block is freed) and keep it after that search is done.
+    """
 
-    participants = columns.values[_PARTICIPANT]
-    if "\n" in needle:  # it may run from the text into the name
-        for row, code in enumerate(columns.codes[_PARTICIPANT]):
-            found[row] = needle in f"{text(row)}\n{participants[code] or ''}".casefold()
-        return found
-    named = {code for code, name in enumerate(participants) if name is not None and needle in name.casefold()}
-    if named:
-        codes = columns.codes[_PARTICIPANT]
-        if memoryview(codes).format == "B":
-            found[:] = bytes(codes).translate(bytes(value in named for value in range(256)))
-        else:
-            found[:] = bytes(map(named.__contains__, codes))
-    if needle.isascii():  # in an ASCII text, folding is lowering A-Z: search the bytes a chunk of rows at a time
-        key, start = needle.encode(), 0
-        while start < n:
-            base = offsets[start]
-            end = min(max(bisect_left(offsets, base + _CHUNK, start, n), start + 1), n)
-            chunk = bytes(texts[base : offsets[end]]).lower()
-            at = chunk.find(key)
-            while at >= 0:
-                row = bisect_right(offsets, base + at, start, end) - 1
-                row_end = offsets[row + 1] - base
-                if at + len(key) <= row_end:  # not one running into the next text
-                    found[row] = 1
-                    at = chunk.find(key, row_end)
-                else:
-                    at = chunk.find(key, at + 1)
-            start = end
-    # A text with other characters may fold otherwise ("Straße": "strasse"): each read and folded.
-    for row in columns.non_ascii():
-        if not found[row] and needle in text(row).casefold():
-            found[row] = 1
+    __slots__ = ("__weakref__", "others", "searched", "texts")
+
+    def __init__(self, columns: _Columns) -> None:
+        n, offsets, ends, packed = columns.n, columns.text_offsets, columns.text_blocks, columns.packed
+        # Filled a block at a time: never the blocks and their copy at once. Sliced, it gives bytes.
+        self.texts: mmap.mmap | bytes = b""
+        if offsets[n]:  # an empty mapping is refused
+            self.texts = texts = mmap.mmap(-1, offsets[n])
+            for block in range(columns.blocks()):
+                first = block * _BLOCK
+                texts[offsets[first] : offsets[min(first + _BLOCK, n)]] = zlib.decompress(
+                    packed[ends[block] : ends[block + 1]]
+                )
+        self.others: list[array[int] | None] = [None] * columns.blocks()  # per block, its rows not all ASCII
+        self.searched: tuple[tuple[str, bytes], ...] = ()  # (needle, what it found), the last first
+
+
+def _searched(columns: _Columns, needle: str, kept: _Unpacked) -> bytes:
+    """Per row: 1 if ``needle`` (folded, not blank) is in the text or the name of the row, as :meth:`_Choice.keeps`.
+
+    Kept with the texts for the next few searches: the screen searches again on every change of the book, and a
+    needle that holds an earlier one is found only in the rows that one was found in.
+    """
+    earlier = kept.searched
+    for known, found in earlier:
+        if known == needle:
+            return found
+    within = min((found for known, found in earlier if known in needle), key=lambda found: found.count(1), default=None)
+    found = _search(columns, needle, kept, within)
+    kept.searched = ((needle, found), *earlier[: _SEARCHES - 1])
     return found
 
 
-def _selected_rows(columns: _Columns, replaced: Mapping[int, Reflection], choice: _Choice) -> array[int]:
-    """The rows of ``columns`` :meth:`ReflectionBook.select` chooses, but those ``replaced``, newest first."""
+def _search(columns: _Columns, needle: str, kept: _Unpacked, within: bytes | None) -> bytes:
+    """:func:`_searched`, looking only through the blocks with a row in ``within`` (None: all of them)."""
+    n = columns.n
+    found = bytearray(n)
+    across = "\n" in needle  # it may run from the text into the name
+    key = needle.encode() if needle.isascii() else None
+    others = kept.others
+    for block in range(columns.blocks()):
+        rows = _Rows(columns, kept, block)
+        if within is not None and within.find(1, rows.first, rows.end) < 0:
+            continue
+        if key is None and not across and others[block] is not None and not others[block]:
+            continue  # folded, a text all ASCII stays all ASCII: it cannot hold another character
+        if across:
+            rows.search_across(needle, found)
+            continue
+        if key is not None:
+            rows.search_ascii(key, found)
+        if others[block] is None:
+            others[block] = rows.others()
+        for row in others[block] or ():
+            if not found[row] and needle in rows.text(row).casefold():  # it may fold otherwise ("Straße": "strasse")
+                found[row] = 1
+    named = set()
+    if not across:
+        participants = columns.values[_PARTICIPANT]
+        named = {code for code, name in enumerate(participants) if name is not None and needle in name.casefold()}
+    if not named:
+        return bytes(found)
+    codes = columns.codes[_PARTICIPANT]
+    if memoryview(codes).format == "B":
+        by_name = bytes(codes).translate(bytes(value in named for value in range(256)))
+    else:
+        by_name = bytes(map(named.__contains__, codes))
+    return (int.from_bytes(found, "little") | int.from_bytes(by_name, "little")).to_bytes(n, "little")
+
+
+class _Rows:
+    """The rows of one block, as :func:`_search` looks through their texts: it marks in ``found`` those where it
+    finds the needle (folded, not blank)."""
+
+    def __init__(self, columns: _Columns, kept: _Unpacked, block: int) -> None:
+        self.columns, self.kept = columns, kept
+        self.first, self.end = block * _BLOCK, min(block * _BLOCK + _BLOCK, columns.n)
+        self.offsets, self.base = columns.text_offsets, columns.text_offsets[self.first]
+
+    @functools.cached_property
+    def texts(self) -> bytes:
+        return self.kept.texts[self.base : self.offsets[self.end]]
+
+    def text(self, row: int) -> str:
+        return str(self.texts[self.offsets[row] - self.base : self.offsets[row + 1] - self.base], *_ENCODING)
+
+    def search_across(self, needle: str, found: bytearray) -> None:
+        """Each text with its name after it."""
+        names, codes = self.columns.values[_PARTICIPANT], self.columns.codes[_PARTICIPANT]
+        for row in range(self.first, self.end):
+            found[row] = needle in f"{self.text(row)}\n{names[codes[row]] or ''}".casefold()
+
+    def search_ascii(self, key: bytes, found: bytearray) -> None:
+        """The texts' bytes, lowered: in an ASCII text, folding is lowering A-Z; ``key``: the needle's bytes."""
+        offsets, base, first, end = self.offsets, self.base, self.first, self.end
+        lowered = self.texts.lower()
+        hits = lowered.count(key)
+        if hits * _DENSE > end - first:  # found in many: each text looked at, not each place found
+            ends = [offsets[row] - base for row in range(first, end + 1)]
+            found[first:end] = bytes(key in lowered[a:b] for a, b in pairwise(ends))
+            return
+        at = lowered.find(key) if hits else -1
+        while at >= 0:
+            row = bisect_right(offsets, base + at, first, end) - 1
+            row_end = offsets[row + 1] - base
+            if at + len(key) <= row_end:  # not one running into the next text
+                found[row] = 1
+                at = lowered.find(key, row_end)
+            else:
+                at = lowered.find(key, at + 1)
+
+    def others(self) -> array[int]:
+        """The rows whose texts have other characters than ASCII."""
+        rows, offsets, base = array("I"), self.offsets, self.base
+        if self.texts.isascii():  # the regular expression reads 50 times slower
+            return rows
+        other = _NOT_ASCII.search(self.texts)
+        while other:
+            rows.append(bisect_right(offsets, base + other.start(), self.first, self.end) - 1)
+            other = _NOT_ASCII.search(self.texts, offsets[rows[-1] + 1] - base)
+        return rows
+
+
+def _selected_rows(
+    columns: _Columns, replaced: Mapping[int, Reflection], choice: _Choice, kept: _Unpacked | None
+) -> array[int]:
+    """The rows of ``columns`` :meth:`ReflectionBook.select` chooses, but those ``replaced``, newest first; ``kept``:
+    the texts unpacked, for a search."""
     n, order = columns.n, columns.newest()
     wanted = []  # (field, code) of the day, exercise and location asked for
     for field, value in ((_DAY, choice.day), (_EXERCISE, choice.exercise), (_LOCATION, choice.location)):
@@ -736,7 +920,7 @@ def _selected_rows(columns: _Columns, replaced: Mapping[int, Reflection], choice
             wanted.append((field, values.index(value)))
     masks = []  # per place in order: 1 if chosen
     if choice.needle:
-        found = _searched(columns, choice.needle)
+        found = _searched(columns, choice.needle, kept or columns.unpacked_all())
         if found.count(1) < n >> 4:  # a few: each row checked, then sorted
             flags, logged_at, codes = columns.flags, columns.logged_at, columns.codes
             rows = [
@@ -926,14 +1110,15 @@ class ReflectionBook(Mapping[str, Reflection]):
         """
         choice = _Choice(day, exercise, location, search.strip().casefold(), left_out)
         columns, replaced, n = self._columns, self._replaced, self._columns.n
-        rows = _selected_rows(columns, replaced, choice) if n else array("I")
+        kept = columns.unpacked_all() if choice.needle and n else None
+        rows = _selected_rows(columns, replaced, choice, kept) if n else array("I")
         overlay = sorted(
             ((-_micros(r.logged_at), place), r)
             for place, r in chain(replaced.items(), enumerate(self._added.values(), n))
             if choice.keeps(r)
         )
         if not overlay:
-            return Selection(columns, rows, [])
+            return Selection(columns, rows, [], kept)
         logged_at = columns.logged_at
         picks, start = array("I"), 0
         for extra, (key, _) in enumerate(overlay, n):
@@ -942,7 +1127,7 @@ class ReflectionBook(Mapping[str, Reflection]):
             picks.append(extra)
             start = at
         picks += rows[start:]
-        return Selection(columns, picks, [r for _, r in overlay])
+        return Selection(columns, picks, [r for _, r in overlay], kept)
 
     def __eq__(self, other: object) -> bool:
         if other is self:
@@ -1021,8 +1206,10 @@ class ReflectionBook(Mapping[str, Reflection]):
             "types": {
                 "codes": [memoryview(c).format for c in columns.codes],
                 "text_offsets": memoryview(columns.text_offsets).format,
+                "text_blocks": memoryview(columns.text_blocks).format,
                 "id_offsets": memoryview(columns.id_offsets).format,
             },
+            "block": _BLOCK,
             "day_starts": list(columns.day_starts),
         }
         parts = {
@@ -1031,8 +1218,9 @@ class ReflectionBook(Mapping[str, Reflection]):
             "key_hi": memoryview(columns.key_hi).tobytes(),
             "key_lo": memoryview(columns.key_lo).tobytes(),
             "key_pos": memoryview(columns.key_pos).tobytes(),
-            "texts": columns.texts.tobytes(),
+            "texts": columns.packed.tobytes(),
             "text_offsets": memoryview(columns.text_offsets).tobytes(),
+            "text_blocks": memoryview(columns.text_blocks).tobytes(),
             "logged_at": memoryview(columns.logged_at).tobytes(),
             "edited_at": memoryview(columns.edited_at).tobytes(),
             "flags": bytes(columns.flags),
@@ -1089,7 +1277,14 @@ def _loaded(doc: Mapping[str, Any], parts: Mapping[str, bytes]) -> _Columns:
         numbers(f"key_{x}", t, n) for x, t in (("hi", "Q"), ("lo", "Q"), ("pos", "I"))
     )
     out.text_offsets = numbers("text_offsets", types["text_offsets"], n + 1)
-    out.texts = blob("texts", out.text_offsets[n])
+    if doc["block"] != _BLOCK:
+        raise ValueError(f"reflections: texts packed {doc['block']!r} rows at a time, not {_BLOCK}")
+    out.text_blocks = numbers("text_blocks", types["text_blocks"], out.blocks() + 1)
+    ends = out.text_blocks
+    if ends[0] != 0 or any(map(int.__gt__, ends[:-1], ends[1:])):
+        raise ValueError("reflections: text_blocks out of order")
+    out.packed = blob("texts", ends[-1])
+    out.recent = ()
     values = [doc["values"][field] for field in _CODED]
     values[_DAY] = [None if d is None else date.fromisoformat(d) for d in values[_DAY]]
     out.values = tuple(tuple(v) for v in values)

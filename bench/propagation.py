@@ -4,8 +4,9 @@ One driver process makes 500 step changes (next and previous, through ``Session`
 processes attached to the same SQLite file. Each follower does what every TUI and room view does
 (facilitator.tui.live_run), off any event loop: it sleeps until the run's files are written (an inotify
 watch, facilitator.record.store_watch), then reads ``PRAGMA data_version`` at once and at the follow-ups
-after, and when it changed folds in the new events (``Session.refresh``), noting when it saw each step
-change; a slow safety poll runs beside it. An event carries the time it was written
+after (the app looks at the log's last event first, on its event loop; its database thread then reads
+``data_version`` as this follower does), and when it changed folds in the new events (``Session.refresh``),
+noting when it saw each step change; a slow safety poll runs beside it. An event carries the time it was written
 (``Event.at``, from the driver's wall clock); on one host ``time.time()`` is shared by all processes, so a
 follower's delay is the time it saw the event minus that. The driver waits a random 0-100 ms between
 changes, so that changes land at every phase of the followers' polls.

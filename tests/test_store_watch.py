@@ -1,5 +1,5 @@
-"""An idle terminal sleeps until the run is written: the inotify watch, the data_version probe, and an app
-that sees another process's change through them alone (issue 25)."""
+"""An idle terminal sleeps until the run is written: the inotify watch, the probe of the log's last event, and
+an app that sees another process's change through them alone (issue 25)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from facilitator.record import store_watch
 from facilitator.record.clock import FakeClock
 from facilitator.record.store import Store
 from facilitator.script.models import Programme
+from facilitator.team import presence
 from facilitator.tui.app import FacilitatorApp
 
 
@@ -38,7 +39,8 @@ def test_a_commit_to_the_run_is_reported_and_other_files_beside_it_are_not(
         store.close()
 
 
-def test_the_probe_moves_with_any_commit_and_only_then(tmp_path: Path, tiny_programme: Programme) -> None:
+def test_the_probe_moves_with_a_new_event_and_not_with_a_heartbeat(tmp_path: Path, tiny_programme: Programme) -> None:
+    # Every open terminal writes its presence row every two seconds: none of those needs a look at the run.
     db = tmp_path / "run.db"
     store = Store.create(db, tiny_programme, actor="lead")
     probe = store_watch.probe(db)
@@ -46,11 +48,31 @@ def test_the_probe_moves_with_any_commit_and_only_then(tmp_path: Path, tiny_prog
     try:
         assert probe.moved()  # the first look
         assert not probe.moved()
+        row = presence.claim(store, actor="lead")
+        presence.heartbeat(store, row)
+        assert not probe.moved()
         Session(store, actor="lead").log_reflection("seen")
         assert probe.moved()
         assert not probe.moved()
     finally:
         probe.close()
+        store.close()
+
+
+def test_notifications_taken_under_the_write_lock_are_taken_and_nothing_is_written(
+    tmp_path: Path, tiny_programme: Programme
+) -> None:
+    db = tmp_path / "run.db"
+    store = Store.create(db, tiny_programme, actor="lead")
+    watch = store_watch.watch(db)
+    assert watch is not None
+    try:
+        Session(store, actor="lead").log_reflection("seen")
+        assert store_watch.take_published(store, watch)
+        assert not readable(watch, 0.2)  # its empty transaction wrote nothing: nobody is woken for it
+        assert not store_watch.take_published(store, watch)
+    finally:
+        watch.close()
         store.close()
 
 

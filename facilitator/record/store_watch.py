@@ -2,7 +2,7 @@
 
 In WAL mode SQLite appends every commit to ``run.db-wal``, and a checkpoint writes ``run.db``; Linux's
 inotify reports each write to either, so a process can sleep until one happens and only then check
-``PRAGMA data_version`` (microseconds). An idle terminal then wakes for nothing but its own clock, and a
+whether the log grew (microseconds). An idle terminal then wakes for nothing but its own clock, and a
 change still arrives within a millisecond or two of its commit. Where inotify is missing (another system,
 no inotify instances left) :func:`watch` returns None and the caller polls as before; a caller keeps a slow
 poll beside it anyway, for a file system that does not report writes made elsewhere (a network share).
@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import ctypes
+
+    from facilitator.record.store import Store
 
 SAFETY_POLL_SECONDS = 10.0  # beside a watch: the longest a missed notification could delay a change (the run is
 # never on a network share, which would report no writes made elsewhere: store.py refuses one)
@@ -127,32 +129,55 @@ def watch_folders(folders: Iterable[Path], names: frozenset[str] | None = None) 
         return None
 
 
-class VersionProbe:
-    """``PRAGMA data_version`` on a read-only connection of the caller's own thread: whether any connection
-    (another process, or this one's database thread) committed since the last look, in microseconds and
-    without waking a thread. Never waits for a lock: a busy or failing database counts as moved, so the
-    caller looks properly and reports what it finds."""
+class LogProbe:
+    """The run's last event (``max(seq)``) on a read-only connection of the caller's own thread: whether anything
+    was appended since the last look, in microseconds and without waking a thread. Only the log: what a poll
+    shows all comes from new events, and the commits that append none (every process's presence heartbeat,
+    every two seconds; a checkpoint) need no look at all. Never waits for a lock: a busy or failing database
+    counts as moved, so the caller looks properly and reports what it finds."""
 
     def __init__(self, db_path: Path) -> None:
         self._conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=0)
-        self._version: int | None = None
+        self._last: object = _UNSEEN
 
     def moved(self) -> bool:
         try:
-            version = int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+            last = self._conn.execute("SELECT max(seq) FROM events").fetchone()[0]
         except sqlite3.Error:
             return True
-        moved = version != self._version
-        self._version = version
+        moved: bool = last != self._last
+        self._last = last
         return moved
 
     def close(self) -> None:
         self._conn.close()
 
 
-def probe(db_path: Path) -> VersionProbe | None:
+_UNSEEN = object()
+
+
+def probe(db_path: Path) -> LogProbe | None:
     """A probe of the run at ``db_path``; None where it cannot be opened (then every look goes to the database)."""
     try:
-        return VersionProbe(db_path)
+        return LogProbe(db_path)
     except sqlite3.Error:
         return None
+
+
+def take_published(store: Store, watch: FileWatch) -> bool:
+    """Take every notification waiting on ``watch`` while holding ``store``'s write lock; whether any was about a
+    watched file.
+
+    A writer publishes its commit in the WAL's shared index before it lets the write lock go, so every commit
+    reported by then can already be read: a look after this needs no later look for them
+    (:data:`FOLLOW_UP_SECONDS`). A process takes the notifications of its own write this way, and so does not
+    wake for it. Nothing is written: an empty transaction adds nothing to the WAL, and notifies nobody.
+    """
+    found = False
+
+    def take(_: sqlite3.Connection) -> None:
+        nonlocal found
+        found = watch.written() or found  # a retried transaction takes what came meanwhile too
+
+    store.write(take)
+    return found

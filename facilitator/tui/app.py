@@ -2,7 +2,7 @@
 
 Every command runs on the database thread, commits, and only then hands the new state back, so what
 the screen shows has always been written. Other processes' changes arrive from the live-run client
-(:class:`~facilitator.tui.live_run.LiveRun`, which polls ``data_version``) as messages.
+(:class:`~facilitator.tui.live_run.LiveRun`, which looks when the run's files are written) as messages.
 
 This is the one module that knows the screens: it composes them, passes each what it needs (the forms a
 screen opens) and imports them lazily, for start-up time. It holds composition and wiring only: every key is
@@ -294,8 +294,10 @@ class FacilitatorApp(CrashReportingApp):
         self.live.start(self)
         # Not awaited either: the first frame shows the run as it is; a day opened or closed follows at once.
         self.run_worker(self._keep_calendar(), group="calendar")
-        self.set_interval(CALENDAR_SECONDS, self._keep_calendar)
         from facilitator.tui.screens.requests import watch_join_requests
+        from facilitator.tui.widgets.tick import AppTick
+
+        AppTick.of(self).add(self._keep_calendar, every=CALENDAR_SECONDS)  # on the app's one clock, no timer of its own
 
         self.join_requests = watch_join_requests(self)
         self.run_worker(self._hold_presence_and_watch(state), group="presence")

@@ -2,9 +2,9 @@
 
 It owns the database thread (:class:`~facilitator.live.session_thread.SessionThread`), and follows what other
 processes commit: when the run's files are written (an inotify watch, facilitator.record.store_watch; every
-``POLL_SECONDS`` where there is none) a ``PRAGMA data_version`` check (microseconds), and only when that
-moved, the new events folded on the database thread; an idle app so wakes for nothing but its clock. What
-changed reaches the app as Textual messages, posted in this order: :class:`LiveRun.AttendanceChanged` (who is
+``POLL_SECONDS`` where there is none) a look at the log's last event (microseconds, on the event loop), and
+only when that moved, the new events folded on the database thread. What changed reaches the app as Textual
+messages, posted in this order: :class:`LiveRun.AttendanceChanged` (who is
 present, when it changed), :class:`LiveRun.ResultsChanged` (the counts of the answers to the questions at
 hand, when one changed: facilitator.tui.results), :class:`LiveRun.GroupsChanged` (the breakout groups, when
 they or who waits for one changed: facilitator.tui.groups_snapshot), :class:`LiveRun.SpeakingChanged` (the
@@ -13,6 +13,10 @@ whatever redraws on the state already sees the new counts; a database that refus
 :class:`LiveRun.StoreFailed`. It also holds this process's presence row (claimed, then kept alive with a
 heartbeat, removed when the app closes) and posts :class:`LiveRun.PresenceChanged` when the team's live rows
 change: read with each heartbeat, and with each poll that brought new events.
+
+An idle app wakes for its one clock only (facilitator.tui.widgets.tick), which also beats the heartbeat and
+runs the safety poll: the heartbeat takes the notifications of its own write on the database thread, under
+the write lock (store_watch.take_published), so that write wakes nothing and asks for no later look.
 
 A state comes with its ``last_seq``: an app shows a polled state only when it is newer than what it shows
 (a command of its own may have shown a later one while the message waited in the queue).
@@ -24,11 +28,10 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
+from textual.app import App
 from textual.message import Message
-from textual.message_pump import MessagePump
-from textual.timer import Timer
 
 from facilitator.live.session import Session
 from facilitator.live.session_thread import SessionThread
@@ -36,13 +39,14 @@ from facilitator.live.state import SessionState
 from facilitator.problems import StoreError
 from facilitator.record import heap, store_watch
 from facilitator.record.clock import Clock
-from facilitator.record.store_watch import FileWatch, VersionProbe
+from facilitator.record.store_watch import FileWatch, LogProbe
 from facilitator.team import presence
 from facilitator.team.presence import Presence
 from facilitator.tui.groups_snapshot import GroupsReader, GroupsSnapshot
 from facilitator.tui.results import ResultsReader, ResultsSnapshot
 from facilitator.tui.snapshot import AttendanceReader, AttendanceSnapshot
 from facilitator.tui.speaking import SpeakingReader, SpeakingSnapshot
+from facilitator.tui.widgets.tick import AppTick, in_background
 
 T = TypeVar("T")
 POLL_SECONDS = 0.05  # without a watch on the run's files: a commit of another process is seen within this long
@@ -57,6 +61,15 @@ class Reading(NamedTuple):
     results: ResultsSnapshot | None = None
     groups: GroupsSnapshot | None = None
     speaking: SpeakingSnapshot | None = None
+
+
+class Look(NamedTuple):
+    """What a look on the database thread found: the connection's data_version, and, when new events came, the
+    reading and (if the team was read before) the team's live rows."""
+
+    version: int
+    reading: Reading | None = None
+    present: tuple[Presence, ...] | None = None
 
 
 class LiveRun:
@@ -141,9 +154,11 @@ class LiveRun:
         )
         self.db_path = db_path
         self._watch: FileWatch | None = None
-        self._probe: VersionProbe | None = None  # on the event loop: whether anything was committed since
+        self._probe: LogProbe | None = None  # on the event loop: whether anything was appended since
         self._again = False  # a write was reported while a poll ran: poll once more when it ends
-        self._follow_ups: list[Timer] = []
+        self._follow_ups: list[asyncio.TimerHandle] = []
+        self._beating = False  # the heartbeat is on the app's clock
+        self._writes_watched: bool | None = None  # touched only on the database thread, once known
         self.clock = clock
         self.poll_seconds = poll_seconds
         # Touched only on the database thread: what the last attendance snapshot was computed from.
@@ -160,7 +175,7 @@ class LiveRun:
         # new" does not mean the app has seen it.
         self._read_seq = -1
         self._polling = False
-        self._app: MessagePump | None = None
+        self._app: App[Any] | None = None
         self.actor = actor
         self.role = role
         self.location = location
@@ -191,7 +206,7 @@ class LiveRun:
 
     # -- following the run ---------------------------------------------------------------------------
 
-    def start(self, app: MessagePump) -> None:
+    def start(self, app: App[Any]) -> None:
         """Follow the run from now on, posting what changed to ``app``: when the run's files are written
         (facilitator.record.store_watch), with a slow poll beside it; where no watch can be had, every
         ``poll_seconds``."""
@@ -204,7 +219,8 @@ class LiveRun:
             app.set_interval(self.poll_seconds, self.poll)
             return
         asyncio.get_running_loop().add_reader(self._watch.fileno(), self._written)
-        app.set_interval(max(self.poll_seconds, store_watch.SAFETY_POLL_SECONDS), self.poll)
+        # The slow poll rides on the app's one clock: no wake-up of its own.
+        AppTick.of(app).add(self.poll, every=max(self.poll_seconds, store_watch.SAFETY_POLL_SECONDS))
 
     async def _complete_attendance(self) -> None:
         """The first snapshot left out what each person attended over the whole run: read it now, once the
@@ -231,18 +247,31 @@ class LiveRun:
         """The run's files were written: look now, and again shortly after.
 
         A commit writes its WAL frames (the notification) before it publishes them in the shared index, so
-        the look at once may come too early for that commit (store_watch.FOLLOW_UP_SECONDS).
+        the look at once may come too early for that commit (store_watch.FOLLOW_UP_SECONDS). The looks are
+        plain callbacks of the event loop: a look that finds nothing appended costs a probe, no task.
         """
-        app = self._app
-        if self._watch is None or app is None or not self._watch.written():
-            return
-        for timer in self._follow_ups:
-            timer.stop()
-        app.call_later(self.poll)
-        self._follow_ups = [app.set_timer(delay, self.poll) for delay in store_watch.FOLLOW_UP_SECONDS]
+        if self._watch is not None and self._app is not None and self._watch.written():
+            self._notified()
 
-    async def poll(self) -> None:
-        """Fold in what other processes committed: a cheap data_version check, then the new events."""
+    def _notified(self) -> None:
+        for handle in self._follow_ups:
+            handle.cancel()
+        loop = asyncio.get_running_loop()
+        self._look()
+        self._follow_ups = [loop.call_later(delay, self._look) for delay in store_watch.FOLLOW_UP_SECONDS]
+
+    def _look(self) -> None:
+        """Poll, if the probe says the log grew (or a poll runs already: it looks once more when it ends)."""
+        if self._app is None:
+            return
+        if self._polling:
+            self._again = True
+        elif self._probe is None or self._probe.moved():
+            in_background(self._app, self.poll(probed=True))
+
+    async def poll(self, *, probed: bool = False) -> None:
+        """Fold in what other processes committed: a cheap look at the log's last event (unless ``probed``: the
+        caller just found it moved), then the new events."""
         if self._app is None:
             return
         if self._polling:
@@ -250,51 +279,57 @@ class LiveRun:
             return
         self._polling = True
         try:
-            await self._poll_once()
+            await self._poll_once(probed=probed)
             while self._again:  # written while the last look ran: it may have missed that commit
                 self._again = False
                 await self._poll_once()
         finally:
             self._polling = False
 
-    async def _poll_once(self) -> None:
+    async def _poll_once(self, *, probed: bool = False) -> None:
         if self._app is None:
             return
-        if self._probe is not None and not self._probe.moved():
-            return  # nothing committed anywhere: the database thread need not wake
-
-        def check(session: Session) -> tuple[int, Reading | None, tuple[Presence, ...] | None]:
-            version = session.store.data_version()
-            if version == self._data_version:
-                return version, None, None
-            session.refresh()
-            if session.state.last_seq == self._read_seq:
-                return version, None, None
-            # New events often come with a process joining or leaving: look at the team now, not at
-            # the next heartbeat.
-            present = self._read_present(session) if self._present is not None else None
-            return version, self.read(session), present
-
+        if not probed and self._probe is not None and not self._probe.moved():
+            return  # nothing appended anywhere: the database thread need not wake
         try:
-            version, reading, present = await self.run_db(check)
+            look = await self.run_db(self._check)
         except StoreError as exc:  # a failing disk: the app keeps showing the last state; poll again
             if self._app is not None:
                 self._app.post_message(self.StoreFailed(exc))
             return
+        self._show(look)
+
+    def _check(self, session: Session) -> Look:
+        """On the database thread: what other processes committed since the last look."""
+        version = session.store.data_version()
+        if version == self._data_version:
+            return Look(version)
+        session.refresh()
+        if session.state.last_seq == self._read_seq:
+            return Look(version)
+        # New events often come with a process joining or leaving: look at the team now, not at the next
+        # heartbeat.
+        present = self._read_present(session) if self._present is not None else None
+        return Look(version, self.read(session), present)
+
+    def _show(self, look: Look) -> None:
+        """Post what a look found to the app."""
         if self._app is None:  # closed while it looked
             return
-        self._data_version = version
+        self._data_version = look.version
+        reading = look.reading
         if reading is not None:
+            seq = reading.state.last_seq
             if reading.attendance is not None:
-                self._app.post_message(self.AttendanceChanged(reading.attendance, reading.state.last_seq))
+                self._app.post_message(self.AttendanceChanged(reading.attendance, seq))
             if reading.results is not None:
-                self._app.post_message(self.ResultsChanged(reading.results, reading.state.last_seq))
+                self._app.post_message(self.ResultsChanged(reading.results, seq))
             if reading.groups is not None:
-                self._app.post_message(self.GroupsChanged(reading.groups, reading.state.last_seq))
+                self._app.post_message(self.GroupsChanged(reading.groups, seq))
             if reading.speaking is not None:
-                self._app.post_message(self.SpeakingChanged(reading.speaking, reading.state.last_seq))
+                self._app.post_message(self.SpeakingChanged(reading.speaking, seq))
             self._app.post_message(self.StateChanged(reading.state))
-        self._post_present(present)
+        self._post_present(look.present)
 
     # -- presence ------------------------------------------------------------------------------------
 
@@ -334,22 +369,56 @@ class LiveRun:
             return
         self.presence = row
         self._presence_clock = clock
-        self._app.set_interval(presence.HEARTBEAT_SECONDS, self.heartbeat)
+        if not self._beating:  # claimed again: still one heartbeat
+            self._beating = True
+            AppTick.of(self._app).add(self.heartbeat, every=presence.HEARTBEAT_SECONDS)
 
     async def heartbeat(self) -> None:
-        """Mark this process as seen, then read who else is (a process that went is noticed here)."""
+        """Mark this process as seen, then read who else is (a process that went is noticed here).
+
+        The watch is off the event loop meanwhile, and the database thread takes what it reported under the
+        write lock once the row is written: this process's own write wakes nothing and asks for no follow-up
+        look, and any other commit reported by then is published, so one look there sees it
+        (store_watch.take_published).
+        """
         row = self.presence
         if row is None or self._app is None:  # none held, or closed
             return
         clock = self._presence_clock
+        watch = self._watch
+        loop = asyncio.get_running_loop()
+        if watch is not None:
+            loop.remove_reader(watch.fileno())
 
-        def beat(session: Session) -> tuple[Presence, ...]:
+        def beat(session: Session) -> tuple[tuple[Presence, ...], Look | None, bool]:
             with contextlib.suppress(StoreError):  # a full disk refuses the write; the team can still be read
                 presence.heartbeat(session.store, row, clock=clock)
-            return self._read_present(session)
+            look, owed = None, False
+            if watch is not None and self._watches(session):
+                try:
+                    if store_watch.take_published(session.store, watch):
+                        look = self._check(session)
+                except StoreError:  # perhaps taken and not looked at: looked at as after any notification
+                    owed = True
+            return self._read_present(session), look, owed
 
-        with contextlib.suppress(StoreError):  # busy for long: the next beat comes before the row goes stale
-            self._post_present(await self.run_db(beat))
+        try:
+            with contextlib.suppress(StoreError):  # busy for long: the next beat comes before the row goes stale
+                rows, look, owed = await self.run_db(beat)
+                if look is not None:
+                    self._show(look)
+                if owed:
+                    self._notified()
+                self._post_present(rows)
+        finally:
+            if watch is not None and watch is self._watch:  # not closed meanwhile
+                loop.add_reader(watch.fileno(), self._written)
+
+    def _watches(self, session: Session) -> bool:
+        """Whether ``session`` writes the watched file: not a private copy of a run this user may only read."""
+        if self._writes_watched is None:
+            self._writes_watched = Path(session.store.path).resolve() == self.db_path.resolve()
+        return self._writes_watched
 
     def _read_present(self, session: Session) -> tuple[Presence, ...]:
         return tuple(presence.present(session.store, clock=self._presence_clock))
@@ -362,8 +431,8 @@ class LiveRun:
     async def close(self) -> None:
         """Leave the presence row (a clean exit) and close the database thread."""
         self._app = None  # no look from now on: a follow-up or the safety poll may still fire
-        for timer in self._follow_ups:
-            timer.stop()
+        for handle in self._follow_ups:
+            handle.cancel()
         if self._watch is not None:
             asyncio.get_running_loop().remove_reader(self._watch.fileno())
             self._watch.close()

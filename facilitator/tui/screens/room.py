@@ -11,8 +11,8 @@ what, or any count of a question whose results are hidden: its live-run client d
 (facilitator.tui.results.ResultsReader, ``revealed_only``; facilitator.tui.groups_snapshot.GroupsReader,
 ``room``). It writes no events: its session is an observer's, so a stray command would be refused by the
 core. It follows whoever drives through the same live-run client as the lead's app
-(:class:`~facilitator.tui.live_run.LiveRun`: a ``data_version`` poll, then a message), and repaints only what
-changed (the timer once a second).
+(:class:`~facilitator.tui.live_run.LiveRun`: a look at the log when the run is written, then a message), and
+repaints only what changed (the timer once a second, on the app's one clock: facilitator.tui.widgets.tick).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from textual.binding import BindingType
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.reactive import var
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Digits, Static
 
 from facilitator.live.pace import city, local_time
@@ -52,6 +53,7 @@ from facilitator.tui.widgets.panels import AMBER_SHARE, RED_SHARE, clock_text, p
 from facilitator.tui.widgets.question_panel import bar_lines, summary_line
 from facilitator.tui.widgets.room_groups import RoomGroupsBoard, board_key
 from facilitator.tui.widgets.speaking_panel import room_lines
+from facilitator.tui.widgets.tick import AppTick
 from facilitator.tui.widgets.too_small import TooSmall
 
 T = TypeVar("T")
@@ -59,6 +61,20 @@ WIDE = 110  # from this width the clocks name each location in full
 ROOM = "room"  # the presence role of a room view, so the team's presence panel lists it
 # Below this the timer's digits and the code to type no longer fit beside and under the step.
 MINIMUM_SIZE = (40, 14)
+
+
+class OnTheClock(Widget):
+    """Mixin: :meth:`tick` every second on the app's one clock (facilitator.tui.widgets.tick), whatever is on top:
+    the view goes into the video call as it is, a dialog over it included."""
+
+    def on_mount(self) -> None:
+        AppTick.of(self.app).add(self.tick)
+
+    def on_unmount(self) -> None:
+        AppTick.of(self.app).discard(self.tick)
+
+    def tick(self) -> None:
+        raise NotImplementedError
 
 
 class StateText(Static):
@@ -153,14 +169,11 @@ class RoomQuestions(Static):
         self.update(self.board)
 
 
-class RoomGroups(Static):
+class RoomGroups(OnTheClock, Static):
     """The breakout groups meeting now, as the room may see them; hidden while none meet. Checked every second
     for the time left, repainted only when a minute turns or the groups change."""
 
     _shown: tuple[object, ...] | None = None
-
-    def on_mount(self) -> None:
-        self.set_interval(1.0, self.tick)
 
     def tick(self) -> None:
         app = self.app
@@ -176,7 +189,7 @@ class RoomGroups(Static):
         self.update(RoomGroupsBoard(groups, now) if groups.meeting else "")
 
 
-class RoomSpeaking(Static):
+class RoomSpeaking(OnTheClock, Static):
     """The tally of who speaks, while the driver shows it: shares of time against shares of the room, no name.
     Counted on every second while someone speaks, repainted only when a figure changed."""
 
@@ -184,7 +197,6 @@ class RoomSpeaking(Static):
 
     def on_mount(self) -> None:
         self.display = False
-        self.set_interval(1.0, self.tick)
 
     def tick(self) -> None:
         app = self.app
@@ -259,7 +271,7 @@ class TimerDigits(Horizontal):
             self.query_one(".tail", Digits).update(tail)
 
 
-class RoomTimer(Vertical):
+class RoomTimer(OnTheClock, Vertical):
     """Time left in large digits, and a line under it: paused, over time, or how long the step is."""
 
     def compose(self) -> ComposeResult:
@@ -268,7 +280,6 @@ class RoomTimer(Vertical):
 
     def on_mount(self) -> None:
         self._shown: tuple[str, str, str] | None = None
-        self.set_interval(1.0, self.tick)
         self.watch(self.app, "state", lambda _: self.tick())
 
     def tick(self) -> None:
@@ -310,16 +321,17 @@ def timer_face(state: SessionState, now: datetime) -> tuple[str, str, str]:
     return digits, label, level
 
 
-class RoomClocks(Static):
+class RoomClocks(OnTheClock, Static):
     """Each location's local time; checked every second, repainted only when a minute turns."""
 
     def on_mount(self) -> None:
         self._last: Text | None = None
-        self.set_interval(1.0, self.tick)
+        self._made_for: tuple[object, ...] | None = None
         self.watch(self.app, "state", lambda _: self.tick())
 
     def on_resize(self) -> None:
         self._last = None
+        self._made_for = None
         self.tick()
 
     def tick(self) -> None:
@@ -330,6 +342,12 @@ class RoomClocks(Static):
             return
         now = app.clock.now()
         wide = self.size.width >= WIDE
+        # Local times to the minute (every zone's offset is whole minutes): within a minute, the same text, not
+        # built again every second to find that out (a cell per location: most of an idle view's work).
+        made_for = (now.replace(second=0, microsecond=0), wide, self.content_size.width, programme)
+        if made_for == self._made_for:
+            return
+        self._made_for = made_for
         cells = []
         for location in programme.workshop.locations:
             cell = Text()

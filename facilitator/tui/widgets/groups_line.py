@@ -16,7 +16,6 @@ from facilitator.tui.widgets.panels import Ticking
 
 class GroupsLine(Ticking):
     def on_mount(self) -> None:
-        super().on_mount()
         self.watch(self.app, "groups", lambda _: self.tick())
 
     def compose_text(self, now: datetime) -> Text:

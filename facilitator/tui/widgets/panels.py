@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import weakref
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
 from textual.geometry import Region, Size
-from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.selection import Selection
 from textual.strip import Strip
@@ -21,6 +19,7 @@ from facilitator.live.state import SessionState
 from facilitator.text import printable, reflow
 from facilitator.tui.live import LiveApp, live_app
 from facilitator.tui.parts import groups_hint, same_text
+from facilitator.tui.widgets.tick import AppTick
 
 AMBER_SHARE = 0.2
 RED_SHARE = 0.05
@@ -51,42 +50,6 @@ class StateView:
         raise NotImplementedError
 
 
-class _SharedTick:
-    """One timer per screen for all its ticking widgets: an idle terminal wakes once a second, not once per
-    widget, and what changed in a second goes out in one frame."""
-
-    _by_screen: ClassVar[weakref.WeakKeyDictionary[Screen[Any], _SharedTick]] = weakref.WeakKeyDictionary()
-
-    def __init__(self, screen: Screen[Any]) -> None:
-        self.widgets: list[Ticking] = []
-        self._screen = weakref.ref(screen)  # not the screen itself: it keys the dictionary this lives in
-        screen.set_interval(1.0, self.tick)
-
-    @classmethod
-    def of(cls, screen: Screen[Any]) -> _SharedTick:
-        found = cls._by_screen.get(screen)
-        if found is None:
-            found = cls._by_screen[screen] = cls(screen)
-        return found
-
-    def add(self, widget: Ticking) -> None:
-        self.widgets.append(widget)
-
-    def discard(self, widget: Ticking) -> None:
-        if widget in self.widgets:
-            self.widgets.remove(widget)
-
-    def tick(self) -> None:
-        # Under another screen (attendance, help, a picker) nothing ticks: Textual turns a repaint of a screen
-        # underneath into a repaint of the whole top screen, every second, some 9 KB a time down an SSH link
-        # that may carry less. The first tick once it is on top again catches up.
-        screen = self._screen()
-        if screen is None or screen.app.screen is not screen:
-            return
-        for widget in self.widgets:
-            widget.tick()
-
-
 class Ticking(Static):
     """A static that re-renders once a second, and repaints only when its text actually changed."""
 
@@ -95,11 +58,14 @@ class Ticking(Static):
     resizes = True
 
     def on_mount(self) -> None:
-        _SharedTick.of(self.screen).add(self)
+        # Textual calls this as well as a subclass's own on_mount (each class's handler in the MRO): a subclass
+        # must not call it again, or it ticks twice a second. On the app's one clock (facilitator.tui.widgets.tick),
+        # only while this screen is on top.
+        AppTick.of(self.app).add(self.tick, screen=self.screen)
         self.watch(self.app, "state", lambda _: self.tick())
 
     def on_unmount(self) -> None:
-        _SharedTick.of(self.screen).discard(self)
+        AppTick.of(self.app).discard(self.tick)
 
     def on_resize(self) -> None:
         # What these widgets draw depends on their width (bars, packed cells): redraw at the new size.
@@ -398,7 +364,6 @@ class LocationStrip(Ticking):
     }
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.watch(self.app, "attendance", lambda _: self.tick(), init=False)
 
     _composed_for: tuple[object, ...] | None = None

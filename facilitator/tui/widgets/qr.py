@@ -23,6 +23,7 @@ from facilitator.participant_page.qr import Link, fitting_scale, link_for
 from facilitator.problems import InputError, StoreError
 from facilitator.record.clock import Clock
 from facilitator.text import printable
+from facilitator.tui.widgets.tick import AppTick
 
 # Dark modules on light paper whatever the terminal's theme: phone decoders look for exactly that.
 PAPER = Style(color="#000000", bgcolor="#ffffff")
@@ -119,7 +120,9 @@ class LocationQr(Vertical):
 
     def on_mount(self) -> None:
         self.query_one(".qr-too-small").display = False
-        self.set_interval(REFRESH_SECONDS, self.check_rotation)
+        # On the app's one clock (facilitator.tui.widgets.tick), under another screen too: the code may still
+        # show around a dialog, and a phone may scan it.
+        AppTick.of(self.app).add(self.check_rotation, every=REFRESH_SECONDS)
         self.run_worker(self.update_link(), group="qr-link", exclusive=True)
         if self.compact:
             self.screen.screen_layout_refresh_signal.subscribe(self, self._fit_host)
@@ -207,12 +210,18 @@ class LocationQr(Vertical):
             self.location = location
             self.run_worker(self.update_link(), group="qr-link", exclusive=True)
 
-    async def check_rotation(self) -> None:
+    def on_unmount(self) -> None:
+        AppTick.of(self.app).discard(self.check_rotation)
+
+    def check_rotation(self) -> Awaitable[None] | None:
+        """A new link when the token has rotated or the settings are due to be read again; None (no task, no
+        read) on the other ticks."""
         link = self.link
         if link is None or self._fetching:
-            return
+            return None
         if self._now() >= link.token.valid_until or time.monotonic() - self._fetched_at >= SETTINGS_SECONDS:
-            await self.update_link()
+            return self.update_link()
+        return None
 
     async def update_link(self) -> None:
         self._fetching = True

@@ -79,10 +79,9 @@ def speaking_lines(snapshot: SpeakingSnapshot, now_tally: Tally | None, now_seco
 
 class SpeakingLine(Ticking):
     """The who-speaks summary of the current step; hidden while no turn of the day has been tallied. On the
-    screen's shared tick, so the speaker's clock runs on with no reading, and only while the screen is on top."""
+    app's one clock, so the speaker's clock runs on with no reading, and only while the screen is on top."""
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.display = False
         self.watch(self.app, "speaking", lambda _: self.tick())
 

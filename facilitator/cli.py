@@ -219,33 +219,67 @@ def _open_app(db: Path, actor: str, team: dict[str, Any] | None = None) -> None:
     """Open the app as the lead, or with ``team`` (FacilitatorApp's role, location, ... ) as a co or observer."""
     with _start_up() as ready:
         from facilitator.config import load_config
+        from facilitator.live.session_thread import SessionThread
+        from facilitator.record.clock import default_clock
         from facilitator.team import presence  # and the store: imported here, not on the claim's thread
 
         team = team or {}
         role = team.get("role", presence.LEAD)
-        # Refuse a bad database, a bad config file, or a run that a live lead already drives, with a clear
-        # line before the screen takes over. Claiming the lead's place here, in one transaction, leaves no
-        # window in which a second `run` started at the same moment could also get in; the app keeps the
-        # claim alive. Co-facilitators and observers share the run, so their claims exclude nobody.
-        claiming = _in_background(lambda: _claim(db, actor, role, team.get("location")))
+        clock = default_clock()
+        # The app's own database thread, which opens and folds the run while the app's modules import (a long
+        # run's checkpoint is read meanwhile, not after Textual has started: issue 14).
+        db_thread = SessionThread(
+            db,
+            actor=actor,
+            clock=clock,
+            role=role,
+            location=team.get("location"),
+            own_location_only=team.get("own_location_only", False),
+        )
+
+        def claim_then_open() -> Presence:
+            # Refuse a bad database, a bad config file, or a run that a live lead already drives, with a clear
+            # line before the screen takes over. Claiming the lead's place here, in one transaction, leaves no
+            # window in which a second `run` started at the same moment could also get in; the app keeps the
+            # claim alive. Co-facilitators and observers share the run, so their claims exclude nobody.
+            claimed = _claim(db, actor, role, team.get("location"))
+            # Opened once the claim's connection has closed: as the run's last connection, it checkpoints the
+            # WAL into the file and empties it, which it would not do with the app's connection open (with it
+            # open, a full disk and a co-facilitator's arrival were handled otherwise: tests/test_disk_faults.py,
+            # tests/test_e2e_ssh.py).
+            db_thread.open_now()
+            return claimed
+
+        claiming = _in_background(claim_then_open)
         try:
             # The app's modules load while the claim waits for the disk (its commit and the checkpoint as
             # the connection closes are synced: some 20 ms in which the import goes on).
             from facilitator.tui.app import FacilitatorApp
             from facilitator.tui.bindings import binding_ids
         except BaseException:
+            db_thread.close()
             with contextlib.suppress(Exception):
                 _leave(db, claiming().connection)
             raise
-        lead = claiming()
+        try:
+            lead = claiming()
+        except BaseException:
+            db_thread.close()
+            raise
         try:
             if not sys.stdin.isatty() or not sys.stdout.isatty():
                 raise InputError(
                     "the app needs a terminal (run it in a terminal, not with its input or output redirected)"
                 )
             config = load_config(binding_ids=binding_ids())
-            code = _run_app(lambda: FacilitatorApp(db_path=db, actor=actor, lead=lead, config=config, **team), ready)
+            code = _run_app(
+                lambda: FacilitatorApp(
+                    db_path=db, actor=actor, lead=lead, config=config, clock=clock, db=db_thread, **team
+                ),
+                ready,
+            )
         finally:
+            db_thread.close()  # closed by the app as it ends; here, if it never ran
             _leave(db, lead.connection)
     if code:
         raise click.exceptions.Exit(code)

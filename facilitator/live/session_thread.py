@@ -39,6 +39,7 @@ class SessionThread:
         self._location = location
         self._own_location_only = own_location_only
         self._read_only = read_only
+        self._closed = False
 
     def _open(self) -> Session:
         if self._session is None:
@@ -52,11 +53,22 @@ class SessionThread:
             )
         return self._session
 
+    def open_now(self) -> None:
+        """Open the run and fold it on the database thread from now on, while the caller goes on (a long run's
+        checkpoint is read meanwhile). A run that cannot be opened is not reported here: the first command
+        opens it again and raises what that raises."""
+        self._executor.submit(self._open)
+
     def submit(self, command: Callable[[Session], T]) -> Future[T]:
         """Run ``command(session)`` on the database thread."""
         return self._executor.submit(lambda: command(self._open()))
 
     def close(self) -> None:
+        """Close the run and end the thread; again, nothing."""
+        if self._closed:
+            return
+        self._closed = True
+
         def _close() -> None:
             if self._session is not None:
                 self._session.store.close()

@@ -56,6 +56,7 @@ from facilitator.tui.teamwork import Teamwork
 
 if TYPE_CHECKING:
     from facilitator.live.reload import Reload
+    from facilitator.live.session_thread import SessionThread
     from facilitator.tui.live import LiveApp
     from facilitator.tui.screens.requests import RequestWatch
 
@@ -107,6 +108,7 @@ class FacilitatorApp(CrashReportingApp):
         takeover_after: timedelta = DEFAULT_TAKEOVER_AFTER,
         address: str | None = None,
         presence_clock: Clock | None = None,
+        db: SessionThread | None = None,
     ) -> None:
         super().__init__(crash_beside=db_path)
         self.clock = clock or default_clock()
@@ -128,6 +130,7 @@ class FacilitatorApp(CrashReportingApp):
             location=location,
             own_location_only=own_location_only,
             poll_seconds=poll_seconds,
+            db=db,
         )
         self.live.presence = lead  # claimed by the command line (or on mount)
         self.db = self.live.db

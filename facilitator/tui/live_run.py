@@ -142,8 +142,11 @@ class LiveRun:
         revealed_results_only: bool = False,
         room: bool = False,
         read_only: bool = False,
+        db: SessionThread | None = None,
     ) -> None:
-        self.db = SessionThread(
+        # ``db``: a database thread made for this very run, actor, clock, role and location, already opening it
+        # (facilitator.cli: while the app's modules import).
+        self.db = db or SessionThread(
             db_path,
             actor=actor,
             clock=clock,

@@ -22,6 +22,7 @@ from facilitator.record.store import Store
 from facilitator.script.models import Programme
 from facilitator.speaking.tally import present
 from tests.conftest import TINY_PROGRAMME
+from tests.tools import a_settled_day
 
 START = datetime(2022, 8, 22, 5, 30, tzinfo=UTC)  # 08:30 in Juba, the first day's morning
 PEOPLE = 4
@@ -155,17 +156,7 @@ def test_the_register_reads_the_windows_that_count_and_keeps_the_settled_days(
 def test_a_check_in_back_dated_into_a_settled_day_counts_again(run_store: Store, fake_clock: FakeClock) -> None:
     s = Session(run_store, actor="lead")
     pid = s.add_participant("Amina", "amina@example.org", "juba").payload["participant"]
-    first_day, second_day = (d.date for d in s.programme.workshop.days)
-    s.open_day(first_day)
-    s.next_step()
-    fake_clock.advance(timedelta(minutes=30))
-    s.check_in(pid)
-    fake_clock.advance(timedelta(minutes=10))
-    s.check_out(pid)
-    s.close_day()
-    fake_clock.advance(datetime(2022, 8, 23, 6, 0, tzinfo=UTC) - fake_clock.now())  # the next morning in Juba
-    s.open_day(second_day)
-    s.next_step()
+    first_day, _ = a_settled_day(s, fake_clock, pid)
     settled = SettledDays()
     before = Register(s.state, s.attendance, fake_clock.now(), settled).by_day(pid)[first_day]
     assert settled.get(pid, first_day) == before == timedelta(minutes=10)  # kept: the day has settled

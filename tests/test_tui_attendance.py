@@ -29,7 +29,7 @@ from facilitator.tui.screens.attendance import AttendanceScreen, reading_key, sp
 from facilitator.tui.screens.lead import LeadScreen
 from facilitator.tui.widgets.panels import LocationStrip
 from facilitator.tui.widgets.roster_table import RosterTable
-from tests.tools import with_session
+from tests.tools import a_settled_day, with_session
 
 # Every size issue 25 checked, the first two as before (their snapshots keep their names).
 LAYOUT_SIZES = [(80, 24), (120, 40), (40, 15), (60, 20), (200, 60)]
@@ -563,24 +563,12 @@ def test_the_reader_counts_again_a_settled_day_that_a_late_report_changes(
     run_store: Store, fake_clock: FakeClock
 ) -> None:
     """It keeps the settled days between snapshots and learns from the fold whose check-ins came since."""
-    from datetime import UTC, datetime
-
     from facilitator.tui.snapshot import AttendanceReader
 
     s = Session(run_store, actor="lead")
     pid = s.add_participant("Amina", "amina@example.org", "juba").payload["participant"]
     other = s.add_participant("Bola", "bola@example.org", "juba").payload["participant"]
-    first_day, second_day = (d.date for d in s.programme.workshop.days)
-    s.open_day(first_day)
-    s.next_step()
-    fake_clock.advance(timedelta(minutes=30))
-    s.check_in(pid)
-    fake_clock.advance(timedelta(minutes=10))
-    s.check_out(pid)
-    s.close_day()
-    fake_clock.advance(datetime(2022, 8, 23, 6, 0, tzinfo=UTC) - fake_clock.now())  # the next morning in Juba
-    s.open_day(second_day)
-    s.next_step()
+    a_settled_day(s, fake_clock, pid)
     reader = AttendanceReader()
     before = reader.read(s, fake_clock.now())
     assert before is not None and reader.read(s, fake_clock.now()) is None  # nothing new: no snapshot

@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -29,6 +30,23 @@ def with_session(db: Path, clock: FakeClock, work: Callable[[Session], object], 
     """Run ``work`` as another client of the run would: its own connection, committed when it returns."""
     with Store.open(db, clock=clock) as store:
         work(Session(store, actor=actor))
+
+
+def a_settled_day(s: Session, clock: FakeClock, pid: str) -> tuple[date, date]:
+    """The tiny workshop's first day run and closed, ``pid`` checked in for ten minutes of it, then the next
+    morning in Juba with the second day's first step entered: the first day has settled. The two dates."""
+    first_day, second_day = (d.date for d in s.programme.workshop.days)
+    s.open_day(first_day)
+    s.next_step()
+    clock.advance(timedelta(minutes=30))
+    s.check_in(pid)
+    clock.advance(timedelta(minutes=10))
+    s.check_out(pid)
+    s.close_day()
+    clock.advance(datetime(2022, 8, 23, 6, 0, tzinfo=UTC) - clock.now())
+    s.open_day(second_day)
+    s.next_step()
+    return first_day, second_day
 
 
 def require(tool: str) -> str:

@@ -195,6 +195,7 @@ class Register:
         self._spans: dict[str, list[Span]] = {}
         self._spans_on: dict[tuple[str, date], list[Span]] = {}
         self._spans_of: str | None = None  # whose spans ``_spans_on`` holds
+        self._where: dict[tuple[str, datetime], str | None] = {}  # _location_of's answers: a screen asks twice
         self._settled_days: frozenset[date] = frozenset()
         if self.settled is not None:
             today = self.now.astimezone(self.tz).date()
@@ -342,6 +343,13 @@ class Register:
 
     def _location_of(self, participant: str, at: datetime) -> str | None:
         """Where ``participant`` is at ``at``: the location of the latest interval covering it, else None."""
+        key = (participant, at)
+        if key in self._where:
+            return self._where[key]
+        self._where[key] = where = self._located(participant, at)
+        return where
+
+    def _located(self, participant: str, at: datetime) -> str | None:
         where: str | None = None
         found = False
         # Only an interval begun on ``at``'s date, by ``at``, can cover it: every other stops at its own date's end.

@@ -303,6 +303,11 @@ def settle(db: Path, out: Path) -> None:
     touched for about a minute (DAMON), and the side that went first paid a cold read of the whole file (1.0-1.2 s
     more for the export on a quiet disk; a first repetition of 8.6 s against 2.6 s, in a full bench run)."""
     shutil.rmtree(out, ignore_errors=True)
+    sync_and_warm(db)
+
+
+def sync_and_warm(db: Path) -> None:
+    """Everything written so far to disk (``sync``), then the run's file (and its WAL) read through once."""
     os.sync()
     for part in (db, Path(f"{db}-wal")):
         if part.exists():

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sqlite3
 import statistics
@@ -32,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from export_csv import CACHE, database
+from export_csv import CACHE, database, sync_and_warm
 from figures import emit
 from terminal import Terminal
 
@@ -74,12 +73,7 @@ def settle(db: Path) -> None:
     pages it dropped (this VM's kernel pages out files untouched for a minute; the rounds run right after the CSV
     export's benchmark, which writes and deletes some 2 GB: in a full bench run both sides were ~40% slower than
     alone, the long one more)."""
-    os.sync()
-    for part in (db, Path(f"{db}-wal")):
-        if part.exists():
-            with part.open("rb", buffering=0) as fh:
-                while fh.read(1 << 20):
-                    pass
+    sync_and_warm(db)
 
 
 def open_once(db: Path) -> tuple[float, float]:

@@ -54,7 +54,7 @@ def short_copy(long: Path, path: Path) -> Path:
     rows = source.execute("SELECT actor, kind, payload FROM events ORDER BY seq LIMIT ?", (SHORT,)).fetchall()
     source.close()
     actor, _, created = rows[0]
-    with Store.create(path, Programme.model_validate(json.loads(created)["programme"]), actor=actor) as store:
+    with Store.create(path, Programme.validate(json.loads(created)["programme"]), actor=actor) as store:
         for actor, kind, payload in rows[1:]:
             store.append(kind, json.loads(payload), actor=actor)
     return path

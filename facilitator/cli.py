@@ -153,7 +153,7 @@ def _start_up() -> Iterator[Callable[[], Callable[[], None]]]:
     """No cyclic garbage collection while a terminal app's modules are imported, its run is prepared and its
     first frame is built.
 
-    Importing them (Textual, pydantic and the models, the screens) makes a few hundred thousand objects that
+    Importing them (Textual, the script models, the screens) makes a few hundred thousand objects that
     live as long as the process, and almost no garbage: the collections that set off walked them all again and
     again, some 30 ms of the lead's start-up, and found about 600 unreachable objects; building the first
     screen (its widgets, styles and lines) set off some fifty more. Call the ``ready`` this yields just before

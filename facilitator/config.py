@@ -15,55 +15,32 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
 from facilitator.problems import InputError, Problem, display_path, field_path
-from facilitator.script.models import did_you_mean
+from facilitator.script.vocabulary import did_you_mean
 
 KEY_LIST = re.compile(r"^[a-z0-9_+\-]+(,[a-z0-9_+\-]+)*$")
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-MAX_NAME_CHARS = 80
-
-
-def clean_name(value: str) -> str:
-    """A facilitator's name as the log records it: trimmed, one line, not empty, not too long."""
-    text = value.strip()
-    if not text:
-        raise ValueError("cannot be empty")
-    if len(text) > MAX_NAME_CHARS:
-        raise ValueError(f"may be at most {MAX_NAME_CHARS} characters")
-    if _CONTROL.search(text):
-        raise ValueError("contains control characters")
-    return text
-
-
-class TeamMember(BaseModel):
+# The settings as an app runs with them: plain data classes, validated (when a config file exists) by the pydantic
+# models of the same names and fields in facilitator.config_validation, imported only then.
+@dataclass(frozen=True, kw_only=True)
+class TeamMember:
     """One login of the facilitation team: the name the log shows, and the defaults of `facilitator join`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # built when a file is read
-
-    name: str | None = Field(default=None, description="the name recorded in the log (default: the login)")
-    location: str | None = Field(default=None, description="the location id they work for")
-    role: Literal["co", "observer"] | None = Field(default=None, description="their role when joining")
-
-    @field_validator("name", "location")
-    @classmethod
-    def _one_line(cls, value: str | None) -> str | None:
-        return None if value is None else clean_name(value)
+    name: str | None = None  # the name recorded in the log (default: the login)
+    location: str | None = None  # the location id they work for
+    role: Literal["co", "observer"] | None = None  # their role when joining
 
 
-class Config(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # built when a file is read
-
-    bell: bool = Field(default=False, description="ring the terminal bell when a step's time runs out")
-    keys: dict[str, str] = Field(default_factory=dict, description="binding id to comma-separated keys")
-    facilitators: dict[str, TeamMember] = Field(default_factory=dict, description="login to team member")
+@dataclass(frozen=True, kw_only=True)
+class Config:
+    bell: bool = False  # ring the terminal bell when a step's time runs out
+    keys: dict[str, str] = field(default_factory=dict)  # binding id to comma-separated keys
+    facilitators: dict[str, TeamMember] = field(default_factory=dict)  # login to team member
 
 
 # Binding ids of the three confirmation dialogs that became one question (facilitator.tui.modals.choice): a config
@@ -90,7 +67,13 @@ def load_config(path: Path | None = None, *, binding_ids: frozenset[str] = froze
     path = path or config_path()
     name = display_path(path)
     if not path.exists():
-        return Config.model_construct()  # the defaults, as Config(), without building its validator (start-up)
+        return Config()  # the defaults: neither TOML nor pydantic imported (start-up)
+    import tomllib
+
+    from pydantic import ValidationError
+
+    from facilitator.config_validation import validate
+
     try:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
@@ -100,7 +83,7 @@ def load_config(path: Path | None = None, *, binding_ids: frozenset[str] = froze
         line = int(m.group(1)) if (m := re.search(r"line (\d+)", str(exc))) else 0
         raise InputError([Problem(name, line, "", f"TOML syntax error: {exc}")]) from None
     try:
-        config = Config.model_validate(data)
+        config = validate(Config, data)
     except ValidationError as exc:
         problems = [
             Problem(name, 0, field_path(tuple(e["loc"])), e["msg"].removeprefix("Value error, ")) for e in exc.errors()
@@ -108,7 +91,7 @@ def load_config(path: Path | None = None, *, binding_ids: frozenset[str] = froze
         raise InputError(problems) from None
     if any(old in config.keys for old in RENAMED_BINDINGS):
         renamed = {RENAMED_BINDINGS.get(binding_id, binding_id): keys for binding_id, keys in config.keys.items()}
-        config = config.model_copy(update={"keys": renamed})
+        config = replace(config, keys=renamed)
     problems = []
     for binding_id, keys in config.keys.items():
         if binding_ids and binding_id not in binding_ids:

@@ -1,4 +1,5 @@
-"""Text from strangers, made safe to show: control characters become visible escapes.
+"""Text from strangers, made safe to show: control characters become visible escapes (and a facilitator's name
+checked as the log records it, :func:`clean_name`).
 
 Markup is handled by rendering text as plain ``Text``; this module handles what markup escaping
 cannot: ANSI escape sequences, terminal control codes and bidirectional overrides that could
@@ -20,6 +21,22 @@ def _escape(match: re.Match[str]) -> str:
 def printable(text: str) -> str:
     """``text`` with every control character (other than newline and tab) shown as an escape."""
     return _UNSAFE.sub(_escape, text)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+MAX_NAME_CHARS = 80
+
+
+def clean_name(value: str) -> str:
+    """A facilitator's name as the log records it: trimmed, one line, not empty, not too long."""
+    text = value.strip()
+    if not text:
+        raise ValueError("cannot be empty")
+    if len(text) > MAX_NAME_CHARS:
+        raise ValueError(f"may be at most {MAX_NAME_CHARS} characters")
+    if _CONTROL.search(text):
+        raise ValueError("contains control characters")
+    return text
 
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]\s|\d+[.)]\s|[A-Za-z][.)]\s)")

@@ -70,7 +70,7 @@ def fake_clock() -> FakeClock:
 @pytest.fixture
 def tiny_programme() -> Programme:
     """Two days, two locations, two exercises of two steps (10m, 15m; 5m with a prompt, 10m)."""
-    return Programme.model_validate(TINY_PROGRAMME)
+    return Programme.validate(TINY_PROGRAMME)
 
 
 @pytest.fixture(scope="session")

@@ -139,7 +139,7 @@ def with_questions() -> dict[str, Any]:
 def drive(folder: Path, scenario: dict[str, Any]) -> tuple[Path, FakeClock]:
     clock = FakeClock(START)
     db = folder / "run.db"
-    programme = Programme.model_validate(with_questions())
+    programme = Programme.validate(with_questions())
     Store.create(db, programme, actor="lead", clock=clock, source=folder / "workshop").close()
     with Store.open(db, clock=clock) as store:
         s = Session(store, actor="lead")

@@ -277,7 +277,7 @@ def test_minutes_attended_never_exceed_the_block(
     from facilitator.script.models import Programme as P
     from tests.conftest import TINY_PROGRAMME
 
-    programme = P.model_validate(TINY_PROGRAMME)
+    programme = P.validate(TINY_PROGRAMME)
     times = sorted(steps)
     now = t(max(now_minute, times[-1]))
     exercises = itertools.cycle(["warm-up", "reflect"])
@@ -479,9 +479,7 @@ def test_a_backdated_stretch_joins_only_the_stretches_it_overlaps() -> None:
     log.inn("amina", t(42), "zoom").out("amina", t(45), "zoom")  # back-dated: overlaps nothing
     attendance = log.fold()
     assert spans(attendance, "amina") == [(t(0), t(10)), (t(15), t(30)), (t(42), t(45)), (t(50), t(60))]
-    register = Register(
-        state(Programme.model_validate(TINY_PROGRAMME), (DAY1, "warm-up", t(0), t(60))), attendance, t(60)
-    )
+    register = Register(state(Programme.validate(TINY_PROGRAMME), (DAY1, "warm-up", t(0), t(60))), attendance, t(60))
     assert register.by_day("amina") == {DAY1: timedelta(minutes=10 + 15 + 3 + 10)}
 
 
@@ -519,7 +517,7 @@ def test_present_until_the_instant_of_check_out_and_not_at_it(tiny_programme: Pr
 
 def test_counts_name_their_location() -> None:
     log = Log().person("a").person("d", "juba").inn("a", t(0)).inn("d", t(0), location="hq")
-    counts = Register(state(Programme.model_validate(TINY_PROGRAMME)), log.fold(), t(10)).counts()
+    counts = Register(state(Programme.validate(TINY_PROGRAMME)), log.fold(), t(10)).counts()
     assert counts == {
         "hq": LocationCount("hq", present=2, expected=4, registered=1),
         "juba": LocationCount("juba", present=0, expected=3, registered=1),

@@ -104,7 +104,7 @@ def build_run(folder: Path, programme: dict[str, Any] = PROGRAMME) -> tuple[Path
     make_images(workshop)
     clock = FakeClock(at(6, 50))
     db = folder / "run.db"
-    Store.create(db, Programme.model_validate(programme), actor="lead", clock=clock, source=workshop).close()
+    Store.create(db, Programme.validate(programme), actor="lead", clock=clock, source=workshop).close()
     ids: dict[str, str] = {}
     with Store.open(db, clock=clock) as store:
         s = Session(store, actor="lead")

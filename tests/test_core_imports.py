@@ -131,9 +131,13 @@ NOT_FOR_THE_FIRST_FRAME = (
     "facilitator.script.loading",
     "facilitator.script.yaml_source",
     "facilitator.live.reload",
-    # after the first frame: the inotify watch (ctypes), the validators' plugin lookup (the first write)
+    # after the first frame: the inotify watch (ctypes), pydantic and its validators' plugin lookup (the first
+    # write; the stored programme and the default config are plain data classes)
     "ctypes",
-    "pydantic.plugin._loader",
+    "pydantic",
+    "pydantic_core",
+    "annotated_types",
+    "typing_inspection",
     "importlib.metadata",
     # the libraries only those need
     "qrcode",
@@ -149,8 +153,9 @@ NOT_FOR_THE_FIRST_FRAME = (
 def test_the_lead_app_imports_nothing_its_first_frame_does_not_need() -> None:
     """What the app does before its first frame is checked in tests/test_startup_frame.py; here, its imports."""
     from facilitator.script.loading import load_workshop
+    from facilitator.script.stored import stored_form
 
-    stored = json.dumps(load_workshop(REPO / "exercises").programme.model_dump(mode="json"))
+    stored = json.dumps(stored_form(load_workshop(REPO / "exercises").programme))
     program = (
         "import importlib, sys\n"
         f"for name in {FIRST_FRAME!r}:\n"

@@ -298,7 +298,7 @@ def test_per_day_minutes_shares_and_intervals_stay_within_their_days(
 ) -> None:
     clock = FakeClock(utc(DAY1, 6, 30))
     with tempfile.TemporaryDirectory() as folder:
-        programme = Programme.model_validate(THREE_DAYS)
+        programme = Programme.validate(THREE_DAYS)
         with Store.create(Path(folder) / "run.db", programme, actor="lead", clock=clock) as store:
             s = Session(store, actor="lead")
             s.announce()
@@ -448,7 +448,7 @@ def day_state(
 ) -> SessionState:
     """Visits ``(day, "exercise/step", entered, left)``; the current day is the last visit's unless given."""
     return SessionState(
-        programme=Programme.model_validate(TINY_PROGRAMME),
+        programme=Programme.validate(TINY_PROGRAMME),
         visits=tuple(Visit(d, *key.split("/"), entered, left) for d, key, entered, left in visits),
         day=current or (visits[-1][0] if visits else None),
         last_actions={d: LastAction(*action) for d, action in (actions or {}).items()},
@@ -548,7 +548,7 @@ def test_a_closed_day_says_how_it_was_closed_when_a_step_of_it_would_reopen_it()
 
 
 def test_the_day_dated_today_is_the_workshop_s_local_date() -> None:
-    programme = Programme.model_validate(TINY_PROGRAMME)
+    programme = Programme.validate(TINY_PROGRAMME)
     assert days.today(programme, utc(DAY1, 21, 59)) == DAY1
     assert days.today(programme, utc(DAY1, 22)) == DAY2  # midnight in Juba, still the 22nd in UTC
     assert days.local_date(utc(DAY1, 23), programme) == DAY2

@@ -123,7 +123,7 @@ def test_the_lead_makes_groups_a_phone_sees_its_own_a_co_tallies_turns_and_the_e
 
     chromium = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else require("chromium")
     db = tmp_path / "run.db"
-    with Store.create(db, Programme.model_validate(programme_data()), actor="setup") as store:
+    with Store.create(db, Programme.validate(programme_data()), actor="setup") as store:
         setup = Session(store, actor="setup")
         for name, pid, location, gender, code in PEOPLE:
             setup.add_participant(name, f"{pid}@example.org", location, participant_id=pid, gender=gender, code=code)

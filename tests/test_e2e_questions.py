@@ -94,7 +94,7 @@ def test_phones_answer_the_lead_counts_reveals_and_the_export_holds_the_gain(
 
     chromium = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else require("chromium")
     db = tmp_path / "run.db"
-    with Store.create(db, Programme.model_validate(with_questions()), actor="setup") as store:
+    with Store.create(db, Programme.validate(with_questions()), actor="setup") as store:
         setup = Session(store, actor="setup")
         for name, pid, email, code, location in PHONES:
             setup.add_participant(name, email, location, participant_id=pid, code=code)

@@ -64,7 +64,7 @@ def _programme(zone: str, first: date, start: str) -> Programme:
     for offset, day in enumerate(spec["workshop"]["days"]):
         day["date"] = (first + timedelta(days=offset)).isoformat()
         day["start"] = start
-    return Programme.model_validate(spec)
+    return Programme.validate(spec)
 
 
 def _moment(at: datetime, style: int) -> str:
@@ -277,7 +277,7 @@ def test_reflections_and_quotes_written_as_lines_are_the_typed_rows(
     folder = tmp_path_factory.mktemp("run")
     clock = FakeClock(datetime(2022, 8, 22, 7, 0, 0, 123456, tzinfo=UTC))
     db = folder / "run.db"
-    programme = Programme.model_validate(TINY_PROGRAMME)
+    programme = Programme.validate(TINY_PROGRAMME)
     with Store.create(db, programme, actor="lead", clock=clock) as store:
         people = [
             (ev.PARTICIPANT_ADDED, {"participant": pid, "name": f"Person {pid}", "email": f"{pid}@example.org",
@@ -338,7 +338,7 @@ def test_the_event_log_is_the_log_as_copied_line_by_line(tmp_path: Path, monkeyp
     clock = FakeClock()
     db = tmp_path / "run.db"
     texts = ["plain", "é accent", "\u202e bidi", "\x85 next line", "\u2066 isolate", "\x7f delete", "😀", "\u061c"]
-    with Store.create(db, Programme.model_validate(TINY_PROGRAMME), actor="lead", clock=clock) as store:
+    with Store.create(db, Programme.validate(TINY_PROGRAMME), actor="lead", clock=clock) as store:
         for n in range(60):
             clock.advance(timedelta(seconds=1))
             text = texts[n % len(texts)] * (1 + n % 3)
@@ -384,7 +384,7 @@ def test_payloads_are_written_as_stored_as_json_would_give_them(
     folder = tmp_path_factory.mktemp("log")
     clock = FakeClock()
     db = folder / "run.db"
-    with Store.create(db, Programme.model_validate(TINY_PROGRAMME), actor="lead", clock=clock) as store:
+    with Store.create(db, Programme.validate(TINY_PROGRAMME), actor="lead", clock=clock) as store:
         store.append(ev.NOTE_SENT, {"note": "n0", "text": fields[0], "to": "lead"}, actor=fields[1])
     with contextlib.closing(sqlite3.connect(db)) as conn:
         # Written as the store writes a payload, past its checks of kinds and payloads: any value JSON can hold.
@@ -462,7 +462,7 @@ def test_the_check_ins_read_in_batches_are_the_rows_of_one_per_participant(
     clock = FakeClock(datetime(2022, 8, 22, 6, 0, tzinfo=UTC))
     db = tmp_path / "run.db"
     people = ["", "p1", "p2", "p3", "p4", "é"]
-    with Store.create(db, Programme.model_validate(TINY_PROGRAMME), actor="lead", clock=clock) as store:
+    with Store.create(db, Programme.validate(TINY_PROGRAMME), actor="lead", clock=clock) as store:
         for n in range(60):
             clock.advance(timedelta(minutes=1))
             kind = ev.ATTENDANCE_CHECKED_IN if n // len(people) % 2 == 0 else ev.ATTENDANCE_CHECKED_OUT

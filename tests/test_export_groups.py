@@ -26,7 +26,7 @@ def build(folder: Path) -> tuple[Path, dict[str, Any]]:
     """Ten people checked in grouped at warm-up/pairs, Kim added late, one person moved; a second round."""
     db = folder / "run.db"
     clock = FakeClock()
-    with Store.create(db, Programme.model_validate(programme_data()), actor="lead", clock=clock) as store:
+    with Store.create(db, Programme.validate(programme_data()), actor="lead", clock=clock) as store:
         s = Session(store, actor="lead")
         for pid, name, location, gender in PEOPLE:
             s.add_participant(name, f"{pid}@example.org", location, participant_id=pid, gender=gender)

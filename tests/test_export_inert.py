@@ -38,7 +38,7 @@ def out(tmp_path: Path) -> Path:
     spec["exercises"][0]["title"] = '+HYPERLINK("http://evil.example","x")'
     spec["exercises"][0]["steps"][0]["title"] = '=HYPERLINK("http://evil.example","click")'
     spec["exercises"][0]["steps"][1]["title"] = f"Pairs{RLO}sriap"
-    programme = Programme.model_validate(spec)
+    programme = Programme.validate(spec)
     clock = FakeClock(datetime(2022, 8, 22, 6, 50, tzinfo=UTC))
     db = tmp_path / "run.db"
     Store.create(db, programme, actor="lead", clock=clock).close()

@@ -49,7 +49,7 @@ def programme() -> Programme:
             "scale": {"min": 1, "max": 3, "low": "Poor", "high": "As good as Cai Okafor"},
         }
     )
-    return Programme.model_validate(data)
+    return Programme.validate(data)
 
 
 def build(folder: Path) -> tuple[Path, FakeClock]:

@@ -39,7 +39,7 @@ def build(folder: Path) -> tuple[Path, FakeClock]:
     one still open at warm-up/pairs by a late arrival."""
     clock = FakeClock()
     db = folder / "run.db"
-    with Store.create(db, Programme.model_validate(TINY_PROGRAMME), actor="lead", clock=clock) as store:
+    with Store.create(db, Programme.validate(TINY_PROGRAMME), actor="lead", clock=clock) as store:
         s = Session(store, actor="lead")
         for pid, location, gender in [*ROOM, LATE, GONE]:
             s.add_participant(name(pid), f"{pid}@example.org", location, participant_id=pid, gender=gender)

@@ -39,7 +39,7 @@ PERSON = {"name": "Amina Deng", "email": "a@x.org", "location": "hq"}
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """One run for all the examples of a test: each compares the log before and after itself."""
     db = tmp_path_factory.mktemp("fuzz") / "run.db"
-    with Store.create(db, Programme.model_validate(TINY_PROGRAMME), actor="test") as made:
+    with Store.create(db, Programme.validate(TINY_PROGRAMME), actor="test") as made:
         made.append_many(
             [
                 (

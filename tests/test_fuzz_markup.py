@@ -154,7 +154,7 @@ def test_names_and_reflections_on_every_screen_stay_literal(texts: list[str]) ->
     name, reflection, author = (MARK + text for text in texts)
     with tempfile.TemporaryDirectory(prefix="fuzz-markup-") as scratch:
         db = Path(scratch) / "run.db"
-        with Store.create(db, Programme.model_validate(TINY_PROGRAMME), actor="lead", clock=FakeClock()) as store:
+        with Store.create(db, Programme.validate(TINY_PROGRAMME), actor="lead", clock=FakeClock()) as store:
             session = Session(store, actor="lead")
             session.next_step()
             try:

@@ -90,7 +90,7 @@ def programme() -> Programme:
             {"id": "more", "type": "text", "text": "More?"},
         ],
     }
-    return Programme.model_validate(data)
+    return Programme.validate(data)
 
 
 @dataclass

@@ -27,6 +27,7 @@ from facilitator.record.clock import FakeClock
 from facilitator.record.store import Store
 from facilitator.script.loading import load_workshop
 from facilitator.script.models import BreakoutGroups, Programme
+from facilitator.script.stored import stored_form
 from facilitator.team.roles import NotAllowed
 from tests.conftest import TINY_PROGRAMME
 from tests.test_scripts import EXERCISE, WORKSHOP, problems_of, write_workshop
@@ -398,9 +399,7 @@ def programme_data() -> dict[str, Any]:
 
 @pytest.fixture
 def lead(tmp_path: Path, fake_clock: FakeClock) -> Iterator[Session]:
-    store = Store.create(
-        tmp_path / "run.db", Programme.model_validate(programme_data()), actor="lead", clock=fake_clock
-    )
+    store = Store.create(tmp_path / "run.db", Programme.validate(programme_data()), actor="lead", clock=fake_clock)
     session = Session(store, actor="lead")
     for pid, name, location, gender in PEOPLE:
         session.add_participant(name, f"{pid}@example.org", location, participant_id=pid, gender=gender)
@@ -450,7 +449,7 @@ def test_the_same_record_and_seed_make_the_same_groups(tmp_path: Path) -> None:
     made = []
     for run in ("a", "b"):
         with Store.create(
-            tmp_path / f"{run}.db", Programme.model_validate(programme_data()), actor="lead", clock=FakeClock()
+            tmp_path / f"{run}.db", Programme.validate(programme_data()), actor="lead", clock=FakeClock()
         ) as store:
             session = Session(store, actor="lead")
             for pid, name, location, gender in PEOPLE:
@@ -628,13 +627,13 @@ def test_people_left_checked_in_on_a_day_that_has_ended_are_not_grouped(lead: Se
 
 
 def test_a_step_may_ask_for_groups(tmp_path: Path) -> None:
-    programme = Programme.model_validate(programme_data())
+    programme = Programme.validate(programme_data())
     step = programme.exercise_by_id["warm-up"].steps[1]
-    assert step.groups == BreakoutGroups.model_validate(
+    assert step.groups == BreakoutGroups.validate(
         {"size": 3, "mix": ["location", "gender"], "duration": "20m", "call": "https://meet.example.org/wps-room-{n}"}
     )
     assert step.groups is not None and step.groups.duration == timedelta(minutes=20) and step.groups.count is None
-    assert Programme.model_validate(programme.model_dump(mode="json")) == programme  # stored in the run
+    assert Programme.validate(stored_form(programme)) == programme  # stored in the run
     exercise = EXERCISE + "    groups: {count: 6, mix: [gender], call: 'Room {n}'}\n"
     loaded = load_workshop(write_workshop(tmp_path / "w", WORKSHOP, exercise)).programme
     groups = loaded.exercises[0].steps[0].groups
@@ -682,7 +681,7 @@ def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
 def run_db(tmp_path: Path) -> Path:
     """A run on the real clock (the command's), everyone but Kim checked in."""
     db = tmp_path / "run.db"
-    with Store.create(db, Programme.model_validate(programme_data()), actor="lead") as store:
+    with Store.create(db, Programme.validate(programme_data()), actor="lead") as store:
         session = Session(store, actor="lead")
         for pid, name, location, gender in PEOPLE:
             session.add_participant(name, f"{pid}@example.org", location, participant_id=pid, gender=gender)

@@ -31,7 +31,7 @@ def programme(anonymity: str | None = None, *, email_only: bool = False) -> Prog
         raw["exercises"][1]["steps"][0]["prompt"]["anonymity"] = anonymity
     if email_only:
         raw["workshop"]["participant_page"] = {"email_only": True}
-    return Programme.model_validate(raw)
+    return Programme.validate(raw)
 
 
 def make_run(

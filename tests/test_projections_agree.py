@@ -113,7 +113,7 @@ def _checks_as_the_table_holds_them(events: list[Event]) -> list[tuple[Any, ...]
 def test_the_derived_tables_hold_what_the_folds_say(steps: list[tuple[int, tuple[Any, ...]]]) -> None:
     clock = FakeClock(datetime(2022, 8, 22, 6, 50, tzinfo=UTC))
     with tempfile.TemporaryDirectory() as folder:
-        programme = Programme.model_validate(TINY_PROGRAMME)
+        programme = Programme.validate(TINY_PROGRAMME)
         with Store.create(Path(folder) / "run.db", programme, actor="lead", clock=clock) as store:
             s = Session(store, actor="lead")
             s.announce()

@@ -52,7 +52,7 @@ def with_questions() -> dict[str, Any]:
 
 @pytest.fixture
 def lead(tmp_path: Path, fake_clock: FakeClock) -> Iterator[Session]:
-    programme = Programme.model_validate(with_questions())
+    programme = Programme.validate(with_questions())
     store = Store.create(tmp_path / "run.db", programme, actor="lead", clock=fake_clock)
     session = Session(store, actor="lead")
     session.add_participant("Ada Lovelace", "ada@example.org", "hq", participant_id="ada")
@@ -173,7 +173,7 @@ def test_quiz_scores_and_knowledge_gain_per_person(lead: Session) -> None:
 
 
 def test_a_knowledge_checks_questions_are_named_whatever_their_default() -> None:
-    programme = Programme.model_validate(with_questions())
+    programme = Programme.validate(with_questions())
     named = {a.key: a.named for a in programme.asked}
     assert named == {
         "mood": False,

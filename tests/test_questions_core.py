@@ -28,7 +28,7 @@ OPTIONS = [{"id": "a", "text": "A"}, {"id": "b", "text": "B"}, {"id": "c", "text
 
 
 def asked(data: dict[str, Any], *, check: KnowledgeCheck | None = None) -> AskedQuestion:
-    question = Question.model_validate({"id": "q", "text": "What?", **data})
+    question = Question.validate({"id": "q", "text": "What?", **data})
     return AskedQuestion(question.id, question, "warm-up", "intro", check, False)
 
 
@@ -357,7 +357,7 @@ def checks_programme() -> Programme:
         }
     )
     data["workshop"]["days"][1]["agenda"] = ["again"]
-    return Programme.model_validate(data)
+    return Programme.validate(data)
 
 
 def test_the_checks_are_named_once_each_in_the_order_first_asked() -> None:
@@ -374,7 +374,7 @@ def test_the_checks_are_named_once_each_in_the_order_first_asked() -> None:
         "wps/post/q3",
     ]
     assert scoring.check_names(programme) == ["wps", "budget"]
-    assert scoring.check_names(Programme.model_validate(TINY_PROGRAMME)) == []
+    assert scoring.check_names(Programme.validate(TINY_PROGRAMME)) == []
 
 
 def checks_log() -> Log:

@@ -24,7 +24,7 @@ def test_live_results_are_shown_from_the_start_and_a_quiz_s_only_once_revealed(
 ) -> None:
     data = with_questions()
     data["exercises"][0]["steps"][0]["questions"][1]["results"] = "hidden"  # "where": hidden by the script
-    with Store.create(tmp_path / "run.db", Programme.model_validate(data), actor="lead", clock=fake_clock) as store:
+    with Store.create(tmp_path / "run.db", Programme.validate(data), actor="lead", clock=fake_clock) as store:
         lead = Session(store, actor="lead")
         lead.next_step()  # intro: "mood" (a scale, live by default) and "where"
         assert lead.state.questions["mood"].revealed and not lead.state.questions["where"].revealed
@@ -38,7 +38,7 @@ def test_live_results_are_shown_from_the_start_and_a_quiz_s_only_once_revealed(
 
 def test_only_the_driver_reveals_hides_or_closes(tmp_path: Path, fake_clock: FakeClock) -> None:
     with Store.create(
-        tmp_path / "run.db", Programme.model_validate(with_questions()), actor="lead", clock=fake_clock
+        tmp_path / "run.db", Programme.validate(with_questions()), actor="lead", clock=fake_clock
     ) as store:
         lead = Session(store, actor="lead")
         lead.announce()
@@ -58,7 +58,7 @@ def test_only_the_driver_reveals_hides_or_closes(tmp_path: Path, fake_clock: Fak
 
 
 def test_a_quiz_takes_no_answer_once_its_right_answer_is_shown(tmp_path: Path, fake_clock: FakeClock) -> None:
-    programme = Programme.model_validate(with_questions())
+    programme = Programme.validate(with_questions())
     with Store.create(tmp_path / "run.db", programme, actor="lead", clock=fake_clock) as store:
         lead = Session(store, actor="lead")
         lead.add_participant("Ada Lovelace", "ada@example.org", "hq", participant_id="ada")
@@ -80,7 +80,7 @@ def test_a_quiz_takes_no_answer_once_its_right_answer_is_shown(tmp_path: Path, f
 def test_a_named_question_needs_a_check_in_of_today_not_one_left_open_from_a_day_before(
     tmp_path: Path, fake_clock: FakeClock
 ) -> None:
-    programme = Programme.model_validate(with_questions())
+    programme = Programme.validate(with_questions())
     with Store.create(tmp_path / "run.db", programme, actor="lead", clock=fake_clock) as store:
         lead = Session(store, actor="lead")
         lead.add_participant("Ada Lovelace", "ada@example.org", "hq", participant_id="ada")

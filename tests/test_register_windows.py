@@ -127,7 +127,7 @@ def test_the_register_reads_the_windows_that_count_and_keeps_the_settled_days(
 ) -> None:
     clock = FakeClock(START)
     db = tmp_path_factory.mktemp("run") / "run.db"
-    with Store.create(db, Programme.model_validate(TINY_PROGRAMME), actor="lead", clock=clock) as store:
+    with Store.create(db, Programme.validate(TINY_PROGRAMME), actor="lead", clock=clock) as store:
         s = Session(store, actor="lead")
         ids = [
             s.add_participant(f"P{n}", f"p{n}@example.org", ["hq", "juba"][n % 2]).payload["participant"]

@@ -44,7 +44,7 @@ def room_programme() -> Programme:
     intro["text"] = PARTICIPANT_TEXT + ". [bold]not markup[/bold]"
     intro["notes"] = PRIVATE_NOTES
     intro["materials"] = ["facilitator slide deck"]
-    return Programme.model_validate(data)
+    return Programme.validate(data)
 
 
 @pytest.fixture

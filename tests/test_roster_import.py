@@ -13,7 +13,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -629,16 +629,10 @@ def test_a_dry_run_with_make_codes_says_how_many_and_writes_nothing(tmp_path: Pa
 
 
 def test_the_workshop_sets_the_shortest_code_an_import_accepts(tmp_path: Path, tiny_programme: Programme) -> None:
-    strict = tiny_programme.model_copy(
-        update={
-            "workshop": tiny_programme.workshop.model_copy(
-                update={
-                    "participant_page": tiny_programme.workshop.participant_page.model_copy(
-                        update={"min_code_length": 12}
-                    )
-                }
-            )
-        }
+    workshop = tiny_programme.workshop
+    strict = replace(
+        tiny_programme,
+        workshop=replace(workshop, participant_page=replace(workshop.participant_page, min_code_length=12)),
     )
     with Store.create(tmp_path / "run.db", strict, actor="lead") as store:
         path = tmp_path / "roster.csv"

@@ -123,7 +123,7 @@ AWAY = ("away", "hq", "male")  # never checked in
 
 @pytest.fixture
 def room(tmp_path: Path, fake_clock: FakeClock) -> Iterator[Session]:
-    store = Store.create(tmp_path / "run.db", Programme.model_validate(TINY_PROGRAMME), actor="lead", clock=fake_clock)
+    store = Store.create(tmp_path / "run.db", Programme.validate(TINY_PROGRAMME), actor="lead", clock=fake_clock)
     lead = Session(store, actor="lead")
     lead.announce()
     for pid, location, gender in [*ROOM, LATE, GONE, AWAY]:

@@ -29,6 +29,7 @@ from facilitator.record.clock import FakeClock, to_text
 from facilitator.record.events import Event
 from facilitator.record.store import Store
 from facilitator.script.models import Programme
+from facilitator.script.stored import stored_form
 
 T0 = datetime(2022, 8, 22, 7, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
@@ -40,7 +41,7 @@ class Log:
     def __init__(self, programme: Programme) -> None:
         self.events: list[Event] = []
         self.seq = itertools.count(1)
-        self.add(ev.RUN_CREATED, {"programme": programme.model_dump(mode="json")})
+        self.add(ev.RUN_CREATED, {"programme": stored_form(programme)})
 
     def add(self, kind: str, payload: dict[str, Any] | None = None, *, at: datetime = T0, actor: str = "lead") -> Event:
         seq = next(self.seq)
@@ -478,7 +479,7 @@ def test_opening_a_day_ends_the_visit_of_the_day_before(log: Log) -> None:
 
 def _without(programme: Programme, exercise: str, step: str) -> dict[str, Any]:
     """The programme as JSON with one step taken out."""
-    raw = programme.model_dump(mode="json")
+    raw = stored_form(programme)
     for found in raw["exercises"]:
         if found["id"] == exercise:
             found["steps"] = [s for s in found["steps"] if s["id"] != step]
@@ -501,7 +502,7 @@ def test_a_reload_that_keeps_the_current_step_keeps_its_timer_against_the_new_du
 ) -> None:
     log.enter("warm-up", "pairs", at=T0)
     log.add(ev.TIMER_ADJUSTED, {"seconds": 60}, at=T0 + MIN)
-    raw = tiny_programme.model_dump(mode="json")
+    raw = stored_form(tiny_programme)
     raw["exercises"][0]["steps"][1]["duration"] = "20m"
     log.add(ev.PROGRAMME_LOADED, {"programme": raw}, at=T0 + 2 * MIN)
     state = log.state()
@@ -527,11 +528,11 @@ def test_the_run_remembers_where_it_came_from(tiny_programme: Programme) -> None
         at=T0,
         actor="lead",
         kind=ev.RUN_CREATED,
-        payload={"programme": tiny_programme.model_dump(mode="json"), "source": "exercises/", "digest": "d1"},
+        payload={"programme": stored_form(tiny_programme), "source": "exercises/", "digest": "d1"},
     )
     state = fold([created])
     assert (state.programme, state.source, state.digest) == (tiny_programme, "exercises/", "d1")
-    bare = fold([replace(created, payload={"programme": tiny_programme.model_dump(mode="json")})])
+    bare = fold([replace(created, payload={"programme": stored_form(tiny_programme)})])
     assert (bare.source, bare.digest) == (None, "")
 
 
@@ -617,7 +618,7 @@ def test_entering_a_step_of_a_closed_day_reopens_that_day_only(log: Log) -> None
 
 def script(programme: Programme, **steps: list[str]) -> dict[str, Any]:
     """The programme as JSON, each exercise named in ``steps`` given those step ids (new ones take 5 minutes)."""
-    raw = programme.model_dump(mode="json")
+    raw = stored_form(programme)
     for exercise in raw["exercises"]:
         if exercise["id"] in steps:
             known = {s["id"]: s for s in exercise["steps"]}
@@ -636,7 +637,7 @@ def reload(log: Log, raw: dict[str, Any], at: datetime = T0) -> SessionState:
 def test_a_reload_before_any_day_changes_only_the_script(log: Log, tiny_programme: Programme) -> None:
     raw = script(tiny_programme, reflect=["write"])
     state = reload(log, raw)
-    assert state.programme == Programme.model_validate(raw)
+    assert state.programme == Programme.validate(raw)
     assert (state.day, state.step, state.removed, state.digest) == (None, None, None, "v2")
 
 
@@ -717,7 +718,7 @@ def test_a_step_entered_off_the_day_s_agenda_is_followed_through_a_reload(log: L
 
 
 def workshop_days(programme: Programme, *dates: str) -> dict[str, Any]:
-    raw = programme.model_dump(mode="json")
+    raw = stored_form(programme)
     template = raw["workshop"]["days"][-1]
     raw["workshop"]["days"] = [{**template, "date": d} for d in dates]
     return raw
@@ -845,7 +846,7 @@ def test_a_session_reads_its_run_a_chunk_at_a_time_and_folds_all_of_it(
 def test_a_question_first_opened_shows_its_results_only_when_the_script_has_them_live(
     tiny_programme: Programme,
 ) -> None:
-    raw = tiny_programme.model_dump(mode="json")
+    raw = stored_form(tiny_programme)
     options = [{"id": "a", "text": "A"}, {"id": "b", "text": "B"}]
     raw["exercises"][0]["steps"][0]["questions"] = [
         {"id": "mood", "type": "scale", "text": "How?", "scale": {"min": 1, "max": 5}},  # live: the default
@@ -853,7 +854,7 @@ def test_a_question_first_opened_shows_its_results_only_when_the_script_has_them
         {"id": "poll", "type": "single", "text": "Which?", "options": options, "results": "hidden"},
         {"id": "shown", "type": "quiz", "text": "Which?", "options": options, "correct": ["a"], "results": "live"},
     ]
-    log = Log(Programme.model_validate(raw))
+    log = Log(Programme.validate(raw))
     for key in ("mood", "quiz", "poll", "shown", "gone"):  # "gone": no longer in the script
         log.add(ev.QUESTION_OPENED, {"question": key}, at=T0)
     assert {key: status.revealed for key, status in log.state().questions.items()} == {

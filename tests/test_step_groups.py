@@ -23,7 +23,7 @@ from tests.test_scripts import EXERCISE, WORKSHOP, write_workshop
 
 
 def step(**fields: Any) -> Step:
-    return Step.model_validate({"id": "s", "title": "S", "kind": "breakout", "duration": "20m", **fields})
+    return Step.validate({"id": "s", "title": "S", "kind": "breakout", "duration": "20m", **fields})
 
 
 def test_the_form_proposes_the_step_s_groups_then_a_random_grouping_s_size_then_groups_of_four() -> None:
@@ -42,9 +42,7 @@ def test_the_form_proposes_the_step_s_groups_then_a_random_grouping_s_size_then_
 @pytest.fixture
 def lead(tmp_path: Path, fake_clock: FakeClock) -> Iterator[Session]:
     """The groups fixture of tests/test_groups.py: warm-up/pairs asks for groups of 3 meeting 20 minutes."""
-    store = Store.create(
-        tmp_path / "run.db", Programme.model_validate(programme_data()), actor="lead", clock=fake_clock
-    )
+    store = Store.create(tmp_path / "run.db", Programme.validate(programme_data()), actor="lead", clock=fake_clock)
     session = Session(store, actor="lead")
     for pid, name, location, gender in PEOPLE:
         session.add_participant(name, f"{pid}@example.org", location, participant_id=pid, gender=gender)
@@ -112,7 +110,7 @@ def test_fewer_than_two_checked_in_make_no_groups_and_say_why(lead: Session) -> 
 def test_a_size_larger_than_the_room_is_refused_in_one_line(tmp_path: Path, fake_clock: FakeClock) -> None:
     data = copy.deepcopy(programme_data())
     data["exercises"][0]["steps"][1]["groups"] = {"size": 5}
-    store = Store.create(tmp_path / "run.db", Programme.model_validate(data), actor="lead", clock=fake_clock)
+    store = Store.create(tmp_path / "run.db", Programme.validate(data), actor="lead", clock=fake_clock)
     with store:
         lead = Session(store, actor="lead")
         for pid, name, location, gender in PEOPLE[:3]:

@@ -36,6 +36,7 @@ from facilitator.record.migrations import migrations
 from facilitator.record.schema_steps import APPLICATION_ID, SCHEMA_VERSION, STEPS
 from facilitator.record.store import Store, StoreError
 from facilitator.script.models import Programme
+from facilitator.script.stored import stored_form
 from tests.tools import require_other_users
 
 REPO = Path(__file__).resolve().parent.parent
@@ -332,7 +333,7 @@ def test_a_run_from_an_older_schema_is_migrated_when_opened(tmp_path: Path, tiny
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     migrations.apply(Database(conn), stop_before="m003_events_no_replace")
-    programme = json.dumps({"programme": tiny_programme.model_dump(mode="json")})
+    programme = json.dumps({"programme": stored_form(tiny_programme)})
     conn.execute(
         "INSERT INTO events (id, at, actor, kind, payload) VALUES ('first', ?, 'lead', ?, ?)",
         (to_text(FakeClock().now()), ev.RUN_CREATED, programme),
@@ -677,13 +678,14 @@ def test_create_refuses_to_overwrite_any_existing_file(tmp_path: Path, tiny_prog
 # Run as another user, so that permissions are really checked (root may write anywhere).
 UNPRIVILEGED_SCRIPT = textwrap.dedent(
     """
+    import json
     import sys
     from pathlib import Path
     from facilitator.problems import InputError
     from facilitator.script.models import Programme
     from facilitator.record.store import Store
 
-    programme = Programme.model_validate_json(sys.stdin.read())
+    programme = Programme.from_stored(json.loads(sys.stdin.read()))
     locked, shared = Path(sys.argv[1]), Path(sys.argv[2])
     attempts = {
         "create": lambda: Store.create(locked / "new.db", programme, actor="co"),
@@ -722,7 +724,8 @@ def python_for(uid: int) -> str:
 
 
 IMPORTS_OF_THE_SCRIPT = (
-    "facilitator.record.store, facilitator.script.models, facilitator.problems, facilitator.record.migrations"
+    "facilitator.record.store, facilitator.script.models, facilitator.problems, facilitator.record.migrations,"
+    " facilitator.record.catalogue"  # the event payloads' models (and pydantic), imported by the first write
 )
 
 
@@ -787,7 +790,7 @@ def test_refuses_a_folder_that_is_not_writable(world_readable_folder: Path, tiny
         env = {"PYTHONPATH": importable, "PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"}
         result = subprocess.run(
             [python, "-c", UNPRIVILEGED_SCRIPT, str(locked), str(shared)],
-            input=tiny_programme.model_dump_json(), capture_output=True, text=True, check=False, timeout=60,
+            input=json.dumps(stored_form(tiny_programme)), capture_output=True, text=True, check=False, timeout=60,
             user=NOBODY, group=NOBODY, extra_groups=[], cwd="/", env=env,
         )  # fmt: skip
         assert result.returncode == 0, result.stderr

@@ -1,19 +1,23 @@
 """The programme a run stored, read back without validating it again (facilitator.script.stored), is exactly
 what validation gives: the same objects, of the same types, down to every field; anything not in the stored
-form goes to validation, which accepts or refuses it as before."""
+form goes to validation, which accepts or refuses it as before. Reading it imports no pydantic."""
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
+import subprocess
+import sys
+import typing
 from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from facilitator.script import stored
+from facilitator.script import stored, validation
 from facilitator.script.loading import load_workshop
 from facilitator.script.models import (
     AttendanceRule,
@@ -129,19 +133,16 @@ def everything() -> dict[str, Any]:
 
 
 def stored_form(programme: Programme) -> Any:
-    """What the run keeps: the JSON text of the programme's dump, parsed again."""
-    return json.loads(json.dumps(programme.model_dump(mode="json")))
+    """What the run keeps: the JSON text of the programme's stored form, parsed again."""
+    return json.loads(json.dumps(stored.stored_form(programme)))
 
 
 def assert_same(read: object, validated: object, where: str = "programme") -> None:
-    """Equal, of the same type, all the way down (and with the same fields set, for a model)."""
+    """Equal, of the same type, all the way down."""
     assert type(read) is type(validated), where
-    if isinstance(validated, BaseModel):
-        assert isinstance(read, BaseModel)
-        assert read.model_fields_set == validated.model_fields_set, where
-        assert list(read.__dict__) == list(validated.__dict__), where  # fields in the same order
-        for name in type(validated).model_fields:
-            assert_same(getattr(read, name), getattr(validated, name), f"{where}.{name}")
+    if dataclasses.is_dataclass(validated):
+        for field in dataclasses.fields(validated):
+            assert_same(getattr(read, field.name), getattr(validated, field.name), f"{where}.{field.name}")
     elif isinstance(validated, tuple):
         assert isinstance(read, tuple)
         assert len(read) == len(validated), where
@@ -155,17 +156,17 @@ def assert_same(read: object, validated: object, where: str = "programme") -> No
     "programme",
     [
         pytest.param(load_workshop(EXERCISES).programme, id="demo"),
-        pytest.param(Programme.model_validate(everything()), id="everything"),
+        pytest.param(Programme.validate(everything()), id="everything"),
     ],
 )
 def test_the_stored_form_reads_back_as_validation_reads_it(programme: Programme) -> None:
     data = stored_form(programme)
     read = Programme.from_stored(copy.deepcopy(data))
-    validated = Programme.model_validate(data)
+    validated = Programme.validate(data)
     assert_same(read, validated)
     assert read == validated
     assert repr(read) == repr(validated)
-    assert read.model_dump(mode="json") == data
+    assert stored.stored_form(read) == data
     assert read.timeline(read.workshop.days[0]) == validated.timeline(validated.workshop.days[0])
 
 
@@ -173,51 +174,69 @@ def test_the_fast_path_is_taken_for_the_stored_form(monkeypatch: pytest.MonkeyPa
     def no_validation(*args: object, **kwargs: object) -> None:
         raise AssertionError("validated again")
 
-    forms = [stored_form(load_workshop(EXERCISES).programme), stored_form(Programme.model_validate(everything()))]
-    monkeypatch.setattr(Programme, "model_validate", no_validation)
+    forms = [stored_form(load_workshop(EXERCISES).programme), stored_form(Programme.validate(everything()))]
+    monkeypatch.setattr(validation, "validate", no_validation)
     for form in forms:
         assert isinstance(Programme.from_stored(form), Programme)
 
 
-def test_it_builds_no_validator() -> None:
-    """Reading the stored programme must not build the models' validators: that is what it saves."""
-    import subprocess
-    import sys
+# Modules that come with pydantic: none of them may be imported before something is validated.
+PYDANTIC = "('pydantic', 'pydantic_core', 'annotated_types', 'typing_inspection')"
 
+
+def test_the_runtime_models_and_the_stored_programme_import_no_pydantic(tmp_path: Path) -> None:
+    """pydantic (some 35 ms) and its models load only to validate: not to import the models, read the programme a
+    run stored, or take the default config when there is no config file."""
     program = (
         "import json, sys\n"
-        "from facilitator.script.models import Programme, Step\n"
-        "data = json.load(sys.stdin)\n"
-        "programme = Programme.from_stored(data)\n"
-        "assert programme.workshop.title\n"
-        "print(Programme.__pydantic_complete__, Step.__pydantic_complete__, 'pydantic.plugin._loader' in sys.modules)\n"
+        f"PYDANTIC = {PYDANTIC}\n"
+        "def loaded():\n"
+        "    return sorted(m for m in sys.modules if m.split('.')[0] in PYDANTIC)\n"
+        "import facilitator.script.models, facilitator.config, facilitator.script.stored\n"
+        "print(loaded())\n"
+        "from facilitator.script.models import Programme\n"
+        "programme = Programme.from_stored(json.load(sys.stdin))\n"
+        "assert programme.workshop.title and programme.timeline(programme.workshop.days[0])\n"
+        "print(loaded())\n"
+        "from pathlib import Path\n"
+        "from facilitator.config import Config, load_config\n"
+        "assert load_config(Path(sys.argv[1])) == Config()\n"
+        "print(loaded())\n"
+        "Programme.validate(facilitator.script.stored.stored_form(programme))\n"
+        "print('pydantic' in loaded())\n"  # the check sees pydantic when it is there
     )
     data = json.dumps(stored_form(load_workshop(EXERCISES).programme))
-    done = subprocess.run([sys.executable, "-c", program], input=data, capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["False", "False", "False"]
+    done = subprocess.run(
+        [sys.executable, "-c", program, str(tmp_path / "no-config.toml")],
+        input=data,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.splitlines() == ["[]", "[]", "[]", "True"]
 
 
 def test_every_field_of_the_script_models_has_a_reader() -> None:
     """A new field of a type this reader does not know would silently send every run through validation."""
-    seen: set[type[BaseModel]] = set()
-    pending: list[type[BaseModel]] = [Programme]
+    seen: set[type] = set()
+    pending: list[type] = [Programme]
     while pending:
         model = pending.pop()
         if model in seen:
             continue
         seen.add(model)
-        for name, info in model.model_fields.items():
-            assert stored._reader(info.annotation) is not stored._refuse, f"{model.__name__}.{name}"
-            pending.extend(_models_in(info.annotation))
+        hints = typing.get_type_hints(model)
+        for field in dataclasses.fields(model):
+            annotation = hints[field.name]
+            assert stored._reader(annotation) is not stored._refuse, f"{model.__name__}.{field.name}"
+            pending.extend(_models_in(annotation))
     assert {Step, Question, Grouping, BreakoutGroups, AttendanceRule} <= seen
 
 
-def _models_in(annotation: Any) -> list[type[BaseModel]]:
-    from typing import get_args
-
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+def _models_in(annotation: Any) -> list[type]:
+    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
         return [annotation]
-    return [model for arg in get_args(annotation) for model in _models_in(arg)]
+    return [model for arg in typing.get_args(annotation) for model in _models_in(arg)]
 
 
 def _step(data: dict[str, Any]) -> dict[str, Any]:
@@ -240,10 +259,10 @@ def _step(data: dict[str, Any]) -> dict[str, Any]:
     ],
 )
 def test_anything_else_is_validated_as_before(change: Any, field: str) -> None:
-    data = stored_form(Programme.model_validate(everything()))
+    data = stored_form(Programme.validate(everything()))
     change(data)
     try:
-        validated: Programme | None = Programme.model_validate(copy.deepcopy(data))
+        validated: Programme | None = Programme.validate(copy.deepcopy(data))
     except ValidationError:
         validated = None
     if validated is None:
@@ -264,21 +283,21 @@ def test_anything_else_is_validated_as_before(change: Any, field: str) -> None:
     ],
 )
 def test_what_validation_refuses_is_refused(change: Any) -> None:
-    data = stored_form(Programme.model_validate(everything()))
+    data = stored_form(Programme.validate(everything()))
     change(data)
     with pytest.raises(ValidationError):
         Programme.from_stored(data)
 
 
 def test_missing_defaults_are_filled_in_as_validation_does() -> None:
-    data = stored_form(Programme.model_validate(everything()))
+    data = stored_form(Programme.validate(everything()))
     for key in ("attendance", "reflections", "participant_page", "evaluation", "certificate", "call_link", "organiser"):
         data["workshop"].pop(key)
-    assert_same(Programme.from_stored(copy.deepcopy(data)), Programme.model_validate(data))
+    assert_same(Programme.from_stored(copy.deepcopy(data)), Programme.validate(data))
 
 
 def test_values_are_of_the_models_types() -> None:
-    programme = Programme.from_stored(stored_form(Programme.model_validate(everything())))
+    programme = Programme.from_stored(stored_form(Programme.validate(everything())))
     day = programme.workshop.days[0]
     step = programme.exercises[0].steps[1]
     assert type(day.date) is date and type(day.start) is time and day.start == time(9, 0)

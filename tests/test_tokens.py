@@ -143,7 +143,7 @@ def test_periods_are_counted_in_real_time_across_a_daylight_saving_change(run_st
     raw = copy.deepcopy(TINY_PROGRAMME)
     raw["workshop"]["timezone"] = "Europe/Paris"  # clocks went forward at 02:00 on 2022-03-27
     raw["workshop"]["days"][0]["date"] = "2022-03-27"
-    programme = Programme.model_validate(raw)
+    programme = Programme.validate(raw)
     settings = tokens.save_settings(
         run_store, rotate=timedelta(minutes=30), grace=timedelta(minutes=5), public_url="http://x.example"
     )
@@ -250,7 +250,7 @@ def test_the_limits_themselves_are_allowed(run_store: Store) -> None:
         timedelta(minutes=1),
         "https://c.example.org/INBOX",
     )
-    token = tokens.issue(saved, Programme.model_validate(TINY_PROGRAMME), "hq", datetime(2022, 8, 22, 12, tzinfo=UTC))
+    token = tokens.issue(saved, Programme.validate(TINY_PROGRAMME), "hq", datetime(2022, 8, 22, 12, tzinfo=UTC))
     assert token.url(saved.public_url) == f"https://c.example.org/INBOX/p/{token.code}"
 
 

@@ -55,7 +55,7 @@ def run(tmp_path: Path, clock: FakeClock) -> Iterator[Path]:
     """The tiny workshop whose second step (warm-up/pairs) asks for groups of 3 meeting 20 minutes, each with a
     call; ten people checked in, Kim not yet."""
     db = tmp_path / "run.db"
-    with Store.create(db, Programme.model_validate(programme_data()), actor="lead", clock=clock) as store:
+    with Store.create(db, Programme.validate(programme_data()), actor="lead", clock=clock) as store:
         lead = Session(store, actor="lead")
         lead.announce()
         for pid, name, location, gender in PEOPLE:

@@ -47,7 +47,7 @@ SECRET = "5e" * 32  # a fixed secret, so snapshots show the same code every run
 
 def make_run(tmp_path: Path, clock: FakeClock, programme: Programme | None = None) -> Path:
     """A run with a known secret and public address, its first step entered."""
-    programme = programme or Programme.model_validate(TINY_PROGRAMME)
+    programme = programme or Programme.validate(TINY_PROGRAMME)
     db = tmp_path / "run.db"
     with Store.create(db, programme, actor="lead", clock=clock) as store:
         store.write(lambda c: c.execute("INSERT INTO participant_page (name, value) VALUES ('secret', ?)", (SECRET,)))

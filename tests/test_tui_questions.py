@@ -65,7 +65,7 @@ def run_on(tmp_path: Path, clock: FakeClock, steps: int, *, live: bool = False) 
     results hidden until revealed unless ``live`` (then as the script says: live but for the quiz)."""
     db = tmp_path / "run.db"
     data = with_questions() if live else hidden_results(with_questions())
-    Store.create(db, Programme.model_validate(data), actor="lead", clock=clock).close()
+    Store.create(db, Programme.validate(data), actor="lead", clock=clock).close()
     with Store.open(db, clock=clock) as store:
         lead = Session(store, actor="lead")
         lead.announce()

@@ -49,7 +49,7 @@ def tiny_run(tmp_path: Path, clock: FakeClock, *, anonymity: str | None = None, 
         data["exercises"][1]["steps"][0]["prompt"]["anonymity"] = anonymity
     data["workshop"]["reflections"] = {"consent_to_quote": consent}
     db = tmp_path / "run.db"
-    Store.create(db, Programme.model_validate(data), actor="lead", clock=clock).close()
+    Store.create(db, Programme.validate(data), actor="lead", clock=clock).close()
     with_session(db, clock, lambda s: s.enter_step("reflect", "write", on=DAY_ONE))
     return db
 

@@ -54,7 +54,7 @@ def clock() -> FakeClock:
 def run(tmp_path: Path, clock: FakeClock) -> Iterator[Path]:
     """The tiny workshop on its first step, ten people checked in (Kim not)."""
     db = tmp_path / "run.db"
-    with Store.create(db, Programme.model_validate(programme_data()), actor="lead", clock=clock) as store:
+    with Store.create(db, Programme.validate(programme_data()), actor="lead", clock=clock) as store:
         lead = Session(store, actor="lead")
         lead.announce()
         for pid, name, location, gender in PEOPLE:

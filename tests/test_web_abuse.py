@@ -37,7 +37,7 @@ def make_lead(tmp_path: Path, clock: FakeClock, *, email_only: bool = False) -> 
     raw: dict[str, Any] = copy.deepcopy(TINY_PROGRAMME)
     if email_only:
         raw["workshop"]["participant_page"] = {"email_only": True}
-    store = Store.create(tmp_path / "run.db", Programme.model_validate(raw), actor="lead", clock=clock)
+    store = Store.create(tmp_path / "run.db", Programme.validate(raw), actor="lead", clock=clock)
     lead = Session(store, actor="lead")
     lead.add_participant("Ada Lovelace", "ada@example.org", "hq", participant_id="ada", code=ADA)
     lead.add_participant("Bob Marley", "bob@example.org", "juba", participant_id="bob")  # no code

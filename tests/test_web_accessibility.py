@@ -136,7 +136,7 @@ def programme() -> Programme:
             "anonymous": False,
         },
     ]
-    return Programme.model_validate(data)
+    return Programme.validate(data)
 
 
 @pytest.fixture

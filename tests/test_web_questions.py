@@ -93,7 +93,7 @@ def programme() -> Programme:
             {"id": "comments", "type": "text", "text": "Any other comments?"},
         ],
     }
-    return Programme.model_validate(data)
+    return Programme.validate(data)
 
 
 @pytest.fixture

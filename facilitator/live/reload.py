@@ -23,6 +23,7 @@ from facilitator.problems import InputError
 from facilitator.record import events as ev
 from facilitator.record.events import Event
 from facilitator.script.loading import Loaded, load_workshop
+from facilitator.script.stored import stored_form
 
 YAML_SUFFIXES = (".yaml", ".yml")
 MAX_WATCHED = 1000
@@ -135,8 +136,8 @@ def record(session: Session, loaded: Loaded) -> Event | None:
     current = state.programme
     if state.digest == loaded.digest and current is not None:
         return None
-    payload = loaded.programme.model_dump(mode="json")
-    if current is not None and current.model_dump(mode="json") == payload:
+    payload = stored_form(loaded.programme)
+    if current is not None and stored_form(current) == payload:
         return None
     event = session.store.append(
         ev.PROGRAMME_LOADED,

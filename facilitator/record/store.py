@@ -31,6 +31,7 @@ from facilitator.record.permissions import PRIVATE, TEAM, modes_for
 from facilitator.record.reading import private_copy, writable_in_place
 from facilitator.record.schema_steps import APPLICATION_ID, MIGRATION_SET, SCHEMA_VERSION, STEPS
 from facilitator.script.models import Programme
+from facilitator.script.stored import stored_form
 
 BUSY_TIMEOUT_MS = 20
 NEARLY_FULL_BYTES = 256 * 1024  # less free than this, and a write SQLite calls an I/O error was for space
@@ -277,7 +278,7 @@ class Store:
             _migrate(conn, name)
             store = cls(temporary, conn, clock)
             payload = {
-                "programme": programme.model_dump(mode="json"),
+                "programme": stored_form(programme),
                 "digest": digest,
                 "app_version": app_version(),
             }

@@ -1,4 +1,8 @@
-"""Load a workshop folder or file into a validated :class:`Programme`, with every problem at once."""
+"""Load a workshop folder or file into a validated :class:`Programme`, with every problem at once.
+
+Each file is validated by the pydantic models of :mod:`facilitator.script.validation` and converted into the
+runtime models (:mod:`facilitator.script.models`), on which the rules across files are checked.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,13 @@ import typing
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from facilitator.problems import InputError, Problem, display_path
+from facilitator.script import validation
+from facilitator.script.conversion import to_runtime
 from facilitator.script.models import Evaluation, Exercise, GroupBy, Programme, Question, Workshop, did_you_mean
 from facilitator.script.yaml_source import Loc, SourceDoc, load_yaml
 
@@ -101,11 +107,17 @@ def validation_problems(doc: SourceDoc, model: type[BaseModel], exc: ValidationE
     return problems
 
 
-def _validate(doc: SourceDoc, model: type[BaseModel]) -> tuple[Any, list[Problem]]:
+R = TypeVar("R")
+
+
+def _validate(doc: SourceDoc, runtime: type[R]) -> tuple[R | None, list[Problem]]:
+    """The file's data validated by ``runtime``'s pydantic model, as a ``runtime``; or its problems."""
+    model = validation.model_for(runtime)
     try:
-        return model.model_validate(doc.data), []
+        validated = model.model_validate(doc.data)
     except ValidationError as exc:
         return None, validation_problems(doc, model, exc)
+    return to_runtime(validated, runtime), []
 
 
 def find_workshop_file(path: Path) -> Path:
@@ -140,7 +152,7 @@ def _exercise_patterns(doc: SourceDoc, workshop: Workshop | None) -> tuple[str, 
     """The workshop's exercise files, read from the raw data when the workshop itself is invalid."""
     if workshop is not None:
         return workshop.exercises
-    raw = doc.data.get("exercises", Workshop.model_fields["exercises"].default)
+    raw = doc.data.get("exercises", validation.Workshop.model_fields["exercises"].default)
     if isinstance(raw, str):
         raw = [raw]
     if isinstance(raw, (list, tuple)) and all(isinstance(p, str) for p in raw):
@@ -161,7 +173,7 @@ def _exercise_files(doc: SourceDoc, patterns: tuple[str, ...]) -> tuple[list[Pat
                 problems.append(doc.problem(loc, f"{pattern!r} is not a pattern relative to this file"))
                 continue
             matches = [p for p in found if (p.is_file() or p.is_symlink()) and not _same_file(p, doc.path)]
-            if not matches and pattern != Workshop.model_fields["exercises"].default[0]:
+            if not matches and pattern != validation.Workshop.model_fields["exercises"].default[0]:
                 problems.append(doc.problem(loc, f"{pattern!r} matches no file"))
             files.extend(matches)
         else:

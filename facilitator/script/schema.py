@@ -1,4 +1,4 @@
-"""JSON Schema of the script files, generated from the models so it can never drift from them."""
+"""JSON Schema of the script files, generated from the models that validate them so it can never drift from them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from facilitator.script.models import Exercise, Workshop
+from facilitator.script.validation import Exercise, Workshop
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

@@ -14,9 +14,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from facilitator.config import Config, clean_name
+from facilitator.config import Config
 from facilitator.problems import InputError
 from facilitator.team.roles import JOIN_ROLES
+from facilitator.text import clean_name
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ Screens and widgets see the app through :class:`~facilitator.tui.live.LiveApp`, 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -112,7 +113,7 @@ class FacilitatorApp(CrashReportingApp):
     ) -> None:
         super().__init__(crash_beside=db_path)
         self.clock = clock or default_clock()
-        self.config = config or Config.model_construct()  # the defaults, as Config(); see load_config
+        self.config = config or Config()  # the defaults; see load_config
         self.actor = actor
         # The team: this process's role, and what it has shown of the team's events (facilitator.tui.team_notices).
         self.role = role
@@ -427,7 +428,7 @@ class FacilitatorApp(CrashReportingApp):
         self.push_screen(ReflectionsScreen(edit_form=lambda reflection: ReflectionForm(editing=reflection)))
 
     def action_toggle_bell(self) -> None:
-        self.config = self.config.model_copy(update={"bell": not self.config.bell})
+        self.config = dataclasses.replace(self.config, bell=not self.config.bell)
         self.notify("Bell on at zero" if self.config.bell else "Bell off", timeout=3)
 
     def action_attendance(self) -> None:

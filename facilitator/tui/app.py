@@ -78,6 +78,7 @@ class FacilitatorApp(CrashReportingApp):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012
     VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = list(bindings.MAIN)
+    FIRST_SCREEN_AFTER_MOUNT = True  # the lead screen, once the run is read: on_mount
 
     state: var[SessionState] = var(SessionState, init=False, always_update=True)
     # Problems of a script that failed to reload, one line each; empty while the files are valid.
@@ -268,6 +269,13 @@ class FacilitatorApp(CrashReportingApp):
         self._first_reading = self.live.db.submit(self.live.read)
 
     async def on_mount(self) -> None:
+        # Textual mounts an app inside a batch of updates, and paints nothing before the batch ends: a screen
+        # pushed here would be laid out and painted for nothing, then painted again once the batch ended and the
+        # screen's next update came (some 30 ms of the first frame). Pushed as the batch ends, its first paint is
+        # the one the terminal gets.
+        self.call_later(self._open_lead_screen)
+
+    async def _open_lead_screen(self) -> None:
         from facilitator.tui.screens.lead import LeadScreen
 
         first, self._first_reading = self._first_reading, None
@@ -282,6 +290,7 @@ class FacilitatorApp(CrashReportingApp):
         await self.push_screen(LeadScreen())
         # The rest does not change what the first frame shows, and waits until it is on the screen.
         self.call_after_refresh(self._settle_in, state)
+        self.first_screen_pushed()
 
     def _settle_in(self, state: SessionState) -> None:
         """Once the first frame is up: record the join, follow the run, keep the calendar and the presence row.

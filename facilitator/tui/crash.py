@@ -37,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ClassVar
 
 from rich.console import Console
 from textual.app import App
@@ -151,6 +152,9 @@ def _traceback(error: BaseException) -> str:
 class CrashReportingApp(App[None]):
     """An app whose unhandled exceptions end in a private report and one line (see the module's docstring)."""
 
+    # Whether the app pushes its first screen after it is mounted, and calls first_screen_pushed then.
+    FIRST_SCREEN_AFTER_MOUNT: ClassVar[bool] = False
+
     def __init__(self, *, crash_beside: Path | None = None) -> None:
         # On a terminal without colours (facilitator.cli sets NO_COLOR for it), the terminal's own default
         # colours: Textual then removes every colour code rather than drawing in greys.
@@ -175,7 +179,13 @@ class CrashReportingApp(App[None]):
 
     async def on_mount(self) -> None:
         # A subclass's on_mount runs first (Textual calls each class's handler, the subclass's first): its
-        # first screen is up by now, and this runs after the refresh that draws it.
+        # first screen is up by now, and this runs after the refresh that draws it. An app that pushes its first
+        # screen once mounted (FIRST_SCREEN_AFTER_MOUNT) says when with first_screen_pushed.
+        if not self.FIRST_SCREEN_AFTER_MOUNT:
+            self.first_screen_pushed()
+
+    def first_screen_pushed(self) -> None:
+        """The app's first screen is pushed: ``after_first_frame`` follows the refresh that draws it."""
         if self.after_first_frame is not None:
             self.call_after_refresh(self.after_first_frame)
 

@@ -1,5 +1,5 @@
 """Small pieces several screens share: one literal line of text, a location's label, a step by its ids, a step's
-groups hint, whether two texts draw the same.
+groups hint, whether two texts draw the same, a widget's size as laid out.
 
 Text from scripts and people is never markup here: every piece is a plain ``Text`` passed through ``printable``.
 """
@@ -7,6 +7,8 @@ Text from scripts and people is never markup here: every piece is a plain ``Text
 from __future__ import annotations
 
 from rich.text import Text
+from textual.geometry import Size
+from textual.widget import Widget
 
 from facilitator.script.models import Location, Programme, Step
 from facilitator.text import printable
@@ -52,3 +54,16 @@ def groups_hint(step: Step) -> str:
         size = f" of {step.grouping.size}" if step.grouping.size else ""
         return f"groups by {step.grouping.by.value}{size}"
     return ""
+
+
+def laid_out_size(widget: Widget, *, scrollbars: bool = False) -> Size:
+    """The size of ``widget``'s content as the last layout gave it: its outer size less padding and border (and,
+    with ``scrollbars``, the scrollbars' gutter).
+
+    What ``size``, ``content_size`` and ``scrollable_content_region`` give too, but without looking the widget up
+    on the screen: asked during a layout or a paint, that lookup arranges the whole screen again (some 6 ms of
+    the lead's first frame, for a few widgets asking).
+    """
+    gutter = widget.gutter if scrollbars else widget.styles.gutter
+    width, height = widget.outer_size
+    return Size(max(width - gutter.width, 0), max(height - gutter.height, 0))

@@ -31,6 +31,7 @@ MINIMUM_SIZE = (40, 12)
 
 class LeadScreen(Screen[None]):
     _keys: tuple[Mapping[str, str], Mapping[str, list[Binding]]] | None = None  # the app's keys, as mapped
+    _resumed = False
 
     def compose(self) -> ComposeResult:
         # The breakpoint classes the first resize would give the screen (-narrow, -short...), set before its
@@ -53,6 +54,20 @@ class LeadScreen(Screen[None]):
         yield ReflectionsFeed(id="feed")
         yield LeadFooter()
         yield TooSmall(*MINIMUM_SIZE)
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Runs before Textual's own handler (each class's, the subclass's first): the first time, every widget
+        # was styled as it mounted, a moment ago, and styling the whole screen again would only delay the
+        # first frame. A later resume (a dialog closed, another screen left) restyles as Textual does.
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Runs before Textual's own handler. The terminal reports its size once the app has started, the size
+        # the screen was laid out at: laying every widget out again for it would only delay the first frame.
+        if event.size == self.outer_size:
+            event.prevent_default()
 
     def _breakpoint_classes(self) -> list[str]:
         """As Textual's Screen picks them on a resize: per axis, the class of the largest threshold not above the

@@ -29,6 +29,7 @@ from facilitator.live.state import SessionState
 from facilitator.text import printable
 from facilitator.tui import bindings
 from facilitator.tui.live import LiveApp, live_app
+from facilitator.tui.parts import laid_out_size
 from facilitator.tui.widgets.panels import minutes_text
 
 MARKS = {"done": "✓", "current": "▶", "upcoming": "·"}
@@ -83,6 +84,15 @@ class AgendaView(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self.show(self.lead_app.state)
 
+    def _get_scrollable_region(self, region: Region) -> Region:
+        # Asked by the layout with the agenda's size, before that size is set. Textual decides a scroll view's
+        # scrollbars once it is set, so the first layout (the first frame) had no scrollbar and a second added
+        # it; decided for this size here, the first frame has it.
+        if region.size != self._container_size:
+            self._container_size = region.size
+            self._refresh_scrollbars()
+        return super()._get_scrollable_region(region)
+
     def lines(self) -> list[str]:
         """The agenda as plain text, one string per line (for tests and screen readers)."""
         return [str(self._text(row)) for row in self.rows]
@@ -90,11 +100,15 @@ class AgendaView(ScrollView, can_focus=True):
     # -- building the rows ---------------------------------------------------------------------------
 
     def show(self, state: SessionState) -> None:
+        self._show(state, painting=False)
+
+    def _show(self, state: SessionState, *, painting: bool) -> None:
+        """The rows for ``state``; ``painting``: asked by a paint, which draws them (no repaint, no scrolling)."""
         programme = state.programme
         if programme is None:
             return
         day = state.day or programme.workshop.days[0].date
-        width = max(self.scrollable_content_region.width, 20)
+        width = max(laid_out_size(self, scrollbars=True).width, 20)
         progress = day_progress(state, day, self.lead_app.clock.now())
         built_for = self._built_for
         if (
@@ -105,8 +119,10 @@ class AgendaView(ScrollView, can_focus=True):
         ):
             current_row = self._update(progress, width)
         else:
-            current_row = self._rebuild(progress, day, width)
+            current_row = self._rebuild(progress, day, width, painting=painting)
             self._built_for = (programme, day, width)
+        if painting:
+            return  # the resize event that follows the first paint follows the running step
         if current_row is not None and current_row != getattr(self, "_current_row", None):
             self._current_row = current_row
             self.cursor = current_row
@@ -125,7 +141,7 @@ class AgendaView(ScrollView, can_focus=True):
         the running step or the panel's height changes, so a driver who scrolled to look ahead keeps that
         view until the step changes.
         """
-        height = self.scrollable_content_region.height
+        height = laid_out_size(self, scrollbars=True).height
         if height <= 0 or (row, height) == self._followed:
             return  # not laid out yet (on_resize follows), or already followed
         self._followed = (row, height)
@@ -143,7 +159,7 @@ class AgendaView(ScrollView, can_focus=True):
         actual = None if item.actual is None else int(item.actual.total_seconds() // 60)
         return (planned.key, planned.step.title, planned.start, planned.step.duration, item.status, actual, width)
 
-    def _rebuild(self, progress: list[StepProgress], day: date, width: int) -> int | None:
+    def _rebuild(self, progress: list[StepProgress], day: date, width: int, *, painting: bool = False) -> int | None:
         """Every row again (another programme, day or width); lines that read the same are kept."""
         rows: list[Row] = []
         step_rows: list[int] = []
@@ -161,7 +177,7 @@ class AgendaView(ScrollView, can_focus=True):
             if item.status == "current":
                 current_row = len(rows) - 1
         self._step_rows = step_rows
-        self._apply(rows)
+        self._apply(rows, painting=painting)
         return current_row
 
     def _update(self, progress: list[StepProgress], width: int) -> int | None:
@@ -178,16 +194,17 @@ class AgendaView(ScrollView, can_focus=True):
                 current_row = y
         return current_row
 
-    def _apply(self, rows: list[Row]) -> None:
+    def _apply(self, rows: list[Row], *, painting: bool = False) -> None:
         """Keep the lines whose content did not change; repaint only the others."""
         if [r.id for r in rows] == [r.id for r in self.rows]:
             for y, (old, new) in enumerate(zip(self.rows, rows, strict=True)):
                 if old.signature != new.signature:
                     self.rows[y] = new
-                    self.refresh_line(y)
+                    if not painting:
+                        self.refresh_line(y)
             return
         self.rows = rows
-        self.virtual_size = Size(self.scrollable_content_region.width, len(rows))
+        self.virtual_size = Size(laid_out_size(self, scrollbars=True).width, len(rows))
         self.refresh()
 
     def _heading(self, title: str, width: int) -> Text:
@@ -219,6 +236,12 @@ class AgendaView(ScrollView, can_focus=True):
         return row.text
 
     def render_lines(self, crop: Region) -> list[Strip]:
+        built = self._built_for
+        width = laid_out_size(self, scrollbars=True).width
+        if built is not None and width > 0 and built[2] != max(width, 20):
+            # The first paint follows the layout that gave the agenda its width before its resize event: the
+            # rows for that width now, so that the first frame shows them as they stay.
+            self._show(self.lead_app.state, painting=True)
         # Worked out once per paint, not once per line: the styles (rich_style walks the ancestors), the
         # scroll offset and the width (each a computed property); a scroll repaints every visible line.
         scroll = self.scroll_offset
@@ -227,7 +250,7 @@ class AgendaView(ScrollView, can_focus=True):
             self.get_component_rich_style("agenda--cursor", partial=True),
             scroll.x,
             scroll.y,
-            self.scrollable_content_region.width,
+            width,
         )
         try:
             return super().render_lines(crop)
@@ -239,7 +262,7 @@ class AgendaView(ScrollView, can_focus=True):
             scroll = self.scroll_offset
             base = self.rich_style
             cursor = self.get_component_rich_style("agenda--cursor", partial=True)
-            scroll_x, scroll_y, width = scroll.x, scroll.y, self.scrollable_content_region.width
+            scroll_x, scroll_y, width = scroll.x, scroll.y, laid_out_size(self, scrollbars=True).width
         else:
             base, cursor, scroll_x, scroll_y, width = self._paint
         index = y + scroll_y

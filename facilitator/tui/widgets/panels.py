@@ -18,7 +18,7 @@ from facilitator.live.pace import city, day_pace, local_time
 from facilitator.live.state import SessionState
 from facilitator.text import printable, reflow
 from facilitator.tui.live import LiveApp, live_app
-from facilitator.tui.parts import groups_hint, same_text
+from facilitator.tui.parts import groups_hint, laid_out_size, same_text
 from facilitator.tui.widgets.tick import AppTick
 
 AMBER_SHARE = 0.2
@@ -51,11 +51,25 @@ class StateView:
 
 
 class Ticking(Static):
-    """A static that re-renders once a second, and repaints only when its text actually changed."""
+    """A static that re-renders once a second, and repaints only when its text actually changed.
+
+    A text that depends on the widget's width (``by_width``: a bar, cells packed into lines) is composed for
+    the width the layout gives it, as the layout gives it (:meth:`get_content_height`, or :meth:`render` for a
+    panel of fixed height), so that the first frame already shows it as it stays: waiting for the widget's
+    resize event to compose it again cost a second layout and frame before the screen was complete.
+    """
 
     _last: Text | None = None
     # Whether a change of text may change the widget's height; if not, repainting skips the layout pass.
     resizes = True
+    # Whether the text depends on the width (compose_text reads text_width).
+    by_width = False
+    _width = 0  # the content width the text was composed for
+
+    @property
+    def text_width(self) -> int:
+        """The content width to compose the text for: the layout's, once it has given one."""
+        return self._width or laid_out_size(self).width
 
     def on_mount(self) -> None:
         # Textual calls this as well as a subclass's own on_mount (each class's handler in the MRO): a subclass
@@ -67,13 +81,27 @@ class Ticking(Static):
     def on_unmount(self) -> None:
         AppTick.of(self.app).discard(self.tick)
 
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if self.by_width and width and width != self._width:
+            self._compose_for(width)
+        return super().get_content_height(container, viewport, width)
+
     def on_resize(self) -> None:
-        # What these widgets draw depends on their width (bars, packed cells): redraw at the new size.
-        self._last = None
-        self.tick()
+        # Composed for this width already by the layout, unless the widget changed width without changing height.
+        width = laid_out_size(self).width
+        if self.by_width and width and width != self._width:
+            self._compose_for(width)
+            self.refresh()
 
     def render(self) -> Text:
+        width = laid_out_size(self).width
+        if self.by_width and width and width != self._width:  # a fixed height: the layout asked no height
+            self._compose_for(width)
         return self._last if self._last is not None else Text()
+
+    def _compose_for(self, width: int) -> None:
+        self._width = width
+        self._last = self.compose_text(live_app(self).clock.now())
 
     def tick(self) -> None:
         text = self.compose_text(live_app(self).clock.now())
@@ -145,6 +173,7 @@ class StepView(StateView, ScrollView):
         self._text = Text()
         self._visual: Visual | None = None
         self._lines: list[Strip] | None = None  # the text wrapped at the panel's width
+        self._wrapped_at = Size(0, 0)  # the panel's size when it was
 
     def render(self) -> Text:
         """The text the panel shows (all of it, not only the lines scrolled into view)."""
@@ -202,20 +231,27 @@ class StepView(StateView, ScrollView):
             self._visual = visualize(self, self._text)  # what a Static showing the text would draw
         return Visual.to_strips(self, self._visual, width, None, self.visual_style)
 
-    def _lay_out(self) -> None:
+    def _lay_out(self, *, painting: bool = False) -> None:
         """Wrap the text at the width the panel gives it, as the old Static in a scrolling container was: at
-        the full width, or, when that overflows the panel's height, beside the scrollbar."""
-        width, height = self.size  # inside the padding, the scrollbar's column included
+        the full width, or, when that overflows the panel's height, beside the scrollbar.
+
+        ``painting``: called by the first paint (the panel has had its size since the layout, before its resize
+        event), which draws the lines it wraps: no repaint to ask for.
+        """
+        size = laid_out_size(self)  # inside the padding, the scrollbar's column included
+        width, height = size
         if not self.is_mounted or width <= 0 or height <= 0:
-            self._lines = None  # wrapped once the panel has a size (on_resize)
+            self._lines = None  # wrapped once the panel has a size (its first paint)
             return
         lines = self._wrap(width)
         if len(lines) > height and self.styles.scrollbar_size_vertical:
             lines = self._wrap(max(width - self.styles.scrollbar_size_vertical, 1))
         before, self._lines = self._lines, lines
+        self._wrapped_at = size
         self._set_virtual_size(Size(width, len(lines)))
         if before is None:
-            self.refresh()
+            if not painting:
+                self.refresh()
             return
         # Only the lines that read differently: a new step of the same shape repaints its few lines of text,
         # not the blank rest of the panel.
@@ -234,7 +270,8 @@ class StepView(StateView, ScrollView):
             self.refresh(layout=True)
 
     def on_resize(self) -> None:
-        self._lay_out()
+        if self._lines is None or laid_out_size(self) != self._wrapped_at:  # the first paint wrapped it at this size
+            self._lay_out()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -245,6 +282,9 @@ class StepView(StateView, ScrollView):
 
     def render_line(self, y: int) -> Strip:
         lines = self._lines
+        if lines is None and laid_out_size(self):
+            self._lay_out(painting=True)
+            lines = self._lines
         index = y + self.scroll_offset.y
         if lines is None or not 0 <= index < len(lines):
             # Empty: Textual pads it with the panel's background, as it drew the space below the old Static.
@@ -256,6 +296,7 @@ class TimerView(Ticking):
     """Time left with a bar; amber at 20% left, red at 5%, and the overrun counted up in red."""
 
     resizes = False  # one line in a box of fixed height: every second's repaint is the cells that changed
+    by_width = True  # the bar fills the line
 
     def compose_text(self, now: datetime) -> Text:
         state = live_app(self).state
@@ -278,7 +319,7 @@ class TimerView(Ticking):
         label = f"+{clock_text(remaining)} over" if remaining < timedelta() else clock_text(remaining)
         text = Text(f"{label} ", no_wrap=True, overflow="ellipsis")
         suffix = f" of {minutes_text(timer.allowed)}"
-        width = max(self.content_size.width - len(label) - len(suffix) - 14, 5)
+        width = max(self.text_width - len(label) - len(suffix) - 14, 5)
         filled = 0 if remaining < timedelta() else round(width * max(min(share, 1.0), 0.0))
         text.append("█" * filled + "░" * (width - filled))
         text.append(suffix)
@@ -357,6 +398,7 @@ class LocationStrip(Ticking):
     """Every location: its link, its local time, who is present against who is expected."""
 
     WIDE = 110
+    by_width = True  # the cells are packed into lines
     LINKS: ClassVar[dict[str, tuple[str, str]]] = {
         "not-joined": ("○", "dim"),
         "connected": ("●", "bold green"),
@@ -377,7 +419,7 @@ class LocationStrip(Ticking):
         wide = self.app.size.width >= self.WIDE
         # Local times to the minute: within a minute, with the same counts, the same text (an idle terminal
         # would otherwise build nine cells every second to find nothing changed).
-        inputs = (now.replace(second=0, microsecond=0), self.content_size.width, wide, state.programme, snapshot)
+        inputs = (now.replace(second=0, microsecond=0), self.text_width, wide, state.programme, snapshot)
         composed = self._composed_for
         if (
             self._last is not None
@@ -404,7 +446,7 @@ class LocationStrip(Ticking):
                 full = count.expected > 0 and count.present >= count.expected
                 cell.append(f" {count.present}/{count.expected}", style="bold green" if full else "")
             cells.append(cell)
-        return pack(cells, max(self.content_size.width, 20))
+        return pack(cells, max(self.text_width, 20))
 
 
 def pack(cells: list[Text], width: int, gap: str = "  ") -> Text:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
-from facilitator import compiled_methods
+from facilitator import compiled_methods, user_cache
 from facilitator.problems import InputError, Problem, StoreError, display_path
 
 # Before the app's modules import: the methods of their dataclasses compiled once, not at every start.
@@ -170,7 +170,7 @@ def _start_up() -> Iterator[Callable[[], Callable[[], None]]]:
         if not gc.isenabled():
             gc.freeze()
             gc.enable()
-            compiled_methods.keep()
+            user_cache.keep()
 
     def ready() -> Callable[[], None]:
         gc.freeze()
@@ -296,6 +296,7 @@ def _run_app(
     ``ready`` (from :func:`_start_up`) is called once the app's modules are imported, just before it runs; what
     it returns, once the app's first frame is up.
     """
+    from facilitator.tui import kept_styles
     from facilitator.tui.crash import run_app
     from facilitator.tui.terminal_watch import watching_terminal
 
@@ -306,7 +307,8 @@ def _run_app(
         os.environ["NO_COLOR"] = "1"
     # A terminal that goes away ends the app as SIGHUP does, whatever started it (make, nohup, tmux, ssh).
     with watching_terminal():
-        return run_app(make, after_first_frame=first_frame)
+        # The stylesheets parsed by earlier starts are read, not parsed again (facilitator.tui.kept_styles).
+        return run_app(lambda: kept_styles.install(make()), after_first_frame=first_frame)
 
 
 @main.command()

@@ -3,43 +3,37 @@ a module's code.
 
 For every dataclass, Python 3.11 and 3.12 write its ``__init__``, ``__repr__``, ``__eq__`` (and for a frozen
 one ``__setattr__``, ``__delattr__`` and ``__hash__``) as source text and compile each with ``exec``: some
-700 compilations while the lead's modules import (Textual's, pydantic's and ours), about three quarters of the
+700 compilations while the lead's modules import (Textual's and ours), about three quarters of the
 time every dataclass costs, and some 40 ms of the lead's start-up (issue 14). :func:`install` gives the
 ``dataclasses`` module an ``exec`` that compiles a text it has not seen before and looks up the code of one it
 has: a text compiles to the same code every time, so a class gets exactly the methods it would have got
 (the text is the key, so nothing can be stale). What a process compiled is added to the file as it exits.
 
-The file is this user's (``$XDG_CACHE_HOME/facilitator``), named by the interpreter's bytecode magic number
-(as ``.pyc`` files are), read only when it belongs to this user and nobody else may write it, and written as
-``.pyc`` files are: never when ``PYTHONDONTWRITEBYTECODE`` says not to. A file that cannot be read is as good
-as none. On an interpreter whose ``dataclasses`` does not compile by ``exec`` (3.13 compiles each class's
-methods in one go), nothing changes.
+The file is this user's (facilitator.user_cache: read only when it is this user's alone, written as ``.pyc``
+files are), named by the interpreter's bytecode magic number (as ``.pyc`` files are). On an interpreter whose
+``dataclasses`` does not compile by ``exec`` (3.13 compiles each class's methods in one go), nothing changes.
 """
 
 from __future__ import annotations
 
-import atexit
 import builtins
-import contextlib
 import importlib.util
 import marshal
-import os
-import stat
 import sys
-import tempfile
 from pathlib import Path
 from types import CodeType
 from typing import Any
+
+from facilitator import user_cache
 
 # More texts than the modules of every command make together: past it, only what the last process used is kept.
 MOST_TEXTS = 20_000
 
 
 def cache_file() -> Path:
-    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     # The magic number says which interpreters can read the code (as for .pyc files); -O may compile it otherwise.
     tag = f"{importlib.util.MAGIC_NUMBER.hex()}.opt{sys.flags.optimize}"
-    return Path(home) / "facilitator" / f"dataclass-methods.{tag}.marshal"
+    return user_cache.cache_dir() / f"dataclass-methods.{tag}.marshal"
 
 
 class Methods:
@@ -73,21 +67,20 @@ class Methods:
     def keep(self) -> None:
         """Add what this process compiled to the file; quietly, if it cannot."""
         kept = self.to_keep()
-        if kept is not None and self.path is not None and not sys.dont_write_bytecode:
+        if kept is not None and self.path is not None and user_cache.may_write():
             write(self.path, kept)
         self.made.clear()
 
 
 def read(path: Path) -> dict[str, CodeType]:
     """The texts and their code in ``path``; empty when it is missing, damaged, or not this user's alone."""
+    data = user_cache.read_own(path)
+    if data is None:
+        return {}
     try:
-        with path.open("rb") as file:
-            status = os.fstat(file.fileno())
-            if status.st_uid != os.getuid() or status.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-                return {}
-            # One read, then loads: marshal.load on a file reads it a few bytes at a time (25 ms against 3).
-            kept = marshal.loads(file.read())  # noqa: S302 (this user's own file, as trusted as a .pyc)
-    except (OSError, EOFError, ValueError, TypeError):
+        # One read, then loads: marshal.load on a file reads it a few bytes at a time (25 ms against 3).
+        kept = marshal.loads(data)  # noqa: S302 (this user's own file, as trusted as a .pyc)
+    except (EOFError, ValueError, TypeError):
         return {}
     if not isinstance(kept, dict) or not all(
         type(text) is str and type(code) is CodeType for text, code in kept.items()
@@ -98,17 +91,7 @@ def read(path: Path) -> dict[str, CodeType]:
 
 def write(path: Path, methods: dict[str, CodeType]) -> None:
     """Replace ``path`` with ``methods`` at once (another process may be reading it); quietly, if it cannot."""
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".dataclass-methods-")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                marshal.dump(methods, file)
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+    user_cache.replace(path, marshal.dumps(methods))
 
 
 _installed: list[Methods] = []
@@ -122,13 +105,14 @@ def install() -> Methods:
     methods = Methods(read(path), path)
     # ``dataclasses`` finds ``exec`` among its module's globals before the builtins.
     dataclasses.exec = methods.exec  # type: ignore[attr-defined]
+    if not _installed:
+        # Kept once the first frame is up and as the process exits (what modules imported later compiled: a
+        # screen opened for the first time): facilitator.user_cache.keep.
+        user_cache.on_keep(_keep)
     _installed[:] = [methods]
-    atexit.register(methods.keep)  # what modules imported later compiled (a screen opened for the first time)
     return methods
 
 
-def keep() -> None:
-    """Add what this process compiled so far to the file: an app calls this once its first frame is up, so a
-    process that never exits cleanly (killed, its terminal gone) still leaves the next start faster."""
+def _keep() -> None:
     for methods in _installed:
         methods.keep()

@@ -17,6 +17,7 @@ import pytest
 
 from facilitator import compiled_methods
 from facilitator.compiled_methods import Methods, read, write
+from facilitator.tui import kept_styles
 
 FIELDS = {"a": int, "b": "str | None", "c": tuple[int, ...]}
 
@@ -111,7 +112,8 @@ def test_past_the_limit_only_what_this_process_used_is_kept(monkeypatch: pytest.
 
 @pytest.mark.slow
 def test_the_lead_keeps_them_once_its_first_frame_is_up(tmp_path: Path) -> None:
-    """Killed right after its first frame (a terminal gone, kill -9), the lead has left the next start faster."""
+    """Killed right after its first frame (a terminal gone, kill -9), the lead has left the next start faster:
+    the dataclasses' methods and the parsed stylesheets (facilitator.tui.kept_styles) are kept."""
     from facilitator.record.store import Store
     from facilitator.script.loading import load_workshop
     from tests.tools import Tmux, end_processes_running, processes_running, wait_for
@@ -124,6 +126,7 @@ def test_the_lead_keeps_them_once_its_first_frame_is_up(tmp_path: Path) -> None:
         terminal.start(f"env -u PYTHONDONTWRITEBYTECODE XDG_CACHE_HOME={cache} facilitator run --db {db}", tmp_path)
         terminal.wait_for_text("Press n to start")
         assert wait_for(lambda: any((cache / "facilitator").glob("dataclass-methods.*.marshal")), 10.0)
+        assert wait_for(lambda: any((cache / "facilitator").glob("textual-styles.*.pickle")), 10.0)
         for pid in processes_running(str(db)):
             os.kill(pid, signal.SIGKILL)  # no exit handlers: what is kept was kept after the first frame
     finally:
@@ -131,3 +134,5 @@ def test_the_lead_keeps_them_once_its_first_frame_is_up(tmp_path: Path) -> None:
         end_processes_running(str(db))
     (kept,) = (cache / "facilitator").glob("dataclass-methods.*.marshal")
     assert len(read(kept)) > 100
+    (styles,) = (cache / "facilitator").glob("textual-styles.*.pickle")
+    assert len(kept_styles.read(styles)) > 20  # the lead's sheet and its widgets' defaults

@@ -20,6 +20,9 @@ from facilitator.problems import InputError, Problem, StoreError, display_path
 # Before the app's modules import: the methods of their dataclasses compiled once, not at every start.
 compiled_methods.install()
 
+# One type for every path option: click looks up the translation of its name each time one is made.
+A_PATH = click.Path(path_type=Path)
+
 # facilitator uses no pydantic plugins; looking for them scans every installed package at start-up.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
@@ -80,7 +83,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", type=A_PATH)
 def check(path: Path) -> None:
     """Validate a workshop folder or file: a summary per day, or every problem, one per line."""
     from facilitator.script.loading import load_workshop
@@ -139,8 +142,8 @@ def _create_run(path: Path, db: Path, actor: str) -> None:
 
 
 @main.command()
-@click.argument("path", type=click.Path(path_type=Path))
-@click.option("--db", "db", required=True, type=click.Path(path_type=Path), help="The run database to create.")
+@click.argument("path", type=A_PATH)
+@click.option("--db", "db", required=True, type=A_PATH, help="The run database to create.")
 @click.option("--as", "actor", default=_default_actor, help="Who is creating the run (recorded in the log).")
 def init(path: Path, db: Path, actor: str) -> None:
     """Create a run's database from a workshop, without opening the app. Never overwrites a run."""
@@ -312,7 +315,7 @@ def _run_app(
 
 
 @main.command()
-@click.option("--db", "db", required=True, type=click.Path(path_type=Path), help="The run database to join.")
+@click.option("--db", "db", required=True, type=A_PATH, help="The run database to join.")
 @click.option("--as", "actor", default=None, help="Your name (default: $FACILITATOR_AS, else your login).")
 @click.option("--role", default=None, help="co (default) or observer, who only looks.")
 @click.option("--location", default=None, help="The location id you work for.")
@@ -375,10 +378,10 @@ def _leave(db: Path, connection: str) -> None:
 
 
 @main.command()
-@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.argument("path", required=False, type=A_PATH)
 @click.option(
     "--db",
-    type=click.Path(path_type=Path),
+    type=A_PATH,
     default=DEFAULT_DB,
     show_default=True,
     help="The run database: resumed if it exists, else created from PATH.",
@@ -425,7 +428,7 @@ def demo(folder: Path | None, actor: str) -> None:
 
 
 @main.command()
-@click.option("--db", "db", required=True, type=click.Path(path_type=Path), help="The run database.")
+@click.option("--db", "db", required=True, type=A_PATH, help="The run database.")
 @click.option("--as", "actor", default=_default_actor, help="Your name in the presence panel.")
 @click.option("--location", default=None, help="Show this location's QR code for the participant page.")
 def present(db: Path, actor: str, location: str | None) -> None:
@@ -455,7 +458,7 @@ def present(db: Path, actor: str, location: str | None) -> None:
 
 
 @main.command()
-@click.option("--db", "db", required=True, type=click.Path(path_type=Path), help="The run database.")
+@click.option("--db", "db", required=True, type=A_PATH, help="The run database.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep it behind TLS).")
 @click.option("--port", type=int, default=8765, show_default=True, help="Port to listen on.")
 @click.option("--public-url", default=None, help="The address phones open (the QR codes' URL), e.g. https://...")
@@ -507,8 +510,8 @@ def attendance() -> None:
 
 
 @attendance.command("import-report")
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option("--db", "db", required=True, type=click.Path(path_type=Path), help="The run database.")
+@click.argument("file", type=A_PATH)
+@click.option("--db", "db", required=True, type=A_PATH, help="The run database.")
 @click.option("--location", "location", required=True, help="The location whose video call the report is of.")
 @click.option(
     "--dry-run",
@@ -561,7 +564,7 @@ def import_report(*, file: Path, db: Path, location: str, dry_run: bool, date_or
 
 
 @attendance.command("refresh")
-@click.option("--db", "db", required=True, type=click.Path(path_type=Path), help="The run database.")
+@click.option("--db", "db", required=True, type=A_PATH, help="The run database.")
 @click.option("--as", "actor", default=_default_actor, help="Your name in the log.")
 def refresh_attendance(db: Path, actor: str) -> None:
     """Bring the attendance tables (days, attendance_intervals, attendance_days) up to date for SQL.
@@ -601,8 +604,8 @@ def roster() -> None:
 
 
 @roster.command("import")
-@click.argument("csv_path", metavar="CSV", type=click.Path(path_type=Path))
-@click.option("--db", "db", required=True, type=click.Path(path_type=Path), help="The run database.")
+@click.argument("csv_path", metavar="CSV", type=A_PATH)
+@click.option("--db", "db", required=True, type=A_PATH, help="The run database.")
 @click.option("--dry-run", is_flag=True, help="Show what would change without writing anything.")
 @click.option("--as", "actor", default=_default_actor, help="Who is importing (recorded in the log).")
 @click.option(
@@ -635,7 +638,7 @@ _GROUP_FLAGS = ("size", "count", "mix", "call")
 
 
 @groups_command.command("make")
-@click.option("--db", "db", required=True, type=click.Path(path_type=Path), help="The run database.")
+@click.option("--db", "db", required=True, type=A_PATH, help="The run database.")
 @click.option("--size", type=int, default=None, help="People per group (some get one more).")
 @click.option("--count", type=int, default=None, help="How many groups, instead of --size.")
 @click.option(
@@ -705,8 +708,8 @@ def _groups_lines(session: Session, grouping_id: str) -> list[str]:
 
 
 @main.command("export")
-@click.option("--db", "db", required=True, type=click.Path(path_type=Path), help="The run database.")
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="The folder to write into.")
+@click.option("--db", "db", required=True, type=A_PATH, help="The run database.")
+@click.option("--out", "out", required=True, type=A_PATH, help="The folder to write into.")
 @click.option(
     "--format",
     "formats",
@@ -777,11 +780,11 @@ def _is_loopback(url: str) -> bool:
 
 
 @main.group("certificates", invoke_without_command=True)
-@click.option("--db", "db", type=click.Path(path_type=Path), default=None, help="The run database.")
+@click.option("--db", "db", type=A_PATH, default=None, help="The run database.")
 @click.option(
     "--out",
     "out",
-    type=click.Path(path_type=Path),
+    type=A_PATH,
     default=None,
     help="The folder to write into: a new or empty one (created if needed).",
 )
@@ -789,7 +792,7 @@ def _is_loopback(url: str) -> bool:
 @click.option(
     "--workshop",
     "workshop_path",
-    type=click.Path(path_type=Path),
+    type=A_PATH,
     default=None,
     help="Take the certificate settings from this workshop folder as it is now (its images are relative to it); "
     "default: the run's own, with images beside the workshop it was created from.",
@@ -932,7 +935,7 @@ def _publish_certificates(
 
 @certificates.command("verify")
 @click.argument("code")
-@click.option("--db", "db", type=click.Path(path_type=Path), default=None, help="The run database.")
+@click.option("--db", "db", type=A_PATH, default=None, help="The run database.")
 @click.pass_context
 def verify_certificate(ctx: click.Context, code: str, db: Path | None) -> None:
     """Say whose certificate CODE is (exit 0), or that it is not genuine (exit 1)."""
@@ -968,12 +971,12 @@ def verify_certificate(ctx: click.Context, code: str, db: Path | None) -> None:
 
 
 @main.command("agenda")
-@click.argument("path", required=False, type=click.Path(path_type=Path))
-@click.option("--db", "db", type=click.Path(path_type=Path), default=None, help="The run database (instead of PATH).")
+@click.argument("path", required=False, type=A_PATH)
+@click.option("--db", "db", type=A_PATH, default=None, help="The run database (instead of PATH).")
 @click.option(
     "--ics",
     "ics",
-    type=click.Path(path_type=Path),
+    type=A_PATH,
     default=None,
     metavar="DIR",
     help="Write LOCATION.ics and LOCATION.txt for each location into DIR (created if needed).",

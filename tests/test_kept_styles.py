@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from facilitator import user_cache
 from facilitator.tui import kept_styles
-from facilitator.tui.kept_styles import KeptParses, read, write
+from facilitator.tui.kept_styles import KeptParses, read, unpickled, write
 
 
 class Styled(App[None]):
@@ -98,15 +98,18 @@ def test_rules_with_errors_are_never_kept(tmp_path: Path) -> None:
 def test_a_damaged_foreign_or_open_file_reads_as_none(tmp_path: Path) -> None:
     path = tmp_path / "styles.pickle"
     rules = textual_stylesheet.Stylesheet()._parse_rules("#a { color: red; }", ("", "test"))
-    write(path, {"key": rules})
-    assert [rule.css for rule in read(path)["key"]] == [rule.css for rule in rules]
-    path.write_bytes(path.read_bytes()[:-5])  # cut short
+    write(path, {"key": pickle.dumps(rules)})
+    blob = read(path)["key"]
+    assert [rule.css for rule in unpickled(blob) or []] == [rule.css for rule in rules]
+    assert unpickled(blob[:-5]) is None  # one parse cut short
+    assert unpickled(pickle.dumps(["not a rule"])) is None
+    path.write_bytes(path.read_bytes()[:-5])  # the file cut short
     assert read(path) == {}
-    path.write_bytes(pickle.dumps({"key": ["not a rule"]}))
+    path.write_bytes(pickle.dumps({"key": ["not", "pickled"]}))
     assert read(path) == {}
     path.write_bytes(pickle.dumps(["not", "a", "dict"]))
     assert read(path) == {}
-    write(path, {"key": rules})
+    write(path, {"key": blob})
     path.chmod(0o620)  # others may write it: what it holds cannot be trusted
     assert read(path) == {}
     path.chmod(0o600)
@@ -114,6 +117,35 @@ def test_a_damaged_foreign_or_open_file_reads_as_none(tmp_path: Path) -> None:
         os.chown(path, 4242, -1)
         assert read(path) == {}
     assert read(tmp_path / "missing") == {}
+
+
+def test_a_damaged_parse_is_parsed_again(tmp_path: Path, parses: list[str]) -> None:
+    path = tmp_path / "styles.pickle"
+    sheet = textual_stylesheet.Stylesheet()
+    sheet._parse_cache = KeptParses(sheet, path)  # type: ignore[assignment]
+    sheet.add_source("#hello { color: red; }", ("", "test"))
+    sheet.parse()
+    sheet._parse_cache.keep()  # type: ignore[attr-defined]
+    write(path, {key: blob[:-3] for key, blob in read(path).items()})
+    again = textual_stylesheet.Stylesheet()
+    again._parse_cache = KeptParses(again, path)  # type: ignore[assignment]
+    again.add_source("#hello { color: red; }", ("", "test"))
+    again.parse()
+    assert len(parses) == 2 and str(again.rules[0].styles.color) == str(sheet.rules[0].styles.color)
+
+
+def test_past_the_limit_only_what_this_process_used_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(kept_styles, "MOST_PARSES", 3)
+    path = tmp_path / "styles.pickle"
+    blob = pickle.dumps(textual_stylesheet.Stylesheet()._parse_rules("#a { color: red; }", ("", "a")))
+    write(path, {f"old-{n}": blob for n in range(3)})
+    sheet = textual_stylesheet.Stylesheet()
+    kept = KeptParses(sheet, path)
+    sheet._parse_cache = kept  # type: ignore[assignment]
+    sheet.add_source("#b { color: blue; }", ("", "b"))
+    sheet.parse()
+    kept.keep()
+    assert [key[0][1] for key in read(path)] == [("", "b")]  # type: ignore[index]
 
 
 def test_the_file_is_named_by_the_textual_that_parses(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -6,7 +6,8 @@ footer parses 7. Textual keeps what it parsed for the life of the process, in th
 everything the parse reads (the text, where it came from, whether it is a widget's defaults, its tie-breaker
 and scope): :func:`install` gives an app's stylesheet a cache that also looks in a file this user's earlier
 starts wrote (facilitator.user_cache), with the theme's variables added to the key (a parse substitutes them).
-Unpickling the lead's rules takes about a tenth of parsing them.
+Each parse is kept pickled on its own, and only those a start looks up are unpickled: the lead's rules in a
+tenth of the time parsing them takes, whatever else the file holds.
 
 The file is named by the Textual modules that parse (their size and time of installation), so that a Textual
 installed anew never reads rules another made; any entry that does not unpickle as rules, or a file that is
@@ -29,8 +30,9 @@ from textual.css.stylesheet import Stylesheet
 
 from facilitator import user_cache
 
-# More parses than every screen of every app makes together: past it, only what the last process used is kept.
-MOST_PARSES = 400
+# More parses than every screen of every app makes together (about 60): past it, only what the last process used
+# is kept. A sheet read from another place is another parse (a second checkout, a test's copy).
+MOST_PARSES = 120
 
 
 def cache_file() -> Path:
@@ -41,8 +43,9 @@ def cache_file() -> Path:
     return user_cache.cache_dir() / f"textual-styles.{'-'.join(marks)}.pickle"
 
 
-def read(path: Path) -> dict[Hashable, list[RuleSet]]:
-    """The parses kept in ``path``; empty when it is missing, damaged, or not this user's alone."""
+def read(path: Path) -> dict[Hashable, bytes]:
+    """The parses kept in ``path``, each still pickled (only those a start looks up are unpickled); empty when
+    the file is missing, damaged, or not this user's alone."""
     data = user_cache.read_own(path)
     if data is None:
         return {}
@@ -50,14 +53,23 @@ def read(path: Path) -> dict[Hashable, list[RuleSet]]:
         kept = pickle.loads(data)  # noqa: S301 (this user's own file, as trusted as a .pyc)
     except Exception:  # anything a damaged or foreign pickle raises
         return {}
-    if not isinstance(kept, dict) or not all(
-        type(rules) is list and all(type(rule) is RuleSet for rule in rules) for rules in kept.values()
-    ):
+    if not isinstance(kept, dict) or not all(type(blob) is bytes for blob in kept.values()):
         return {}
     return kept
 
 
-def write(path: Path, parses: dict[Hashable, list[RuleSet]]) -> None:
+def unpickled(blob: bytes) -> list[RuleSet] | None:
+    """The rules of one kept parse; None if that is not what it holds."""
+    try:
+        rules = pickle.loads(blob)  # noqa: S301 (as above)
+    except Exception:
+        return None
+    if type(rules) is not list or not all(type(rule) is RuleSet for rule in rules):
+        return None
+    return rules
+
+
+def write(path: Path, parses: dict[Hashable, bytes]) -> None:
     user_cache.replace(path, pickle.dumps(parses, protocol=pickle.HIGHEST_PROTOCOL))
 
 
@@ -68,9 +80,9 @@ class KeptParses:
     def __init__(self, stylesheet: Stylesheet, path: Path | None) -> None:
         self.stylesheet = stylesheet
         self.path = path
-        self.kept: dict[Hashable, list[RuleSet]] | None = None  # read at the first look-up
+        self.kept: dict[Hashable, bytes] | None = None  # read at the first look-up
         self.parsed: dict[Hashable, list[RuleSet]] = {}  # by Textual's key, this process
-        self.made: set[Hashable] = set()  # parsed here, not in the file
+        self.made = False  # whether this process parsed what the file lacks
         self.used: set[Hashable] = set()
         self._variables: tuple[dict[str, str], tuple[tuple[str, str], ...]] | None = None
 
@@ -80,14 +92,18 @@ class KeptParses:
             self._variables = (variables, tuple(sorted(variables.items())))
         return (key, self._variables[1])
 
+    def _kept(self) -> dict[Hashable, bytes]:
+        if self.kept is None:
+            self.kept = read(self.path) if self.path is not None else {}
+        return self.kept
+
     def __getitem__(self, key: Hashable) -> list[RuleSet]:
         rules = self.parsed.get(key)
         if rules is not None:
             return rules
-        if self.kept is None:
-            self.kept = read(self.path) if self.path is not None else {}
         full = self._key(key)
-        rules = self.kept.get(full)
+        blob = self._kept().get(full)
+        rules = unpickled(blob) if blob is not None else None
         if rules is None:
             raise KeyError(key)
         self.parsed[key] = rules
@@ -98,16 +114,14 @@ class KeptParses:
         self.parsed[key] = rules
         if not any(rule.errors for rule in rules):
             full = self._key(key)
-            if self.kept is None:
-                self.kept = read(self.path) if self.path is not None else {}
-            self.kept[full] = rules
-            self.made.add(full)
+            self._kept()[full] = pickle.dumps(rules, protocol=pickle.HIGHEST_PROTOCOL)
+            self.made = True
             self.used.add(full)
 
     def clear(self) -> None:  # new variables (a theme): Textual parses again
         self.parsed.clear()
 
-    def to_keep(self) -> dict[Hashable, list[RuleSet]] | None:
+    def to_keep(self) -> dict[Hashable, bytes] | None:
         """What the file should hold now; None when it holds it already."""
         if not self.made or self.kept is None:
             return None
@@ -119,7 +133,7 @@ class KeptParses:
         kept = self.to_keep()
         if kept is not None and self.path is not None:
             write(self.path, kept)
-        self.made.clear()
+        self.made = False
 
 
 A = TypeVar("A", bound=App[None])

@@ -43,7 +43,8 @@ def measure(rounds: int) -> tuple[list[float], list[float]]:
         Store.create(db, load_workshop(REPO / "exercises").programme, actor="bench").close()
         bare = [python, str(REPO / "bench" / "bare_app.py")]
         lead = [facilitator, "run", "--db", str(db), "--as", "bench"]
-        # The step panel is the last part of the first frame that the lead screen fills in.
+        # The step panel's text: the lead's first frame is the whole screen (tests/test_first_frame_whole.py), as
+        # the bare app's is its text; in both the footer's keys follow, once the screen's bindings are known.
         markers = (b"bare app ready", b"Press n to start")
         # Warm the caches a first start fills (bytecode; the dataclasses' methods, kept once the first frame
         # is up: facilitator.compiled_methods), as any start after the first finds them.

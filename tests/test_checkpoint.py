@@ -229,3 +229,23 @@ def test_a_checkpoint_with_a_damaged_part_is_not_used(long_run: Store, fake_cloc
     starts = reads_after(long_run)
     opened = Session(long_run, actor="lead")
     assert starts[0] == 0 and opened.state == s.state
+
+
+def test_the_parts_are_read_through_a_map_of_the_file_only_while_the_checkpoint_is_read(
+    long_run: Store, fake_clock: FakeClock
+) -> None:
+    """A map makes reading the parts a copy, not a read per page; a disk that fails under a map ends the process,
+    so the store's connection maps nothing the rest of the time."""
+    keep_at(long_run, folded(long_run.events()), fake_clock)
+    mapped: list[int] = []
+    real = checkpoint._folds
+
+    def folds_watched(conn: sqlite3.Connection, kept: Checkpoint) -> checkpoint.Folds:
+        mapped.append(conn.execute("PRAGMA mmap_size").fetchone()[0])
+        return real(conn, kept)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(checkpoint, "_folds", folds_watched)
+        assert checkpoint.restore(long_run) is not None
+    assert mapped and mapped[0] > 0  # while the parts were read
+    assert long_run.conn.execute("PRAGMA mmap_size").fetchone()[0] == 0  # and not after

@@ -37,6 +37,7 @@ from facilitator.attendance.gender import Applied, describe_applied, mapping_app
 from facilitator.attendance.roster import OPTIONAL_FIELDS, Participant, Roster
 from facilitator.problems import InputError, Problem, display_path
 from facilitator.record import events as ev
+from facilitator.record.ids import random_ids
 from facilitator.record.store import Store
 from facilitator.script.models import DEFAULT_MIN_CODE_LENGTH, Location
 
@@ -509,6 +510,7 @@ def plan(
     if make_codes:
         result.codes_made = 0
     listed: set[str] = set()
+    new_ids = random_ids()
     for row in rows:
         values = _normalised(row.values)
         email = values["email"] or ""
@@ -521,7 +523,7 @@ def plan(
                 result.codes_made = (result.codes_made or 0) + 1
             values = {**values, "code": kept}
         if existing is None:
-            participant_id = secrets.token_hex(16)
+            participant_id = next(new_ids)
             payload: dict[str, Any] = {
                 "participant": participant_id,
                 "name": values["name"],

@@ -23,10 +23,11 @@ from typing import Any, TypeVar
 
 from facilitator.problems import DiskFault, InputError, StoreError, display_path
 from facilitator.record import events as ev
-from facilitator.record import projections
+from facilitator.record import ids, projections
 from facilitator.record.clock import Clock, default_clock, to_text
 from facilitator.record.events import EVENT_COLUMNS, Event
 from facilitator.record.filesystems import filesystem_type, is_network_filesystem
+from facilitator.record.ids import random_ids
 from facilitator.record.permissions import PRIVATE, TEAM, modes_for
 from facilitator.record.reading import private_copy, writable_in_place
 from facilitator.record.schema_steps import APPLICATION_ID, MIGRATION_SET, SCHEMA_VERSION, STEPS
@@ -444,10 +445,11 @@ class Store:
         at, at_utc = to_text(now), now.astimezone(UTC)
         rows = []
         events = []
+        new_ids = random_ids(max(min(len(items), ids.BATCH), 1))
         for offset, (kind, payload) in enumerate(items, start=1):
             _validate(kind, payload)
             body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-            event_id = secrets.token_hex(16)
+            event_id = next(new_ids)
             rows.append((highest + offset, event_id, at, actor, kind, body))
             # The caller's payload, copied: it was just written as JSON, so reading the JSON back would give
             # the same dict, at a cost a roster import of thousands notices.

@@ -7,8 +7,9 @@ read and decode the file, parse and check every row, fold the run's roster, plan
 ``participant.added`` event per person in one transaction (each event also updates the derived
 ``participants`` table). The baseline is sqlite-utils ``insert_all`` of the same rows, as dicts already
 in memory, into a plain table of a fresh file in the same folder (its defaults: no WAL, a commit every
-100 rows). Each repetition runs both on fresh files, alternating which goes first; the ratio is the
-median of the per-repetition ratios. Goal: import/insert_all <= 3.
+100 rows). Each repetition runs both on fresh files, alternating which goes first, each from a settled disk
+(synced: what was written before is not theirs to wait for); the ratio is the median of the per-repetition
+ratios. Goal: import/insert_all <= 3.
 
 For reference it also times the run's schema written row by row: the same events and ``participants``
 rows inserted one statement each by hand-made SQL in one transaction, with no file to read and no checks
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -57,6 +59,10 @@ class Result:
     @property
     def floor_ratio(self) -> float:
         return statistics.median(f / b for f, b in zip(self.floors, self.baselines, strict=True))
+
+
+def settle() -> None:
+    os.sync()
 
 
 def roster_rows(n: int, locations: list[str]) -> list[dict[str, str]]:
@@ -138,12 +144,19 @@ def measure(n: int = 10_000, repeats: int = 5, folder: Path | None = None) -> Re
             here = Path(scratch)
             roster = here / "roster.csv"
             write_csv(roster, rows)
+            # Each side starts from a settled disk: both commit with fsync, and what the side before (or the
+            # last repetition's clean-up) left to write back would otherwise land in the next one's sync.
             if repetition % 2:
+                settle()
                 baselines.append(time_insert_all(here, rows))
+                settle()
                 imports.append(time_import(here, programme, roster, n))
             else:
+                settle()
                 imports.append(time_import(here, programme, roster, n))
+                settle()
                 baselines.append(time_insert_all(here, rows))
+            settle()
             floors.append(time_floor(here, programme, rows))
     return Result(n=n, imports=imports, baselines=baselines, floors=floors)
 

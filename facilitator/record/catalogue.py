@@ -410,6 +410,13 @@ def validate(kind: str, payload: dict[str, Any]) -> Payload:
         raise BadEvent(f"{kind}: {exc}") from None
 
 
+def build_validators() -> None:
+    """Build every kind's validator now (each is built when first used, which keeps them off an app's
+    start-up): for a process about to write many kinds at once, the participant page's server."""
+    for model in CATALOGUE.values():
+        model.model_rebuild()
+
+
 def typed(event: ev.Event) -> Payload | None:
     """``event``'s payload, typed by its kind's model; None for a kind this version does not know (a newer log)."""
     model = CATALOGUE.get(event.kind)

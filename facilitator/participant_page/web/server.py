@@ -20,6 +20,7 @@ from pathlib import Path
 from facilitator.participant_page import tokens
 from facilitator.participant_page.web.security import Network, parse_proxies
 from facilitator.problems import InputError
+from facilitator.record import catalogue
 from facilitator.record.store import Store
 
 WILDCARDS = ("0.0.0.0", "::", "")  # noqa: S104 - named so that binding to them can be warned about
@@ -130,6 +131,9 @@ def serve(
         say(f"client addresses from X-Forwarded-For when sent by {', '.join(str(p) for p in proxies)}")
     say("press Ctrl+C to stop")
     config.load()  # the app and its protocol made now, so that what they keep is set aside with the rest below
+    # The events' validators built now, not by the first requests of a burst (each is built when first used,
+    # some tens of milliseconds that a hundred phones waited behind: bench/web_burst.py's p99), and set aside too.
+    catalogue.build_validators()
     settle_heap()
     uvicorn.Server(config).run()
 

@@ -241,11 +241,21 @@ def test_a_batch_is_answered_each_with_its_own_result_or_error(tmp_path: Path, f
 def test_the_server_sets_its_start_up_heap_aside_before_it_serves(
     tmp_path: Path, fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """With every event kind's validator built: built when first used, they were built by the first check-in of
+    a burst, which a hundred phones then waited behind (bench/web_burst.py's p99 doubled)."""
     import uvicorn
+
+    from facilitator.record import catalogue
 
     make_run(tmp_path, fake_clock)
     frozen: list[int] = []
-    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: frozen.append(gc.get_freeze_count()))
+    built: list[bool] = []
+
+    def run(self: uvicorn.Server, sockets: object = None) -> None:
+        frozen.append(gc.get_freeze_count())
+        built.extend(model.__pydantic_complete__ for model in catalogue.CATALOGUE.values())
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
     try:
         server.serve(
             tmp_path / "run.db", host="127.0.0.1", port=free_port(), public_url=None, rotate=tokens.DEFAULT_ROTATE,
@@ -254,29 +264,4 @@ def test_the_server_sets_its_start_up_heap_aside_before_it_serves(
     finally:
         gc.unfreeze()
     assert frozen and frozen[0] > 10_000  # the modules, the workshop, the folded run: not walked again
-
-
-def test_the_server_builds_every_events_validator_before_it_serves(
-    tmp_path: Path, fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Built when first used, a kind's validator was built by the first check-in of a burst, which a hundred
-    phones then waited behind (bench/web_burst.py's p99 doubled)."""
-    import uvicorn
-
-    from facilitator.record import catalogue
-
-    make_run(tmp_path, fake_clock)
-    built: list[bool] = []
-    monkeypatch.setattr(
-        uvicorn.Server,
-        "run",
-        lambda self, sockets=None: built.extend(m.__pydantic_complete__ for m in catalogue.CATALOGUE.values()),
-    )
-    try:
-        server.serve(
-            tmp_path / "run.db", host="127.0.0.1", port=free_port(), public_url=None, rotate=tokens.DEFAULT_ROTATE,
-            grace=tokens.DEFAULT_GRACE, say=lambda _: None, warn=lambda _: None,
-        )  # fmt: skip
-    finally:
-        gc.unfreeze()
     assert built and all(built)

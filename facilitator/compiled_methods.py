@@ -67,7 +67,7 @@ class Methods:
     def keep(self) -> None:
         """Add what this process compiled to the file; quietly, if it cannot."""
         kept = self.to_keep()
-        if kept is not None and self.path is not None and user_cache.may_write():
+        if kept is not None and self.path is not None:  # user_cache.keep: not where bytecode is not written
             write(self.path, kept)
         self.made.clear()
 

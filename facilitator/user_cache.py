@@ -54,10 +54,6 @@ def replace(path: Path, data: bytes) -> None:
             raise
 
 
-def may_write() -> bool:
-    return not sys.dont_write_bytecode
-
-
 _keepers: list[Callable[[], None]] = []
 
 
@@ -70,7 +66,7 @@ def on_keep(keeper: Callable[[], None]) -> None:
 
 def keep() -> None:
     """Write what this process made that the next start can use; quietly."""
-    if not may_write():
+    if sys.dont_write_bytecode:  # as for .pyc files
         return
     for keeper in list(_keepers):
         with contextlib.suppress(Exception):  # a cache must never break the app that keeps it

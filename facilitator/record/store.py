@@ -445,7 +445,7 @@ class Store:
         at, at_utc = to_text(now), now.astimezone(UTC)
         rows = []
         events = []
-        new_ids = random_ids(max(min(len(items), ids.BATCH), 1))
+        new_ids = random_ids(min(len(items), ids.BATCH) or 1)
         for offset, (kind, payload) in enumerate(items, start=1):
             _validate(kind, payload)
             body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))

@@ -12,13 +12,16 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-import click
+from facilitator import compiled_methods, compiled_patterns, user_cache
 
-from facilitator import compiled_methods, user_cache
-from facilitator.problems import InputError, Problem, StoreError, display_path
-
-# Before the app's modules import: the methods of their dataclasses compiled once, not at every start.
+# Before the app's modules import: the methods of their dataclasses and their regular expressions compiled once,
+# not at every start.
 compiled_methods.install()
+compiled_patterns.install()
+
+import click  # noqa: E402 (after the installs above, which its import benefits from)
+
+from facilitator.problems import InputError, Problem, StoreError, display_path  # noqa: E402
 
 # One type for every path option: click looks up the translation of its name each time one is made.
 A_PATH = click.Path(path_type=Path)

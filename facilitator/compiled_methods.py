@@ -32,48 +32,71 @@ MOST_TEXTS = 20_000
 
 def cache_file() -> Path:
     # The magic number says which interpreters can read the code (as for .pyc files); -O may compile it otherwise.
+    # "2": each text's code marshalled on its own (the first form marshalled them all together).
     tag = f"{importlib.util.MAGIC_NUMBER.hex()}.opt{sys.flags.optimize}"
-    return user_cache.cache_dir() / f"dataclass-methods.{tag}.marshal"
+    return user_cache.cache_dir() / f"dataclass-methods.{tag}.2.marshal"
 
 
 class Methods:
-    """The compiled code of each text ``dataclasses`` has run, by the text."""
+    """The compiled code of each text ``dataclasses`` has run, by the text.
 
-    def __init__(self, known: dict[str, CodeType], path: Path | None = None) -> None:
+    What the file keeps stays marshalled until a class asks for it: the file holds what every command and test
+    that ran before compiled, a start uses a part of it, and unmarshalling code is most of what reading it costs.
+    """
+
+    def __init__(self, kept: dict[str, bytes], path: Path | None = None) -> None:
         self.path = path  # where they are kept
-        self.known = known
+        self.kept = kept  # what the file holds: each text's code, marshalled
+        self.code: dict[str, CodeType] = {}  # the code of each text this process has run
         self.used: set[str] = set()
-        self.made: dict[str, CodeType] = {}
+        self.made: dict[str, CodeType] = {}  # what this process compiled, that the file lacks
 
     def exec(self, source: Any, globals: Any = None, locals: Any = None) -> None:
         if type(source) is str:
-            code = self.known.get(source)
+            code = self.code.get(source)
             if code is None:
-                # dont_inherit: compiled as dataclasses' own exec compiles it, without this module's
-                # ``from __future__ import annotations`` (which would turn the methods' annotations into strings).
-                code = self.known[source] = self.made[source] = compile(source, "<string>", "exec", dont_inherit=True)
+                code = self.code[source] = self._code(source)
             self.used.add(source)
             source = code
         builtins.exec(source, globals, locals)  # noqa: S102 (dataclasses' own text, run as it would run it)
 
-    def to_keep(self) -> dict[str, CodeType] | None:
+    def _code(self, text: str) -> CodeType:
+        blob = self.kept.get(text)
+        if blob is not None:
+            try:
+                code = marshal.loads(blob)  # noqa: S302 (this user's own file, as trusted as a .pyc)
+            except (EOFError, ValueError, TypeError):
+                code = None
+            if type(code) is CodeType:
+                return code
+        # dont_inherit: compiled as dataclasses' own exec compiles it, without this module's
+        # ``from __future__ import annotations`` (which would turn the methods' annotations into strings).
+        code = self.made[text] = compile(text, "<string>", "exec", dont_inherit=True)
+        return code
+
+    def to_keep(self) -> dict[str, bytes] | None:
         """What the file should hold now; None when it holds it already."""
         if not self.made:
             return None
-        if len(self.known) <= MOST_TEXTS:
-            return self.known
-        return {text: self.known[text] for text in self.used}
+        made = {text: marshal.dumps(code) for text, code in self.made.items()}
+        if len(self.kept.keys() | made.keys()) <= MOST_TEXTS:
+            return {**self.kept, **made}
+        return {text: made.get(text) or self.kept[text] for text in self.used}
 
     def keep(self) -> None:
         """Add what this process compiled to the file; quietly, if it cannot."""
         kept = self.to_keep()
-        if kept is not None and self.path is not None:  # user_cache.keep: not where bytecode is not written
+        if kept is None:
+            return
+        if self.path is not None:  # user_cache.keep: not where bytecode is not written
             write(self.path, kept)
+        self.kept = kept
         self.made.clear()
 
 
-def read(path: Path) -> dict[str, CodeType]:
-    """The texts and their code in ``path``; empty when it is missing, damaged, or not this user's alone."""
+def read(path: Path) -> dict[str, bytes]:
+    """Each text in ``path`` and its code, still marshalled; empty when the file is missing, damaged, or not this
+    user's alone (a damaged entry is compiled again when its text is run)."""
     data = user_cache.read_own(path)
     if data is None:
         return {}
@@ -82,14 +105,12 @@ def read(path: Path) -> dict[str, CodeType]:
         kept = marshal.loads(data)  # noqa: S302 (this user's own file, as trusted as a .pyc)
     except (EOFError, ValueError, TypeError):
         return {}
-    if not isinstance(kept, dict) or not all(
-        type(text) is str and type(code) is CodeType for text, code in kept.items()
-    ):
+    if not isinstance(kept, dict) or not all(type(text) is str and type(blob) is bytes for text, blob in kept.items()):
         return {}
     return kept
 
 
-def write(path: Path, methods: dict[str, CodeType]) -> None:
+def write(path: Path, methods: dict[str, bytes]) -> None:
     """Replace ``path`` with ``methods`` at once (another process may be reading it); quietly, if it cannot."""
     user_cache.replace(path, marshal.dumps(methods))
 

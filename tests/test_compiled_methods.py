@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from facilitator import compiled_methods
+from facilitator import compiled_methods, compiled_patterns
 from facilitator.compiled_methods import Methods, read, write
 from facilitator.tui import kept_styles
 
@@ -81,24 +81,52 @@ def test_nothing_is_written_where_bytecode_is_not(tmp_path: Path) -> None:
 
 def test_a_damaged_foreign_or_open_file_reads_as_none(tmp_path: Path) -> None:
     path = tmp_path / "methods.marshal"
-    code = compile("x = 1", "<string>", "exec")
-    write(path, {"x = 1": code})
-    assert read(path) == {"x = 1": code}
-    path.write_bytes(marshal.dumps({"x = 1": code})[:-3])  # cut short
+    blob = marshal.dumps(compile("x = 1", "<string>", "exec"))
+    write(path, {"x = 1": blob})
+    assert read(path) == {"x = 1": blob}
+    path.write_bytes(marshal.dumps({"x = 1": blob})[:-3])  # cut short
     assert read(path) == {}
     path.write_bytes(marshal.dumps({"x = 1": "not code"}))
     assert read(path) == {}
-    path.write_bytes(marshal.dumps([code]))
+    path.write_bytes(marshal.dumps({"x = 1": compile("x = 1", "<string>", "exec")}))  # the first form
     assert read(path) == {}
-    write(path, {"x = 1": code})
+    path.write_bytes(marshal.dumps([blob]))
+    assert read(path) == {}
+    write(path, {"x = 1": blob})
     path.chmod(0o620)  # others may write it: facilitator.user_cache.read_own (tests/test_user_cache.py)
     assert read(path) == {}
     assert read(tmp_path / "missing") == {}
 
 
+def test_only_the_code_a_class_asks_for_is_unmarshalled_and_a_damaged_one_is_compiled_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    kept = {f"x = {n}": marshal.dumps(compile(f"x = {n}", "<string>", "exec")) for n in range(3)}
+    kept["x = 7"] = kept["x = 0"][:-2]  # cut short
+    kept["x = 8"] = marshal.dumps("not code")
+    unmarshalled: list[bytes] = []
+    loads = marshal.loads
+
+    def counted(blob: bytes) -> Any:
+        unmarshalled.append(blob)
+        return loads(blob)
+
+    monkeypatch.setattr(marshal, "loads", counted)
+    methods = Methods(kept)
+    namespace: dict[str, Any] = {}
+    methods.exec("x = 1", namespace)
+    methods.exec("x = 1", namespace)
+    assert namespace["x"] == 1 and unmarshalled == [kept["x = 1"]] and not methods.made
+    for text in ("x = 7", "x = 8"):
+        methods.exec(text, namespace)
+        assert namespace["x"] == int(text[-1])
+    assert set(methods.made) == {"x = 7", "x = 8"}
+    assert loads((methods.to_keep() or {})["x = 7"]).co_consts[0] == 7  # kept whole this time
+
+
 def test_past_the_limit_only_what_this_process_used_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(compiled_methods, "MOST_TEXTS", 3)
-    old = {f"x = {n}": compile(f"x = {n}", "<string>", "exec") for n in range(3)}
+    old = {f"x = {n}": marshal.dumps(compile(f"x = {n}", "<string>", "exec")) for n in range(3)}
     methods = Methods(dict(old))
     methods.exec("x = 0", {})
     assert methods.to_keep() is None  # nothing new: the file is left as it is
@@ -106,10 +134,21 @@ def test_past_the_limit_only_what_this_process_used_is_kept(monkeypatch: pytest.
     assert set(methods.to_keep() or {}) == {"x = 0", "x = 9"}
 
 
+def test_what_was_kept_stays_kept_when_more_is_compiled_later(tmp_path: Path) -> None:
+    path = tmp_path / "methods.marshal"
+    methods = Methods({}, path)
+    methods.exec("x = 1", {})
+    methods.keep()  # after the first frame
+    methods.exec("x = 2", {})
+    methods.keep()  # as the process exits
+    assert set(read(path)) == {"x = 1", "x = 2"}
+
+
 @pytest.mark.slow
 def test_the_lead_keeps_them_once_its_first_frame_is_up(tmp_path: Path) -> None:
     """Killed right after its first frame (a terminal gone, kill -9), the lead has left the next start faster:
-    the dataclasses' methods and the parsed stylesheets (facilitator.tui.kept_styles) are kept."""
+    the dataclasses' methods, the compiled patterns (facilitator.compiled_patterns) and the parsed stylesheets
+    (facilitator.tui.kept_styles) are kept."""
     from facilitator.record.store import Store
     from facilitator.script.loading import load_workshop
     from tests.tools import Tmux, end_processes_running, processes_running, wait_for
@@ -123,6 +162,7 @@ def test_the_lead_keeps_them_once_its_first_frame_is_up(tmp_path: Path) -> None:
         terminal.wait_for_text("Press n to start")
         assert wait_for(lambda: any((cache / "facilitator").glob("dataclass-methods.*.marshal")), 10.0)
         assert wait_for(lambda: any((cache / "facilitator").glob("textual-styles.*.pickle")), 10.0)
+        assert wait_for(lambda: any((cache / "facilitator").glob("patterns.*.marshal")), 10.0)
         for pid in processes_running(str(db)):
             os.kill(pid, signal.SIGKILL)  # no exit handlers: what is kept was kept after the first frame
     finally:
@@ -132,3 +172,5 @@ def test_the_lead_keeps_them_once_its_first_frame_is_up(tmp_path: Path) -> None:
     assert len(read(kept)) > 100
     (styles,) = (cache / "facilitator").glob("textual-styles.*.pickle")
     assert len(kept_styles.read(styles)) > 20  # the lead's sheet and its widgets' defaults
+    (patterns,) = (cache / "facilitator").glob("patterns.*.marshal")
+    assert len(compiled_patterns.read(patterns)) > 40  # Textual's tokenizers' and the others the start compiled

@@ -46,8 +46,9 @@ def measure(rounds: int) -> tuple[list[float], list[float]]:
         # The step panel's text: the lead's first frame is the whole screen (tests/test_first_frame_whole.py), as
         # the bare app's is its text; in both the footer's keys follow, once the screen's bindings are known.
         markers = (b"bare app ready", b"Press n to start")
-        # Warm the caches a first start fills (bytecode; the dataclasses' methods, kept once the first frame
-        # is up: facilitator.compiled_methods), as any start after the first finds them.
+        # Warm the caches a first start fills (bytecode; the code compiled from text, the regular expressions and
+        # the parsed stylesheets, kept once the first frame is up: facilitator.user_cache), as any start after the
+        # first finds them.
         _time_to(bare, markers[0], linger=1.0)
         _time_to(lead, markers[1], linger=1.0)
         bare_times, lead_times = [], []

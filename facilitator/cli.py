@@ -12,11 +12,11 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from facilitator import compiled_methods, compiled_patterns, user_cache
+from facilitator import compiled_code, compiled_patterns, user_cache
 
-# Before the app's modules import: the methods of their dataclasses and their regular expressions compiled once,
-# not at every start.
-compiled_methods.install()
+# Before the app's modules import: what they compile from text (their dataclasses' methods, named tuples, forward
+# references) and their regular expressions, compiled once, not at every start.
+compiled_code.install()
 compiled_patterns.install()
 
 import click  # noqa: E402 (after the installs above, which its import benefits from)

@@ -9,7 +9,7 @@ flags it was asked for, and builds the same pattern from them at the next start 
 ``_sre.compile`` checks the code it is given (a damaged one raises, and the pattern is compiled afresh), and the
 same text and flags always compile to the same code on one interpreter, so nothing can be stale.
 
-The file is this user's (facilitator.user_cache, as for facilitator.compiled_methods), named by the interpreter
+The file is this user's (facilitator.user_cache, as for facilitator.compiled_code), named by the interpreter
 and the matcher's version. Patterns compiled for debugging (``re.DEBUG`` prints as it compiles) or with
 ``re.LOCALE`` are compiled as usual and never kept. On an interpreter whose ``re`` is not laid out this way,
 nothing changes.

@@ -1,6 +1,6 @@
 """What this user's starts keep for the next one (``$XDG_CACHE_HOME/facilitator``), as ``.pyc`` files keep a
-module's code: the dataclasses' compiled methods (facilitator.compiled_methods) and the parsed stylesheets
-(facilitator.tui.kept_styles).
+module's code: what modules compile from text (facilitator.compiled_code), the compiled regular expressions
+(facilitator.compiled_patterns) and the parsed stylesheets (facilitator.tui.kept_styles).
 
 A kept file is read only when it belongs to this user and nobody else may write it (what it holds is loaded as
 code is), written whole and put in place at once (another start may be reading it), never when

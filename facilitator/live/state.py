@@ -377,6 +377,12 @@ def _load_programme(state: SessionState, programme: Programme, digest: str) -> S
 
 def apply(state: SessionState, event: Event) -> SessionState:
     """The state after ``event``. Unknown kinds change nothing, so older code can read newer logs."""
+    return replace(_applied(state, event), last_seq=event.seq)
+
+
+def _applied(state: SessionState, event: Event) -> SessionState:
+    """:func:`apply` but for ``last_seq``, which :func:`fold` sets once at the end (a copy of the state less per
+    event)."""
     p = event.payload
     timer = state.timer
     if event.kind == ev.RUN_CREATED:
@@ -419,7 +425,7 @@ def apply(state: SessionState, event: Event) -> SessionState:
         state = _TEAM_KINDS[event.kind](state, event, p)
     elif event.kind in _QUESTION_KINDS:
         state = _question_event(state, event, p)
-    return replace(state, last_seq=event.seq)
+    return state
 
 
 _QUESTION_KINDS = frozenset({ev.QUESTION_OPENED, ev.QUESTION_CLOSED, ev.QUESTION_REVEALED})
@@ -567,7 +573,7 @@ def fold(events: Iterable[Event], state: SessionState | None = None) -> SessionS
                 notes = []
             notes.append(_note_from(event, event.payload))
         elif kind in _STATE_KINDS:
-            state = apply(state, event)
+            state = _applied(state, event)
     changes: dict[str, Any] = {}
     if reflections or logged:
         changes["reflections"] = state.reflections.with_changes(reflections, logged)

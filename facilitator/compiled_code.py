@@ -128,17 +128,7 @@ class Code:
 def read(path: Path) -> dict[Key, bytes]:
     """Each text in ``path`` and its code, still marshalled; empty when the file is missing, damaged, or not this
     user's alone (a damaged entry is compiled again when its text is run)."""
-    data = user_cache.read_own(path)
-    if data is None:
-        return {}
-    try:
-        # One read, then loads: marshal.load on a file reads it a few bytes at a time (25 ms against 3).
-        kept = marshal.loads(data)  # noqa: S302 (this user's own file, as trusted as a .pyc)
-    except (EOFError, ValueError, TypeError):
-        return {}
-    if not isinstance(kept, dict) or not all(_well_formed(key, blob) for key, blob in kept.items()):
-        return {}
-    return kept
+    return user_cache.read_marshalled(path, _well_formed)
 
 
 def _well_formed(key: Any, blob: Any) -> bool:

@@ -126,16 +126,7 @@ def _built(sre: Any, key: Key, blob: bytes) -> Any:
 def read(path: Path) -> dict[Key, bytes]:
     """The kept arguments in ``path``, each still marshalled; empty when the file is missing, damaged, or not this
     user's alone (a damaged entry is compiled again when its pattern is)."""
-    data = user_cache.read_own(path)
-    if data is None:
-        return {}
-    try:
-        kept = marshal.loads(data)  # noqa: S302 (this user's own file, as trusted as a .pyc)
-    except (EOFError, ValueError, TypeError):
-        return {}
-    if not isinstance(kept, dict) or not all(_well_formed(key, blob) for key, blob in kept.items()):
-        return {}
-    return kept
+    return user_cache.read_marshalled(path, _well_formed)
 
 
 def _well_formed(key: Any, blob: Any) -> bool:

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import marshal
 import os
 import stat
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 def cache_dir() -> Path:
@@ -37,6 +39,22 @@ def read_own(path: Path) -> bytes | None:
             return file.read()
     except OSError:
         return None
+
+
+def read_marshalled(path: Path, well_formed: Callable[[Any, Any], bool]) -> dict[Any, Any]:
+    """The dict ``path`` holds as marshal wrote it, each of its items as ``well_formed`` accepts; empty when the file
+    is missing, damaged, of another form, or not this user's alone."""
+    data = read_own(path)
+    if data is None:
+        return {}
+    try:
+        # One read, then loads: marshal.load on a file reads it a few bytes at a time (25 ms against 3).
+        kept = marshal.loads(data)  # noqa: S302 (this user's own file, as trusted as a .pyc)
+    except (EOFError, ValueError, TypeError):
+        return {}
+    if not isinstance(kept, dict) or not all(well_formed(key, value) for key, value in kept.items()):
+        return {}
+    return kept
 
 
 def replace(path: Path, data: bytes) -> None:

@@ -19,6 +19,7 @@ import pytest
 from facilitator import compiled_code, compiled_patterns
 from facilitator.compiled_code import Code, read, write
 from facilitator.tui import kept_styles
+from tests.tools import two_starts
 
 FIELDS = {"a": int, "b": "str | None", "c": tuple[int, ...]}
 
@@ -59,19 +60,14 @@ def test_a_class_gets_the_very_methods_it_would_get_without_them(options: dict[s
 
 
 def test_the_next_process_compiles_nothing_it_has_seen(tmp_path: Path) -> None:
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
     script = (
         "from facilitator import cli, compiled_code; import facilitator.tui.app, dataclasses; "
         "m = dataclasses.exec.__self__; print(len(m.made), len(m.used))"
     )
-    first = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
-    made, used = map(int, first.stdout.split())
+    (made, used), second, files = two_starts(tmp_path, script, "compiled-code.*.marshal")
     assert made > 100 and used >= made  # the lead's modules: Textual's, pydantic's and ours
-    files = list((tmp_path / "facilitator").glob("compiled-code.*.marshal"))
     assert len(files) == 1 and (files[0].stat().st_mode & 0o777) == 0o600
-    second = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
-    assert second.stdout.split() == ["0", str(used)]
+    assert second == (0, used)
 
 
 def test_nothing_is_written_where_bytecode_is_not(tmp_path: Path) -> None:

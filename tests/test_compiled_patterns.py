@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import marshal
-import os
 import re
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -15,6 +12,7 @@ import pytest
 
 from facilitator import compiled_patterns
 from facilitator.compiled_patterns import Patterns, read, write
+from tests.tools import two_starts
 
 # re's own compiler and _sre, whether or not a test before this one imported the command line (which installs).
 _INSTALLED = compiled_patterns._installed
@@ -154,19 +152,14 @@ def test_past_the_limit_only_what_this_process_used_is_kept(patterns: Any, monke
 
 
 def test_the_next_process_compiles_nothing_it_has_seen(tmp_path: Path) -> None:
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
     script = (
         "from facilitator import cli, compiled_patterns; import facilitator.tui.app; "
         "p = compiled_patterns._installed[0]; print(len(p.made), len(p.used))"
     )
-    first = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
-    made, used = map(int, first.stdout.split())
+    (made, used), second, files = two_starts(tmp_path, script, "patterns.*.marshal")
     assert made > 40 and used >= made  # the lead's modules: Textual's tokenizers, ours, the standard library's
-    files = list((tmp_path / "facilitator").glob("patterns.*.marshal"))
     assert len(files) == 1 and (files[0].stat().st_mode & 0o777) == 0o600
-    second = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
-    assert second.stdout.split() == ["0", str(used)]
+    assert second == (0, used)
 
 
 def test_a_compile_the_recording_did_not_see_is_not_kept(patterns: Any, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -143,6 +143,22 @@ def healthy(base: str) -> bool:
         return False
 
 
+def two_starts(cache: Path, script: str, kept: str) -> tuple[tuple[int, int], tuple[int, int], list[Path]]:
+    """Run ``script`` (which prints what a start compiled and what it used) twice with ``cache`` as its
+    XDG_CACHE_HOME, as a user's first and second starts; the two counts, and the files matching ``kept`` between."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+
+    def start() -> tuple[int, int]:
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+        made, used = map(int, done.stdout.split())
+        return made, used
+
+    first = start()
+    files = list((cache / "facilitator").glob(kept))
+    return first, start(), files
+
+
 def wait_for(predicate: Callable[[], bool], timeout: float = 20.0, interval: float = 0.1) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -13,9 +13,8 @@ exactly what it would have got (the text is the key, so nothing can be stale). W
 to the file once its first frame is up and as it exits.
 
 The file is this user's (facilitator.user_cache: read only when it is this user's alone, written as ``.pyc``
-files are), named by the interpreter's bytecode magic number (as ``.pyc`` files are). On an interpreter that
-compiles none of these from text (3.13's ``dataclasses`` compiles each class's methods in one go), nothing
-changes for them.
+files are), named by the interpreter's bytecode magic number (as ``.pyc`` files are). Python 3.13's
+``dataclasses`` compiles each class's methods as one text: kept the same way, by that text.
 """
 
 from __future__ import annotations
@@ -120,7 +119,7 @@ class Code:
         if kept is None:
             return
         if self.path is not None:  # user_cache.keep: not where bytecode is not written
-            write(self.path, kept)
+            user_cache.write_marshalled(self.path, kept)
         self.kept = kept
         self.made.clear()
 
@@ -139,11 +138,6 @@ def _well_formed(key: Any, blob: Any) -> bool:
         and type(key[1]) is str
         and type(blob) is bytes
     )
-
-
-def write(path: Path, code: dict[Key, bytes]) -> None:
-    """Replace ``path`` with ``code`` at once (another process may be reading it); quietly, if it cannot."""
-    user_cache.replace(path, marshal.dumps(code))
 
 
 _installed: list[Code] = []

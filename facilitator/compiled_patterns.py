@@ -64,7 +64,7 @@ class Patterns:
     """The arguments of ``_sre.compile`` for each pattern and flags compiled, by them, each marshalled on its own:
     only those a start uses are read back."""
 
-    def __init__(self, kept: dict[Key, bytes], compile: Any, recording: _Recording, path: Path | None = None):
+    def __init__(self, kept: dict[Key, bytes], compile: Any, recording: _Recording, path: Path | None = None) -> None:
         self.path = path  # where they are kept
         self.kept = kept
         self._compile = compile  # re._compiler's own
@@ -102,7 +102,7 @@ class Patterns:
         """Add what this process compiled to the file; quietly, if it cannot."""
         kept = self.to_keep()
         if kept is not None and self.path is not None:  # user_cache.keep: not where bytecode is not written
-            write(self.path, kept)
+            user_cache.write_marshalled(self.path, kept)
         self.made.clear()
 
 
@@ -139,10 +139,6 @@ def _well_formed(key: Any, blob: Any) -> bool:
     )
 
 
-def write(path: Path, patterns: dict[Key, bytes]) -> None:
-    user_cache.replace(path, marshal.dumps(patterns))
-
-
 _installed: list[Patterns] = []
 
 
@@ -155,7 +151,8 @@ def install() -> Patterns | None:
     if compiler is None or sre is None or not callable(getattr(compiler, "compile", None)):
         return None
     recording = _Recording(sre)
-    patterns = Patterns(read(cache_file()), compiler.compile, recording, cache_file())
+    path = cache_file()
+    patterns = Patterns(read(path), compiler.compile, recording, path)
     compiler._sre = recording
     compiler.compile = patterns.compile
     user_cache.on_keep(patterns.keep)

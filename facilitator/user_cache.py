@@ -57,6 +57,11 @@ def read_marshalled(path: Path, well_formed: Callable[[Any, Any], bool]) -> dict
     return kept
 
 
+def write_marshalled(path: Path, kept: dict[Any, Any]) -> None:
+    """Replace ``path`` with ``kept`` as marshal writes it (see :func:`replace`), for :func:`read_marshalled`."""
+    replace(path, marshal.dumps(kept))
+
+
 def replace(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` at once (mode 0600, in a folder of mode 0700); quietly, if it cannot."""
     with contextlib.suppress(OSError):

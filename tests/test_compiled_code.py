@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from facilitator import compiled_code, compiled_patterns
-from facilitator.compiled_code import Code, read, write
+from facilitator import compiled_code, compiled_patterns, user_cache
+from facilitator.compiled_code import Code, read
 from facilitator.tui import kept_styles
 from tests.tools import two_starts
 
@@ -115,7 +115,7 @@ def test_the_modules_that_compile_from_text_are_given_it_and_their_classes_work(
 def test_a_damaged_foreign_or_open_file_reads_as_none(tmp_path: Path) -> None:
     path = tmp_path / "code.marshal"
     blob = marshal.dumps(compile("x = 1", "<string>", "exec"))
-    write(path, {("exec", "x = 1"): blob})
+    user_cache.write_marshalled(path, {("exec", "x = 1"): blob})
     assert read(path) == {("exec", "x = 1"): blob}
     path.write_bytes(marshal.dumps({("exec", "x = 1"): blob})[:-3])  # cut short
     assert read(path) == {}
@@ -127,7 +127,7 @@ def test_a_damaged_foreign_or_open_file_reads_as_none(tmp_path: Path) -> None:
     assert read(path) == {}
     path.write_bytes(marshal.dumps([blob]))
     assert read(path) == {}
-    write(path, {("exec", "x = 1"): blob})
+    user_cache.write_marshalled(path, {("exec", "x = 1"): blob})
     path.chmod(0o620)  # others may write it: facilitator.user_cache.read_own (tests/test_user_cache.py)
     assert read(path) == {}
     assert read(tmp_path / "missing") == {}

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from facilitator import compiled_patterns
-from facilitator.compiled_patterns import Patterns, read, write
+from facilitator import compiled_patterns, user_cache
+from facilitator.compiled_patterns import Patterns, read
 from tests.tools import two_starts
 
 # re's own compiler and _sre, whether or not a test before this one imported the command line (which installs).
@@ -123,7 +123,7 @@ def test_compiles_on_several_threads_at_once_each_keep_their_own(patterns: Any) 
 def test_a_damaged_foreign_or_open_file_reads_as_none(tmp_path: Path) -> None:
     path = tmp_path / "patterns.marshal"
     blob = marshal.dumps(("a+", 32, [1, 2, 3], 0, {}, (None,)))
-    write(path, {("a+", 0): blob})
+    user_cache.write_marshalled(path, {("a+", 0): blob})
     assert read(path) == {("a+", 0): blob}
     path.write_bytes(marshal.dumps({("a+", 0): blob})[:-3])  # cut short
     assert read(path) == {}
@@ -133,7 +133,7 @@ def test_a_damaged_foreign_or_open_file_reads_as_none(tmp_path: Path) -> None:
     assert read(path) == {}
     path.write_bytes(marshal.dumps([blob]))
     assert read(path) == {}
-    write(path, {("a+", 0): blob})
+    user_cache.write_marshalled(path, {("a+", 0): blob})
     path.chmod(0o620)  # others may write it: facilitator.user_cache.read_own (tests/test_user_cache.py)
     assert read(path) == {}
     assert read(tmp_path / "missing") == {}

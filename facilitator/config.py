@@ -38,6 +38,8 @@ class TeamMember:
 
 @dataclass(frozen=True, kw_only=True)
 class Config:
+    """The user's settings: whether the bell rings, the keys they remapped, and who the team are."""
+
     bell: bool = False  # ring the terminal bell when a step's time runs out
     keys: dict[str, str] = field(default_factory=dict)  # binding id to comma-separated keys
     facilitators: dict[str, TeamMember] = field(default_factory=dict)  # login to team member

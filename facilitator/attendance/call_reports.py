@@ -64,6 +64,9 @@ class Row:
 
 @dataclass(frozen=True)
 class Report:
+    """A video-call report as read: its file, the service (``source``) and layout, the time zone its times
+    were read in, and its rows."""
+
     file: str
     source: str  # ZOOM or TEAMS
     layout: str  # how the summary names it
@@ -75,6 +78,8 @@ class Report:
 
 @dataclass
 class _Section:
+    """A report's participant list: the layout its header matched, on which line, and the rows under it."""
+
     layout: words.Layout
     header_line: int
     header: list[str]
@@ -424,6 +429,9 @@ def name_candidates(name: str) -> list[str]:
 
 @dataclass
 class Matched:
+    """A person on the roster whom rows of the report were matched to (by e-mail or by name): those rows,
+    and the time they were in the call."""
+
     participant: Participant
     how: str  # "e-mail" or "name"
     rows: list[Row] = field(default_factory=list)
@@ -432,6 +440,9 @@ class Matched:
 
 @dataclass
 class Reconciliation:
+    """A report matched to the roster for one location: who was matched, who was not (or matched
+    several people), and the check-in and check-out events to write."""
+
     report: Report
     location: str
     matched: dict[str, Matched]  # by participant id

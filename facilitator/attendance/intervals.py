@@ -62,6 +62,8 @@ def channel(source: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Interval:
+    """One stretch a participant was in, from a check-in to its check-out on one source (``end`` None: still in)."""
+
     start: datetime
     end: datetime | None  # None: still in
     source: str
@@ -73,6 +75,8 @@ class Interval:
 
 @dataclass(frozen=True, slots=True)
 class LinkChange:
+    """One change of a location's video link (connected, dropped): when, and who recorded it."""
+
     at: datetime
     status: str
     actor: str

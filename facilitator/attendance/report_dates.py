@@ -134,6 +134,8 @@ def quotable(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Decision:
+    """Whether a report's dates are read day first or month first, and what decided it."""
+
     order: str | None  # None: the file does not say, and nothing else did
     why: str  # for the summary: how the order was decided
 

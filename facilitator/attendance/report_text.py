@@ -47,6 +47,8 @@ def _encoding(data: bytes) -> str:
 
 @dataclass(frozen=True)
 class Table:
+    """A report's rows, split by the separator that found its participant list (or the likeliest one)."""
+
     records: list[Record]
     delimiter: str
 

@@ -46,6 +46,8 @@ def normalise_header(cell: str) -> str:
 
 @dataclass(frozen=True)
 class Column:
+    """One way a layout's reports name a column: what the column holds (``role``), and in which language."""
+
     role: str
     language: str
     title: str  # as the service writes it, for messages
@@ -53,6 +55,9 @@ class Column:
 
 @dataclass(frozen=True)
 class Layout:
+    """One kind of report (Zoom's participants report, a section of a Teams report): the columns it must
+    have, every name they go by, and whether a row is a span in the call or one action."""
+
     name: str
     source: str  # ZOOM or TEAMS
     required: tuple[str, ...]

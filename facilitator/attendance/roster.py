@@ -20,6 +20,9 @@ OPTIONAL_FIELDS = ("role", "organisation", "gender", "code")
 
 @dataclass(frozen=True)
 class Participant:
+    """Someone on the roster, expected at one of the workshop's locations: imported from the organisers'
+    list (``source`` "roster") or added at the door ("walk-in"); ``code`` is their personal code."""
+
     id: str
     name: str
     email: str

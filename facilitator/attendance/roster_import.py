@@ -100,6 +100,8 @@ class RosterRow:
 
 @dataclass(frozen=True)
 class Update:
+    """A person on the roster whom the file's row at ``line`` changes, and the fields it changes."""
+
     line: int
     participant: Participant
     changes: dict[str, str | None]

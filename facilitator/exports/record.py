@@ -48,6 +48,9 @@ def _settled(timer: Timer, at: datetime) -> VisitTimer:
 
 @dataclass
 class Record:
+    """The run as an export reads it, at ``now``: the script, the session state, the attendance fold and its
+    register, each visit's pauses and extension, and how the export is anonymised."""
+
     programme: Programme
     state: SessionState
     attendance: Attendance

@@ -385,6 +385,9 @@ def _kept(known: dict[Any, T], key: Any, value: T) -> T:
 
 @dataclass(frozen=True)
 class Quote:
+    """A reflection that may be quoted (with consent, neither hidden nor retracted) as the quotes table gives
+    it: who signed it, their role, where and on which day."""
+
     name: str
     role: str
     location: str

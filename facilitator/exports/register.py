@@ -207,6 +207,9 @@ def _when(record: Record, person: Participant, window: Window) -> tuple[Any, ...
 
 @dataclass(frozen=True)
 class DayRow:
+    """One participant's day in the register: the time they attended, their status (present, late, excused,
+    absent), and when they were first in and last out."""
+
     person: Participant
     day: date
     attended: timedelta

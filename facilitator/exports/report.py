@@ -60,6 +60,8 @@ class QuotePicker:
 
 @dataclass(frozen=True)
 class Figure:
+    """One of the report's headline figures: what it counts, and the count as shown."""
+
     label: str
     value: str
 
@@ -203,6 +205,9 @@ class ResultTable:
 
 @dataclass(frozen=True)
 class QuestionView:
+    """One question's section of the report: where it was asked, how many answered, the table of its
+    figures (none for a comment question) and its chart."""
+
     key: str
     text: str
     kind: str  # "quiz", "scale 1–5", ...
@@ -217,6 +222,8 @@ class QuestionView:
 
 @dataclass(frozen=True)
 class GainRow:
+    """One group's line in a knowledge check's table of the report, as shown (a withheld one says why)."""
+
     group: str
     people: str
     n_pre: str
@@ -230,6 +237,8 @@ class GainRow:
 
 @dataclass(frozen=True)
 class GainView:
+    """One knowledge check's section of the report: its mean scores before and after, by group, and their chart."""
+
     check: str
     maximum: int | None
     rows: list[GainRow]
@@ -478,6 +487,9 @@ def _questions(questions: Questions) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class SpeakingRow:
+    """One group's line (a gender, a location) in a day's table of who speaks: the people present, turns and
+    speaking time, each with its share, as shown (a withheld one says why)."""
+
     group: str
     present: str
     share_present: str
@@ -490,6 +502,9 @@ class SpeakingRow:
 
 @dataclass(frozen=True)
 class SpeakingDay:
+    """One day's section of the report on who speaks: its turns and speaking time, a row per gender then
+    per location, and their chart."""
+
     day: str
     turns: int
     time: str  # minutes:seconds

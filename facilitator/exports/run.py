@@ -43,6 +43,8 @@ SWITCH_S = 0.0005  # how soon a reading thread gets the interpreter back (see _e
 
 @dataclass(frozen=True)
 class Result:
+    """What an export wrote: its folder, the files published there, and how many events and reflections it read."""
+
     folder: Path
     files: list[Path]
     events: int

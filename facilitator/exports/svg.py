@@ -107,6 +107,8 @@ def gender_chart(days: Sequence[date], genders: Sequence[str], counts: dict[tupl
 
 @dataclass(frozen=True)
 class Bar:
+    """One step's row of a day's timeline chart: its planned and actual spans, and whether it ran over."""
+
     label: str
     planned: tuple[float, float] | None  # minutes from the day's reference start: (from, to)
     actual: tuple[float, float] | None

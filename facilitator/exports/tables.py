@@ -19,6 +19,9 @@ BOOL = "bool"
 
 @dataclass(frozen=True)
 class Column:
+    """One column of an export's table: its header, the kind of value it holds (which each format renders its
+    own way), and whether it is free text."""
+
     name: str
     kind: str = TEXT
     # Free text, written by a participant, an organiser's spreadsheet or a script's author: a wide column in
@@ -29,6 +32,8 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
+    """One table an export writes, in every format asked for: its file name and title, its columns and its rows."""
+
     name: str  # the file name without extension, and the XLSX sheet's title
     title: str
     columns: tuple[Column, ...]

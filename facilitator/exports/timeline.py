@@ -23,6 +23,9 @@ from facilitator.live.state import Visit
 
 @dataclass(frozen=True)
 class StepRun:
+    """One step of a day on the timeline: where and how long the plan had it, and how its visits actually
+    ran (their wall time, pauses and extensions)."""
+
     day: date
     exercise: str
     exercise_title: str
@@ -53,6 +56,9 @@ class StepRun:
 
 @dataclass(frozen=True)
 class DayRun:
+    """One day of the workshop on the timeline: its planned start and length, when it actually began and
+    ended, and how far it drifted."""
+
     day: date
     title: str
     planned_start: datetime

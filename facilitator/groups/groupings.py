@@ -23,6 +23,8 @@ MOVED = "moved"  # or moved there by the driver
 
 @dataclass(frozen=True, slots=True)
 class Group:
+    """One breakout group of a grouping: its number, its members, and its call if it has one."""
+
     number: int  # from 1
     members: tuple[str, ...]  # participant ids
     call: str | None = None  # the group's call: a link or a room name

@@ -28,6 +28,8 @@ from facilitator.script.models import Programme
 
 @dataclass(frozen=True)
 class DayEnd:
+    """When a day of the run ended: the driver's close or an inferred one, and whether the record says so yet."""
+
     day: date
     at: datetime
     inferred: bool  # not the driver's: the forecast at the team's last action (see the module docstring)

@@ -22,6 +22,8 @@ from facilitator.record.clock import from_text, to_text
 
 @dataclass(frozen=True, slots=True)
 class Note:
+    """A note to the driver from one of the team: ``to`` is who was driving when it was sent (None: whoever drives)."""
+
     id: str
     at: datetime
     sender: str

@@ -18,6 +18,8 @@ from facilitator.script.models import PlannedStep, Programme
 
 @dataclass(frozen=True)
 class StepProgress:
+    """One step of a day's timeline as run so far: done, current or upcoming, and the time spent in it."""
+
     planned: PlannedStep
     status: str  # "done", "current" or "upcoming"
     actual: timedelta | None  # wall time spent in the step so far, over all its visits
@@ -25,6 +27,9 @@ class StepProgress:
 
 @dataclass(frozen=True)
 class Pace:
+    """How a day runs against its plan: its drift (positive: behind) and its forecast end against its planned
+    end; a rehearsal (a day run on another date) is measured from its first step."""
+
     drift: timedelta  # positive: behind plan
     forecast_end: datetime
     planned_end: datetime  # the day's planned end (or the agenda's end if none is set), on the reference clock

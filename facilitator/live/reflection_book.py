@@ -56,6 +56,9 @@ FORMAT: Final = 2  # the layout of dump(); bump on any change
 
 @dataclass(frozen=True, slots=True)
 class Reflection:
+    """A reflection as it now stands on the record: its text and the step it answered, who signed it
+    (``participant``; None: anonymous), their consent to be quoted, and any edit, retraction or hiding."""
+
     id: str
     text: str
     day: date | None

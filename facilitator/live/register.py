@@ -109,6 +109,8 @@ class Certificate:
 
 @dataclass(frozen=True)
 class LocationCount:
+    """The people of one location at a moment: how many are present, expected and on the roster there."""
+
     location: str
     present: int
     expected: int  # the workshop's ``expected`` for the location; the people on the roster there if it sets none

@@ -40,6 +40,9 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class Reload:
+    """What one check of the workshop's files came to, once recorded: a new script (its event), the problems
+    that keep the last good one, files gone, or nothing new."""
+
     status: Status
     problems: tuple[str, ...] = ()
     event: Event | None = None

@@ -41,6 +41,9 @@ StepKey = tuple[str, str]  # (exercise id, step id): how a step is known across 
 
 @dataclass(frozen=True)
 class Timer:
+    """The current step's clock: when it was entered, its planned time, the driver's adjustments and its
+    pauses; what is left is worked out against whatever ``now`` is passed."""
+
     entered_at: datetime
     planned: timedelta
     adjustment: timedelta = timedelta()
@@ -66,6 +69,8 @@ class Timer:
 
 @dataclass(frozen=True)
 class Visit:
+    """The room's stay on one step: from when it was entered until it was left (``left_at`` None: still there)."""
+
     day: date
     exercise: str
     step: str
@@ -132,6 +137,9 @@ class QuestionStatus:
 
 @dataclass(frozen=True)
 class SessionState:
+    """The run as its log has it up to ``last_seq`` (folded by :func:`fold`): the script, the day and step the
+    room is on and its timer, the days, the reflections, the team and its notes, the questions opened."""
+
     programme: Programme | None = None
     source: str | None = None  # the workshop folder or file the run was created from, if recorded
     digest: str = ""  # fingerprint of the source files of the current programme

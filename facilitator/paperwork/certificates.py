@@ -307,6 +307,9 @@ def _verification(pdf: FPDF, page: Page) -> None:
 
 @dataclass(frozen=True)
 class Issued:
+    """One person of the roll with their certificate's file name and verification code (both empty for
+    someone not eligible)."""
+
     entry: Entry
     file: str  # the certificate's file name; empty for a person not eligible
     code: str

@@ -54,6 +54,8 @@ class Entry:
 
 @dataclass(frozen=True)
 class Roll:
+    """Who earns a certificate of the run, person by person and why, and the workshop's days not run."""
+
     programme: Programme
     entries: list[Entry]
     source: Path | None  # the workshop folder or file the run was created from, as recorded

@@ -62,6 +62,8 @@ def _same_code(expected: str, given: str) -> bool:
 
 @dataclass(frozen=True)
 class CheckIn:
+    """A check-in as the participant's page confirms it: when, also as the clock time at the link's location."""
+
     at: datetime
     local_time: str  # "09:02", in the location's time zone
     already: bool  # they were in already; nothing was written
@@ -69,6 +71,8 @@ class CheckIn:
 
 @dataclass(frozen=True)
 class CheckOut:
+    """A check-out as the participant's page confirms it: when, also as the clock time at the link's location."""
+
     at: datetime
     local_time: str  # "11:40", in the location's time zone
 

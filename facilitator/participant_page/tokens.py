@@ -42,6 +42,9 @@ _ALPHABET = frozenset("abcdefghijklmnopqrstuvwxyz234567")
 
 @dataclass(frozen=True)
 class PageSettings:
+    """The run's participant page settings (its ``participant_page`` table): the tokens' secret, how often
+    they rotate and how long the last one is still accepted, and the page's public address."""
+
     secret: bytes
     rotate: timedelta = DEFAULT_ROTATE
     grace: timedelta = DEFAULT_GRACE
@@ -50,6 +53,8 @@ class PageSettings:
 
 @dataclass(frozen=True)
 class Token:
+    """One location's link for a day and period: the code its URL and QR code carry, and when the next takes over."""
+
     code: str  # what the URL carries
     location: str
     day: date

@@ -22,6 +22,9 @@ Dumped = tuple[dict[str, Any], dict[str, bytes]]  # a checkpoint's share (facili
 
 @dataclass(frozen=True, slots=True)
 class GivenAnswer:
+    """One respondent's latest answer to a question: the options chosen, a scale's value or a comment,
+    and whether the comment may be quoted."""
+
     respondent: str
     participant: str | None
     location: str | None

@@ -24,6 +24,8 @@ def quiz_points(asked: AskedQuestion, answer: GivenAnswer) -> int:
 
 @dataclass(frozen=True)
 class CheckScore:
+    """One participant's scores in a knowledge check, before and after the course, out of its maximum."""
+
     participant: str
     pre: int | None  # None: did not answer that phase
     post: int | None

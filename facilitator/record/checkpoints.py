@@ -32,6 +32,8 @@ MAP_BYTES = 1 << 30  # the most of a run's file mapped while its checkpoint is r
 
 @dataclass(frozen=True)
 class Checkpoint:
+    """A run's checkpoint as read back: the state folded up to one event, and the log and code it belongs to."""
+
     seq: int  # the last event folded into it
     event_id: str  # that event's id: a checkpoint of another log with the same seqs is not this log's
     fingerprint: str  # of the code that folded it

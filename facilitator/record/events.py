@@ -54,6 +54,8 @@ SPEAKING_SHOWN = "speaking.shown"
 
 @dataclass(frozen=True)
 class Event:
+    """One event as read back from the run's log: its place in it (``seq``), what happened, by whom and when."""
+
     seq: int
     id: str
     at: datetime

@@ -32,6 +32,8 @@ def writable_in_place(path: Path) -> bool:
 
 @dataclass(frozen=True)
 class PrivateCopy:
+    """A private copy of a run (``path``), in a private folder of its own that :meth:`remove` deletes."""
+
     path: Path
     folder: Path
 

@@ -281,6 +281,9 @@ class _Written:
 
 @dataclass(frozen=True)
 class _CheckStep(_Written):
+    """A step that asks a knowledge check, where its file has it: its exercise, its index there, and
+    where it first runs (None: on no agenda)."""
+
     exercise: Exercise
     index: int
     place: tuple[date, int, int] | None  # on the agenda: date, exercise's place, step's place

@@ -125,6 +125,8 @@ class Prompt(_Script):
 
 @_model
 class Option(_Script):
+    """One of a question's options: its id (what an answer records) and the text shown."""
+
     id: str
     text: str
 
@@ -182,6 +184,9 @@ class Evaluation(_Script):
 
 @_model
 class Step(_Script):
+    """One timed part of an exercise: what participants see, the facilitator's notes, and what it puts to
+    the room (a reflection prompt, questions, breakout groups)."""
+
     id: str
     title: str
     kind: StepKind
@@ -198,6 +203,8 @@ class Step(_Script):
 
 @_model
 class Exercise(_Script):
+    """An exercise, from its own file: its goals and materials, and its steps in running order."""
+
     id: str
     title: str
     goals: tuple[str, ...] = ()
@@ -211,6 +218,9 @@ class Exercise(_Script):
 
 @_model
 class Location(_Script):
+    """One of the places the workshop is run from (a mission, headquarters): its time zone, how many are
+    expected there, and its own video call if it has one."""
+
     id: str
     name: str
     timezone: str  # IANA time zone, e.g. Africa/Juba
@@ -220,6 +230,8 @@ class Location(_Script):
 
 @_model
 class Day(_Script):
+    """One day of the workshop: when it starts (and is planned to end), and the exercises on its agenda, in order."""
+
     date: date
     title: str = ""
     start: time  # local start time in the workshop's time zone
@@ -229,12 +241,17 @@ class Day(_Script):
 
 @_model
 class AttendanceRule(_Script):
+    """What attendance counts for: the share of planned time a certificate needs, and when an arrival is late."""
+
     certificate_share: float = 0.8  # share of planned minutes needed for a certificate
     late_grace: timedelta = timedelta(minutes=10)  # arrivals after start plus this are late
 
 
 @_model
 class ReflectionDefaults(_Script):
+    """How reflections are taken unless a prompt says otherwise: their anonymity, and whether the
+    consent to quote starts ticked."""
+
     anonymity: Anonymity = Anonymity.PARTICIPANT_CHOOSES
     consent_to_quote: bool = False  # whether the consent box starts ticked
 
@@ -263,6 +280,9 @@ class ParticipantPageRules(_Script):
 
 @_model
 class Workshop(_Script):
+    """The workshop file (``workshop.yaml``): its title, time zone, locations and days, and what holds for the
+    whole run (attendance, reflections, the participant page, the evaluation, the certificates)."""
+
     title: str
     organiser: str = ""
     timezone: str  # IANA time zone, e.g. Africa/Juba

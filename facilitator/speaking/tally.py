@@ -95,6 +95,9 @@ class Row:
 
 @dataclass(frozen=True)
 class Tally:
+    """What the turns of one window come to: the people present, the turns and the seconds spoken, and a
+    row per gender and per location."""
+
     window: Window
     present: int
     turns: int

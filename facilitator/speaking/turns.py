@@ -18,6 +18,8 @@ from facilitator.record.events import Event
 
 @dataclass(frozen=True, slots=True)
 class Turn:
+    """One participant's turn to speak, at the step current when it began, as a facilitator tallied it."""
+
     id: str
     participant: str
     day: date | None

@@ -22,6 +22,9 @@ from facilitator.text import clean_name
 
 @dataclass(frozen=True)
 class Identity:
+    """Who this process is in the run: the name its events record, the login it was looked up by, the role
+    and location the config file gives, and the SSH client's address."""
+
     name: str  # the actor of every event this process writes
     login: str  # what was looked up in [facilitators]: --as, FACILITATOR_AS or the login
     role: str | None  # from [facilitators], when the command line gave none

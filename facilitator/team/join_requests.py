@@ -22,6 +22,9 @@ DECISIONS = (APPROVED, DECLINED)
 
 @dataclass(frozen=True)
 class JoinRequest:
+    """Someone's request, made from the participant page, to be added to the roster at a location; and
+    what a facilitator decided."""
+
     id: str
     name: str
     email: str

@@ -33,6 +33,9 @@ COLUMNS = "connection, actor, role, pid, host, started_at, last_seen, location"
 
 @dataclass(frozen=True)
 class Presence:
+    """One process that has the run open, as its row in the ``presence`` table: who, in which role and
+    location, which process on which host, and when it was last seen."""
+
     connection: str
     actor: str
     role: str

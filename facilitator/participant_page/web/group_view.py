@@ -14,6 +14,9 @@ from facilitator.participant_page.breakout import GroupsNow
 
 @dataclass(frozen=True)
 class GroupView:
+    """What a person's page says of the breakout groups meeting now: their group and who is in it (or that
+    the groups meet without them), its call, and until when."""
+
     heading: str
     sentence: str  # "You are in group 3 with Ana, Ben and Chi.", or that groups meet without them
     in_group: bool

@@ -50,6 +50,9 @@ class Choice:
 
 @dataclass(frozen=True)
 class ResultRow:
+    """One line of a question's results on the page: an option (or a scale's value), its count and share,
+    and whether it is right and this person's choice."""
+
     label: str
     figures: str  # "8 (67%)": the count, then the share of the people who answered
     share: int  # the share in steps of 5, for the bar's width (a class: the page allows no inline style)
@@ -60,6 +63,9 @@ class ResultRow:
 
 @dataclass(frozen=True)
 class ResultsView:
+    """A question's results once revealed, as the page shows them: how many answered, a row per option,
+    and for a quiz whether this person was right."""
+
     answered: str  # "Answers: 12"
     rows: tuple[ResultRow, ...]
     notes: tuple[str, ...]  # several answers allowed; a scale's average; comments are not shown here
@@ -69,6 +75,9 @@ class ResultsView:
 
 @dataclass(frozen=True)
 class QuestionView:
+    """One question as a person's page shows it: its text and controls, their answer or why it takes
+    none now, a problem with the form they sent, and the results once revealed."""
+
     key: str
     id: str  # the block's id, and the prefix of its controls' ids
     field: str  # the id of its first control: where the problem summary's link leads

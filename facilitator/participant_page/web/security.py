@@ -157,6 +157,8 @@ class BodyLimit:
 
 @dataclass
 class _Bucket:
+    """One client's token bucket: the tokens it holds, as of ``updated`` (the clock's seconds)."""
+
     tokens: float
     updated: float
 

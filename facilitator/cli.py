@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import getpass
 import json
-import os
 import sys
-import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any
 
-from facilitator import compiled_code, compiled_patterns, user_cache
+import click
 
-# Before the app's modules import: what they compile from text (their dataclasses' methods, named tuples, forward
-# references) and their regular expressions, compiled once, not at every start.
-compiled_code.install()
-compiled_patterns.install()
-
-import click  # noqa: E402 (after the installs above, which its import benefits from)
-
-from facilitator.problems import InputError, Problem, StoreError, display_path  # noqa: E402
+from facilitator.opening import DEFAULT_DB, create_run, default_actor, open_app, open_lead, run_app, start_up
+from facilitator.problems import InputError, Problem, StoreError, display_path, refusal
 
 # One type for every path option: click looks up the translation of its name each time one is made.
 A_PATH = click.Path(path_type=Path)
 
-# facilitator uses no pydantic plugins; looking for them scans every installed package at start-up.
-os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
     from datetime import datetime
 
     from facilitator.live.session import Session
@@ -38,11 +23,6 @@ if TYPE_CHECKING:
     from facilitator.paperwork.roll import Roll
     from facilitator.record.store import Store  # imported where used: start-up stays cheap
     from facilitator.script.models import Programme
-    from facilitator.team.presence import Presence
-    from facilitator.tui.crash import CrashReportingApp
-
-DEFAULT_DB = "workshop.db"
-T = TypeVar("T")
 
 
 class _Group(click.Group):
@@ -51,23 +31,11 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except InputError as exc:
-            for line in exc.lines():
+        except (InputError, StoreError, KeyboardInterrupt) as exc:
+            lines, code = refusal(exc) or ([], 1)
+            for line in lines:
                 click.echo(line, err=True)
-            ctx.exit(2)
-        except StoreError as exc:
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(1)
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            ctx.exit(130)
-
-
-def _default_actor() -> str:
-    try:
-        return os.environ.get("FACILITATOR_AS") or getpass.getuser()
-    except (KeyError, OSError):
-        return "lead"
+            ctx.exit(code)
 
 
 def _print_warnings(warnings: list[Problem]) -> None:
@@ -135,186 +103,14 @@ def schema(kind: str, what: str) -> None:
     click.echo(json.dumps(script_schema(kind), indent=2))
 
 
-def _create_run(path: Path, db: Path, actor: str) -> None:
-    from facilitator.record.store import Store
-    from facilitator.script.loading import load_workshop
-
-    loaded = load_workshop(path)
-    _print_warnings(loaded.warnings)
-    Store.create(db, loaded.programme, actor=actor, digest=loaded.digest, source=path).close()
-
-
 @main.command()
 @click.argument("path", type=A_PATH)
 @click.option("--db", "db", required=True, type=A_PATH, help="The run database to create.")
-@click.option("--as", "actor", default=_default_actor, help="Who is creating the run (recorded in the log).")
+@click.option("--as", "actor", default=default_actor, help="Who is creating the run (recorded in the log).")
 def init(path: Path, db: Path, actor: str) -> None:
     """Create a run's database from a workshop, without opening the app. Never overwrites a run."""
-    _create_run(path, db, actor)
+    create_run(path, db, actor)
     click.echo(f"created {display_path(db)}")
-
-
-@contextlib.contextmanager
-def _start_up() -> Iterator[Callable[[], Callable[[], None]]]:
-    """No cyclic garbage collection while a terminal app's modules are imported, its run is prepared and its
-    first frame is built.
-
-    Importing them (Textual, the script models, the screens) makes a few hundred thousand objects that
-    live as long as the process, and almost no garbage: the collections that set off walked them all again and
-    again, some 30 ms of the lead's start-up, and found about 600 unreachable objects; building the first
-    screen (its widgets, styles and lines) set off some fifty more. Call the ``ready`` this yields just before
-    the app runs: what start-up made is frozen (later collections need not walk it), and it returns the
-    ``resume`` that the app calls once its first frame is up (facilitator.tui.crash.run_app): what that frame
-    built is frozen too, and collecting resumes. Leaving the block resumes it in any case (a refusal, an
-    error, an app that never drew). A collector already off (a profiler, a test) is left alone.
-    """
-    if not gc.isenabled():
-        yield lambda: lambda: None
-        return
-
-    def resume() -> None:
-        if not gc.isenabled():
-            gc.freeze()
-            gc.enable()
-            user_cache.keep()
-
-    def ready() -> Callable[[], None]:
-        gc.freeze()
-        return resume
-
-    gc.disable()
-    try:
-        yield ready
-    finally:
-        gc.enable()
-
-
-def _in_background(work: Callable[[], T]) -> Callable[[], T]:
-    """Start ``work`` on a thread of its own; the function returned waits for it, then returns or raises what it did."""
-    outcome: list[tuple[bool, Any]] = []
-
-    def run() -> None:
-        try:
-            outcome.append((True, work()))
-        except BaseException as exc:  # handed to the caller's thread, which raises it
-            outcome.append((False, exc))
-
-    thread = threading.Thread(target=run, name="facilitator-start", daemon=True)
-    thread.start()
-
-    def result() -> T:
-        thread.join()
-        done, value = outcome[0]
-        if not done:
-            raise value
-        return cast(T, value)
-
-    return result
-
-
-def _claim(db: Path, actor: str, role: str, location: str | None) -> Presence:
-    """Open the run and claim this process's place in ``role`` (the lead's is exclusive): facilitator.team.presence."""
-    from facilitator.record.store import Store
-    from facilitator.team import presence
-
-    with Store.open(db) as store:
-        return presence.claim(store, actor=actor, role=role, exclusive=role == presence.LEAD, location=location)
-
-
-def _open_app(db: Path, actor: str, team: dict[str, Any] | None = None) -> None:
-    """Open the app as the lead, or with ``team`` (FacilitatorApp's role, location, ... ) as a co or observer."""
-    with _start_up() as ready:
-        from facilitator.config import load_config
-        from facilitator.live.session_thread import SessionThread
-        from facilitator.record.clock import default_clock
-        from facilitator.team import presence  # and the store: imported here, not on the claim's thread
-
-        team = team or {}
-        role = team.get("role", presence.LEAD)
-        clock = default_clock()
-        # The app's own database thread, which opens and folds the run while the app's modules import (a long
-        # run's checkpoint is read meanwhile, not after Textual has started: issue 14).
-        db_thread = SessionThread(
-            db,
-            actor=actor,
-            clock=clock,
-            role=role,
-            location=team.get("location"),
-            own_location_only=team.get("own_location_only", False),
-        )
-
-        def claim_then_open() -> Presence:
-            # Refuse a bad database, a bad config file, or a run that a live lead already drives, with a clear
-            # line before the screen takes over. Claiming the lead's place here, in one transaction, leaves no
-            # window in which a second `run` started at the same moment could also get in; the app keeps the
-            # claim alive. Co-facilitators and observers share the run, so their claims exclude nobody.
-            claimed = _claim(db, actor, role, team.get("location"))
-            # Opened once the claim's connection has closed: as the run's last connection, it checkpoints the
-            # WAL into the file and empties it, which it would not do with the app's connection open (with it
-            # open, a full disk and a co-facilitator's arrival were handled otherwise: tests/test_disk_faults.py,
-            # tests/test_e2e_ssh.py).
-            db_thread.open_now()
-            return claimed
-
-        claiming = _in_background(claim_then_open)
-        try:
-            # The app's modules load while the claim waits for the disk (its commit and the checkpoint as
-            # the connection closes are synced: some 20 ms in which the import goes on).
-            from facilitator.tui.app import FacilitatorApp
-            from facilitator.tui.bindings import binding_ids
-        except BaseException:
-            db_thread.close()
-            with contextlib.suppress(Exception):
-                _leave(db, claiming().connection)
-            raise
-        try:
-            lead = claiming()
-        except BaseException:
-            db_thread.close()
-            raise
-        try:
-            if not sys.stdin.isatty() or not sys.stdout.isatty():
-                raise InputError(
-                    "the app needs a terminal (run it in a terminal, not with its input or output redirected)"
-                )
-            config = load_config(binding_ids=binding_ids())
-            code = _run_app(
-                lambda: FacilitatorApp(
-                    db_path=db, actor=actor, lead=lead, config=config, clock=clock, db=db_thread, **team
-                ),
-                ready,
-            )
-        finally:
-            db_thread.close()  # closed by the app as it ends; here, if it never ran
-            _leave(db, lead.connection)
-    if code:
-        raise click.exceptions.Exit(code)
-
-
-COLOURLESS_TERMS = frozenset({"dumb", "unknown"})
-
-
-def _run_app(
-    make: Callable[[], CrashReportingApp], ready: Callable[[], Callable[[], None]] = lambda: lambda: None
-) -> int:
-    """Run a terminal app; a crash prints one line naming a private report of it (facilitator.tui.crash).
-
-    ``ready`` (from :func:`_start_up`) is called once the app's modules are imported, just before it runs; what
-    it returns, once the app's first frame is up.
-    """
-    from facilitator.tui import kept_styles
-    from facilitator.tui.crash import run_app
-    from facilitator.tui.terminal_watch import watching_terminal
-
-    first_frame = ready()
-    if os.environ.get("TERM", "").strip().lower() in COLOURLESS_TERMS:
-        # A terminal without colours: Textual would draw 24-bit colour anyway (it assumes it when the
-        # terminal names none). NO_COLOR, read when the app is made, is its own switch to draw without.
-        os.environ["NO_COLOR"] = "1"
-    # A terminal that goes away ends the app as SIGHUP does, whatever started it (make, nohup, tmux, ssh).
-    with watching_terminal():
-        # The stylesheets parsed by earlier starts are read, not parsed again (facilitator.tui.kept_styles).
-        return run_app(lambda: kept_styles.install(make()), after_first_frame=first_frame)
 
 
 @main.command()
@@ -367,17 +163,7 @@ def join(
             location=team["location"],
             own_location_only=own_location_only,
         )
-    _open_app(db, identity.name, team)
-
-
-def _leave(db: Path, connection: str) -> None:
-    """Remove the lead's presence row (the app does so on exit too; this covers a failed start)."""
-    from facilitator.record.store import Store
-    from facilitator.team import presence
-
-    # If the database went away or stays busy, the row goes stale within seconds anyway.
-    with contextlib.suppress(InputError, StoreError), Store.open(db) as store:
-        presence.leave(store, connection)
+    _exit_with(open_app(db, identity.name, team))
 
 
 @main.command()
@@ -389,19 +175,12 @@ def _leave(db: Path, connection: str) -> None:
     show_default=True,
     help="The run database: resumed if it exists, else created from PATH.",
 )
-@click.option("--as", "actor", default=_default_actor, help="Your name in the log.")
+@click.option("--as", "actor", default=default_actor, help="Your name in the log.")
 def run(path: Path | None, db: Path, actor: str) -> None:
     """Open the lead facilitator's app on a run: resume --db, or create it from the workshop at PATH."""
-    if not db.exists():
-        if path is None:
-            raise InputError(f"{display_path(db)}: no such run database; give a workshop PATH to create it")
-        try:
-            _create_run(path, db, actor)
-        except InputError:
-            if not db.exists():
-                raise
-            # Another lead created it a moment earlier: this is now a resume, and opening it says who drives.
-    _open_app(db, actor)
+    # facilitator.entry opens a plainly written `run` without reading these definitions: tests/test_entry.py
+    # checks that it reads every command line it accepts as this one does.
+    _exit_with(open_lead(path, db, actor))
 
 
 @main.command()
@@ -412,7 +191,7 @@ def run(path: Path | None, db: Path, actor: str) -> None:
     default=None,
     help="Where to put the copy (default: a new temporary folder).",
 )
-@click.option("--as", "actor", default=_default_actor, help="Your name in the log.")
+@click.option("--as", "actor", default=default_actor, help="Your name in the log.")
 def demo(folder: Path | None, actor: str) -> None:
     """Copy the bundled demo workshop to a scratch folder and open it as the lead facilitator."""
     from facilitator.demo import copy_demo
@@ -423,20 +202,20 @@ def demo(folder: Path | None, actor: str) -> None:
         from facilitator.attendance.roster_import import import_roster
         from facilitator.record.store import Store
 
-        _create_run(workshop, db, actor)
+        create_run(workshop, db, actor)
         with Store.open(db) as store:  # the demo's sixty fictional participants, so attendance has people
             import_roster(store, workshop / "roster.csv", actor=actor)
     click.echo(f"demo workshop in {workshop}; run database {db}", err=True)
-    _open_app(db, actor)
+    _exit_with(open_app(db, actor))
 
 
 @main.command()
 @click.option("--db", "db", required=True, type=A_PATH, help="The run database.")
-@click.option("--as", "actor", default=_default_actor, help="Your name in the presence panel.")
+@click.option("--as", "actor", default=default_actor, help="Your name in the presence panel.")
 @click.option("--location", default=None, help="Show this location's QR code for the participant page.")
 def present(db: Path, actor: str, location: str | None) -> None:
     """Open the room view to share into the video call: the step, its timer, the clocks; nothing private."""
-    with _start_up() as ready:
+    with start_up() as ready:
         from facilitator.record.store import Store
 
         # A bad database is refused with one clear line before the screen takes over; reading needs no write access.
@@ -455,7 +234,12 @@ def present(db: Path, actor: str, location: str | None) -> None:
             raise InputError("the room view needs a terminal (run it in a terminal, not with its output redirected)")
         from facilitator.tui.screens.room import RoomApp
 
-        code = _run_app(lambda: RoomApp(db_path=db, actor=actor, location=location), ready)
+        code = run_app(lambda: RoomApp(db_path=db, actor=actor, location=location), ready)
+    _exit_with(code)
+
+
+def _exit_with(code: int) -> None:
+    """An app's exit code, as the command's."""
     if code:
         raise click.exceptions.Exit(code)
 
@@ -528,7 +312,7 @@ def attendance() -> None:
     default=None,
     help="Day first (dmy) or month first (mdy), for a report whose dates read both ways.",
 )
-@click.option("--as", "actor", default=_default_actor, help="Your name in the log.")
+@click.option("--as", "actor", default=default_actor, help="Your name in the log.")
 def import_report(*, file: Path, db: Path, location: str, dry_run: bool, date_order: str | None, actor: str) -> None:
     """Reconcile a Zoom participants report or a Teams attendance report or list with the roster.
 
@@ -568,7 +352,7 @@ def import_report(*, file: Path, db: Path, location: str, dry_run: bool, date_or
 
 @attendance.command("refresh")
 @click.option("--db", "db", required=True, type=A_PATH, help="The run database.")
-@click.option("--as", "actor", default=_default_actor, help="Your name in the log.")
+@click.option("--as", "actor", default=default_actor, help="Your name in the log.")
 def refresh_attendance(db: Path, actor: str) -> None:
     """Bring the attendance tables (days, attendance_intervals, attendance_days) up to date for SQL.
 
@@ -610,7 +394,7 @@ def roster() -> None:
 @click.argument("csv_path", metavar="CSV", type=A_PATH)
 @click.option("--db", "db", required=True, type=A_PATH, help="The run database.")
 @click.option("--dry-run", is_flag=True, help="Show what would change without writing anything.")
-@click.option("--as", "actor", default=_default_actor, help="Who is importing (recorded in the log).")
+@click.option("--as", "actor", default=default_actor, help="Who is importing (recorded in the log).")
 @click.option(
     "--make-codes",
     is_flag=True,
@@ -660,7 +444,7 @@ _GROUP_FLAGS = ("size", "count", "mix", "call")
 @click.option(
     "--seed", type=int, default=None, help="The making's seed: the same record and seed make the same groups."
 )
-@click.option("--as", "actor", default=_default_actor, help="Your name in the log; only the driver makes groups.")
+@click.option("--as", "actor", default=default_actor, help="Your name in the log; only the driver makes groups.")
 def groups_make(
     *, db: Path, size: int | None, count: int | None, mix: str, call: str | None, seed: int | None, actor: str
 ) -> None:

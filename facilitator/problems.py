@@ -11,6 +11,8 @@ from facilitator.text import printable
 
 @dataclass(frozen=True, order=True)
 class Problem:
+    """One thing wrong in a user's input, said as ``FILE:LINE: field.path: message``; a warning refuses nothing."""
+
     file: str
     line: int
     field: str
@@ -73,6 +75,18 @@ class InputError(Exception):
 
     def lines(self) -> list[str]:
         return [str(p) if p.file else one_line(p.message) for p in self.problems]
+
+
+def refusal(exc: BaseException) -> tuple[list[str], int] | None:
+    """How a command ends on an expected failure: what it says (one line each, on stderr) and its exit code; bad
+    input 2, a database that refused 1, an interrupt 130 as shells report one. None for anything else: a bug."""
+    if isinstance(exc, InputError):
+        return exc.lines(), 2
+    if isinstance(exc, StoreError):
+        return [f"error: {exc}"], 1
+    if isinstance(exc, KeyboardInterrupt):
+        return ["interrupted"], 130
+    return None
 
 
 def one_line(text: str) -> str:

@@ -137,10 +137,11 @@ def test_a_lead_that_loses_the_race_to_create_the_run_is_told_who_drives_it(
     from click.testing import CliRunner
 
     from facilitator import cli as cli_module
+    from facilitator import opening
     from facilitator.team import presence
 
     db = tmp_path / "run.db"
-    create = cli_module._create_run
+    create = opening.create_run
 
     def the_other_lead_wins(path: Path, target: Path, actor: str) -> None:
         create(path, target, "amina")
@@ -148,7 +149,7 @@ def test_a_lead_that_loses_the_race_to_create_the_run_is_told_who_drives_it(
             presence.claim(store, actor="amina")  # and drives it, in a process still running (this one)
         create(path, target, actor)  # this lead's own attempt: the file exists now
 
-    monkeypatch.setattr(cli_module, "_create_run", the_other_lead_wins)
+    monkeypatch.setattr(opening, "create_run", the_other_lead_wins)
     result = CliRunner().invoke(cli_module.main, ["run", str(DEMO), "--db", str(db), "--as", "bob"])
     assert result.exit_code == 2
     assert "resume that run with --db" not in result.output

@@ -61,7 +61,7 @@ def test_a_class_gets_the_very_methods_it_would_get_without_them(options: dict[s
 
 def test_the_next_process_compiles_nothing_it_has_seen(tmp_path: Path) -> None:
     script = (
-        "from facilitator import cli, compiled_code; import facilitator.tui.app, dataclasses; "
+        "from facilitator import entry, compiled_code; import facilitator.tui.app, dataclasses; "
         "m = dataclasses.exec.__self__; print(len(m.made), len(m.used))"
     )
     (made, used), second, files = two_starts(tmp_path, script, "compiled-code.*.marshal")
@@ -72,7 +72,7 @@ def test_the_next_process_compiles_nothing_it_has_seen(tmp_path: Path) -> None:
 
 def test_nothing_is_written_where_bytecode_is_not(tmp_path: Path) -> None:
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "PYTHONDONTWRITEBYTECODE": "1"}
-    subprocess.run([sys.executable, "-c", "import facilitator.cli, facilitator.tui.app"], env=env, check=True)
+    subprocess.run([sys.executable, "-c", "import facilitator.entry, facilitator.tui.app"], env=env, check=True)
     assert not (tmp_path / "facilitator").exists()
 
 
@@ -99,13 +99,15 @@ def test_a_named_tuple_and_a_forward_reference_get_the_very_code_they_would_get(
 def test_the_modules_that_compile_from_text_are_given_it_and_their_classes_work(tmp_path: Path) -> None:
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
     script = (
-        "from facilitator import cli; import collections, dataclasses, typing\n"
+        "from facilitator import entry; import collections, dataclasses, typing\n"
         "code = dataclasses.exec.__self__\n"
         "assert collections.eval.__self__ is code and typing.compile.__self__ is code\n"
         "Point = collections.namedtuple('Point', 'x y')\n"
         "assert Point(1, y=2) == (1, 2) and repr(Point(1, 2)) == 'Point(x=1, y=2)'\n"
         "A = type('A', (), {'__annotations__': {'p': 'Point'}})\n"
         "assert typing.get_type_hints(A, {'Point': Point}) == {'p': Point}\n"
+        "B = dataclasses.make_dataclass('B', [('x', int)])\n"
+        "assert B(1) == B(x=1) and repr(B(1)) == 'B(x=1)'\n"
         "print(sorted({mode for mode, _ in code.made}))"
     )
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)

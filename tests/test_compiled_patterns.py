@@ -153,7 +153,7 @@ def test_past_the_limit_only_what_this_process_used_is_kept(patterns: Any, monke
 
 def test_the_next_process_compiles_nothing_it_has_seen(tmp_path: Path) -> None:
     script = (
-        "from facilitator import cli, compiled_patterns; import facilitator.tui.app; "
+        "from facilitator import entry, compiled_patterns; import facilitator.tui.app; "
         "p = compiled_patterns._installed[0]; print(len(p.made), len(p.used))"
     )
     (made, used), second, files = two_starts(tmp_path, script, "patterns.*.marshal")

@@ -1,5 +1,5 @@
 """The terminal apps' start-up: no cyclic garbage collection while their modules are imported and their first
-frame is built (facilitator.cli), and what makes that frame fast: the app's first reading, its stylesheets."""
+frame is built (facilitator.opening), and what makes that frame fast: the app's first reading, its stylesheets."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from facilitator import cli
+from facilitator import cli, opening
 
 EXERCISES = Path(__file__).resolve().parent.parent / "exercises"
 
@@ -32,7 +32,7 @@ def test_no_collections_while_starting_up_then_frozen_and_collecting(
 ) -> None:
     frozen: list[bool] = []
     monkeypatch.setattr(gc, "freeze", lambda: frozen.append(gc.isenabled()))  # this test process stays unfrozen
-    with cli._start_up() as ready:
+    with opening.start_up() as ready:
         assert not gc.isenabled()
         resume = ready()
         assert not gc.isenabled()  # the app builds its first frame with the collector still off
@@ -49,7 +49,7 @@ def test_a_start_up_that_fails_collects_again_and_freezes_nothing(
 ) -> None:
     frozen: list[bool] = []
     monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
-    with pytest.raises(RuntimeError), cli._start_up():
+    with pytest.raises(RuntimeError), opening.start_up():
         assert not gc.isenabled()
         raise RuntimeError("refused")
     assert gc.isenabled()
@@ -60,7 +60,7 @@ def test_an_app_that_never_draws_collects_again_when_start_up_ends(
     collecting: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(gc, "freeze", lambda: None)
-    with cli._start_up() as ready:
+    with opening.start_up() as ready:
         ready()  # the app ran, and exited before its first frame: its resume was never called
         assert not gc.isenabled()
     assert gc.isenabled()
@@ -68,7 +68,7 @@ def test_an_app_that_never_draws_collects_again_when_start_up_ends(
 
 def test_a_collector_that_was_off_stays_off(collecting: None) -> None:
     gc.disable()
-    with cli._start_up() as ready:
+    with opening.start_up() as ready:
         ready()()
         assert not gc.isenabled()
     assert not gc.isenabled()
@@ -80,7 +80,7 @@ def test_a_collector_turned_off_by_someone_else_is_left_alone(monkeypatch: pytes
     was = gc.isenabled()
     gc.disable()
     try:
-        with cli._start_up() as ready:
+        with opening.start_up() as ready:
             ready()
             assert not gc.isenabled()
         assert not gc.isenabled()

@@ -7,8 +7,8 @@ of them writes events directly.
 from __future__ import annotations
 
 import contextlib
+import random
 import re
-import secrets
 import sqlite3
 import uuid
 from collections.abc import Callable, Sequence
@@ -551,7 +551,7 @@ class Session:
             raise InputError("duration: give a positive duration")
         here = self.here_now()
         sizes = rules.sizes(len(here), size=size, count=count)
-        seed = secrets.randbelow(2**31) if seed is None else seed
+        seed = random.SystemRandom().randrange(2**31) if seed is None else seed
         people = [self._member(pid, location) for pid, location in here.items()]
         made = making.make(people, sizes, mix=mixed, met=self.groups.met(), seed=seed)
         current = self.state.current

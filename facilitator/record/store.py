@@ -12,7 +12,6 @@ import errno
 import json
 import os
 import random
-import secrets
 import sqlite3
 import time
 import uuid
@@ -462,7 +461,7 @@ class Store:
         self, conn: sqlite3.Connection, kind: str, payload: dict[str, Any], actor: str, event_id: str | None
     ) -> Event:
         if event_id is None:
-            event_id = secrets.token_hex(16)  # 128 random bits: it cannot be in the log already
+            event_id = ids.random_id()  # 128 random bits: it cannot be in the log already
         else:
             # A caller's id may be a retry. Safe to look before inserting: BEGIN IMMEDIATE holds the write
             # lock. (The events_no_replace trigger refuses an existing id, so ON CONFLICT cannot be used.)

@@ -23,7 +23,7 @@ from facilitator.tui.screens import room
 from facilitator.tui.screens.room import RoomApp, RoomClocks
 from facilitator.tui.widgets.panels import Ticking, pack
 from facilitator.tui.widgets.tick import AppTick
-from tests.tools import with_session
+from tests.tools import whole_lead_screen, with_session
 
 
 async def settled(pilot: Pilot[None], app: FacilitatorApp | RoomApp) -> None:
@@ -33,6 +33,8 @@ async def settled(pilot: Pilot[None], app: FacilitatorApp | RoomApp) -> None:
             break
         await pilot.pause(0.02)
     assert app.live.presence is not None
+    if isinstance(app, FacilitatorApp):
+        await whole_lead_screen(pilot)  # the lines hidden at start tick too, once mounted after the first frame
     await pilot.pause(0.2)
 
 

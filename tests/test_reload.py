@@ -23,6 +23,7 @@ from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.widgets.agenda import AgendaView
 from facilitator.tui.widgets.banner import Banner
 from facilitator.tui.widgets.panels import StepView
+from tests.tools import whole_lead_screen
 
 WORKSHOP = """\
 title: Reload workshop
@@ -373,6 +374,7 @@ async def test_a_broken_script_shows_a_banner_and_keeps_the_agenda_until_fixed(r
         assert await until(pilot, lambda: any(line.startswith("▶") for line in agenda_lines(app)))
         before = agenda_lines(app)
         (folder / "warm-up.yaml").write_text(warm_up("intro", "pairs", "plenary") + "  - [not: valid\n")
+        await whole_lead_screen(pilot)  # the banner is mounted after the first frame
         assert await until(pilot, lambda: "Script not reloaded" in banner_text(app))
         assert re.search(r"warm-up\.yaml:\d+: ", banner_text(app)), banner_text(app)
         assert agenda_lines(app) == before
@@ -401,6 +403,7 @@ async def test_a_removed_current_step_is_announced_and_n_goes_on(run_db: Path, f
         await pilot.press("n", "n")
         assert await until(pilot, lambda: app.state.step == "pairs")
         (folder / "warm-up.yaml").write_text(warm_up("intro", "plenary"))
+        await whole_lead_screen(pilot)  # the banner is mounted after the first frame
         assert await until(pilot, lambda: "was removed" in banner_text(app))
         assert "“Pairs” was removed" in banner_text(app)
         assert "n goes on to “Plenary”" in banner_text(app)

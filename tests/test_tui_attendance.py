@@ -29,7 +29,7 @@ from facilitator.tui.screens.attendance import AttendanceScreen, reading_key, sp
 from facilitator.tui.screens.lead import LeadScreen
 from facilitator.tui.widgets.panels import LocationStrip
 from facilitator.tui.widgets.roster_table import RosterTable
-from tests.tools import a_settled_day, with_session
+from tests.tools import a_settled_day, whole_lead_screen, with_session
 
 # Every size issue 25 checked, the first two as before (their snapshots keep their names).
 LAYOUT_SIZES = [(80, 24), (120, 40), (40, 15), (60, 20), (200, 60)]
@@ -89,6 +89,7 @@ def make_app(db: Path, clock: FakeClock) -> FacilitatorApp:
 async def ready(pilot: Pilot[Any]) -> None:
     for _ in range(200):
         if isinstance(pilot.app.screen, LeadScreen) and pilot.app.attendance is not None:  # type: ignore[attr-defined]
+            await whole_lead_screen(pilot)
             return
         await pilot.pause(0.01)
     raise AssertionError(f"the lead screen never opened: {pilot.app.screen!r}")

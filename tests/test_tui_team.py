@@ -27,6 +27,7 @@ from facilitator.tui.modals.note_form import NoteForm
 from facilitator.tui.screens.lead import LeadScreen
 from facilitator.tui.widgets.panels import StepView
 from facilitator.tui.widgets.team_panel import TeamLine, TeamPanel
+from tests.tools import whole_lead_screen
 
 DEMO = Path(__file__).resolve().parent.parent / "exercises"
 ON_THE_DAY = datetime(2022, 8, 22, 12, 0, tzinfo=UTC)
@@ -98,6 +99,7 @@ async def ready(pilot: Pilot[None]) -> None:
     app = pilot.app
     assert isinstance(app, FacilitatorApp)
     await until(pilot, lambda: isinstance(app.screen, LeadScreen) and app.live.presence is not None)
+    await whole_lead_screen(pilot)
     await settle(pilot)
 
 

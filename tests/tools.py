@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -21,6 +22,11 @@ import pytest
 from facilitator.live.session import Session
 from facilitator.record.clock import FakeClock
 from facilitator.record.store import Store
+
+if TYPE_CHECKING:
+    from textual.pilot import Pilot
+
+    from facilitator.tui.screens.lead import LeadScreen
 
 BIN = Path(sys.executable).parent
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -47,6 +53,28 @@ def a_settled_day(s: Session, clock: FakeClock, pid: str) -> tuple[date, date]:
     s.open_day(second_day)
     s.next_step()
     return first_day, second_day
+
+
+async def whole_lead_screen(pilot: Pilot[Any], seconds: float = 10.0) -> LeadScreen:
+    """The app's lead screen once every widget of it is mounted, the panels it mounts after its first frame too
+    (hidden at start: LeadScreen._now_or_later), so that a test may look at them right after the start."""
+    from textual.widget import Widget
+
+    from facilitator.tui.screens.lead import LeadScreen  # only here: most tests using this module run no app
+
+    def whole() -> LeadScreen | None:
+        screen = next((s for s in pilot.app.screen_stack if isinstance(s, LeadScreen)), None)
+        # The presence panel is always one of them, and they are all put in the screen at once.
+        if screen is None or not screen.team_panel.is_mounted:
+            return None
+        return screen if all(widget.is_mounted for widget in screen.walk_children(Widget)) else None
+
+    deadline = time.monotonic() + seconds
+    while (screen := whole()) is None:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the lead screen never stood whole: {pilot.app.screen_stack!r}")
+        await pilot.pause(0.01)
+    return screen
 
 
 def require(tool: str) -> str:

@@ -579,10 +579,10 @@ class FacilitatorApp(CrashReportingApp):
         self.action_suspend_process()
 
     def action_toggle_team(self) -> None:
-        from facilitator.tui.widgets.team_panel import TeamPanel
+        from facilitator.tui.screens.lead import LeadScreen
 
-        for panel in self.screen.query(TeamPanel):
-            panel.toggle()
+        if isinstance(self.screen, LeadScreen):
+            self.screen.team_panel.toggle()  # mounted or still to be: it mounts as toggled
 
     def action_help(self) -> None:
         from facilitator.tui.screens.help import HelpScreen

@@ -3,13 +3,14 @@ and the current step on the right; locations and feed below."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Header
 
 from facilitator.tui import bindings
@@ -33,27 +34,74 @@ class LeadScreen(Screen[None]):
     _keys: tuple[Mapping[str, str], Mapping[str, list[Binding]]] | None = None  # the app's keys, as mapped
     _resumed = False
 
+    def __init__(self) -> None:
+        super().__init__()
+        # Panels left out of compose, to mount once the first frame is up: runs of them, each with where it goes.
+        self._late: list[tuple[str | Widget, list[Widget]]] = []
+        # Made here, not in compose: w may toggle it from the moment the screen is pushed, mounted or not.
+        self.team_panel = TeamPanel(id="team-panel")
+
     def compose(self) -> ComposeResult:
         # The breakpoint classes the first resize would give the screen (-narrow, -short...), set before its
         # widgets are styled: that resize then changes no class, and does not style them all a second time.
         self.add_class(*self._breakpoint_classes(), update=False)
+        app = live_app(self)
+        later = self._now_or_later
         yield Header(show_clock=False)
-        yield Banner(id="banner")
-        yield TeamLine(id="team-line")
+        yield from later(
+            "Header", (Banner(id="banner"), Banner.shows(app)), (TeamLine(id="team-line"), TeamLine.shows(app))
+        )
         with Horizontal(id="main"):
             yield AgendaView(id="agenda")
             with Vertical(id="right"):
                 yield TimerView(id="timer")
                 yield PaceView(id="pace")
-                yield GroupsLine(id="groups-line")
-                yield SpeakingLine(id="speaking-line")
-                yield QuestionPanel(id="questions")
+                yield from later(
+                    "#pace",
+                    (GroupsLine(id="groups-line"), GroupsLine.shows(app)),
+                    (SpeakingLine(id="speaking-line"), SpeakingLine.shows(app)),
+                    (QuestionPanel(id="questions"), QuestionPanel.shows(app)),
+                )
                 yield StepView(id="step")  # scrolls its own lines: a new step needs no layout pass
-        yield TeamPanel(id="team-panel")
+        yield from later("#main", (self.team_panel, False))  # hidden until w shows it
         yield LocationStrip(id="locations")
         yield ReflectionsFeed(id="feed")
         yield LeadFooter()
-        yield TooSmall(*MINIMUM_SIZE)
+        too_small = TooSmall(*MINIMUM_SIZE)
+        yield from later("LeadFooter", (too_small, too_small.shows(self.app.size)))
+
+    def _now_or_later(self, after: str, *panels: tuple[Widget, bool]) -> Iterator[Widget]:
+        """The panels that show now (each one's ``shows``), to compose; the others are kept to be mounted in the
+        same places once the first frame is up (``after``: the widget the first panel follows in compose).
+
+        Hidden, they would only delay that frame (each composed, styled, mounted and watching the app), and it
+        is the same frame without them. Mounted in compose's order, the screen's widgets stand as compose would
+        have left them, and the stylesheet styles them as it would have.
+        """
+        where: str | Widget = after
+        run: list[Widget] = []
+        for panel, shows in panels:
+            if not shows:
+                run.append(panel)
+                continue
+            if run:
+                self._late.append((where, run))
+                run = []
+            where = panel
+            yield panel
+        if run:
+            self._late.append((where, run))
+
+    def on_mount(self) -> None:
+        if self._late:
+            self.call_after_refresh(self._mount_late)
+
+    def _mount_late(self) -> None:
+        late, self._late = self._late, []
+        if not self.is_attached:  # the app is ending, or the screen went: nothing to mount them in
+            return
+        for after, panels in late:
+            self.mount(*panels, after=after)
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         # Runs before Textual's own handler (each class's, the subclass's first): the first time, every widget

@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from facilitator.live.state import SessionState
 from facilitator.text import printable
-from facilitator.tui.live import live_app
+from facilitator.tui.live import LiveApp, live_app
 
 MAX_PROBLEM_LINES = 4
 
@@ -20,17 +20,23 @@ MAX_PROBLEM_LINES = 4
 class Banner(Static):
     """Script problems and removed-step notices; hidden when there are none."""
 
+    @staticmethod
+    def shows(app: LiveApp) -> bool:
+        """Whether the banner has anything to say now. It shows or hides itself by this, and the lead screen
+        composes it at once only when this holds (otherwise it mounts it after its first frame)."""
+        return bool(banner_text(app.script_problems, app.state))
+
     def on_mount(self) -> None:
         self.watch(self.app, "script_problems", lambda _: self.refresh_banner())
         self.watch(self.app, "state", lambda _: self.refresh_banner())
 
     def refresh_banner(self) -> None:
         app = live_app(self)
-        text = banner_text(app.script_problems, app.state)
         self.set_class(bool(app.script_problems), "-problems")
-        self.display = bool(text)
-        if text:
-            self.update(text)
+        shown = self.shows(app)
+        self.display = shown
+        if shown:  # seldom: the text is made a second time only while there is something to say
+            self.update(banner_text(app.script_problems, app.state))
 
 
 def banner_text(problems: tuple[str, ...], state: SessionState) -> Text:

@@ -10,20 +10,27 @@ from rich.text import Text
 
 from facilitator.tui.breakouts import key_for
 from facilitator.tui.groups_snapshot import time_left
-from facilitator.tui.live import live_app
+from facilitator.tui.live import LiveApp, live_app
 from facilitator.tui.widgets.panels import Ticking
 
 
 class GroupsLine(Ticking):
+    @staticmethod
+    def shows(app: LiveApp) -> bool:
+        """Whether groups meet now. The line shows or hides itself by this, and the lead screen composes it at once
+        only when this holds (otherwise it mounts it after its first frame)."""
+        return app.groups.meeting
+
     def on_mount(self) -> None:
         self.watch(self.app, "groups", lambda _: self.tick())
 
     def compose_text(self, now: datetime) -> Text:
         live = live_app(self)
-        groups = live.groups
-        self.display = groups.meeting
-        if not groups.meeting:
+        shown = self.shows(live)
+        self.display = shown
+        if not shown:
             return Text()
+        groups = live.groups
         counts = [len(g.members) for g in groups.groups]
         low, high = min(counts, default=0), max(counts, default=0)
         text = Text(no_wrap=True, overflow="ellipsis")

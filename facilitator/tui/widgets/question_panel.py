@@ -28,7 +28,7 @@ from facilitator.script.models import AskedQuestion, QuestionType
 from facilitator.text import printable
 from facilitator.tui import bindings
 from facilitator.tui.keys import readable_keys
-from facilitator.tui.live import live_app
+from facilitator.tui.live import LiveApp, live_app
 from facilitator.tui.parts import one_line
 from facilitator.tui.results import Result, ResultsSnapshot, has_options, numbered, scale_values, status_words
 from facilitator.tui.snapshot import AttendanceSnapshot
@@ -178,6 +178,12 @@ class QuestionPanel(VerticalScroll):
     _attendance: AttendanceSnapshot | None = None
     board: QuestionBoard | None = None  # what it shows; None while there is no question
     _title = ""
+
+    @staticmethod
+    def shows(app: LiveApp) -> bool:
+        """Whether questions are at hand now (``numbered``, as :meth:`show` lists them; it hides the panel without
+        any). The lead screen composes the panel at once only when this holds (otherwise after its first frame)."""
+        return bool(numbered(app.state))
 
     def compose(self) -> ComposeResult:
         yield Static(id="question-board")

@@ -19,7 +19,7 @@ from rich.text import Text
 
 from facilitator.speaking.tally import Row, Tally
 from facilitator.text import printable
-from facilitator.tui.live import live_app
+from facilitator.tui.live import LiveApp, live_app
 from facilitator.tui.speaking import SpeakingSnapshot, running
 from facilitator.tui.widgets.panels import Ticking
 
@@ -81,15 +81,23 @@ class SpeakingLine(Ticking):
     """The who-speaks summary of the current step; hidden while no turn of the day has been tallied. On the
     app's one clock, so the speaker's clock runs on with no reading, and only while the screen is on top."""
 
+    @staticmethod
+    def shows(app: LiveApp) -> bool:
+        """Whether a turn of the day was tallied. The lines show or hide themselves by this, and the lead screen
+        composes them at once only when this holds (otherwise it mounts them after its first frame)."""
+        return not app.speaking.empty
+
     def on_mount(self) -> None:
         self.display = False
         self.watch(self.app, "speaking", lambda _: self.tick())
 
     def compose_text(self, now: datetime) -> Text:
-        snapshot = live_app(self).speaking
-        self.display = not snapshot.empty
-        if snapshot.empty:
+        live = live_app(self)
+        shown = self.shows(live)
+        self.display = shown
+        if not shown:
             return Text()
+        snapshot = live.speaking
         step = running(snapshot.step, snapshot.speaker, snapshot.read_at, now) if snapshot.step else None
         seconds = snapshot.speaker.turn.length(now).total_seconds() if snapshot.speaker else None
         return speaking_lines(snapshot, step, seconds)

@@ -22,7 +22,7 @@ from facilitator.team import presence
 from facilitator.team.presence import Presence
 from facilitator.team.roles import drives
 from facilitator.text import printable
-from facilitator.tui.live import live_app
+from facilitator.tui.live import LiveApp, live_app
 
 SEEN_NOW_SECONDS = 5  # a heartbeat comes every two seconds: anything this fresh is "now" (and repaints nothing)
 
@@ -54,12 +54,22 @@ def team_line(state: SessionState, *, me: str, role: str) -> Text | None:
 class TeamLine(Static):
     """Who drives, and your name and role; hidden for a lead alone in the run."""
 
+    @staticmethod
+    def line(app: LiveApp) -> Text | None:
+        """The line as it reads now; None while it is hidden."""
+        return team_line(app.state, me=app.actor, role=app.role)
+
+    @classmethod
+    def shows(cls, app: LiveApp) -> bool:
+        """Whether the line shows now; the lead screen composes it at once only then (otherwise it mounts it after
+        its first frame)."""
+        return cls.line(app) is not None
+
     def on_mount(self) -> None:
         self.watch(self.app, "state", lambda _: self.refresh_line())
 
     def refresh_line(self) -> None:
-        app = live_app(self)
-        line = team_line(app.state, me=app.actor, role=app.role)
+        line = self.line(live_app(self))
         self.display = line is not None
         if line is not None and line.markup != self._shown:  # the same line again: no repaint
             self._shown = line.markup
@@ -108,9 +118,14 @@ class TeamPanel(Static):
 
     rows: tuple[Row, ...] | None = None  # what is on screen
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        # Hidden from the start, not from its mount: the lead screen mounts it after its first frame, and a w
+        # pressed before then shows it as it mounts (toggle).
+        self.display = False
+
     def on_mount(self) -> None:
         self.border_title = "connected (w hides)"
-        self.display = False
         # The live-run client reads the rows with every heartbeat and with every poll that brought events.
         self.watch(self.app, "present", lambda _: self.show_rows())
         self.watch(self.app, "state", lambda _: self.show_rows())

@@ -36,17 +36,23 @@ class TooSmall(Static):
         super().__init__(id=id, markup=False)
         self.minimum = (width, height)
 
+    def shows(self, size: tuple[int, int]) -> bool:
+        """Whether it covers a screen of ``size``. It shows or hides itself by this, and the lead screen composes
+        it at once only when this holds (otherwise it mounts it after its first frame)."""
+        width, height = size
+        return width < self.minimum[0] or height < self.minimum[1]
+
     def on_mount(self) -> None:
         # Hidden, it is out of the layout and hears no resize of its own: follow the screen's layouts instead.
         self.screen.screen_layout_refresh_signal.subscribe(self, self._check)
         self._check(None)
 
     def _check(self, _: object) -> None:
-        width, height = self.screen.size
-        small = width < self.minimum[0] or height < self.minimum[1]
+        size = self.screen.size
+        small = self.shows(size)
         self.set_class(small, "-shown")
         if small:
-            self.update(too_small_text(self.minimum, (width, height)))
+            self.update(too_small_text(self.minimum, size))
 
 
 def too_small_text(minimum: tuple[int, int], size: tuple[int, int]) -> Text:

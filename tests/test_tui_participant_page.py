@@ -6,6 +6,7 @@ played by a second connection writing through its own Session, as ``facilitator 
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -471,3 +472,21 @@ def test_requests_screen_snapshot(snap_compare: Any, tmp_path: Path) -> None:
 
     app = FacilitatorApp(db_path=db, actor="lead", clock=clock)
     assert snap_compare(app, terminal_size=(80, 24), run_before=open_requests)
+
+
+def test_the_requests_watch_hands_its_worker_a_method_not_a_coroutine() -> None:
+    """A state that arrives as the app quits: Textual refuses the worker, and a coroutine made for it beforehand
+    would never be awaited (a RuntimeWarning at the app's end). The worker is given the method to call."""
+    from facilitator.live.state import SessionState
+    from facilitator.tui.screens.requests import RequestWatch
+
+    given: list[object] = []
+
+    class Closing:
+        def run_worker(self, work: object, **_: object) -> None:
+            given.append(work)  # refused: never run
+
+    watch = RequestWatch(Closing())  # type: ignore[arg-type]
+    watch.state_changed(SessionState(last_seq=1))
+    assert len(given) == 1
+    assert callable(given[0]) and not inspect.iscoroutine(given[0])

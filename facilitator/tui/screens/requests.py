@@ -6,7 +6,7 @@ e-mails come from strangers: every cell is a plain ``Text``, never markup.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -24,6 +24,9 @@ from facilitator.tui import bindings
 from facilitator.tui.keys import KeyBar
 from facilitator.tui.live import LiveApp, live_app
 from facilitator.tui.parts import one_line
+
+if TYPE_CHECKING:
+    from textual.worker import Worker
 
 Pending = tuple[JoinRequest, ...]
 COLUMNS = (("when", "When", 9), ("name", "Name", 22), ("email", "E-mail", 28), ("location", "Loc.", 8))  # 75 cells
@@ -47,7 +50,12 @@ class RequestWatch:
 
     def state_changed(self, state: SessionState) -> None:
         if state.last_seq != self._seq and not self._reading:
-            self.app.run_worker(self.check(), group="join-requests")
+            self._start_check()
+
+    def _start_check(self) -> Worker[None]:
+        # The method, not a coroutine made here: an app that is closing refuses the worker, and a coroutine made
+        # for it would never be awaited (a RuntimeWarning as the app quits).
+        return self.app.run_worker(self.check, group="join-requests")
 
     async def check(self) -> None:
         self._reading = True

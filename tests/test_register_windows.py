@@ -56,6 +56,9 @@ class AllIntervals:
     def intervals(self, participant: str, since: Any = None, until: Any = None) -> list[Interval]:
         return self._attendance.intervals(participant)
 
+    def any_begun(self, participant: str, since: Any, until: Any) -> bool:
+        return bool(self._attendance.intervals(participant))
+
 
 def act(s: Session, clock: FakeClock, ids: list[str], action: tuple[Any, ...]) -> None:
     kind = action[0]

@@ -300,6 +300,13 @@ class _Track:
         self.starts, self.ends = array("q", starts), array("q", kept_ends)
         self.codes = array(_codes_type(max(codes) + 1), codes)
 
+    def any_begun(self, low: int, high: int) -> bool:
+        """Whether :meth:`intervals` would find one begun at ``low`` or later and before ``high``."""
+        starts = self.starts
+        if bisect.bisect_left(starts, low) < bisect.bisect_left(starts, high):
+            return True
+        return self.open is not None and low <= self.open_us < high
+
     def intervals(self, rows: Sequence[tuple[Any, ...]], low: int | None, high: int | None) -> list[Interval]:
         """The intervals begun at ``low`` or later and before ``high`` (microseconds; None: no bound), by start."""
         starts, ends, codes = self.starts, self.ends, self.codes
@@ -419,6 +426,8 @@ class Attendance:
         # a reader starts from the state as it finds it, and counts changes from its first read on.
         self.changed_seq = 0
         self.checked_seq: dict[str, int] = {}
+        # any_begun's last window and its bounds in microseconds (a register asks it of everyone in turn)
+        self._bounds: tuple[datetime | None, datetime | None, int, int] = (None, None, 0, 0)
 
     @classmethod
     def from_events(cls, events: Iterable[Event]) -> Attendance:
@@ -498,6 +507,19 @@ class Attendance:
     def participants(self) -> list[str]:
         """Everyone with at least one interval (a report may name people the roster does not have yet)."""
         return list(self._tracks)
+
+    def any_begun(self, participant: str, since: datetime, until: datetime) -> bool:
+        """Whether ``participant`` has an interval begun at ``since`` or later and before ``until``: what
+        :meth:`intervals` would find, without making them (most people have none begun today when a run is
+        opened outside its hours, and asking it of each of a thousand is the first snapshot of a long run)."""
+        tracks = self._tracks.get(participant)
+        if not tracks:
+            return False
+        bounds = self._bounds
+        if bounds[0] is not since or bounds[1] is not until:  # asked of everyone in turn with the same window
+            bounds = self._bounds = (since, until, _micros(since), _micros(until))
+        low, high = bounds[2], bounds[3]
+        return any(track.any_begun(low, high) for track in tracks.values())
 
     def intervals(
         self, participant: str, since: datetime | None = None, until: datetime | None = None

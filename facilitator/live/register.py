@@ -198,6 +198,7 @@ class Register:
         self._spans_on: dict[tuple[str, date], list[Span]] = {}
         self._spans_of: str | None = None  # whose spans ``_spans_on`` holds
         self._where: dict[tuple[str, datetime], str | None] = {}  # _location_of's answers: a screen asks twice
+        self._windows: dict[datetime, tuple[datetime, datetime]] = {}  # _located's, one per moment asked about
         self._settled_days: frozenset[date] = frozenset()
         if self.settled is not None:
             today = self.now.astimezone(self.tz).date()
@@ -355,7 +356,13 @@ class Register:
         where: str | None = None
         found = False
         # Only an interval begun on ``at``'s date, by ``at``, can cover it: every other stops at its own date's end.
-        begun = self.attendance.intervals(participant, since=self.begun_by(at), until=at + timedelta(microseconds=1))
+        window = self._windows.get(at)
+        if window is None:  # the same for everyone: the counts ask it of each person at the same moment
+            window = self._windows[at] = (self.begun_by(at), at + timedelta(microseconds=1))
+        since, until = window
+        if not self.attendance.any_begun(participant, since, until):
+            return None
+        begun = self.attendance.intervals(participant, since=since, until=until)
         for iv in begun:
             end = self.ends.clip(iv.start, iv.end if iv.end is not None else midnight_after(iv.start, self.tz))
             if iv.start <= at < end:

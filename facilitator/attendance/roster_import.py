@@ -22,8 +22,10 @@ paper: no 0 or O, no 1, I or l.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import difflib
+import gc
 import io
 import re
 import secrets
@@ -75,13 +77,11 @@ MADE_CODE_CHARS = 10
 CODE_GROUP = 5  # printed in groups of five: ``K7QX2-MN4PA``
 
 
-_CODE_SEPARATORS = str.maketrans("", "", " -\t")
-
-
 def normalise_code(code: str | None) -> str:
     """A personal code as compared: case, spaces and dashes do not matter (the participant page compares so)."""
-    # translate, not a loop over characters: a roster of thousands normalises every code three times.
-    return (code or "").casefold().translate(_CODE_SEPARATORS)
+    # Three replaces, not a loop over characters, nor str.translate (a lookup per character, three times
+    # slower): a roster of thousands normalises every code three times.
+    return (code or "").casefold().replace(" ", "").replace("-", "").replace("\t", "")
 
 
 def make_code(length: int = MADE_CODE_CHARS) -> str:
@@ -254,6 +254,15 @@ def _control_share(text: str) -> float:
     return bad / max(len(sample), 1)
 
 
+def _has_control(record: str) -> bool:
+    """Whether a record's cells, joined, hold a control character: asked once per row, not of each value.
+
+    A value can hold one only if its record does (cleaning a cell takes characters away or composes accents,
+    never makes a control), and a record that is all printable holds none: a far cheaper scan than a search.
+    """
+    return not record.isprintable() and _CONTROL.search(record) is not None
+
+
 def _normal_header(text: str) -> str:
     return _NOT_WORD.sub(" ", text.strip().lower()).strip()
 
@@ -262,10 +271,6 @@ def _sniff(line: str) -> str:
     """The delimiter of a header line: the most frequent of comma, semicolon and tab (comma on a tie)."""
     counts = {d: line.count(d) for d in DELIMITERS}
     return max(DELIMITERS, key=lambda d: counts[d])
-
-
-def _clean(value: str) -> str:
-    return unicodedata.normalize("NFC", value.strip())
 
 
 def _physical_lines(text: str) -> Iterator[str]:
@@ -326,6 +331,7 @@ def parse(
     if problems:
         raise InputError(problems)
 
+    fields = _Columns.of(columns)
     index = _LocationIndex(locations)
     rows: list[RosterRow] = []
     unique = (_Unique("email"), _Unique("code", normalise_code, secret=True))
@@ -339,12 +345,15 @@ def parse(
         except csv.Error as exc:
             problems.append(Problem(name, start, "row", f"cannot be read as CSV: {exc}"))
             break
-        if not any(cell.strip() for cell in record):
+        whole = "".join(record)
+        if not whole or whole.isspace():  # only blank cells
             continue
         if len(record) > width and any(cell.strip() for cell in record[width:]):
             problems.append(Problem(name, start, "row", f"has {len(record)} fields, but the header has {width}"))
             continue
-        values, row_problems = _row_values(record, columns, name, start, index, min_code_length=min_code_length)
+        values, row_problems = _row_values(
+            record, fields, name, start, index, min_code_length=min_code_length, controls=_has_control(whole)
+        )
         row_problems.extend(p for u in unique if (p := u.check(values.get(u.key), name, start)))
         problems.extend(row_problems)
         if not row_problems:
@@ -392,12 +401,48 @@ def _email(value: str) -> str:
     return value[len("mailto:") :] if value.startswith("mailto:") else value
 
 
+@dataclass(frozen=True)
+class _Columns:
+    """Where a file keeps each field: worked out once from its header, not looked up again on each of its rows."""
+
+    name: int | None  # None: the name is made of the first and last name columns
+    first_last: tuple[int, ...]  # the first and last name columns the file has, in that order
+    email: int
+    location: int
+    optional: tuple[tuple[str, int], ...]  # the optional fields the file has, in the order of OPTIONAL_FIELDS
+
+    @classmethod
+    def of(cls, columns: dict[str, int]) -> _Columns:
+        """The columns of a header that :func:`_map_header` found no problem with (so it has e-mail and location)."""
+        return cls(
+            name=columns.get("name"),
+            first_last=tuple(columns[key] for key in ("first_name", "last_name") if key in columns),
+            email=columns["email"],
+            location=columns["location"],
+            optional=tuple((key, columns[key]) for key in OPTIONAL_FIELDS if key in columns),
+        )
+
+
 def _row_values(
-    record: list[str], columns: dict[str, int], name: str, line: int, index: _LocationIndex, *, min_code_length: int
+    record: list[str],
+    columns: _Columns,
+    name: str,
+    line: int,
+    index: _LocationIndex,
+    *,
+    min_code_length: int,
+    controls: bool = True,
 ) -> tuple[dict[str, str | None], list[Problem]]:
-    def cell(key: str) -> str:
-        at = columns.get(key)
-        return _clean(record[at]) if at is not None and at < len(record) else ""
+    """A row's values as stored, and its problems; ``controls`` False when the record holds no control character."""
+    size = len(record)
+
+    def cell(at: int) -> str:
+        """The cell at ``at``, stripped and NFC-normalised; empty when the record is shorter."""
+        if at >= size:
+            return ""
+        value = record[at].strip()
+        # ASCII text is already NFC: asking costs nothing, normalising costs a scan of every cell of thousands of rows.
+        return value if value.isascii() else unicodedata.normalize("NFC", value)
 
     problems: list[Problem] = []
     values: dict[str, str | None] = {}
@@ -409,7 +454,7 @@ def _row_values(
                 extra = f" (one of: {index.ids()})" if key == "location" else ""
                 problems.append(Problem(name, line, key, f"is empty{extra}"))
             return not required
-        if _CONTROL.search(value):
+        if controls and _CONTROL.search(value):
             problems.append(Problem(name, line, key, f"{_quote(value)} holds a control character"))
             return False
         if len(value) > MAX_VALUE_CHARS:
@@ -417,12 +462,14 @@ def _row_values(
             return False
         return True
 
-    first_last = " ".join(p for p in (cell("first_name"), cell("last_name")) if p)
-    person = cell("name") if "name" in columns else first_last
+    if columns.name is not None:
+        person = cell(columns.name)
+    else:
+        person = " ".join(part for part in map(cell, columns.first_last) if part)
     if check("name", person, required=True):
         values["name"] = person
 
-    email = _email(cell("email"))
+    email = _email(cell(columns.email))
     if not check("email", email, required=True):
         pass
     elif len(email) > 254 or not _EMAIL.fullmatch(email):
@@ -430,7 +477,7 @@ def _row_values(
     else:
         values["email"] = email
 
-    place = cell("location")
+    place = cell(columns.location)
     if check("location", place, required=True):
         found = index.find(place)
         if found is None:
@@ -439,20 +486,19 @@ def _row_values(
         else:
             values["location"] = found
 
-    for key in OPTIONAL_FIELDS:
-        if key in columns:
-            value = cell(key)
-            if check(key, value):
-                values[key] = value or None
+    for key, at in columns.optional:
+        value = cell(at)
+        if check(key, value):
+            values[key] = value or None
     code = values.get("code")
-    if code and len(normalise_code(code)) < min_code_length:
+    if code and (length := len(normalise_code(code))) < min_code_length:
         # Never the code itself: it is what checks the person in.
         problems.append(
             Problem(
                 name,
                 line,
                 "code",
-                f"has {len(normalise_code(code))} characters (not counting spaces and dashes); this workshop's "
+                f"has {length} characters (not counting spaces and dashes); this workshop's "
                 f"personal codes have at least {min_code_length} (participant_page.min_code_length): leave the cell "
                 "empty and import with --make-codes for a long random one",
             )
@@ -468,6 +514,7 @@ class _LocationIndex:
         self.locations = locations
         self.by_key: dict[str, str] = {}
         self.spelling: dict[str, str] = {}
+        self.found: dict[str, str | None] = {}  # each value as written → the id it names, or None
         for location in locations:
             for key in (location.id, location.name):
                 folded = " ".join(key.split()).casefold()
@@ -475,7 +522,10 @@ class _LocationIndex:
                 self.spelling.setdefault(folded, key)
 
     def find(self, value: str) -> str | None:
-        return self.by_key.get(" ".join(value.split()).casefold())
+        # A roster spells a handful of locations thousands of times: each spelling is folded once.
+        if value not in self.found:
+            self.found[value] = self.by_key.get(" ".join(value.split()).casefold())
+        return self.found[value]
 
     def suggest(self, value: str) -> str:
         close = difflib.get_close_matches(" ".join(value.split()).casefold(), list(self.by_key), n=1, cutoff=0.6)
@@ -507,10 +557,11 @@ def plan(
     result = ImportPlan(file=file, rows=len(rows), ignored_columns=list(ignored or []))
     result.genders = mapping_applied(row.values.get("gender") for row in rows)
     known = {person.email.lower(): person for person in roster.by_id.values()}
-    taken = {normalise_code(p.code) for p in roster.by_id.values() if p.code}
-    taken |= {normalise_code(row.values.get("code")) for row in rows if row.values.get("code")}
+    taken: set[str] = set()  # the codes a made one must not be: only asked for when making codes
     if make_codes:
         result.codes_made = 0
+        taken = {normalise_code(p.code) for p in roster.by_id.values() if p.code}
+        taken |= {normalise_code(row.values.get("code")) for row in rows if row.values.get("code")}
     listed: set[str] = set()
     new_ids = random_ids()
     for row in rows:
@@ -531,9 +582,10 @@ def plan(
                 "name": values["name"],
                 "email": email,
                 "location": values["location"],
-                **{key: values.get(key) for key in OPTIONAL_FIELDS},
-                "source": "roster",
             }
+            for key in OPTIONAL_FIELDS:  # a plain loop: half the cost of a dict made and unpacked, per person
+                payload[key] = values.get(key)
+            payload["source"] = "roster"
             result.events.append((ev.PARTICIPANT_ADDED, payload))
             result.added.append(row)
             continue
@@ -561,7 +613,9 @@ def _normalised(values: dict[str, str | None]) -> dict[str, str | None]:
     """A row's values as the run stores them: the gender normalised, when the file has a gender column."""
     if "gender" not in values:
         return values
-    return {**values, "gender": normalise_gender(values["gender"])}
+    gender = normalise_gender(values["gender"])
+    # Most rows hold their gender in its normal form already: they are not copied (nothing changes the values).
+    return values if gender == values["gender"] else {**values, "gender": gender}
 
 
 def read_roster(
@@ -584,18 +638,39 @@ def import_roster(
     The workshop's ``participant_page.min_code_length`` is the shortest personal code accepted; ``make_codes``
     gives everyone without a code a random one at least that long.
     """
-    workshop = store.programme().workshop
-    minimum = workshop.participant_page.min_code_length
-    rows, ignored = read_roster(path, workshop.locations, min_code_length=minimum)
-    result = plan(
-        rows,
-        Roster.from_events(store.events()),
-        display_path(path),
-        ignored,
-        make_codes=make_codes,
-        code_length=max(MADE_CODE_CHARS, minimum),
-    )
-    if result.events and not dry_run:
-        store.append_many(result.events, actor=actor)
-        result.written = True
+    with _collector_paused():
+        workshop = store.programme().workshop
+        minimum = workshop.participant_page.min_code_length
+        rows, ignored = read_roster(path, workshop.locations, min_code_length=minimum)
+        result = plan(
+            rows,
+            Roster.from_events(store.events()),
+            display_path(path),
+            ignored,
+            make_codes=make_codes,
+            code_length=max(MADE_CODE_CHARS, minimum),
+        )
+        if result.events and not dry_run:
+            store.append_many(result.events, actor=actor)
+            result.written = True
     return result
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while an import reads, plans and writes (as facilitator.opening.start_up
+    pauses it while an app starts).
+
+    An import makes objects the collector tracks by the ten thousand (a row and an event per person), which live
+    until it ends, and next to no garbage (some ten unreachable objects): the collections they set off walked them
+    again and again, and a full one walked the whole process: 15-30 ms of a 10,000-person import's 310
+    (bench/roster_import.py). A collector already off (a profiler, a test) is left alone.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()

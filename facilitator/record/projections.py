@@ -150,7 +150,7 @@ def _participants_added(conn: sqlite3.Connection, events: list[Event]) -> None:
             (
                 e.payload["participant"],
                 e.seq,
-                *(e.payload.get(c) for c in _PARTICIPANT_COLUMNS),
+                *map(e.payload.get, _PARTICIPANT_COLUMNS),  # map, not a generator: thousands of rows in an import
                 e.payload.get("source", "roster"),
             )
             for e in events

@@ -25,7 +25,6 @@ from facilitator.live.session import Session
 from facilitator.record.clock import FakeClock
 from facilitator.record.store import Store
 from facilitator.script.loading import load_workshop
-from facilitator.script.models import Programme
 from facilitator.tui.app import FacilitatorApp
 from facilitator.tui.screens.lead import LeadScreen
 from facilitator.tui.widgets.too_small import TooSmall
@@ -34,7 +33,7 @@ from tests.test_reload import REFLECT, WORKSHOP, create_run, warm_up
 from tests.test_tui_groups import PEOPLE
 from tests.test_tui_questions import run_on
 from tests.test_tui_team import until
-from tests.tools import whole_lead_screen, with_session
+from tests.tools import run_with_people, whole_lead_screen, with_session
 
 DEMO = Path(__file__).resolve().parent.parent / "exercises"
 
@@ -154,17 +153,12 @@ def _demo(tmp_path: Path, clock: FakeClock) -> Path:
 
 def _people(tmp_path: Path, clock: FakeClock, work: Callable[[Session], object]) -> Path:
     """The tiny workshop with breakout groups at its second step, on its first step, ten people checked in."""
-    db = tmp_path / "run.db"
-    with Store.create(db, Programme.validate(programme_data()), actor="lead", clock=clock) as store:
-        lead = Session(store, actor="lead")
-        lead.announce()
-        for pid, name, location, gender in PEOPLE:
-            lead.add_participant(name, f"{pid}@example.org", location, participant_id=pid, gender=gender)
-            if pid != "kim":
-                lead.check_in(pid)
+
+    def then(lead: Session) -> None:
         lead.next_step()
         work(lead)
-    return db
+
+    return run_with_people(tmp_path / "run.db", clock, programme_data(), PEOPLE, then)
 
 
 def _removed_step(tmp_path: Path, clock: FakeClock) -> Path:

@@ -17,7 +17,6 @@ from facilitator.live.session import Session
 from facilitator.record import events as ev
 from facilitator.record.clock import FakeClock
 from facilitator.record.store import Store
-from facilitator.script.models import Programme
 from facilitator.tui.modals.choice import Choice
 from facilitator.tui.modals.make_groups import MakeGroupsForm
 from facilitator.tui.modals.move_form import MoveForm
@@ -26,7 +25,7 @@ from facilitator.tui.screens.room import RoomApp, RoomGroups
 from facilitator.tui.widgets.groups_line import GroupsLine
 from tests.test_groups import programme_data
 from tests.test_tui_team import App, messages, ready, settle, until
-from tests.tools import with_session
+from tests.tools import run_with_people, with_session
 
 FAST = 0.02
 SIZES = [(80, 24), (120, 40)]
@@ -54,15 +53,7 @@ def clock() -> FakeClock:
 def run(tmp_path: Path, clock: FakeClock) -> Iterator[Path]:
     """The tiny workshop whose second step (warm-up/pairs) asks for groups of 3 meeting 20 minutes, each with a
     call; ten people checked in, Kim not yet."""
-    db = tmp_path / "run.db"
-    with Store.create(db, Programme.validate(programme_data()), actor="lead", clock=clock) as store:
-        lead = Session(store, actor="lead")
-        lead.announce()
-        for pid, name, location, gender in PEOPLE:
-            lead.add_participant(name, f"{pid}@example.org", location, participant_id=pid, gender=gender)
-            if pid != "kim":
-                lead.check_in(pid)
-    yield db
+    yield run_with_people(tmp_path / "run.db", clock, programme_data(), PEOPLE)
 
 
 def lead_app(db: Path, clock: FakeClock) -> App:

@@ -20,14 +20,13 @@ from facilitator.live.session import Session
 from facilitator.record import events as ev
 from facilitator.record.clock import FakeClock
 from facilitator.record.store import Store
-from facilitator.script.models import Programme
 from facilitator.tui.modals.speaker_picker import SpeakerPicker
 from facilitator.tui.screens.room import RoomApp, RoomSpeaking
 from facilitator.tui.screens.speaking import SpeakingScreen
 from facilitator.tui.widgets.speaking_panel import SpeakingLine
 from tests.test_groups import programme_data
 from tests.test_tui_team import App, messages, ready, settle, until
-from tests.tools import with_session
+from tests.tools import run_with_people, with_session
 
 FAST = 0.02
 PEOPLE = [  # id, name, location, gender: five women and five men, checked in; Kim is not
@@ -53,16 +52,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 def run(tmp_path: Path, clock: FakeClock) -> Iterator[Path]:
     """The tiny workshop on its first step, ten people checked in (Kim not)."""
-    db = tmp_path / "run.db"
-    with Store.create(db, Programme.validate(programme_data()), actor="lead", clock=clock) as store:
-        lead = Session(store, actor="lead")
-        lead.announce()
-        for pid, name, location, gender in PEOPLE:
-            lead.add_participant(name, f"{pid}@example.org", location, participant_id=pid, gender=gender)
-            if pid != "kim":
-                lead.check_in(pid)
-        lead.next_step()
-    yield db
+    yield run_with_people(tmp_path / "run.db", clock, programme_data(), PEOPLE, lambda lead: lead.next_step())
 
 
 def app_for(db: Path, clock: FakeClock, actor: str = "lead", role: str = "lead") -> App:

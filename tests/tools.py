@@ -22,6 +22,7 @@ import pytest
 from facilitator.live.session import Session
 from facilitator.record.clock import FakeClock
 from facilitator.record.store import Store
+from facilitator.script.models import Programme
 
 if TYPE_CHECKING:
     from textual.pilot import Pilot
@@ -36,6 +37,26 @@ def with_session(db: Path, clock: FakeClock, work: Callable[[Session], object], 
     """Run ``work`` as another client of the run would: its own connection, committed when it returns."""
     with Store.open(db, clock=clock) as store:
         work(Session(store, actor=actor))
+
+
+def run_with_people(
+    db: Path,
+    clock: FakeClock,
+    programme: dict[str, Any],
+    people: list[tuple[str, str, str, str]],
+    then: Callable[[Session], object] = lambda lead: None,
+) -> Path:
+    """A run of ``programme`` whose roster holds ``people`` (id, name, location, gender), all checked in but Kim;
+    ``then`` runs on the lead's session before it closes (a step, groups, a turn)."""
+    with Store.create(db, Programme.validate(programme), actor="lead", clock=clock) as store:
+        lead = Session(store, actor="lead")
+        lead.announce()
+        for pid, name, location, gender in people:
+            lead.add_participant(name, f"{pid}@example.org", location, participant_id=pid, gender=gender)
+            if pid != "kim":
+                lead.check_in(pid)
+        then(lead)
+    return db
 
 
 def a_settled_day(s: Session, clock: FakeClock, pid: str) -> tuple[date, date]:

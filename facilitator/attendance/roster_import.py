@@ -22,10 +22,8 @@ paper: no 0 or O, no 1, I or l.
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
 import difflib
-import gc
 import io
 import re
 import secrets
@@ -35,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from facilitator import collector
 from facilitator.attendance.gender import Applied, describe_applied, mapping_applied, normalise_gender
 from facilitator.attendance.roster import OPTIONAL_FIELDS, Participant, Roster
 from facilitator.problems import InputError, Problem, display_path
@@ -638,7 +637,7 @@ def import_roster(
     The workshop's ``participant_page.min_code_length`` is the shortest personal code accepted; ``make_codes``
     gives everyone without a code a random one at least that long.
     """
-    with _collector_paused():
+    with collector.paused():  # a row and an event per person that live until it ends (facilitator.collector)
         workshop = store.programme().workshop
         minimum = workshop.participant_page.min_code_length
         rows, ignored = read_roster(path, workshop.locations, min_code_length=minimum)
@@ -654,23 +653,3 @@ def import_roster(
             store.append_many(result.events, actor=actor)
             result.written = True
     return result
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while an import reads, plans and writes (as facilitator.opening.start_up
-    pauses it while an app starts).
-
-    An import makes objects the collector tracks by the ten thousand (a row and an event per person), which live
-    until it ends, and next to no garbage (some ten unreachable objects): the collections they set off walked them
-    again and again, and a full one walked the whole process: 15-30 ms of a 10,000-person import's 310
-    (bench/roster_import.py). A collector already off (a profiler, a test) is left alone.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()

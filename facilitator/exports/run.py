@@ -9,17 +9,17 @@ team folder (facilitator.record.permissions); so do the folders the export creat
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
 
+from facilitator import collector
 from facilitator.exports import checkins, event_log, report
 from facilitator.exports import reflections as refl
 from facilitator.exports.cells import DEFAULT_MIN_CELL
@@ -191,31 +191,12 @@ def export(
     # run on read-only media, or one this user may only read, exports from a private copy.
     store = Store.open(db, read_only=True)
     try:
-        with _without_collection():
+        with collector.paused():  # millions of rows and lines that live until written (facilitator.collector)
             return _export(
                 store.path, out, formats=formats, anonymise=anonymise, min_cell=min_cell, now=now, progress=progress
             )
     finally:
         store.close()
-
-
-@contextlib.contextmanager
-def _without_collection() -> Iterator[None]:
-    """No cyclic garbage collection while the export runs.
-
-    An export makes millions of rows, cells and lines that live until they are written, and almost no cycles:
-    the collections they set off walked all the process holds (its modules, the record, the register) again and
-    again, a few percent of a long run's export, to find a few hundred objects. A collector already off (a
-    profiler, a test) is left alone.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _export(

@@ -14,7 +14,8 @@ ratios. Goal: import/insert_all <= 3.
 For reference it also times the run's schema written row by row: the same events and ``participants``
 rows inserted one statement each by hand-made SQL in one transaction, with no file to read and no checks
 (the events table's unique id, its index and its no-replace trigger, and the participants table's
-indexes). The importer, which writes in bulk (one statement for all events, one for all rows), beats it.
+indexes). The importer, which writes in bulk (one statement for all events, one for all rows) but also reads,
+parses and checks every row, takes some 1.1-1.25 times as long (session 11: 290-330 ms against 260-270).
 """
 
 from __future__ import annotations

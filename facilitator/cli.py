@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from facilitator.opening import DEFAULT_DB, create_run, default_actor, open_app, open_lead, run_app, start_up
-from facilitator.problems import InputError, Problem, StoreError, display_path, refusal
+from facilitator.problems import InputError, Problem, display_path, refusal
 
 # One type for every path option: click looks up the translation of its name each time one is made.
 A_PATH = click.Path(path_type=Path)
@@ -31,8 +31,11 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (InputError, StoreError, KeyboardInterrupt) as exc:
-            lines, code = refusal(exc) or ([], 1)
+        except BaseException as exc:
+            said = refusal(exc)
+            if said is None:  # a bug, or click's own exits: not ours to word
+                raise
+            lines, code = said
             for line in lines:
                 click.echo(line, err=True)
             ctx.exit(code)

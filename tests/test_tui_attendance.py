@@ -29,7 +29,7 @@ from facilitator.tui.screens.attendance import AttendanceScreen, reading_key, sp
 from facilitator.tui.screens.lead import LeadScreen
 from facilitator.tui.widgets.panels import LocationStrip
 from facilitator.tui.widgets.roster_table import RosterTable
-from tests.tools import a_settled_day, whole_lead_screen, with_session
+from tests.tools import a_settled_day, arrive_together, whole_lead_screen, with_session
 
 # Every size issue 25 checked, the first two as before (their snapshots keep their names).
 LAYOUT_SIZES = [(80, 24), (120, 40), (40, 15), (60, 20), (200, 60)]
@@ -288,6 +288,50 @@ async def test_filter_narrows_rows_as_you_type(tmp_path: Path) -> None:
         await pilot.pause()
         assert isinstance(app.screen, AttendanceScreen)
         assert isinstance(app.focused, RosterTable)
+
+
+async def test_keys_typed_ahead_of_the_filter_go_where_the_focus_went(tmp_path: Path) -> None:
+    # Keys read together (a quick typist, a slow link): "/" and Enter move the focus before the next key is
+    # taken, so the text is the filter's and the space after Enter checks someone in. Before, the text went to
+    # the table and the space into the box.
+    clock = FakeClock()
+    db = demo_run(tmp_path, clock)
+    app = make_app(db, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_screen(pilot)
+        arrive_together(app, "slash", *"unmiss", "enter", "space", "down", "space")
+        await settle(pilot)
+        box = screen.query_one("#attendance-search", Input)
+        assert box.value == "unmiss"
+        assert isinstance(app.focused, RosterTable)
+        assert "6 of 60 shown" in static_text(app, "#attendance-status")
+        assert app.attendance is not None and app.attendance.counts["unmiss"].present == 2
+        # In the box "/" is typed (the box selects its text as it takes the focus: typing replaces it).
+        arrive_together(app, "slash", *"a/b")
+        await settle(pilot)
+        assert box.value == "a/b" and app.focused is box
+        # Escape leaves the box as Enter does, and the space after it is the table's: the first one out again.
+        arrive_together(app, "escape", "slash", *"unmiss", "escape", "space")
+        await settle(pilot)
+        assert box.value == "unmiss"
+        assert isinstance(app.screen, AttendanceScreen) and isinstance(app.focused, RosterTable)
+        assert app.attendance is not None and app.attendance.counts["unmiss"].present == 1
+    attendance, _ = stored(db)
+    assert sum(attendance.is_in(f"p{n}") for n in range(12, 18)) == 1
+    assert not any(attendance.is_in(f"p{n}") for n in (*range(12), *range(18, 60)))
+
+
+async def test_enter_on_the_list_is_the_lists_own(tmp_path: Path) -> None:
+    # The filter's Enter acts only in its box: on the table, Enter selects the row (opens the edit form).
+    clock = FakeClock()
+    db = demo_run(tmp_path, clock)
+    app = make_app(db, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_screen(pilot)
+        await go_to(pilot, "p12")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ParticipantForm)
 
 
 async def test_k_cycles_the_link_and_writes_events(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from facilitator.tui.screens.room import RoomApp, RoomGroups
 from facilitator.tui.widgets.groups_line import GroupsLine
 from tests.test_groups import programme_data
 from tests.test_tui_team import App, messages, ready, settle, until
-from tests.tools import run_with_people, with_session
+from tests.tools import arrive_together, run_with_people, with_session
 
 FAST = 0.02
 SIZES = [(80, 24), (120, 40)]
@@ -442,9 +442,6 @@ def test_room_view_with_groups_snapshot(
 
 async def test_keys_typed_ahead_of_enter_all_reach_the_form(run: Path, clock: FakeClock) -> None:
     # Over a slow link a whole line and its enter arrive in one read: the groups use what was typed.
-    from textual import events
-    from textual.keys import _character_to_key
-
     app = lead_app(run, clock)
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
@@ -455,9 +452,7 @@ async def test_keys_typed_ahead_of_enter_all_reach_the_form(run: Path, clock: Fa
         call = form.query_one("#groups-call", Input)
         call.focus()
         await pilot.pause()
-        for character in "Room {n} of the Juba office":
-            app.post_message(events.Key(_character_to_key(character), character))
-        app.post_message(events.Key("enter", "\r"))
+        arrive_together(app, *"Room {n} of the Juba office", "enter")
         await settle(pilot)
         await until(pilot, lambda: bool(recorded(run, ev.GROUPS_MADE)))
         [made] = recorded(run, ev.GROUPS_MADE)

@@ -29,7 +29,7 @@ from facilitator.tui.modals.reflection_form import ReflectionForm, participant_n
 from facilitator.tui.screens.lead import LeadScreen
 from facilitator.tui.screens.reflections import PAGE, Filters, ReflectionsScreen
 from tests.conftest import TINY_PROGRAMME
-from tests.tools import with_session
+from tests.tools import arrive_together, with_session
 
 DEMO = Path(__file__).resolve().parent.parent / "exercises"
 DAY_ONE = date(2022, 8, 22)
@@ -408,6 +408,26 @@ async def test_filters_narrow_the_table(tmp_path: Path) -> None:
         assert "1 shown of 5" in static_text(app, "#reflections-status")
         await pilot.press("enter")  # back to the table, where e/x/t are keys again
         assert table_of(app).has_focus
+
+
+async def test_keys_typed_ahead_of_the_search_go_where_the_focus_went(tmp_path: Path) -> None:
+    # Read together (a quick typist, a slow link): "/" and Enter move the focus before the next key is taken, so
+    # the text is the search's and "down" after Enter moves the table's cursor. On the table, Enter is its own.
+    clock = FakeClock()
+    db = seeded_run(tmp_path, clock)
+    app = make_app(db, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_reflections(pilot, app)
+        arrive_together(app, "slash", *"AMINA", "enter", "down")
+        await pilot.pause()
+        await pilot.pause()
+        assert screen.query_one("#filter-search", Input).value == "AMINA"
+        assert row_ids(app) == ["d", "a"]
+        assert table_of(app).has_focus and table_of(app).cursor_row == 1
+        arrive_together(app, "enter")  # the row's edit form, not the search's Enter
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, ReflectionForm)
 
 
 async def test_the_day_filter_can_be_chosen_with_keys(tmp_path: Path) -> None:

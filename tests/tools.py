@@ -25,6 +25,7 @@ from facilitator.record.store import Store
 from facilitator.script.models import Programme
 
 if TYPE_CHECKING:
+    from textual.app import App
     from textual.pilot import Pilot
 
     from facilitator.tui.screens.lead import LeadScreen
@@ -96,6 +97,24 @@ async def whole_lead_screen(pilot: Pilot[Any], seconds: float = 10.0) -> LeadScr
             raise AssertionError(f"the lead screen never stood whole: {pilot.app.screen_stack!r}")
         await pilot.pause(0.01)
     return screen
+
+
+def arrive_together(app: App[Any], *keys: str) -> None:
+    """Hand the app ``keys`` as one read of the terminal does (a typist ahead of the screen, a slow link's burst):
+    all queued before the app takes the first, where ``Pilot.press`` waits for the app after each. Keys are named
+    as for ``Pilot.press``; ``*"text"`` types a text."""
+    import unicodedata
+
+    from textual import events
+    from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+
+    for key in keys:
+        name = _character_to_key(key) if len(key) == 1 and not key.isalnum() else key
+        try:
+            character: str | None = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(name, name)))
+        except KeyError:
+            character = name if len(name) == 1 else None
+        app.post_message(events.Key(name, character))
 
 
 def require(tool: str) -> str:

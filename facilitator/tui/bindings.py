@@ -196,7 +196,16 @@ REFLECTIONS: Final[tuple[Binding, ...]] = (
         tooltip="Hide the reflection from the feed, the room view and the quotes, or show it again",
     ),
     Binding("t", "toggle_retracted", "Retracted", id="reflections-toggle-retracted"),
-    Binding("slash", "search", "Search", id="reflections-search"),
+    Binding("slash", "search", "Search", id="reflections-search", priority=True),  # as the attendance filter's
+    Binding(
+        "enter",
+        "leave_filter",
+        "To the list",
+        id="reflections-search-done",
+        show=False,
+        priority=True,
+        tooltip="From the search back to the list, its rows kept",
+    ),
 )
 
 # The attendance screen (a): who is in, marks, walk-ins, a location's link.
@@ -231,7 +240,25 @@ ATTENDANCE: Final[tuple[Binding, ...]] = (
         id="attendance-link",
         tooltip="Cycle the link of the highlighted person's location: not joined, connected, dropped",
     ),
-    Binding("slash", "search", "Filter", id="attendance-filter", tooltip="Filter by name, e-mail, location, role"),
+    # The filter's keys act before the next key is read (priority): keys typed ahead, or arriving together over
+    # a slow link, go where the focus went ("/unmiss", Enter then space), not where it was.
+    Binding(
+        "slash",
+        "search",
+        "Filter",
+        id="attendance-filter",
+        priority=True,
+        tooltip="Filter by name, e-mail, location, role",
+    ),
+    Binding(
+        "enter,escape",
+        "leave_filter",
+        "To the list",
+        id="attendance-filter-done",
+        show=False,
+        priority=True,
+        tooltip="From the filter back to the list, its rows kept",
+    ),
 )
 
 # The breakout groups screen (G): the driver's keys change them; everyone else only looks. B (the main

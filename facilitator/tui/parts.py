@@ -1,5 +1,5 @@
 """Small pieces several screens share: one literal line of text, a location's label, a step by its ids, a step's
-groups hint, whether two texts draw the same, a widget's size as laid out.
+groups hint, whether two texts draw the same, a widget's size as laid out, when a filter box's keys act.
 
 Text from scripts and people is never markup here: every piece is a plain ``Text`` passed through ``printable``.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.geometry import Size
 from textual.widget import Widget
+from textual.widgets import Input
 
 from facilitator.script.models import Location, Programme, Step
 from facilitator.text import printable
@@ -67,3 +68,14 @@ def laid_out_size(widget: Widget, *, scrollbars: bool = False) -> Size:
     gutter = widget.gutter if scrollbars else widget.styles.gutter
     width, height = widget.outer_size
     return Size(max(width - gutter.width, 0), max(height - gutter.height, 0))
+
+
+def filter_key_acts(action: str, focused: Widget | None, box: str) -> bool:
+    """Whether a filter's key acts now (bindings.py: they are priority bindings, acted on before the next key
+    is read): ``search`` ("/") unless a text box has the focus (there "/" is typed); ``leave_filter`` (Enter)
+    only in the filter box, whose id is ``box`` (elsewhere Enter is the list's). Every other action acts."""
+    if action == "search":
+        return not isinstance(focused, Input)
+    if action == "leave_filter":
+        return focused is not None and focused.id == box
+    return True

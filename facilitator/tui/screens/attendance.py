@@ -32,7 +32,7 @@ from facilitator.tui import bindings
 from facilitator.tui.keys import KeyBar
 from facilitator.tui.live import LiveApp, live_app
 from facilitator.tui.modals.choice import YES, Choice
-from facilitator.tui.parts import same_text
+from facilitator.tui.parts import filter_key_acts, same_text
 from facilitator.tui.widgets.roster_table import RosterTable
 from facilitator.tui.widgets.too_small import TooSmall
 
@@ -401,21 +401,21 @@ class AttendanceScreen(Screen[None]):
             event.stop()
             self.set_filter(event.value)  # filtered already, as the value changed (on_mount): a no-op
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "attendance-search":
-            event.stop()
-            self.table.focus()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return filter_key_acts(action, self.focused, "attendance-search")
 
     # -- actions -------------------------------------------------------------------------------------
 
     def action_back(self) -> None:
-        if isinstance(self.focused, Input):
-            self.table.focus()
-            return
         self.dismiss()
 
+    # The filter's keys move the focus at once (Screen.set_focus), not at the next turn of the loop (Widget.focus):
+    # the keys after them, already read, are handed to whatever has the focus when each is taken.
     def action_search(self) -> None:
-        self.query_one("#attendance-search", Input).focus()
+        self.set_focus(self.query_one("#attendance-search", Input))
+
+    def action_leave_filter(self) -> None:
+        self.set_focus(self.table)
 
     def _run(self, work: object) -> None:
         self.run_worker(work, group="attendance")  # type: ignore[arg-type]

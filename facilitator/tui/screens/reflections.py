@@ -30,7 +30,7 @@ from facilitator.tui import bindings
 from facilitator.tui.keys import KeyBar
 from facilitator.tui.live import LiveApp, live_app
 from facilitator.tui.modals.choice import YES, Choice
-from facilitator.tui.parts import location_label, one_line, step_of
+from facilitator.tui.parts import filter_key_acts, location_label, one_line, step_of
 
 RETRACTED_STYLE = "dim strike"
 HIDDEN_STYLE = "dim italic"
@@ -166,7 +166,7 @@ class ReflectionsScreen(Screen[None]):
         yield KeyBar(self._keys(), id="reflections-keys")
 
     def _keys(self) -> list[tuple[str, Binding]]:
-        own = [("screen", b) for b in bindings.REFLECTIONS]
+        own = [("screen", b) for b in bindings.REFLECTIONS if b.show]
         log = [("app", b) for b in bindings.MAIN if b.id == "reflect"]
         return [*own, *log]
 
@@ -336,9 +336,8 @@ class ReflectionsScreen(Screen[None]):
         if event.input.id == "filter-search":
             self._set_filters(search=event.value)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "filter-search":
-            self.query_one("#reflections-table", DataTable).focus()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return filter_key_acts(action, self.focused, "filter-search")
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         if event.checkbox.id == "show-retracted":
@@ -363,8 +362,12 @@ class ReflectionsScreen(Screen[None]):
     def action_back(self) -> None:
         self.dismiss()
 
+    # At once, as the attendance filter's keys (Screen.set_focus): the keys typed after them follow the focus.
     def action_search(self) -> None:
-        self.query_one("#filter-search", Input).focus()
+        self.set_focus(self.query_one("#filter-search", Input))
+
+    def action_leave_filter(self) -> None:
+        self.set_focus(self.query_one("#reflections-table", DataTable))
 
     def action_toggle_retracted(self) -> None:
         checkbox = self.query_one("#show-retracted", Checkbox)

@@ -33,7 +33,7 @@ from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 from zoneinfo import ZoneInfo
 
 from facilitator.attendance.roster import Roster
@@ -94,6 +94,11 @@ _NAIVE_EPOCH = datetime(1970, 1, 1)
 _MICRO = timedelta(microseconds=1)
 _NARROW, _WIDE = "B", "I"  # array types of codes: one byte while a table has at most 256 rows, else four
 _LITTLE = sys.byteorder == "little"  # dumps are little-endian whatever the machine
+_Format = Literal["B", "I", "q"]  # of the arrays in a dump
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    Values: TypeAlias = array[int] | memoryview  # a track's numbers: its own, or a view of a checkpoint's part
 
 
 def _micros(moment: datetime) -> int:
@@ -183,12 +188,29 @@ def _blob(values: array[int]) -> bytes:
 class _Unblob:
     """A dumped array read back a piece at a time, each piece copied once (never the whole array first)."""
 
-    __slots__ = ("offset", "typecode", "view")
+    __slots__ = ("offset", "typecode", "values", "view")
 
     def __init__(self, typecode: str, blob: bytes) -> None:
         self.typecode = typecode
         self.view = memoryview(blob)
         self.offset = 0
+        # The part as values where the machine's byte order is the dump's; None where it is not (each piece is
+        # copied and swapped) or the part is not a whole number of values (take says so).
+        size = array(typecode).itemsize
+        self.values = self.view.cast(cast(_Format, typecode)) if _LITTLE and len(blob) % size == 0 else None
+
+    def piece(self, count: int) -> Values:
+        """The next ``count`` values, without a copy where they can be read in place: a read-only view of the part
+        (a track copies its own when it first changes: _Track.own). Opening a long run made some 3,000 arrays
+        here, on the database thread, while the app's modules import on the main one (issue 14)."""
+        values = self.values
+        if values is None:
+            return self.take(count)
+        start = self.offset // values.itemsize
+        if start + count > len(values):
+            raise ValueError("a checkpoint's part is shorter than its document says")
+        self.offset += count * values.itemsize
+        return values[start : start + count]
 
     def take(self, count: int) -> array[int]:
         values = array(self.typecode)
@@ -206,14 +228,23 @@ class _Unblob:
             raise ValueError("a checkpoint's part is longer than its document says")
 
 
-def _concat(typecode: str, parts: Iterable[array[int]]) -> array[int]:
+def _concat(typecode: str, parts: Iterable[Values]) -> array[int]:
     whole = array(typecode)
     for part in parts:
-        if part.typecode == typecode:
+        if isinstance(part, memoryview) and part.format == typecode:
+            whole.frombytes(part.cast("B"))
+        elif isinstance(part, array) and part.typecode == typecode:
             whole.extend(part)
         else:
             whole.fromlist(part.tolist())
     return whole
+
+
+def _copy(typecode: str | None, values: Values) -> array[int]:
+    """``values`` as an array of its own (of ``typecode``, or of the view's format)."""
+    if isinstance(values, array):
+        return values
+    return _concat(typecode or values.format, (values,))
 
 
 def _codes_type(rows: int) -> str:
@@ -236,12 +267,11 @@ class _Track:
 
     __slots__ = ("codes", "ends", "open", "open_location", "open_source", "open_us", "starts")
 
-    def __init__(
-        self, starts: array[int] | None = None, ends: array[int] | None = None, codes: array[int] | None = None
-    ):
-        self.starts = starts if starts is not None else array("q")
-        self.ends = ends if ends is not None else array("q")
-        self.codes = codes if codes is not None else array(_NARROW)
+    def __init__(self, starts: Values | None = None, ends: Values | None = None, codes: Values | None = None):
+        # Arrays, or read-only views of a checkpoint's parts until the track first changes (own).
+        self.starts: Values = starts if starts is not None else array("q")
+        self.ends: Values = ends if ends is not None else array("q")
+        self.codes: Values = codes if codes is not None else array(_NARROW)
         self.open: datetime | None = None  # when the open interval began; None: out
         self.open_us = 0
         self.open_source = ""
@@ -271,12 +301,13 @@ class _Track:
                 code = table.index[row]
             except (KeyError, TypeError):
                 code = table.code(row)
-            self.starts.append(start_us)
-            ends.append(end_us)
+            own_starts, own_ends, own_codes = self.own()
+            own_starts.append(start_us)
+            own_ends.append(end_us)
             try:
-                self.codes.append(code)
+                own_codes.append(code)
             except OverflowError:
-                self.codes = _push(self.codes, code)
+                self.codes = _push(own_codes, code)
             return
         start_tz, end_tz = start.tzinfo, end.tzinfo
         starts: list[int] = []
@@ -299,6 +330,14 @@ class _Track:
         codes.insert(index, table.code((self.open_source, self.open_location, start_tz, end_tz)))
         self.starts, self.ends = array("q", starts), array("q", kept_ends)
         self.codes = array(_codes_type(max(codes) + 1), codes)
+
+    def own(self) -> tuple[array[int], array[int], array[int]]:
+        """Its arrays, to change: copies of the views it was loaded with, the first time."""
+        starts, ends, codes = self.starts, self.ends, self.codes
+        if isinstance(starts, array) and isinstance(ends, array) and isinstance(codes, array):
+            return starts, ends, codes
+        self.starts, self.ends, self.codes = owned = (_copy("q", starts), _copy("q", ends), _copy(None, codes))
+        return owned
 
     def any_begun(self, low: int, high: int) -> bool:
         """Whether :meth:`intervals` would find one begun at ``low`` or later and before ``high``."""
@@ -625,7 +664,7 @@ class Attendance:
         for participant, channels in doc["tracks"]:
             by_channel = attendance._tracks[participant] = {}
             for name, count, opened in channels:
-                track = by_channel[name] = _Track(starts.take(count), ends.take(count), codes.take(count))
+                track = by_channel[name] = _Track(starts.piece(count), ends.piece(count), codes.piece(count))
                 if opened is not None:
                     track.open_us, tz, track.open_source, track.open_location = opened
                     track.open = _moment(track.open_us, _zone_of(tz))

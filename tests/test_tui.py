@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -473,6 +474,46 @@ async def test_the_agenda_shows_the_next_steps_and_scrolls_by_jumps_not_at_every
         # A jump every (height - AHEAD - BEHIND) steps or so, not a scroll (and a repaint of the whole agenda)
         # at every step once the day outgrows the panel.
         assert 1 < len(tops) - 1 <= steps // (height - AgendaView.AHEAD - AgendaView.BEHIND) + 1
+
+
+async def test_the_agenda_draws_the_lines_of_its_next_jump_ahead_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A jump shows a panel of lines; drawn then, each Text rendered through the console, it was the slowest of
+    # step changes (issue 14). Drawn a few at a time after the steps before it, the jump draws only the two lines
+    # whose status changed. (What the lines show is the test above's.)
+    fresh: list[int] = [0]  # lines drawn within each step's own frame (the first: the first frame)
+    ahead = False
+    draw, draw_ahead = AgendaView._strip_of, AgendaView._draw_ahead
+
+    def counted(self: AgendaView, *args: Any) -> Any:
+        if not ahead:
+            fresh[-1] += 1
+        return draw(self, *args)
+
+    def drawing_ahead(self: AgendaView, *args: Any) -> None:
+        nonlocal ahead
+        ahead = True
+        try:
+            draw_ahead(self, *args)
+        finally:
+            ahead = False
+
+    monkeypatch.setattr(AgendaView, "_strip_of", counted)
+    monkeypatch.setattr(AgendaView, "_draw_ahead", drawing_ahead)
+    app = FacilitatorApp(db_path=long_day(tmp_path, 40), actor="lead", clock=FakeClock(ON_THE_DAY))
+    async with app.run_test(size=(90, 24)) as pilot:
+        await settle(pilot)
+        agenda = app.screen.query_one(AgendaView)
+        jumps = []
+        for _ in range(40):
+            top = agenda.scroll_offset.y
+            fresh.append(0)
+            await app.run_action("next_step")
+            await settle(pilot)
+            if agenda.scroll_offset.y != top:
+                jumps.append(fresh[-1])
+        assert len(jumps) >= 2 and all(drawn <= 2 for drawn in jumps), (jumps, fresh)
 
 
 async def test_the_agenda_keeps_a_view_scrolled_ahead_until_the_step_changes(tmp_path: Path) -> None:

@@ -128,6 +128,7 @@ class AgendaView(ScrollView, can_focus=True):
             self.cursor = current_row
         if current_row is not None:
             self._follow(current_row)
+            self.call_after_refresh(self._draw_ahead)
         else:
             self._followed = None  # no step running: the next one entered is followed wherever it is
 
@@ -257,6 +258,29 @@ class AgendaView(ScrollView, can_focus=True):
         finally:
             self._paint = None
 
+    def _draw_ahead(self, rows: int = 3) -> None:
+        """Draw, after a step's frame, a few of the lines the agenda's next jump will show (_follow).
+
+        A jump shows a panel of lines never drawn, each a Text rendered through the console (some 0.2 ms a line):
+        a whole panel at once was the slowest of step changes. A few lines after each step, ahead of the jump,
+        and the jump finds them drawn."""
+        height = laid_out_size(self, scrollbars=True).height
+        width = laid_out_size(self, scrollbars=True).width
+        if height <= 0 or width <= 0:
+            return
+        first = self.scroll_offset.y + height
+        base = self.rich_style
+        for row in self.rows[first : first + height]:
+            if row.strip is None:
+                row.strip = self._strip_of(row, width, base)
+                rows -= 1
+                if not rows:
+                    return
+
+    def _strip_of(self, row: Row, width: int, base: Style) -> Strip:
+        segments = list(self._text(row).render(self.app.console))
+        return Strip(segments).crop_extend(0, width, base)
+
     def render_line(self, y: int) -> Strip:
         if self._paint is None:
             scroll = self.scroll_offset
@@ -270,8 +294,7 @@ class AgendaView(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         row = self.rows[index]
         if row.strip is None:
-            segments = list(self._text(row).render(self.app.console))
-            row.strip = Strip(segments).crop_extend(0, width, base)
+            row.strip = self._strip_of(row, width, base)
         strip = row.strip.apply_style(base)
         if index == self.cursor and self.has_focus and index != getattr(self, "_current_row", None):
             strip = Strip(Segment.apply_style(strip, post_style=cursor))

@@ -240,11 +240,11 @@ def _concat(typecode: str, parts: Iterable[Values]) -> array[int]:
     return whole
 
 
-def _copy(typecode: str | None, values: Values) -> array[int]:
-    """``values`` as an array of its own (of ``typecode``, or of the view's format)."""
+def _copy(values: Values) -> array[int]:
+    """``values`` as an array of its own, of the same type."""
     if isinstance(values, array):
         return values
-    return _concat(typecode or values.format, (values,))
+    return _concat(values.format, (values,))
 
 
 def _codes_type(rows: int) -> str:
@@ -336,7 +336,7 @@ class _Track:
         starts, ends, codes = self.starts, self.ends, self.codes
         if isinstance(starts, array) and isinstance(ends, array) and isinstance(codes, array):
             return starts, ends, codes
-        self.starts, self.ends, self.codes = owned = (_copy("q", starts), _copy("q", ends), _copy(None, codes))
+        self.starts, self.ends, self.codes = owned = (_copy(starts), _copy(ends), _copy(codes))
         return owned
 
     def any_begun(self, low: int, high: int) -> bool:

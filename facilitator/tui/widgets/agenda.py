@@ -61,6 +61,7 @@ class AgendaView(ScrollView, can_focus=True):
     # above it once the agenda has scrolled to it.
     AHEAD = 3
     BEHIND = 2
+    DRAWN_AHEAD = 3  # lines of the next jump drawn after each step's frame (_draw_ahead)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -258,24 +259,20 @@ class AgendaView(ScrollView, can_focus=True):
         finally:
             self._paint = None
 
-    def _draw_ahead(self, rows: int = 3) -> None:
+    def _draw_ahead(self) -> None:
         """Draw, after a step's frame, a few of the lines the agenda's next jump will show (_follow).
 
         A jump shows a panel of lines never drawn, each a Text rendered through the console (some 0.2 ms a line):
         a whole panel at once was the slowest of step changes. A few lines after each step, ahead of the jump,
         and the jump finds them drawn."""
-        height = laid_out_size(self, scrollbars=True).height
-        width = laid_out_size(self, scrollbars=True).width
-        if height <= 0 or width <= 0:
+        size = laid_out_size(self, scrollbars=True)
+        if size.height <= 0 or size.width <= 0:
             return
-        first = self.scroll_offset.y + height
+        first = self.scroll_offset.y + size.height
+        undrawn = [row for row in self.rows[first : first + size.height] if row.strip is None]
         base = self.rich_style
-        for row in self.rows[first : first + height]:
-            if row.strip is None:
-                row.strip = self._strip_of(row, width, base)
-                rows -= 1
-                if not rows:
-                    return
+        for row in undrawn[: self.DRAWN_AHEAD]:
+            row.strip = self._strip_of(row, size.width, base)
 
     def _strip_of(self, row: Row, width: int, base: Style) -> Strip:
         segments = list(self._text(row).render(self.app.console))
